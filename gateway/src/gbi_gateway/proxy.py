@@ -1,0 +1,207 @@
+"""The proxy: authenticate, build and sign the context, rate-limit, forward, and map upstream failures."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import replace
+
+from fastapi import Request
+from fastapi.responses import Response
+from gbi_shared._http import HttpTransport
+from gbi_shared.clients import GEMEENTE_HEADER
+from gbi_shared.context import CONTEXT_HEADER, ActorType, ContextSigner, ContextVerifier, RequestContext
+from gbi_shared.errors import (
+    BadRequestError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
+
+from gbi_gateway.auth import SERVICE_ROLE, TokenVerifier, context_from_claims
+from gbi_gateway.ratelimit import RateLimiter
+from gbi_gateway.routes import RouteTable
+from gbi_gateway.settings import GatewaySettings
+
+__all__ = ["Proxy"]
+
+# Request headers passed on to a layer. Everything else (Authorization, cookies, hop-by-hop headers and any
+# attempt to send GBI-Context, GBI-Gemeente or X-Forwarded-* from outside) is dropped.
+_FORWARD_REQUEST = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "content-type",
+        "content-crs",
+        "accept-crs",
+        "idempotency-key",
+        "if-match",
+        "if-none-match",
+        "user-agent",
+    }
+)
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "date",
+        "server",
+        "api-version",
+        "x-request-id",
+    }
+)
+_PURPOSES = frozenset(
+    {
+        "participatiewet",
+        "aanvraag-levensonderhoud",
+        "bijzondere-bijstand",
+        "handhaving",
+        "heronderzoek",
+        "betaling",
+        "terugvordering",
+        "beheer",
+        "verantwoording",
+    }
+)
+
+
+class _SignedContextCache:
+    """Caches the verified context and its signed token per caller token, so repeated calls with the same token
+    cost one dictionary lookup instead of an RSA verify and an ECDSA sign."""
+
+    def __init__(self, max_items: int = 20_000) -> None:
+        self._items: OrderedDict[tuple[str, str], tuple[RequestContext, str, float]] = OrderedDict()
+        self._max = max_items
+
+    def get(self, key: tuple[str, str]) -> tuple[RequestContext, str] | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[2] <= time.monotonic():
+            self._items.pop(key, None)
+            return None
+        self._items.move_to_end(key)
+        return item[0], item[1]
+
+    def put(self, key: tuple[str, str], ctx: RequestContext, signed: str, valid_for: float) -> None:
+        self._items[key] = (ctx, signed, time.monotonic() + valid_for)
+        if len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+
+class Proxy:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        transport: HttpTransport,
+        verifier: TokenVerifier,
+        signer: ContextSigner | None,
+        context_verifier: ContextVerifier | None,
+        routes: RouteTable,
+    ) -> None:
+        self._s = settings
+        self._transport = transport
+        self._verifier = verifier
+        self._signer = signer
+        self._ctx_verifier = context_verifier
+        self._routes = routes
+        self._limiter = RateLimiter()
+        self._cache = _SignedContextCache()
+
+    async def verifier_ready(self) -> str | None:
+        return await self._verifier.ready()
+
+    async def _authenticate(self, request: Request, purpose: str) -> tuple[RequestContext, str]:
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise UnauthorizedError("Dit verzoek vraagt een Bearer-token")
+        cached = self._cache.get((token, purpose))
+        if cached is not None:
+            return cached
+        claims = await self._verifier.verify(token)
+        ctx = context_from_claims(claims, purpose=purpose)
+        if self._signer is None:
+            raise UnauthorizedError("De gateway heeft geen sleutel om de context te ondertekenen")
+        signed = self._signer.sign(ctx)
+        remaining = float(claims["exp"]) - time.time()
+        self._cache.put((token, purpose), ctx, signed, max(0.0, min(remaining, self._s.context_ttl_s / 2)))
+        return ctx, signed
+
+    def _delegate(self, request: Request, service: RequestContext) -> tuple[RequestContext, str]:
+        """A GBI service acting for a caller forwards the context it received; acting as itself for a
+        gemeente it names the gemeente. Only service tokens get here."""
+        assert self._signer is not None
+        forwarded = request.headers.get(CONTEXT_HEADER)
+        gemeente = request.headers.get(GEMEENTE_HEADER)
+        if gemeente is not None and not (len(gemeente) == 4 and gemeente.isdigit()):
+            raise BadRequestError.for_field(GEMEENTE_HEADER, "een CBS-gemeentecode van 4 cijfers")
+        if forwarded:
+            if self._ctx_verifier is None:
+                raise UnauthorizedError("De gateway kan geen doorgegeven context verifiëren")
+            original = self._ctx_verifier.verify(forwarded)
+            ctx = replace(original, via=service.client_id or service.actor_id)
+            if gemeente is not None:
+                # A citizen's context has no gemeente until the process layer has established where they live
+                # (woonplaatsbeginsel); a service may add it, never change it.
+                if original.gemeente is not None and original.gemeente != gemeente:
+                    raise ForbiddenError("De doorgegeven context hoort bij een andere gemeente")
+                ctx = ctx.with_gemeente(gemeente)
+            return ctx, self._signer.sign(ctx)
+        if gemeente is not None:
+            ctx = service.with_gemeente(gemeente)
+            return ctx, self._signer.sign(ctx)
+        return service, self._signer.sign(service)
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        route = self._routes.match(path)
+        if route is None:
+            raise NotFoundError(f"Geen resource op {path}")
+        purpose = request.headers.get("gbi-doelbinding", "participatiewet")
+        if purpose not in _PURPOSES:
+            raise BadRequestError.for_field("GBI-Doelbinding", f"onbekende doelbinding; kies uit {sorted(_PURPOSES)}")
+        ctx, signed = await self._authenticate(request, purpose)
+        is_service = ctx.actor_type is ActorType.SERVICE and SERVICE_ROLE in ctx.roles
+        if is_service or ctx.actor_type is ActorType.SYSTEEM:
+            rate, burst = self._s.rate_limit_system_per_s, self._s.rate_limit_system_burst
+        else:
+            rate, burst = self._s.rate_limit_per_s, self._s.rate_limit_burst
+        wait = self._limiter.take(ctx.client_id or ctx.actor_id, rate, burst)
+        if wait:
+            raise TooManyRequestsError("U doet te veel verzoeken; probeer het zo opnieuw", retry_after=wait)
+        if route.internal and not is_service:
+            # Internal routes do not exist for outside callers: same answer as an unknown path.
+            raise NotFoundError(f"Geen resource op {path}")
+        if is_service:
+            ctx, signed = self._delegate(request, ctx)
+
+        headers = {k: v for k, v in request.headers.items() if k in _FORWARD_REQUEST}
+        headers[CONTEXT_HEADER] = signed
+        headers["X-Request-ID"] = getattr(request.state, "request_id", "")
+        client = request.client.host if request.client else "unknown"
+        headers["X-Forwarded-For"] = client
+        headers["X-Forwarded-Proto"] = request.url.scheme
+        body = await request.body()
+        url = self._s.upstream_url(route.layer) + path
+        if request.url.query:
+            url += "?" + request.url.query
+        resp = await self._transport.request(
+            request.method,
+            url,
+            headers=headers,
+            body=body or None,
+            timeout_s=self._s.upstream_timeout_s,
+            target=f"gbi-{route.layer}",
+            raise_for_status=False,
+        )
+        out_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP}
+        return Response(content=resp.body, status_code=resp.status, headers=out_headers)

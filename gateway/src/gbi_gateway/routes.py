@@ -1,0 +1,49 @@
+"""The gateway's route table: which layer answers which path.
+
+Public resources live under ``/api/v1/<resource>``; each resource prefix maps to exactly one layer. Internal
+routes live under ``/internal/<layer>/`` and are open only to GBI's own services. Matching is on whole path
+segments, longest prefix first, so ``/api/v1/normenkader`` never reaches the ``/api/v1/normen`` layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gbi_gateway.settings import LAYERS
+
+__all__ = ["PUBLIC_ROUTES", "Route", "RouteTable"]
+
+# Public resource prefix -> layer. Extend this table when a layer publishes a new resource.
+PUBLIC_ROUTES: dict[str, str] = {
+    "/api/v1/proefberekeningen": "interaction",
+    "/api/v1/aanvragen": "interaction",
+    "/api/v1/normen": "domain",
+    "/api/v1/berekeningen": "domain",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    layer: str
+    internal: bool
+
+
+class RouteTable:
+    def __init__(self, public: dict[str, str] | None = None) -> None:
+        table = dict(PUBLIC_ROUTES if public is None else public)
+        unknown = {layer for layer in table.values() if layer not in LAYERS}
+        if unknown:
+            raise ValueError(f"route table names unknown layers: {sorted(unknown)}")
+        self._public = sorted(table.items(), key=lambda kv: len(kv[0]), reverse=True)
+
+    def match(self, path: str) -> Route | None:
+        if path.startswith("/internal/"):
+            layer = path.split("/", 3)[2]
+            return Route(layer, True) if layer in LAYERS else None
+        for prefix, layer in self._public:
+            if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + ":"):
+                return Route(layer, False)
+        return None
+
+    def public_prefixes(self) -> list[tuple[str, str]]:
+        return sorted(self._public)

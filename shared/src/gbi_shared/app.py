@@ -1,0 +1,365 @@
+"""The one app factory every GBI service uses.
+
+``create_app`` gives a service, in one call: health (``/health/live``, ``/health/ready`` running the service's
+real dependency checks), Prometheus ``/metrics``, request ids, verified caller context, problem+json for every
+error (including validation errors, naming the field), the ``API-Version`` header, a body size limit, JSON logs
+with trace ids, OpenTelemetry server spans, and a typed client for calling other layers through the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gbi_shared._http import HttpTransport
+from gbi_shared.clients import (
+    GatewayClient,
+    TokenProvider,
+    inbound_context_token,
+    inbound_request_id,
+)
+from gbi_shared.context import CONTEXT_HEADER, ContextVerifier
+from gbi_shared.errors import (
+    BadRequestError,
+    InvalidParam,
+    PayloadTooLargeError,
+    Problem,
+    ServiceError,
+    UnauthorizedError,
+)
+from gbi_shared.logs import configure_logging
+from gbi_shared.settings import ServiceSettings
+from gbi_shared.telemetry import Telemetry, setup_telemetry
+
+__all__ = ["PROBLEM_RESPONSES", "ReadinessCheck", "create_app", "problem_response"]
+
+log = logging.getLogger("gbi.app")
+
+PROBLEM_JSON = "application/problem+json"
+HEALTH_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessCheck:
+    """A named check of a real dependency; returns None when fine or a short reason when not."""
+
+    name: str
+    check: Callable[[], Awaitable[str | None]]
+
+
+def _problem_schema(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# Responses every operation may give; routes merge these into their ``responses``.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_schema("Ongeldige invoer"),
+    401: _problem_schema("Niet geauthenticeerd"),
+    403: _problem_schema("Geen toegang"),
+    404: _problem_schema("Niet gevonden"),
+    429: _problem_schema("Te veel verzoeken"),
+    500: _problem_schema("Interne fout"),
+    503: _problem_schema("Dienst tijdelijk niet beschikbaar"),
+}
+
+
+def problem_response(error: ServiceError, request: Request | None) -> JSONResponse:
+    instance = None
+    if request is not None:
+        rid = getattr(request.state, "request_id", None)
+        instance = request.url.path + (f"#{rid}" if rid else "")
+    problem = error.to_problem(instance)
+    return JSONResponse(
+        problem.model_dump(by_alias=True, exclude_none=True),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.headers,
+    )
+
+
+def _validation_error(exc: RequestValidationError) -> BadRequestError:
+    params: list[InvalidParam] = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        name = ".".join(loc) or "body"
+        params.append(InvalidParam(name=name, code=str(err.get("type", "invalid")), reason=str(err.get("msg"))))
+    names = ", ".join(p.name for p in params[:5])
+    return BadRequestError(f"Ongeldige invoer in: {names}", invalid_params=params)
+
+
+class _Metrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "gbi_http_requests_total",
+            "HTTP requests handled",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gbi_http_request_duration_seconds",
+            "HTTP request duration",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.service = service
+
+
+class _RequestMiddleware:
+    """Request id, verified context, API-Version header, metrics: one pure-ASGI pass per request."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_version: str,
+        verifier: ContextVerifier | None,
+        metrics: _Metrics,
+        verify_context: bool,
+    ) -> None:
+        self.app = app
+        self.verify_context = verify_context
+        self.api_version = api_version.encode()
+        self.verifier = verifier
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = raw_rid if _valid_request_id(raw_rid) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        token = headers.get(CONTEXT_HEADER.lower().encode())
+        ctx_token: str | None = None
+        if token is not None and self.verify_context and scope["path"] not in HEALTH_PATHS:
+            ctx_token = token.decode("latin-1")
+            if self.verifier is None:
+                await _send_problem(scope, send, UnauthorizedError("Deze dienst kan geen context verifiëren"))
+                return
+            try:
+                state["context"] = self.verifier.verify(ctx_token)
+            except UnauthorizedError as exc:
+                await _send_problem(scope, send, exc, request_id)
+                return
+        rid_token = inbound_request_id.set(request_id)
+        ctx_var_token = inbound_context_token.set(ctx_token)
+        started = time.perf_counter()
+        status_holder = [500]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                out = list(message.get("headers", []))
+                out.append((b"api-version", self.api_version))
+                out.append((b"x-request-id", request_id.encode()))
+                message["headers"] = out
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            inbound_request_id.reset(rid_token)
+            inbound_context_token.reset(ctx_var_token)
+            route = scope.get("route")
+            route_path = getattr(route, "path", None) or "unmatched"
+            if route_path not in HEALTH_PATHS:
+                elapsed = time.perf_counter() - started
+                m = self.metrics
+                m.requests.labels(m.service, scope["method"], route_path, str(status_holder[0])).inc()
+                m.latency.labels(m.service, scope["method"], route_path).observe(elapsed)
+
+
+def _valid_request_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value)
+
+
+async def _send_problem(scope: Scope, send: Send, error: ServiceError, request_id: str | None = None) -> None:
+    import json
+
+    body = json.dumps(
+        error.to_problem(scope["path"] + (f"#{request_id}" if request_id else "")).model_dump(
+            by_alias=True, exclude_none=True
+        )
+    ).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    readiness: Sequence[ReadinessCheck] = (),
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    telemetry: Telemetry | None = None,
+    verify_context: bool = True,
+) -> FastAPI:
+    """Build a GBI service application from its settings and routers."""
+    configure_logging(settings.service_name, level=settings.log_level, json_format=settings.log_json)
+    tel = telemetry or setup_telemetry(
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        headers=settings.otlp_headers,
+        environment=settings.environment.value,
+    )
+    transport = HttpTransport(tracer=tel.tracer("gbi.client"), timeout_s=settings.client_timeout_s)
+    tokens = None
+    if settings.oidc_token_url and settings.client_id and settings.client_secret:
+        tokens = TokenProvider(
+            transport, settings.oidc_token_url, settings.client_id, settings.client_secret.get_secret_value()
+        )
+    gateway = GatewayClient(transport, settings.gateway_url, tokens, service_name=settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook(app)
+        log.info("service started", extra={"event": "startup"})
+        try:
+            yield
+        finally:
+            for hook in on_shutdown:
+                await hook(app)
+            await transport.close()
+            tel.shutdown()
+            log.info("service stopped", extra={"event": "shutdown"})
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=settings.api_version,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        telemetry={
+            "tracer_provider": tel.provider,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "exclude": lambda scope: scope.get("path") in HEALTH_PATHS,
+        },
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.telemetry = tel
+    app.state.gateway = gateway
+    app.state.transport = transport
+    metrics = _Metrics(settings.service_name)
+    public_key = settings.context_public_key_pem()
+    verifier = (
+        ContextVerifier(public_key, issuer=settings.context_issuer, audience=settings.context_audience)
+        if public_key
+        else None
+    )
+    app.state.context_verifier = verifier
+    app.add_middleware(
+        _RequestMiddleware,
+        api_version=settings.api_version,
+        verifier=verifier,
+        metrics=metrics,
+        verify_context=verify_context,
+    )
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        if exc.status >= 500:
+            log.warning("request failed: %s %s", exc.status, exc.instance_code)
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(_validation_error(exc), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        error: ServiceError
+        if exc.status_code == 404:
+            from gbi_shared.errors import NotFoundError
+
+            error = NotFoundError(f"Geen resource op {request.url.path}")
+        elif exc.status_code == 413:
+            error = PayloadTooLargeError(f"Het verzoek is groter dan {settings.max_body_bytes} bytes")
+        elif exc.status_code == 405:
+            error = ServiceError("Deze methode is hier niet toegestaan", title="Methode niet toegestaan")
+            error.status = 405  # type: ignore[misc]
+        else:
+            error = ServiceError(str(exc.detail))
+            error.status = exc.status_code  # type: ignore[misc]
+        return problem_response(error, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(ServiceError("Probeer het later opnieuw"), request)
+
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "live", "service": settings.service_name}
+
+    @app.get("/health/ready", include_in_schema=False)
+    async def ready() -> Response:
+        results: dict[str, str] = {}
+        healthy = True
+        for rc in readiness:
+            try:
+                reason = await rc.check()
+            except Exception as exc:  # a failing check means not ready, whatever it raised
+                reason = type(exc).__name__
+            results[rc.name] = reason or "ok"
+            healthy = healthy and reason is None
+        body = {"status": "ready" if healthy else "not-ready", "service": settings.service_name, "checks": results}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+
+    _add_problem_schema(app)
+    return app
+
+
+def _add_problem_schema(app: FastAPI) -> None:
+    """Make ``#/components/schemas/Problem`` part of the service's OpenAPI."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        from pydantic.json_schema import models_json_schema
+
+        _, defs = models_json_schema([(Problem, "serialization")], ref_template="#/components/schemas/{model}")
+        components.update(defs.get("$defs", {}))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,56 @@
+"""OpenTelemetry set-up: one instrumentation path for the whole suite.
+
+Server spans come from FastAPI's native telemetry (given our tracer provider, so nothing is instrumented twice);
+client spans come from ``gbi_shared.clients``, which injects W3C trace context into every outgoing call. Spans
+are exported over OTLP/HTTP when an endpoint is configured, and not at all otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Tracer
+
+__all__ = ["Telemetry", "setup_telemetry"]
+
+
+class Telemetry:
+    """The tracer provider of one process, and its shutdown."""
+
+    def __init__(self, provider: TracerProvider, service_name: str) -> None:
+        self.provider = provider
+        self.service_name = service_name
+
+    def tracer(self, name: str = "gbi") -> Tracer:
+        return self.provider.get_tracer(name)
+
+    def shutdown(self) -> None:
+        self.provider.force_flush(timeout_millis=5000)
+        self.provider.shutdown()
+
+
+def setup_telemetry(
+    service_name: str,
+    *,
+    otlp_endpoint: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    environment: str = "development",
+) -> Telemetry:
+    resource = Resource.create(
+        {
+            "service.name": service_name,
+            "service.namespace": "gbi",
+            "deployment.environment.name": environment,
+        }
+    )
+    provider = TracerProvider(resource=resource)
+    if otlp_endpoint:
+        exporter = OTLPSpanExporter(
+            endpoint=otlp_endpoint.rstrip("/") + "/v1/traces", headers=dict(headers or {}), timeout=5
+        )
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    return Telemetry(provider, service_name)
