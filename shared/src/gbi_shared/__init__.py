@@ -5,7 +5,7 @@ context, telemetry and logging set-up, and the typed gateway client. Contracts t
 in ``gbi_shared.contracts``.
 """
 
-from gbi_shared.app import PROBLEM_RESPONSES, ReadinessCheck, create_app, problem_response
+from gbi_shared.app import PROBLEM_RESPONSES, ReadinessCheck, client_credentials_check, create_app, problem_response
 from gbi_shared.clients import GatewayClient, TokenProvider
 from gbi_shared.context import (
     CONTEXT_HEADER,
@@ -52,6 +52,7 @@ __all__ = [
     "TokenProvider",
     "UnauthorizedError",
     "UnprocessableError",
+    "client_credentials_check",
     "create_app",
     "current_context",
     "load_settings",

@@ -44,7 +44,7 @@ from gbi_shared.logs import configure_logging
 from gbi_shared.settings import ServiceSettings
 from gbi_shared.telemetry import Telemetry, setup_telemetry
 
-__all__ = ["PROBLEM_RESPONSES", "ReadinessCheck", "create_app", "problem_response"]
+__all__ = ["PROBLEM_RESPONSES", "ReadinessCheck", "client_credentials_check", "create_app", "problem_response"]
 
 log = logging.getLogger("gbi.app")
 
@@ -60,12 +60,28 @@ class ReadinessCheck:
     check: Callable[[], Awaitable[str | None]]
 
 
+def client_credentials_check(settings: ServiceSettings) -> ReadinessCheck:
+    """Ready only when this service can authenticate to the gateway (it calls other layers)."""
+
+    async def check() -> str | None:
+        if settings.client_id and settings.client_secret and settings.oidc_token_url:
+            return None
+        return "geen client credentials (GBI_CLIENT_ID, GBI_CLIENT_SECRET, GBI_OIDC_TOKEN_URL)"
+
+    return ReadinessCheck("client-credentials", check)
+
+
 def _problem_schema(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 
+
+API_VERSION_HEADER: dict[str, Any] = {
+    "description": "De volledige versie van de API (semver)",
+    "schema": {"type": "string", "example": "1.0.0"},
+}
 
 # Responses every operation may give; routes merge these into their ``responses``.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -347,7 +363,8 @@ def create_app(
 
 
 def _add_problem_schema(app: FastAPI) -> None:
-    """Make ``#/components/schemas/Problem`` part of the service's OpenAPI."""
+    """Finish the service's OpenAPI the way the NL API Design Rules ask: ``Problem`` as the error schema, 400 (not
+    FastAPI's 422) for invalid input, and the ``API-Version`` header declared on every successful response."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -359,6 +376,18 @@ def _add_problem_schema(app: FastAPI) -> None:
 
         _, defs = models_json_schema([(Problem, "serialization")], ref_template="#/components/schemas/{model}")
         components.update(defs.get("$defs", {}))
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if not isinstance(op, dict) or "responses" not in op:
+                    continue
+                responses = op["responses"]
+                responses.pop("422", None)
+                responses.setdefault("400", PROBLEM_RESPONSES[400])
+                for code, resp in responses.items():
+                    if code.startswith(("2", "3")):
+                        resp.setdefault("headers", {}).setdefault("API-Version", API_VERSION_HEADER)
         app.openapi_schema = schema
         return schema
 

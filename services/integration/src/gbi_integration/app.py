@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from gbi_shared import ReadinessCheck
+from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
 
 from gbi_integration.api import router
@@ -17,15 +17,12 @@ __all__ = ["create_app"]
 def create_app(settings: IntegrationSettings | None = None) -> FastAPI:
     settings = settings or IntegrationSettings()
 
-    async def gateway_configured() -> str | None:
-        return None if settings.client_id and settings.oidc_token_url else "geen client credentials"
-
     app = create_service_app(
         settings,
         title="GBI integratielaag",
         description="Koppelingen met bronnen (BRP, UWV, RDW, ...) en met zaaksysteem, financiën en bank.",
         routers=[router],
-        readiness=[ReadinessCheck("client-credentials", gateway_configured)],
+        readiness=[client_credentials_check(settings)],
     )
     app.state.service = IntegrationService(HaalCentraalBrp(settings, app.state.transport))
     return app
