@@ -74,6 +74,9 @@ def to_openapi30(node: Any) -> Any:
         if isinstance(out.get(bound), (int, float)) and not isinstance(out.get(bound), bool):
             out[flag] = out[bound]
             out[bound] = True
+    if "$ref" in out and len(out) > 1:
+        # OpenAPI 3.0 ignores siblings of $ref; keep them by wrapping the reference.
+        out = {"allOf": [{"$ref": out.pop("$ref")}], **out}
     for unsupported in ("contentMediaType", "contentEncoding", "$schema", "propertyNames"):
         out.pop(unsupported, None)
     return out
@@ -102,6 +105,7 @@ def public_doc(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     paths["/openapi.json"] = {
         "get": {
             "summary": "Dit OpenAPI-document",
+            "description": "Het OpenAPI 3.0-document van de publieke API van GBI, zonder authenticatie op te vragen.",
             "operationId": "getOpenapi",
             "tags": ["API"],
             "responses": {

@@ -75,7 +75,9 @@ def e2e_database_url() -> Iterator[str | None]:
 
 
 @pytest.fixture(scope="session")
-def suite(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver, e2e_database_url: str | None) -> Iterator[Suite]:
+def suite(
+    tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver, e2e_database_url: str | None
+) -> Iterator[Suite]:
     var = tmp_path_factory.mktemp("gbi-var")
     config = SuiteConfig(
         var_dir=var,
@@ -108,7 +110,7 @@ class Http:
         timeout: float = 30,
     ) -> tuple[int, dict[str, str], Any]:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(self.base + path, data=data, method=method)  # noqa: S310
+        req = urllib.request.Request(self.base + path, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", "application/json")
         if token:
@@ -116,7 +118,7 @@ class Http:
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 payload = resp.read()
                 status, hdrs = resp.status, {k.lower(): v for k, v in resp.headers.items()}
         except urllib.error.HTTPError as err:
@@ -138,9 +140,9 @@ def idp(suite: Suite) -> Any:
 
     def token(**params: str) -> str:
         form = urllib.parse.urlencode({"grant_type": "urn:gbi:dev", **params}).encode()
-        req = urllib.request.Request(base, data=form, method="POST")  # noqa: S310
+        req = urllib.request.Request(base, data=form, method="POST")
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return str(json.loads(resp.read())["access_token"])
 
     return token

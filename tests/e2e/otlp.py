@@ -21,9 +21,7 @@ class SpanStore:
     def add(self, request: ExportTraceServiceRequest) -> None:
         with self._lock:
             for rs in request.resource_spans:
-                service = next(
-                    (a.value.string_value for a in rs.resource.attributes if a.key == "service.name"), "?"
-                )
+                service = next((a.value.string_value for a in rs.resource.attributes if a.key == "service.name"), "?")
                 for ss in rs.scope_spans:
                     for span in ss.spans:
                         self.traces[span.trace_id.hex()].append((service, span.name))

@@ -9,14 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from gbi_shared import ReadinessCheck
-from gbi_shared import create_app as create_service_app
-from gbi_shared.context import ContextSigner, ContextVerifier
 
 from gbi_gateway.auth import TokenVerifier
 from gbi_gateway.proxy import Proxy
 from gbi_gateway.routes import RouteTable
 from gbi_gateway.settings import GatewaySettings
+from gbi_shared import ReadinessCheck
+from gbi_shared import create_app as create_service_app
+from gbi_shared.context import ContextSigner, ContextVerifier
 
 __all__ = ["create_app", "public_openapi"]
 
@@ -71,7 +71,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/api/v1/openapi.json", include_in_schema=False)
     async def openapi_doc() -> Response:
-        return JSONResponse(public_openapi())
+        # NL API Design Rules (API-51): the OpenAPI document is publicly readable, also from other origins.
+        return JSONResponse(public_openapi(), headers={"Access-Control-Allow-Origin": "*"})
 
     @app.get("/api/v1/docs", include_in_schema=False)
     async def docs_page() -> HTMLResponse:

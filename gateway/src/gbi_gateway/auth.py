@@ -11,13 +11,14 @@ import time
 from typing import Any
 
 import jwt
-from gbi_shared._http import HttpTransport
-from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.errors import ServiceError, UnauthorizedError
 
 from gbi_gateway.settings import GatewaySettings
+from gbi_shared._http import HttpTransport
+from gbi_shared.context import ActorType, RequestContext
+from gbi_shared.contracts.common import is_valid_bsn
+from gbi_shared.errors import ServiceError, UnauthorizedError
 
-__all__ = ["STAFF_ROLES", "TokenVerifier", "context_from_claims", "valid_bsn"]
+__all__ = ["STAFF_ROLES", "TokenVerifier", "context_from_claims"]
 
 log = logging.getLogger("gbi.gateway.auth")
 
@@ -25,14 +26,6 @@ STAFF_ROLES = frozenset({"klantmanager", "inkomensconsulent", "handhaver", "team
 SYSTEM_ROLES = frozenset({"integrator"})
 SERVICE_ROLE = "gbi-service"
 _GEMEENTE = re.compile(r"^\d{4}$")
-
-
-def valid_bsn(value: str) -> bool:
-    """A BSN is 9 digits passing the elfproef (weights 9..2 and -1, sum divisible by 11, not all zero)."""
-    if len(value) != 9 or not value.isdigit() or value == "000000000":
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
-    return total % 11 == 0
 
 
 class TokenVerifier:
@@ -49,6 +42,7 @@ class TokenVerifier:
             self._static = _parse_jwks(json.loads(settings.oidc_jwks_file.read_text(encoding="utf-8")))
         self._remote: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
+        self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def ready(self) -> str | None:
@@ -75,11 +69,24 @@ class TokenVerifier:
             self._remote = _parse_jwks(resp.json())
             self._fetched_at = time.monotonic()
 
+    async def _refresh_or_keep(self, *, force: bool) -> None:
+        """Refresh the remote keys. When that fails while keys are at hand (configured, or fetched before), go on
+        with those and try again after 10 s, instead of failing (and slowing) every request."""
+        if (self._static or self._remote) and time.monotonic() - self._failed_at < 10:
+            return
+        try:
+            await self._refresh(force=force)
+        except ServiceError:
+            if not (self._static or self._remote):
+                raise
+            self._failed_at = time.monotonic()
+            log.warning("jwks refresh failed; using the keys at hand")
+
     async def _key(self, kid: str | None) -> jwt.PyJWK:
-        await self._refresh(force=False)
+        await self._refresh_or_keep(force=False)
         keys = {**self._remote, **self._static}
         if kid is not None and kid not in keys:
-            await self._refresh(force=True)
+            await self._refresh_or_keep(force=True)
             keys = {**self._remote, **self._static}
         if kid is None:
             if len(keys) == 1:
@@ -144,7 +151,7 @@ def context_from_claims(claims: dict[str, Any], *, purpose: str) -> RequestConte
     roles = frozenset(str(r) for r in raw_roles) if isinstance(raw_roles, list) else frozenset()
     if actor_type is ActorType.BURGER:
         bsn = str(claims.get("bsn", ""))
-        if not valid_bsn(bsn):
+        if not is_valid_bsn(bsn):
             raise UnauthorizedError("Token van een burger zonder geldig BSN")
         return RequestContext(sub, actor_type, frozenset({"burger"}), None, bsn, purpose)
     if actor_type is ActorType.SERVICE:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import replace
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
+from multidict import CIMultiDict
+
+from gbi_gateway.auth import SERVICE_ROLE, TokenVerifier, context_from_claims
+from gbi_gateway.ratelimit import RateLimiter
+from gbi_gateway.routes import RouteTable
+from gbi_gateway.settings import GatewaySettings
 from gbi_shared._http import HttpTransport
 from gbi_shared.clients import GEMEENTE_HEADER
 from gbi_shared.context import CONTEXT_HEADER, ActorType, ContextSigner, ContextVerifier, RequestContext
@@ -18,11 +25,6 @@ from gbi_shared.errors import (
     TooManyRequestsError,
     UnauthorizedError,
 )
-
-from gbi_gateway.auth import SERVICE_ROLE, TokenVerifier, context_from_claims
-from gbi_gateway.ratelimit import RateLimiter
-from gbi_gateway.routes import RouteTable
-from gbi_gateway.settings import GatewaySettings
 
 __all__ = ["Proxy"]
 
@@ -162,7 +164,9 @@ class Proxy:
         return service, self._signer.sign(service)
 
     async def handle(self, request: Request) -> Response:
-        path = request.url.path
+        # Route on the decoded path (the route table refuses dot segments, so "%2e%2e/" cannot climb out of a
+        # prefix), forward the path exactly as the caller encoded it (so "%2F" and "%3F" stay data).
+        path: str = request.scope["path"]
         route = self._routes.match(path)
         if route is None:
             raise NotFoundError(f"Geen resource op {path}")
@@ -191,17 +195,25 @@ class Proxy:
         headers["X-Forwarded-For"] = client
         headers["X-Forwarded-Proto"] = request.url.scheme
         body = await request.body()
-        url = self._s.upstream_url(route.layer) + path
-        if request.url.query:
-            url += "?" + request.url.query
+        raw_path = request.scope.get("raw_path")
+        url = self._s.upstream_url(route.layer) + (raw_path.decode("latin-1") if raw_path else quote(path))
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        if query:
+            url += "?" + query
         resp = await self._transport.request(
             request.method,
             url,
             headers=headers,
             body=body or None,
             timeout_s=self._s.upstream_timeout_s,
+            connect_timeout_s=self._s.upstream_connect_timeout_s,
             target=f"gbi-{route.layer}",
             raise_for_status=False,
         )
-        out_headers = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP}
+        # Hop-by-hop: the fixed list plus any header the upstream's Connection header names (RFC 9110 7.6.1).
+        named = {t.strip().lower() for k, v in resp.headers.items() if k.lower() == "connection" for t in v.split(",")}
+        # A multidict, so that repeated headers (Link, Set-Cookie, Vary, ...) all reach the caller.
+        out_headers = CIMultiDict(
+            (k, v) for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP and k.lower() not in named
+        )
         return Response(content=resp.body, status_code=resp.status, headers=out_headers)

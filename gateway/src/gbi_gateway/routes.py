@@ -37,6 +37,10 @@ class RouteTable:
         self._public = sorted(table.items(), key=lambda kv: len(kv[0]), reverse=True)
 
     def match(self, path: str) -> Route | None:
+        """The route of a decoded request path, or None. A path with a dot segment (``.`` or ``..``) matches
+        nothing: an HTTP client or library further down may normalise it and so leave the matched prefix."""
+        if any(segment in (".", "..") for segment in path.split("/")):
+            return None
         if path.startswith("/internal/"):
             layer = path.split("/", 3)[2]
             return Route(layer, True) if layer in LAYERS else None

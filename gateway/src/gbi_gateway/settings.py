@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from gbi_shared.settings import Environment, ServiceSettings
 from pydantic import SecretStr, model_validator
+
+from gbi_shared.settings import Environment, ServiceSettings
 
 __all__ = ["LAYERS", "GatewaySettings"]
 

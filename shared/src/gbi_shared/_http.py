@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
@@ -69,10 +70,12 @@ class HttpTransport:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
         timeout_s: float | None = None,
+        connect_timeout_s: float | None = None,
         target: str = "upstream",
         raise_for_status: bool = True,
     ) -> HttpResponse:
-        """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s."""
+        """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s: not
+        reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504."""
         out_headers = dict(headers or {})
         with self._tracer.start_as_current_span(
             f"{method} {target}",
@@ -80,14 +83,22 @@ class HttpTransport:
             attributes={"http.request.method": method, "server.address": target},
         ) as span:
             propagate.inject(out_headers)
-            timeout = aiohttp.ClientTimeout(total=timeout_s) if timeout_s is not None else None
+            timeout = None
+            if timeout_s is not None or connect_timeout_s is not None:
+                timeout = aiohttp.ClientTimeout(
+                    total=self._timeout.total if timeout_s is None else timeout_s, sock_connect=connect_timeout_s
+                )
             try:
                 async with self.session().request(
                     method, url, headers=out_headers, data=body, timeout=timeout or self._timeout
                 ) as resp:
                     payload = await resp.read()
                     span.set_attribute("http.response.status_code", resp.status)
-                    result = HttpResponse(resp.status, dict(resp.headers), payload)
+                    # Case-insensitive, and repeated headers (Set-Cookie, Link, ...) kept: a plain dict would lose both.
+                    result = HttpResponse(resp.status, CIMultiDict(resp.headers), payload)
+            except aiohttp.ConnectionTimeoutError as exc:
+                span.set_status(Status(StatusCode.ERROR, "unavailable"))
+                raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
             except TimeoutError as exc:
                 span.set_status(Status(StatusCode.ERROR, "timeout"))
                 raise UpstreamTimeoutError(f"{target} antwoordde niet op tijd") from exc

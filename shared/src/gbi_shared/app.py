@@ -8,6 +8,7 @@ with trace ids, OpenTelemetry server spans, and a typed client for calling other
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -19,6 +20,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,6 +42,7 @@ from gbi_shared.errors import (
     Problem,
     ServiceError,
     UnauthorizedError,
+    error_for_problem,
 )
 from gbi_shared.logs import configure_logging
 from gbi_shared.settings import ServiceSettings
@@ -113,7 +117,8 @@ def _validation_error(exc: RequestValidationError) -> BadRequestError:
     params: list[InvalidParam] = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        name = ".".join(loc) or "body"
+        # Malformed JSON is located at a character offset, not a field: name the body.
+        name = "body" if err.get("type") == "json_invalid" else ".".join(loc) or "body"
         params.append(InvalidParam(name=name, code=str(err.get("type", "invalid")), reason=str(err.get("msg"))))
     names = ", ".join(p.name for p in params[:5])
     return BadRequestError(f"Ongeldige invoer in: {names}", invalid_params=params)
@@ -139,7 +144,9 @@ class _Metrics:
 
 
 class _RequestMiddleware:
-    """Request id, verified context, API-Version header, metrics: one pure-ASGI pass per request."""
+    """Request id, verified context, body size limit, API-Version header, metrics and the last-resort 500: one
+    pure-ASGI pass per request. Every response, including the ones this middleware answers itself, carries
+    ``API-Version`` and ``X-Request-ID``."""
 
     def __init__(
         self,
@@ -149,12 +156,14 @@ class _RequestMiddleware:
         verifier: ContextVerifier | None,
         metrics: _Metrics,
         verify_context: bool,
+        max_body_bytes: int,
     ) -> None:
         self.app = app
         self.verify_context = verify_context
         self.api_version = api_version.encode()
         self.verifier = verifier
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,25 +174,14 @@ class _RequestMiddleware:
         request_id = raw_rid if _valid_request_id(raw_rid) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        token = headers.get(CONTEXT_HEADER.lower().encode())
-        ctx_token: str | None = None
-        if token is not None and self.verify_context and scope["path"] not in HEALTH_PATHS:
-            ctx_token = token.decode("latin-1")
-            if self.verifier is None:
-                await _send_problem(scope, send, UnauthorizedError("Deze dienst kan geen context verifiëren"))
-                return
-            try:
-                state["context"] = self.verifier.verify(ctx_token)
-            except UnauthorizedError as exc:
-                await _send_problem(scope, send, exc, request_id)
-                return
-        rid_token = inbound_request_id.set(request_id)
-        ctx_var_token = inbound_context_token.set(ctx_token)
         started = time.perf_counter()
         status_holder = [500]
+        response_started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_holder[0] = message["status"]
                 out = list(message.get("headers", []))
                 out.append((b"api-version", self.api_version))
@@ -191,8 +189,39 @@ class _RequestMiddleware:
                 message["headers"] = out
             await send(message)
 
+        limit = self.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # An HTTPException (not a ServiceError): FastAPI turns other errors raised while it reads the
+                    # body into a 400. The exception handler renders it as a 413 problem.
+                    raise StarletteHTTPException(status_code=413)
+            return message
+
+        early, ctx_token = self._early_error(scope, headers, state)
+        rid_token = inbound_request_id.set(request_id)
+        ctx_var_token = inbound_context_token.set(ctx_token)
         try:
-            await self.app(scope, receive, send_wrapper)
+            if early is not None:
+                await _send_problem(scope, send_wrapper, early, request_id)
+                return
+            try:
+                await self.app(scope, limited_receive, send_wrapper)
+            except Exception as exc:
+                # Answer here, inside this middleware, so that the 500 carries our headers and is counted; the
+                # details go to the log and the trace, never to the caller.
+                log.exception("unhandled error", extra={"path": scope["path"]})
+                span = trace.get_current_span()
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                if response_started:
+                    raise
+                await _send_problem(scope, send_wrapper, ServiceError("Probeer het later opnieuw"), request_id)
         finally:
             inbound_request_id.reset(rid_token)
             inbound_context_token.reset(ctx_var_token)
@@ -204,18 +233,39 @@ class _RequestMiddleware:
                 m.requests.labels(m.service, scope["method"], route_path, str(status_holder[0])).inc()
                 m.latency.labels(m.service, scope["method"], route_path).observe(elapsed)
 
+    def _early_error(
+        self, scope: Scope, headers: dict[bytes, bytes], state: dict[str, Any]
+    ) -> tuple[ServiceError | None, str | None]:
+        """The errors answered before the application sees the request (a declared body over the limit, a
+        ``GBI-Context`` that does not verify); else the verified context token, its context put in ``state``."""
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return PayloadTooLargeError(f"Het verzoek is groter dan {self.max_body_bytes} bytes"), None
+        token = headers.get(CONTEXT_HEADER.lower().encode())
+        if token is None or not self.verify_context or scope["path"] in HEALTH_PATHS:
+            return None, None
+        if self.verifier is None:
+            return UnauthorizedError("Deze dienst kan geen context verifiëren"), None
+        ctx_token = token.decode("latin-1")
+        try:
+            state["context"] = self.verifier.verify(ctx_token)
+        except UnauthorizedError as exc:
+            return exc, None
+        return None, ctx_token
+
 
 def _valid_request_id(value: str) -> bool:
-    return 0 < len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value)
+    # ASCII only: str.isalnum() alone also accepts letters and digits such as "Ã" and "¼" (latin-1 header bytes).
+    return 0 < len(value) <= 64 and value.isascii() and all(c.isalnum() or c in "-_." for c in value)
 
 
 async def _send_problem(scope: Scope, send: Send, error: ServiceError, request_id: str | None = None) -> None:
-    import json
-
     body = json.dumps(
         error.to_problem(scope["path"] + (f"#{request_id}" if request_id else "")).model_dump(
             by_alias=True, exclude_none=True
-        )
+        ),
+        separators=(",", ":"),
+        ensure_ascii=False,
     ).encode()
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
@@ -270,7 +320,6 @@ def create_app(
         description=description,
         version=settings.api_version,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
         telemetry={
             "tracer_provider": tel.provider,
             "metrics": False,
@@ -299,6 +348,7 @@ def create_app(
         verifier=verifier,
         metrics=metrics,
         verify_context=verify_context,
+        max_body_bytes=settings.max_body_bytes,
     )
 
     @app.exception_handler(ServiceError)
@@ -321,11 +371,20 @@ def create_app(
         elif exc.status_code == 413:
             error = PayloadTooLargeError(f"Het verzoek is groter dan {settings.max_body_bytes} bytes")
         elif exc.status_code == 405:
-            error = ServiceError("Deze methode is hier niet toegestaan", title="Methode niet toegestaan")
+            error = ServiceError(
+                "Deze methode is hier niet toegestaan",
+                title="Methode niet toegestaan",
+                code="method-not-allowed",
+                headers=dict(exc.headers or {}),
+            )
             error.status = 405  # type: ignore[misc]
         else:
-            error = ServiceError(str(exc.detail))
-            error.status = exc.status_code  # type: ignore[misc]
+            # The error class of that status (401 -> UnauthorizedError, 415 keeps 415, ...).
+            error = error_for_problem(exc.status_code, {"detail": str(exc.detail)})
+            if error.status != exc.status_code:  # a server status outside the tree
+                error = ServiceError(str(exc.detail))
+                error.status = exc.status_code  # type: ignore[misc]
+            error.headers.update(exc.headers or {})
         return problem_response(error, request)
 
     @app.exception_handler(Exception)

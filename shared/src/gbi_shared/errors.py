@@ -210,22 +210,33 @@ def error_for_problem(status: int, body: dict[str, Any] | None) -> ServiceError:
     """Rebuild the error a downstream layer answered, so it crosses the boundary unchanged."""
     body = body or {}
     cls = _BY_STATUS.get(status)
+    mapped = cls is not None
     if cls is None:
         cls = UpstreamError if status >= 500 else BadRequestError
     raw_params = body.get("invalidParams") or None
-    params = [InvalidParam.model_validate(p) for p in raw_params] if raw_params else None
+    try:
+        params = [InvalidParam.model_validate(p) for p in raw_params] if isinstance(raw_params, list) else None
+    except ValueError:  # a malformed invalidParams must not turn the upstream's answer into our own crash
+        params = None
     code = body.get("code")
     title = body.get("title")
     detail = body.get("detail")
+    error: ServiceError
     if cls in (TooManyRequestsError, ServiceUnavailableError):
-        return cls(
+        error = cls(
             detail if isinstance(detail, str) else None,
             title=title if isinstance(title, str) else None,
             code=code if isinstance(code, str) else None,
         )
-    return cls(
-        detail if isinstance(detail, str) else None,
-        invalid_params=params,
-        title=title if isinstance(title, str) else None,
-        code=code if isinstance(code, str) else None,
-    )
+    else:
+        error = cls(
+            detail if isinstance(detail, str) else None,
+            invalid_params=params,
+            title=title if isinstance(title, str) else None,
+            code=code if isinstance(code, str) else None,
+        )
+    if not mapped and 400 <= status < 500:
+        # A client error outside the tree (405, 410, 412, 415, ...) keeps its number across the boundary; an
+        # unexpected server error of a layer stays a 502 (UpstreamError) for whoever called us.
+        error.status = status  # type: ignore[misc]
+    return error

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
-from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 
 from gbi_integration.service import IntegrationService
+from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
+from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 
 __all__ = ["router"]
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from gbi_shared import client_credentials_check
-from gbi_shared import create_app as create_service_app
 
 from gbi_integration.api import router
 from gbi_integration.brp import HaalCentraalBrp
 from gbi_integration.service import IntegrationService
 from gbi_integration.settings import IntegrationSettings
+from gbi_shared import client_credentials_check
+from gbi_shared import create_app as create_service_app
 
 __all__ = ["create_app"]
 

@@ -6,13 +6,12 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from gbi_integration.resilience import CircuitBreaker, call_with_retries
+from gbi_integration.settings import IntegrationSettings
 from gbi_shared._http import HttpTransport
 from gbi_shared.context import RequestContext
 from gbi_shared.contracts.huishouden import Bronvermelding, BrpPersoon, Huishouden
 from gbi_shared.errors import NotFoundError, UpstreamError
-
-from gbi_integration.resilience import CircuitBreaker, call_with_retries
-from gbi_integration.settings import IntegrationSettings
 
 __all__ = ["BRP_FIELDS", "BrpPort", "HaalCentraalBrp", "huishouden_from_persoon"]
 
@@ -22,10 +21,10 @@ BRP_FIELDS = [
     "geboorte.datum",
     "gemeenteVanInschrijving",
     "partners.burgerservicenummer",
-    "partners.naam.volledigeNaam",
+    "partners.naam",
     "partners.geboorte.datum",
     "kinderen.burgerservicenummer",
-    "kinderen.naam.volledigeNaam",
+    "kinderen.naam",
     "kinderen.geboorte.datum",
 ]
 BRON = "BRP (Haal Centraal BRP Personen bevragen 2)"
@@ -41,12 +40,20 @@ def _datum(value: Any) -> date | None:
     return None
 
 
+def _naam(naam: dict[str, Any]) -> str | None:
+    """The person's own ``volledigeNaam``; related persons (partner, child) carry only the name parts."""
+    if isinstance(naam.get("volledigeNaam"), str):
+        return str(naam["volledigeNaam"])
+    parts = [naam.get(k) for k in ("voornamen", "voorvoegsel", "geslachtsnaam")]
+    text = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return text or None
+
+
 def _persoon(raw: dict[str, Any]) -> BrpPersoon:
-    naam = raw.get("naam") or {}
     return BrpPersoon(
         bsn=raw.get("burgerservicenummer"),
         geboortedatum=_datum((raw.get("geboorte") or {}).get("datum")),
-        naam=naam.get("volledigeNaam"),
+        naam=_naam(raw.get("naam") or {}),
     )
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from gbi_integration.brp import BrpPort
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.huishouden import Huishouden
 from gbi_shared.errors import NotFoundError
-
-from gbi_integration.brp import BrpPort
 
 __all__ = ["IntegrationService"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
-from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
 
 from gbi_interaction.service import InteractionService
+from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
+from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
 
 __all__ = ["router"]
 

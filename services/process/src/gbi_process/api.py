@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
-from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
-from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
 
 from gbi_process.service import ProcessService
+from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
+from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
 
 __all__ = ["router"]
 

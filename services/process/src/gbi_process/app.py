@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from gbi_shared import client_credentials_check
-from gbi_shared import create_app as create_service_app
 
 from gbi_process.api import router
 from gbi_process.service import ProcessService
 from gbi_process.settings import ProcessSettings
+from gbi_shared import client_credentials_check
+from gbi_shared import create_app as create_service_app
 
 __all__ = ["create_app"]
 

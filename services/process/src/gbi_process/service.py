@@ -7,12 +7,16 @@ peildatum (domain), and store the result with an audit record (data).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gbi_shared.clients import GatewayClient
 from gbi_shared.context import RequestContext
+from gbi_shared.contracts.berekening import BerekeningAntwoord
+from gbi_shared.contracts.common import euro_to_cents
+from gbi_shared.contracts.data import ProefberekeningRecord, ProefberekeningRecordCreate
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
 from gbi_shared.errors import NotFoundError, UnprocessableError
@@ -24,8 +28,6 @@ _NL = ZoneInfo("Europe/Amsterdam")
 
 def vandaag() -> date:
     """Today in the Netherlands: the legal date, whatever the server's time zone."""
-    from datetime import datetime
-
     return datetime.now(_NL).date()
 
 
@@ -37,7 +39,7 @@ def _persoon(geboortedatum: date | None, veld: str) -> dict[str, Any]:
     return {"geboortedatum": geboortedatum.isoformat()}
 
 
-def berekening_verzoek(huishouden: Huishouden, peildatum: date) -> dict[str, Any]:
+def berekening_verzoek(huishouden: Huishouden, peildatum: date) -> dict[str, Any]:  # JSON body
     """The domain layer's household calculation request for what the BRP tells (no income or assets known)."""
     body: dict[str, Any] = {
         "gemeente": huishouden.gemeente,
@@ -75,22 +77,28 @@ class ProcessService:
                 code="gemeente-niet-aangesloten",
             ) from exc
         verzoek_domein = berekening_verzoek(huishouden, peildatum)
-        resp = await self._gw.request(
-            "POST", "/internal/domain/v1/berekeningen", json_body=verzoek_domein, gemeente=huishouden.gemeente
+        berekening = await self._gw.post_model(
+            "/api/v1/berekeningen", verzoek_domein, BerekeningAntwoord, gemeente=huishouden.gemeente
         )
-        uitkomst: dict[str, Any] = resp.json()
-        opslag = {
-            "bsn": verzoek.bsn,
-            "peildatum": peildatum.isoformat(),
-            "verzoek": verzoek_domein,
-            "resultaat": uitkomst,
-        }
+        opslag = ProefberekeningRecordCreate(
+            bsn=verzoek.bsn,
+            peildatum=peildatum,
+            request=verzoek_domein,
+            result=berekening.model_dump(mode="json", by_alias=True),
+            norm_cents=euro_to_cents(Decimal(berekening.norm)),
+        )
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        stored = await self._gw.request(
-            "POST",
+        record = await self._gw.post_model(
             "/internal/data/v1/proefberekeningen",
-            json_body=opslag,
+            opslag,
+            ProefberekeningRecord,
             gemeente=huishouden.gemeente,
             headers=headers,
         )
-        return Proefberekening.model_validate(stored.json())
+        return Proefberekening(
+            id=record.id,
+            gemeente=record.gemeente,
+            peildatum=record.peildatum,
+            berekening=BerekeningAntwoord.model_validate(record.result),
+            aangemaakt_op=record.created_at,
+        )

@@ -5,15 +5,18 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-__all__ = ["Bsn", "CamelModel", "Euro", "GemeenteCode", "cents_to_euro", "euro_to_cents", "is_valid_bsn"]
+__all__ = ["Bsn", "CamelModel", "GemeenteCode", "euro_to_cents", "is_valid_bsn"]
 
 
 def is_valid_bsn(value: str) -> bool:
-    """9 digits passing the elfproef (weights 9..2 and -1)."""
-    if len(value) != 9 or not value.isdigit() or value == "000000000":
+    """9 digits passing the elfproef (weights 9..2 and -1, sum divisible by 11), not all zeros.
+
+    ASCII digits only: ``str.isdigit()`` and ``int()`` also accept other scripts' digits (fullwidth "１２３...").
+    """
+    if len(value) != 9 or not (value.isascii() and value.isdigit()) or value == "000000000":
         return False
     total = sum(int(d) * w for d, w in zip(value[:8], range(9, 1, -1), strict=True)) - int(value[8])
     return total % 11 == 0
@@ -37,16 +40,6 @@ GemeenteCode = Annotated[str, AfterValidator(_check_gemeente)]
 
 def euro_to_cents(value: Decimal) -> int:
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def cents_to_euro(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
-# An amount in euros, serialised as a string with exactly two decimals ("1401.50"), never a float.
-Euro = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
 
 
 class CamelModel(BaseModel):

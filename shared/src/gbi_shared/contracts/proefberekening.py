@@ -7,9 +7,15 @@ from uuid import UUID
 
 from pydantic import Field
 
-from gbi_shared.contracts.common import Bsn, CamelModel, Euro, GemeenteCode
+from gbi_shared.contracts.berekening import BerekeningAntwoord
+from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
 
-__all__ = ["Proefberekening", "ProefberekeningVerzoek", "Toelichtingsregel"]
+__all__ = ["DISCLAIMER", "Proefberekening", "ProefberekeningVerzoek"]
+
+DISCLAIMER = (
+    "Dit is een indicatie op basis van de BRP, zonder inkomen en vermogen, en geeft geen rechten. "
+    "Alleen een aanvraag leidt tot een besluit."
+)
 
 
 class ProefberekeningVerzoek(CamelModel):
@@ -17,24 +23,10 @@ class ProefberekeningVerzoek(CamelModel):
     peildatum: date | None = Field(default=None, description="De dag waarvoor wordt gerekend; standaard vandaag")
 
 
-class Toelichtingsregel(CamelModel):
-    stap: str
-    bedrag: Euro | None = None
-    regel: str
-    artikel: str | None = None
-    parameterversie: str | None = None
-
-
 class Proefberekening(CamelModel):
     id: UUID
-    gemeente: GemeenteCode
+    gemeente: GemeenteCode = Field(description="De gemeente waar de burger volgens de BRP woont")
     peildatum: date
-    leefvorm: str
-    normcategorie: str
-    norm: Euro = Field(description="Norm per maand inclusief vakantietoeslag")
-    bedrag_per_maand: Euro = Field(description="Indicatie van wat maandelijks wordt uitbetaald")
-    toelichting: list[Toelichtingsregel]
+    berekening: BerekeningAntwoord = Field(description="De berekening met toelichting per stap")
     aangemaakt_op: datetime
-    disclaimer: str = Field(
-        default="Dit is een indicatie zonder rechten. Alleen een aanvraag leidt tot een besluit.",
-    )
+    disclaimer: str = DISCLAIMER

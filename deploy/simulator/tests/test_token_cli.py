@@ -1,0 +1,90 @@
+"""``python -m gbi_simulator.token``: prints a token from the IdP's token endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+import pytest
+from starlette.testclient import TestClient
+
+from gbi_simulator.app import create_app
+from gbi_simulator.settings import SimulatorSettings, default_specs_dir
+from gbi_simulator.token import main
+
+
+@pytest.fixture(scope="module")
+def idp(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    clients = tmp_path_factory.mktemp("cli") / "clients.json"
+    clients.write_text(
+        json.dumps([{"client_id": "gbi-domain", "client_secret": "domain-secret", "actor_type": "service"}]),
+        encoding="utf-8",
+    )
+    settings = SimulatorSettings(
+        specs_dir=default_specs_dir(), idp_clients_file=clients, log_json=False, environment="test"
+    )
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def post(idp: TestClient) -> Any:
+    calls: list[tuple[str, dict[str, str]]] = []
+
+    def post(url: str, form: dict[str, str]) -> tuple[int, dict[str, object]]:
+        calls.append((url, form))
+        response = idp.post(urlsplit(url).path, data=form)
+        body: dict[str, object] = response.json()
+        return response.status_code, body
+
+    post.calls = calls  # type: ignore[attr-defined]
+    return post
+
+
+def claims(token: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return decoded
+
+
+def test_burger_token(post: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["burger", "--bsn", "999993653"], post=post) == 0
+    token = capsys.readouterr().out.strip()
+    assert claims(token)["bsn"] == "999993653"
+    url, form = post.calls[0]
+    assert url == "http://127.0.0.1:8090/idp/token"
+    assert form == {"grant_type": "urn:gbi:dev", "actor_type": "burger", "bsn": "999993653"}
+
+
+def test_medewerker_token_with_another_idp_url(post: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--idp-url", "http://localhost:9999/idp/", "medewerker", "--gemeente", "0599", "--roles", "klantmanager"]
+    assert main([*argv, "--name", "Piet Jansen"], post=post) == 0
+    token = capsys.readouterr().out.strip()
+    assert claims(token)["gemeente"] == "0599"
+    assert claims(token)["name"] == "Piet Jansen"
+    assert post.calls[0][0] == "http://localhost:9999/idp/token"
+
+
+def test_client_token(post: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["client", "--client-id", "gbi-domain", "--client-secret", "domain-secret"], post=post) == 0
+    assert claims(capsys.readouterr().out.strip())["gbi_actor_type"] == "service"
+
+
+def test_refusal_is_reported_on_stderr(post: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["burger", "--bsn", "999993654"], post=post) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "400" in captured.err
+    assert "bsn" in captured.err
+
+
+def test_unreachable_idp(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # A port nobody listens on (bound and closed): the real HTTP path, failing fast.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["--idp-url", f"http://127.0.0.1:{port}/idp", "burger", "--bsn", "999993653"]) == 1
+    assert "not reachable" in capsys.readouterr().err

@@ -1,0 +1,188 @@
+"""Internal API of the data service, under ``/internal/data/v1``. Thin routes: parse, call the service, return.
+
+Routes are plain ``def``: FastAPI runs them in its threadpool, next to the synchronous SQLAlchemy session. The
+session dependency holds one transaction per request and commits it after the route returns but before the
+response is sent (``scope="function"``), so a client never sees a success that was not committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
+
+from gbi_data.database import Database
+from gbi_data.service import DataService
+from gbi_shared import PROBLEM_RESPONSES, ActorType, RequestContext, current_context, require_roles
+from gbi_shared.contracts.data import (
+    AuditPage,
+    AuditRecord,
+    AuditRecordCreate,
+    AuditVerification,
+    Gemeente,
+    GemeenteList,
+    ProefberekeningRecord,
+    ProefberekeningRecordCreate,
+)
+
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "REPLAYED_HEADER", "router"]
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+PREFIX = "/internal/data/v1"
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "Idempotency-Key al gebruikt voor een ander verzoek",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
+
+
+def _database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def _service(request: Request) -> DataService:
+    service: DataService = request.app.state.data_service
+    return service
+
+
+Context = Annotated[RequestContext, Depends(current_context)]
+Service = Annotated[DataService, Depends(_service)]
+
+
+def _reference_session(request: Request, _ctx: Context) -> Iterator[Session]:
+    """A transaction for reference data (any verified caller; no tenant rows are visible in it)."""
+    with _database(request).transaction(gemeente=None, read_only=True) as session:
+        yield session
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """The verified caller, the gemeente it acts for, and a transaction bound to that gemeente."""
+
+    ctx: RequestContext
+    gemeente: str
+    session: Session
+
+
+def _tenant_scope(request: Request, ctx: RequestContext, service: DataService, read_only: bool) -> Iterator[Tenant]:
+    gemeente = service.tenant_of(ctx)
+    with _database(request).transaction(gemeente=gemeente, read_only=read_only) as session:
+        service.check_tenant(session, gemeente)
+        yield Tenant(ctx, gemeente, session)
+
+
+def _tenant(request: Request, ctx: Context, service: Service) -> Iterator[Tenant]:
+    yield from _tenant_scope(request, ctx, service, read_only=False)
+
+
+def _tenant_read_only(request: Request, ctx: Context, service: Service) -> Iterator[Tenant]:
+    yield from _tenant_scope(request, ctx, service, read_only=True)
+
+
+ReferenceSession = Annotated[Session, Depends(_reference_session, scope="function")]
+TenantScope = Annotated[Tenant, Depends(_tenant, scope="function")]
+# For routes that only read and write no audit entry (reading the audit log itself, verifying it).
+ReadOnlyTenantScope = Annotated[Tenant, Depends(_tenant_read_only, scope="function")]
+
+
+# --- gemeenten ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/gemeenten", response_model=GemeenteList, tags=["gemeenten"])
+def list_gemeenten(session: ReferenceSession, service: Service) -> GemeenteList:
+    """The gemeenten of GBI (reference data)."""
+    return service.list_gemeenten(session)
+
+
+@router.get("/gemeenten/{code}", response_model=Gemeente, tags=["gemeenten"])
+def get_gemeente(
+    session: ReferenceSession, service: Service, code: Annotated[str, Path(pattern=r"^\d{4}$")]
+) -> Gemeente:
+    return service.get_gemeente(session, code)
+
+
+# --- proefberekeningen ----------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/proefberekeningen",
+    response_model=ProefberekeningRecord,
+    status_code=status.HTTP_201_CREATED,
+    responses=_CONFLICT,
+    tags=["proefberekeningen"],
+)
+def create_proefberekening(
+    body: ProefberekeningRecordCreate,
+    tenant: TenantScope,
+    service: Service,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$"),
+    ] = None,
+) -> ProefberekeningRecord:
+    """Store a proefberekening for the caller's gemeente (audited in the same transaction). The same
+    Idempotency-Key with the same body returns the same record (``Idempotent-Replayed: true``); with another
+    body, 409."""
+    record, replayed = service.create_proefberekening(
+        tenant.session, tenant.ctx, tenant.gemeente, body, idempotency_key
+    )
+    response.headers["Location"] = f"{PREFIX}/proefberekeningen/{record.id}"
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return record
+
+
+@router.get("/proefberekeningen/{proefberekeningId}", response_model=ProefberekeningRecord, tags=["proefberekeningen"])
+def get_proefberekening(
+    tenant: TenantScope, service: Service, proefberekening_id: Annotated[uuid.UUID, Path(alias="proefberekeningId")]
+) -> ProefberekeningRecord:
+    """One proefberekening of the caller's gemeente (audited read). Another gemeente's is 404, like a missing one."""
+    return service.get_proefberekening(tenant.session, tenant.ctx, tenant.gemeente, proefberekening_id)
+
+
+# --- audit ----------------------------------------------------------------------------------------------------------
+
+
+@router.post("/audit", response_model=AuditRecord, status_code=status.HTTP_201_CREATED, tags=["audit"])
+def append_audit(body: AuditRecordCreate, tenant: TenantScope, service: Service) -> AuditRecord:
+    """Log an access to personal data performed by another layer, for the caller's gemeente."""
+    return service.append_audit(tenant.session, tenant.ctx, tenant.gemeente, body)
+
+
+@router.get(
+    "/audit",
+    response_model=AuditPage,
+    dependencies=[Depends(require_roles("auditor"))],
+    tags=["audit"],
+)
+def list_audit(
+    tenant: ReadOnlyTenantScope,
+    service: Service,
+    after: Annotated[int, Query(ge=0, description="Alleen regels met een hoger volgnummer")] = 0,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=500)] = 100,
+    operation: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> AuditPage:
+    """The processing log of the caller's gemeente, oldest first (auditors)."""
+    return service.list_audit(tenant.session, tenant.gemeente, after=after, page_size=page_size, operation=operation)
+
+
+@router.get(
+    "/audit/verify",
+    response_model=AuditVerification,
+    dependencies=[Depends(require_roles("auditor", "gbi-service", actor_types=[ActorType.SERVICE]))],
+    tags=["audit"],
+)
+def verify_audit(tenant: ReadOnlyTenantScope, service: Service) -> AuditVerification:
+    """Walk the hash chain of the caller's gemeente and report the first missing or altered entry."""
+    return service.verify_audit(tenant.session, tenant.gemeente)

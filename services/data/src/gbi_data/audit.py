@@ -1,0 +1,232 @@
+"""The processing log: pseudonyms, the hash chain, and its verification.
+
+Every entry is linked to the one before it in the same gemeente's chain::
+
+    hash = SHA-256( canonical JSON of the entry's fields, prev_hash included )
+
+where the canonical JSON has sorted keys, no insignificant whitespace, UTF-8, UUIDs as strings and timestamps as
+ISO 8601 UTC with microseconds. Changing any field of an entry breaks its hash; deleting or re-ordering entries
+breaks the ``seq`` run or the ``prev_hash`` link; deleting entries from the end leaves the chain head pointing past
+the last entry. ``python -m gbi_data.audit verify`` walks every chain and exits 1 at the first problem.
+
+Data subjects are stored as HMAC-SHA256 pseudonyms of their BSN (key: ``GBI_AUDIT_PSEUDONYM_KEY``), never the BSN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+from sqlalchemy.orm import Session
+
+from gbi_data import repository
+from gbi_data.database import Database
+from gbi_data.models import AuditRecord, utcnow
+from gbi_data.settings import DataSettings, get_settings
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "ChainVerification",
+    "Pseudonymiser",
+    "append",
+    "canonical_json",
+    "main",
+    "record_hash",
+    "verify_all",
+    "verify_chain",
+]
+
+GENESIS_HASH = "0" * 64
+HASH_VERSION = 1
+
+
+class Pseudonymiser:
+    """Keyed pseudonyms: the same BSN gives the same pseudonym (so a person's entries can be found for an inzage
+    request), and without the key the BSN cannot be recovered by trying all of them."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+
+    def pseudonym(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+    def digest(self, payload: Any) -> str:
+        """Keyed digest of a JSON-able payload (used for idempotency: a BSN inside stays unrecoverable)."""
+        return hmac.new(self._key, canonical_json(payload), hashlib.sha256).hexdigest()
+
+
+def canonical_json(payload: Any) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def hashed_fields(record: AuditRecord) -> dict[str, Any]:
+    """The fields the hash covers: everything but the hash itself."""
+    return {
+        "v": HASH_VERSION,
+        "id": str(record.id),
+        "gemeente": record.gemeente,
+        "seq": record.seq,
+        "occurred_at": _timestamp(record.occurred_at),
+        "trace_id": record.trace_id,
+        "span_id": record.span_id,
+        "status": record.status,
+        "operation": record.operation,
+        "processing_activity": record.processing_activity,
+        "data_subject_id": record.data_subject_id,
+        "data_subject_type": record.data_subject_type,
+        "actor": record.actor,
+        "actor_type": record.actor_type,
+        "purpose": record.purpose,
+        "outcome": record.outcome,
+        "prev_hash": record.prev_hash,
+    }
+
+
+def record_hash(record: AuditRecord) -> str:
+    return hashlib.sha256(canonical_json(hashed_fields(record))).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What a layer reports about one processing of personal data (before it is sequenced and hashed)."""
+
+    operation: str
+    processing_activity: str
+    actor: str
+    actor_type: str
+    purpose: str
+    outcome: str = "success"
+    status: str = "OK"
+    data_subject_id: str | None = None
+    data_subject_type: str | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+
+
+def _current_trace_ids() -> tuple[str, str]:
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")
+    return secrets.token_hex(16), secrets.token_hex(8)
+
+
+def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
+    """Append ``entry`` to ``gemeente``'s chain in the caller's transaction (so it commits or rolls back together
+    with the processing it records)."""
+    head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
+    trace_id, span_id = _current_trace_ids()
+    record = AuditRecord(
+        id=uuid.uuid4(),
+        gemeente=gemeente,
+        seq=head.last_seq + 1,
+        occurred_at=utcnow(),
+        trace_id=entry.trace_id or trace_id,
+        span_id=entry.span_id or span_id,
+        status=entry.status,
+        operation=entry.operation,
+        processing_activity=entry.processing_activity,
+        data_subject_id=entry.data_subject_id,
+        data_subject_type=entry.data_subject_type,
+        actor=entry.actor,
+        actor_type=entry.actor_type,
+        purpose=entry.purpose,
+        outcome=entry.outcome,
+        prev_hash=head.last_hash,
+    )
+    record.hash = record_hash(record)
+    repository.add_audit_record(session, record)
+    repository.advance_chain_head(session, gemeente, record.seq, record.hash)
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerification:
+    gemeente: str
+    valid: bool
+    checked: int
+    last_seq: int
+    first_invalid_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(session: Session, gemeente: str) -> ChainVerification:
+    """Walk ``gemeente``'s chain from the start; stop at the first entry that is missing, altered or mislinked."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+
+    def broken(seq: int, reason: str) -> ChainVerification:
+        return ChainVerification(gemeente, False, checked, expected_seq - 1, seq, reason)
+
+    for record in repository.iter_audit_chain(session, gemeente):
+        if record.seq != expected_seq:
+            return broken(expected_seq, f"entry {expected_seq} is missing (next entry found: {record.seq})")
+        if record.prev_hash != prev_hash:
+            return broken(record.seq, f"entry {record.seq} does not link to entry {record.seq - 1}")
+        if record_hash(record) != record.hash:
+            return broken(record.seq, f"entry {record.seq} was altered (its hash does not match its content)")
+        prev_hash = record.hash
+        expected_seq += 1
+        checked += 1
+    last_seq = expected_seq - 1
+    head = repository.get_chain_head(session, gemeente)
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head is not None else (0, GENESIS_HASH)
+    if head_seq > last_seq:
+        return broken(last_seq + 1, f"entries {last_seq + 1}..{head_seq} are missing at the end of the chain")
+    if head_seq != last_seq or head_hash != prev_hash:
+        return broken(last_seq, "the chain head does not match the last entry")
+    return ChainVerification(gemeente, True, checked, last_seq)
+
+
+def verify_all(database: Database, gemeenten: Sequence[str] | None = None) -> list[ChainVerification]:
+    """Verify the chain of every gemeente (or the ones named), each in its own tenant-bound transaction."""
+    if gemeenten is None:
+        with database.transaction(gemeente=None, read_only=True) as session:
+            gemeenten = [g.code for g in repository.list_gemeenten(session)]
+    results = []
+    for code in gemeenten:
+        with database.transaction(gemeente=code, read_only=True) as session:
+            results.append(verify_chain(session, code))
+    return results
+
+
+def main(argv: Sequence[str] | None = None, *, settings: DataSettings | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gbi_data.audit", description="GBI processing log tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser("verify", help="walk the hash chains; exit 1 at the first tampered or missing entry")
+    verify.add_argument("--gemeente", action="append", help="only this gemeente (CBS code); may be repeated")
+    args = parser.parse_args(argv)
+
+    database = Database(settings or get_settings())
+    try:
+        results = verify_all(database, args.gemeente)
+    finally:
+        database.dispose()
+    failed = [r for r in results if not r.valid]
+    for r in results:
+        if r.valid:
+            sys.stdout.write(f"{r.gemeente}: ok ({r.checked} entries)\n")
+        else:
+            sys.stdout.write(f"{r.gemeente}: BROKEN at entry {r.first_invalid_seq}: {r.reason}\n")
+    total = sum(r.checked for r in results)
+    sys.stdout.write(f"{len(results)} chains, {total} entries verified, {len(failed)} broken\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Engine and transactions: one transaction per request, bound to the caller's gemeente.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys and a busy timeout. A transaction that may write
+starts with ``BEGIN IMMEDIATE`` (nearly every request writes: audited reads append to the audit chain): taking the
+write lock up front means two writers queue on the busy timeout instead of one failing on a stale snapshot.
+Read-only transactions start with a plain ``BEGIN`` and run beside the writer (WAL).
+
+PostgreSQL (production, CI) runs through psycopg 3. Each transaction switches to the application role (not the
+owner, not a superuser) and sets ``gbi.gemeente`` from the verified context, both ``LOCAL`` to the transaction, so
+the row-level security policies of the tenant-owned tables see only that gemeente's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from gbi_data.settings import DataSettings
+
+__all__ = ["Database", "create_db_engine", "normalise_url"]
+
+# Execution option marking a transaction as read-only (SQLite then does not take the write lock up front).
+_READ_ONLY = "gbi_read_only"
+
+
+def normalise_url(raw: str) -> URL:
+    """The database URL with the driver we ship: psycopg 3 for PostgreSQL, pysqlite for SQLite."""
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def create_db_engine(settings: DataSettings, *, for_migrations: bool = False) -> Engine:
+    """The engine for ``settings.database_url``.
+
+    ``for_migrations`` leaves SQLite's foreign-key enforcement off: Alembic's batch mode rebuilds tables by copying
+    them, which foreign keys would refuse half-way.
+    """
+    url = normalise_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings, foreign_keys=not for_migrations)
+    return create_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_s,
+        pool_recycle=settings.database_pool_recycle_s,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, int(settings.database_pool_timeout_s))},
+    )
+
+
+def _sqlite_engine(url: URL, settings: DataSettings, *, foreign_keys: bool) -> Engine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_s,
+    )
+    busy_ms = int(settings.database_busy_timeout_ms)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (below); pysqlite's own implicit transactions would get in the way.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """The engine plus the rule for how a transaction is bound to a tenant."""
+
+    def __init__(self, settings: DataSettings, engine: Engine | None = None) -> None:
+        self.engine = engine or create_db_engine(settings)
+        self.is_postgresql = self.engine.dialect.name == "postgresql"
+        self.app_role = settings.database_app_role.strip()
+
+    @contextmanager
+    def transaction(self, *, gemeente: str | None, read_only: bool = False) -> Iterator[Session]:
+        """One transaction, committed when the block ends normally and rolled back when it raises.
+
+        ``gemeente`` is the tenant from the verified context (None: reference data only). On PostgreSQL the
+        transaction runs as the application role with ``gbi.gemeente`` set, so row-level security applies.
+        ``read_only`` promises that the block does not write (on SQLite it then waits for no writer).
+        """
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
+            if read_only:
+                session.connection(execution_options={_READ_ONLY: True})
+            if self.is_postgresql:
+                session.execute(
+                    text(
+                        "SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true)"
+                        if self.app_role
+                        else "SELECT set_config('gbi.gemeente', :gemeente, true)"
+                    ),
+                    {"role": self.app_role, "gemeente": gemeente or ""},
+                )
+            yield session
+
+    @contextmanager
+    def owner_transaction(self) -> Iterator[Session]:
+        """A transaction as the login role itself, without tenant binding: migrations and seeding only."""
+        with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
+            yield session
+
+    def ping(self) -> None:
+        """A real round trip to the database (readiness)."""
+        # A raw pooled connection: no SQLAlchemy transaction, so SQLite's BEGIN IMMEDIATE is not taken for this.
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

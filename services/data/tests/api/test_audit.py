@@ -1,0 +1,116 @@
+"""The processing log over HTTP: other layers append access records; auditors page through their own gemeente's
+log and verify its chain, which reports tampering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from gbi_shared import ActorType
+
+PATH = "/internal/data/v1/audit"
+BSN = "999993653"
+
+
+def append(client: TestClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    response = client.post(
+        PATH,
+        json={"operation": "brp.personen.raadplegen", "processingActivity": "gbi.aanvraag"} | fields,
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_append_takes_actor_gemeente_and_purpose_from_the_context(client: TestClient, context_headers) -> None:
+    headers = context_headers(
+        actor_type=ActorType.SERVICE, actor_id="gbi-integration", roles=("gbi-service",), purpose="aanvraag-bijstand"
+    )
+    record = append(client, headers, bsn=BSN, status="OK", outcome="found", traceId="a" * 32, spanId="b" * 16)
+    assert record["gemeente"] == "0363"
+    assert record["actor"] == "gbi-integration"
+    assert record["actorType"] == "service"
+    assert record["purpose"] == "aanvraag-bijstand"
+    assert record["dataSubjectType"] == "BSN"
+    assert record["dataSubjectId"] != BSN
+    assert len(record["dataSubjectId"]) == 64
+    assert (record["traceId"], record["spanId"]) == ("a" * 32, "b" * 16)
+    assert record["seq"] == 1
+    assert record["prevHash"] == "0" * 64
+
+
+def test_the_body_cannot_name_actor_or_gemeente(client: TestClient, context_headers) -> None:
+    response = client.post(
+        PATH,
+        json={"operation": "x", "processingActivity": "y", "actor": "someone-else", "gemeente": "0599"},
+        headers=context_headers(),
+    )
+    assert response.status_code == 400
+    assert {p["name"] for p in response.json()["invalidParams"]} == {"actor", "gemeente"}
+
+
+def test_auditors_see_only_their_own_gemeente(client: TestClient, context_headers) -> None:
+    append(client, context_headers(gemeente="0363"))
+    append(client, context_headers(gemeente="0599"))
+    append(client, context_headers(gemeente="0599"))
+    amsterdam = client.get(PATH, headers=context_headers(gemeente="0363", roles=("auditor",))).json()["items"]
+    rotterdam = client.get(PATH, headers=context_headers(gemeente="0599", roles=("auditor",))).json()["items"]
+    assert [e["gemeente"] for e in amsterdam] == ["0363"]
+    assert [(e["gemeente"], e["seq"]) for e in rotterdam] == [("0599", 1), ("0599", 2)]
+
+
+def test_pagination(client: TestClient, context_headers) -> None:
+    for i in range(5):
+        append(client, context_headers(), outcome=f"o{i}")
+    auditor = context_headers(roles=("auditor",))
+    seen: list[int] = []
+    after = 0
+    pages = 0
+    while True:
+        page = client.get(PATH, params={"pageSize": 2, "after": after}, headers=auditor).json()
+        seen += [e["seq"] for e in page["items"]]
+        pages += 1
+        if page["nextAfter"] is None:
+            break
+        after = page["nextAfter"]
+    assert seen == [1, 2, 3, 4, 5]
+    assert pages == 3
+    filtered = client.get(PATH, params={"operation": "nothing.like.this"}, headers=auditor).json()
+    assert filtered == {"items": [], "nextAfter": None}
+    assert client.get(PATH, params={"pageSize": 0}, headers=auditor).status_code == 400
+    assert client.get(PATH, params={"pageSize": 501}, headers=auditor).status_code == 400
+
+
+def test_verify_reports_a_valid_chain_and_then_the_tampered_entry(
+    client: TestClient, context_headers, owner_sql: Callable[..., Any]
+) -> None:
+    for _ in range(3):
+        append(client, context_headers(), bsn=BSN)
+    auditor = context_headers(roles=("auditor",))
+    assert client.get(f"{PATH}/verify", headers=auditor).json() == {
+        "gemeente": "0363",
+        "valid": True,
+        "checked": 3,
+        "lastSeq": 3,
+        "firstInvalidSeq": None,
+        "reason": None,
+    }
+    owner_sql("UPDATE audit_log SET actor = 'iemand anders' WHERE gemeente = '0363' AND seq = 2")
+    report = client.get(f"{PATH}/verify", headers=auditor).json()
+    assert report["valid"] is False
+    assert report["firstInvalidSeq"] == 2
+    assert report["checked"] == 1
+    # Rotterdam's chain is its own and unaffected.
+    append(client, context_headers(gemeente="0599"))
+    assert client.get(f"{PATH}/verify", headers=context_headers(gemeente="0599", roles=("auditor",))).json()["valid"]
+
+
+def test_verify_detects_a_deleted_entry(client: TestClient, context_headers, owner_sql: Callable[..., Any]) -> None:
+    for _ in range(3):
+        append(client, context_headers())
+    owner_sql("DELETE FROM audit_log WHERE gemeente = '0363' AND seq = 3")
+    report = client.get(f"{PATH}/verify", headers=context_headers(roles=("auditor",))).json()
+    assert report["valid"] is False
+    assert report["firstInvalidSeq"] == 3

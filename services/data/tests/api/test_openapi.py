@@ -1,0 +1,27 @@
+"""The service documents its internal API, errors included."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from gbi_data.app import create_app
+from gbi_data.settings import DataSettings
+
+
+def test_openapi_lists_the_internal_routes_and_problem_responses(tmp_path) -> None:
+    settings = DataSettings(database_url=f"sqlite:///{tmp_path / 'gbi.db'}", environment="test", log_level="WARNING")
+    with TestClient(create_app(settings)) as client:
+        spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    assert set(paths) == {
+        "/internal/data/v1/gemeenten",
+        "/internal/data/v1/gemeenten/{code}",
+        "/internal/data/v1/proefberekeningen",
+        "/internal/data/v1/proefberekeningen/{proefberekeningId}",
+        "/internal/data/v1/audit",
+        "/internal/data/v1/audit/verify",
+    }
+    create = paths["/internal/data/v1/proefberekeningen"]["post"]
+    assert {"201", "400", "401", "403", "409"} <= set(create["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    assert "Problem" in spec["components"]["schemas"]

@@ -1,0 +1,79 @@
+"""Migrations run on SQLite and PostgreSQL alike: up, down, up again; the models match them; seeding is
+idempotent; the CLI works from a plain working directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect
+
+from gbi_data import repository
+from gbi_data.database import Database, normalise_url
+from gbi_data.migrate import check, downgrade, main, upgrade
+from gbi_data.seed import GEMEENTEN
+from gbi_data.settings import DataSettings
+
+TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads"}
+
+
+def _tables(settings: DataSettings) -> set[str]:
+    engine = create_engine(normalise_url(settings.database_url))
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def _gemeente_count(settings: DataSettings) -> int:
+    database = Database(settings)
+    try:
+        with database.transaction(gemeente=None) as session:
+            return len(repository.list_gemeenten(session))
+    finally:
+        database.dispose()
+
+
+def test_upgrade_downgrade_upgrade(settings: DataSettings) -> None:
+    assert upgrade(settings) == len(GEMEENTEN)
+    assert _tables(settings) == TABLES
+    downgrade(settings, "base")
+    assert _tables(settings) == set()
+    assert upgrade(settings) == len(GEMEENTEN)
+    assert _tables(settings) == TABLES
+    assert _gemeente_count(settings) == 13
+
+
+def test_models_and_migrations_are_in_step(migrated: DataSettings) -> None:
+    assert check(migrated) is None
+
+
+def test_seed_is_idempotent(migrated: DataSettings) -> None:
+    assert upgrade(migrated) == 0
+    assert _gemeente_count(migrated) == 13
+
+
+def test_seed_has_the_thirteen_gemeenten() -> None:
+    codes = dict(GEMEENTEN)
+    assert len(codes) == 13
+    assert codes["0363"] == "Amsterdam"
+    assert codes["0518"] == "'s-Gravenhage"
+    assert codes["0796"] == "'s-Hertogenbosch"
+    assert codes["0995"] == "Lelystad"
+
+
+def test_main_check_reports_in_step(migrated: DataSettings) -> None:
+    assert main(["check"], settings=migrated) == 0
+
+
+def test_cli_creates_the_default_sqlite_file_relative_to_the_working_directory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GBI_")}
+    env["GBI_ENVIRONMENT"] = "test"
+    result = subprocess.run(
+        [sys.executable, "-m", "gbi_data.migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "13 gemeenten added" in result.stdout
+    assert (tmp_path / "var" / "gbi.db").is_file()
