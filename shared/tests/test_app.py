@@ -583,3 +583,31 @@ def test_openapi_is_served_and_stable(client: TestClient, app: FastAPI) -> None:
     assert resp.status_code == 200
     assert resp.json() == app.openapi()
     assert app.openapi() is app.openapi()
+
+
+def test_batch_paths_get_their_own_body_limit() -> None:
+    from fastapi import APIRouter
+    from fastapi.testclient import TestClient
+
+    from gbi_shared import ServiceSettings, create_app
+
+    router = APIRouter()
+
+    @router.post("/items:batch")
+    async def batch(body: dict[str, list[int]]) -> dict[str, int]:
+        return {"n": len(body["items"])}
+
+    @router.post("/items")
+    async def single(body: dict[str, list[int]]) -> dict[str, int]:
+        return {"n": len(body["items"])}
+
+    app = create_app(ServiceSettings(max_body_bytes=1000, max_body_bytes_batch=100_000), title="t", routers=[router])
+    payload = {"items": list(range(2000))}  # ~10 kB
+    with TestClient(app) as client:
+        assert client.post("/items:batch", json=payload).json() == {"n": 2000}
+        too_big = client.post("/items", json=payload)
+        assert too_big.status_code == 413
+        assert too_big.headers["content-type"].startswith("application/problem+json")
+        assert "1000 bytes" in too_big.json()["detail"]
+        huge = client.post("/items:batch", json={"items": list(range(30_000))})
+        assert huge.status_code == 413

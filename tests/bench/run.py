@@ -132,13 +132,85 @@ def bench_gateway(suite: Suite, quick: bool) -> list[Result]:
     return results
 
 
+def households(n: int) -> list[dict[str, object]]:
+    """Deterministic, varied households (singles, couples, single parents, kostendelers, income, assets)."""
+    import random
+
+    rnd = random.Random(20260315)
+    out: list[dict[str, object]] = []
+    for i in range(n):
+        year = rnd.randint(1962, 2005)
+        h: dict[str, object] = {
+            "gemeente": "0363",
+            "peildatum": "2026-03-15",
+            "aanvrager": {"geboortedatum": f"{year}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"},
+            "inkomsten": [],
+            "vermogen": {"bezittingen": f"{rnd.randint(0, 9000)}.00", "schulden": f"{rnd.randint(0, 3000)}.00"},
+        }
+        kind = i % 4
+        if kind == 1:
+            h["partner"] = {"geboortedatum": f"{rnd.randint(1962, 2000)}-06-01"}
+        if kind == 2:
+            h["kinderen"] = [{"geboortedatum": f"{rnd.randint(2010, 2024)}-03-01"}]
+        if kind == 3:
+            h["medebewoners"] = [{"geboortedatum": "1990-01-01", "relatie": "broer-zus"}]
+        if rnd.random() < 0.3:
+            h["inkomsten"] = [
+                {
+                    "persoon": "aanvrager",
+                    "soort": "arbeid",
+                    "nettoPerMaand": f"{rnd.randint(0, 900)}.00",
+                    "vrijlatingStartdatum": "2026-01-01",
+                }
+            ]
+        out.append(h)
+    return out
+
+
+async def post_batch(url: str, headers: dict[str, str], body: bytes, times: int) -> list[float]:
+    async with aiohttp.ClientSession() as session:
+        walls = []
+        for _ in range(times):
+            t0 = time.perf_counter()
+            async with session.post(url, data=body, headers={**headers, "Content-Type": "application/json"}) as r:
+                payload = await r.read()
+                if r.status != 200:
+                    raise RuntimeError(f"batch answered {r.status}: {payload[:300]!r}")
+            walls.append(time.perf_counter() - t0)
+    return walls
+
+
+def bench_batch_endpoint(suite: Suite, quick: bool) -> list[Result]:
+    """POST /api/v1/berekeningen:batch through the gateway: household calculations per second end to end."""
+    n = 1000 if quick else 10_000
+    body = json.dumps({"huishoudens": households(n)}).encode()
+    token = dev_token(suite, actor_type="medewerker", gemeente="0363", roles="inkomensconsulent", name="Bench")
+    walls = asyncio.run(
+        post_batch(
+            suite.config.url("gateway") + "/api/v1/berekeningen:batch",
+            {"Authorization": f"Bearer {token}"},
+            body,
+            2 if quick else 3,
+        )
+    )
+    best = min(walls)
+    return [
+        Result(
+            "batch_endpoint_households_per_s",
+            round(n / best),
+            "households/s",
+            note=f"{n} households per POST through the gateway (JSON parse, validate, calculate, serialise)",
+        )
+    ]
+
+
 def bench_domain_engine(quick: bool) -> list[Result]:
     script = ROOT / "services" / "domain" / "bench" / "bench_engine.py"
     if not script.exists():
         return []
     import subprocess
 
-    args = [sys.executable, str(script)] + (["--quick"] if quick else [])
+    args = [sys.executable, str(script)] + (["--n", "2000", "--repeat", "2"] if quick else [])
     out = subprocess.run(args, capture_output=True, text=True, check=True, cwd=ROOT).stdout
     results = []
     for line in out.splitlines():
@@ -179,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         with suite.running():
             results.extend(bench_gateway(suite, args.quick))
+            results.extend(bench_batch_endpoint(suite, args.quick))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print(f"\n{'benchmark':<34} {'value':>12} {'unit':<14} {'baseline':>10} {'ratio':>7}  note")

@@ -157,6 +157,7 @@ class _RequestMiddleware:
         metrics: _Metrics,
         verify_context: bool,
         max_body_bytes: int,
+        max_body_bytes_batch: int,
     ) -> None:
         self.app = app
         self.verify_context = verify_context
@@ -164,6 +165,10 @@ class _RequestMiddleware:
         self.verifier = verifier
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.max_body_bytes_batch = max_body_bytes_batch
+
+    def body_limit(self, path: str) -> int:
+        return self.max_body_bytes_batch if path.endswith(":batch") else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -189,7 +194,7 @@ class _RequestMiddleware:
                 message["headers"] = out
             await send(message)
 
-        limit = self.max_body_bytes
+        limit = self.body_limit(scope["path"])
         received = 0
 
         async def limited_receive() -> Message:
@@ -239,8 +244,9 @@ class _RequestMiddleware:
         """The errors answered before the application sees the request (a declared body over the limit, a
         ``GBI-Context`` that does not verify); else the verified context token, its context put in ``state``."""
         declared = headers.get(b"content-length", b"").decode("latin-1")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return PayloadTooLargeError(f"Het verzoek is groter dan {self.max_body_bytes} bytes"), None
+        limit = self.body_limit(scope["path"])
+        if declared.isdigit() and int(declared) > limit:
+            return PayloadTooLargeError(f"Het verzoek is groter dan {limit} bytes"), None
         token = headers.get(CONTEXT_HEADER.lower().encode())
         if token is None or not self.verify_context or scope["path"] in HEALTH_PATHS:
             return None, None
@@ -349,6 +355,7 @@ def create_app(
         metrics=metrics,
         verify_context=verify_context,
         max_body_bytes=settings.max_body_bytes,
+        max_body_bytes_batch=settings.max_body_bytes_batch,
     )
 
     @app.exception_handler(ServiceError)
@@ -369,7 +376,8 @@ def create_app(
 
             error = NotFoundError(f"Geen resource op {request.url.path}")
         elif exc.status_code == 413:
-            error = PayloadTooLargeError(f"Het verzoek is groter dan {settings.max_body_bytes} bytes")
+            limit = settings.max_body_bytes_batch if request.url.path.endswith(":batch") else settings.max_body_bytes
+            error = PayloadTooLargeError(f"Het verzoek is groter dan {limit} bytes")
         elif exc.status_code == 405:
             error = ServiceError(
                 "Deze methode is hier niet toegestaan",

@@ -59,8 +59,10 @@ class ServiceSettings(BaseSettings):
     otlp_endpoint: str | None = None
     otlp_headers: dict[str, str] = Field(default_factory=dict)
 
-    # Request bodies larger than this are refused with 413.
+    # Request bodies larger than this are refused with 413; batch operations (paths ending in ``:batch``) carry
+    # thousands of items and get their own, larger limit.
     max_body_bytes: int = 1_048_576
+    max_body_bytes_batch: int = 32 * 1_048_576
 
     @model_validator(mode="after")
     def _production_is_strict(self) -> Self:
