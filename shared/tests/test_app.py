@@ -611,3 +611,26 @@ def test_batch_paths_get_their_own_body_limit() -> None:
         assert "1000 bytes" in too_big.json()["detail"]
         huge = client.post("/items:batch", json={"items": list(range(30_000))})
         assert huge.status_code == 413
+
+
+def test_a_service_with_credentials_is_ready_only_when_the_gateway_is_live() -> None:
+    import socket
+
+    from fastapi.testclient import TestClient
+
+    from gbi_shared import ServiceSettings, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    settings = ServiceSettings(
+        service_name="svc",
+        gateway_url=f"http://127.0.0.1:{closed_port}",
+        client_id="gbi-svc",
+        client_secret="s3cret",
+        oidc_token_url=f"http://127.0.0.1:{closed_port}/token",
+    )
+    with TestClient(create_app(settings, title="t")) as client:
+        resp = client.get("/health/ready")
+        assert resp.status_code == 503
+        assert resp.json()["checks"]["gateway"] != "ok"

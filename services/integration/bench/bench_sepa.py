@@ -2,9 +2,9 @@
 
 Prints one JSON line on stdout: ``{"name": "sepa_pain001_420k", "value": <seconds>, "unit": "s"}`` - the wall time
 of ``write_pain001`` (validation pass and streaming to a file on disk). Details (CPU time, file size, peak memory)
-go to stderr as one JSON line. Options: ``--n`` payments, ``--validate`` checks the file against the XSD in ``../shared/specs/sepa/``,
-``--reconcile`` builds the journal and reconciles it with the file, ``--worst-case`` gives every creditor a name
-that needs transliteration.
+go to stderr as one JSON line. Options: ``--n`` payments; ``--validate`` checks the file against the XSD in
+``<repo>/../shared/specs/sepa/``; ``--reconcile`` builds the journal and reconciles it with the file;
+``--worst-case`` gives every creditor a name that needs transliteration.
 
     uv run python services/integration/bench/bench_sepa.py [--n 420000] [--validate] [--reconcile] [--worst-case]
 """
@@ -135,7 +135,8 @@ def main() -> None:
             details["reconcile_seconds"] = round(time.perf_counter() - start, 2)
             details["reconciled_cents"] = report.control_sum_cents
     sys.stderr.write(json.dumps(details) + "\n")
-    sys.stdout.write(json.dumps({"name": "sepa_pain001_420k", "value": round(elapsed, 3), "unit": "s"}) + "\n")
+    name = "sepa_pain001_420k" if args.n == 420_000 else f"sepa_pain001_{args.n}"
+    sys.stdout.write(json.dumps({"name": name, "value": round(elapsed, 3), "unit": "s"}) + "\n")
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip tearing down 420,000 objects

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -306,6 +307,16 @@ def create_app(
             transport, settings.oidc_token_url, settings.client_id, settings.client_secret.get_secret_value()
         )
     gateway = GatewayClient(transport, settings.gateway_url, tokens, service_name=settings.service_name)
+    checks = list(readiness)
+    if tokens is not None:
+        # A service that calls other layers can do nothing useful while the gateway is unreachable.
+        # Probed every few seconds: straight on the pooled session, no span per probe.
+        async def gateway_live() -> str | None:
+            url = settings.gateway_url.rstrip("/") + "/health/live"
+            async with transport.session().get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
+                return None if resp.status == 200 else f"gateway antwoordt {resp.status}"
+
+        checks.append(ReadinessCheck("gateway", gateway_live))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -408,7 +419,7 @@ def create_app(
     async def ready() -> Response:
         results: dict[str, str] = {}
         healthy = True
-        for rc in readiness:
+        for rc in checks:
             try:
                 reason = await rc.check()
             except Exception as exc:  # a failing check means not ready, whatever it raised

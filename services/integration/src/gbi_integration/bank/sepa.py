@@ -15,9 +15,10 @@ Writing happens in two passes over the instructions:
    fixed templates without a DOM: 420,000 transactions take a few seconds and little memory beyond the input.
 
 The output is deterministic: the same debtor, instructions, options and creation time give the same bytes. By
-default the ``MsgId`` is derived from the content (gemeente and a digest of every end-to-end id, amount, IBAN and
-date), so regenerating the same batch yields the same ``MsgId`` and the bank's duplicate-file check refuses a
-second submission; pass ``message_id`` (for example the payment run id) to choose it.
+default the ``MsgId`` is ``GBI-<gemeente>-`` and a digest of everything in the file except the creation time, so
+regenerating the same batch yields the same ``MsgId`` (the bank's duplicate-file check refuses a second
+submission), while a corrected file gets a new one; pass ``message_id`` (for example the payment run id) to
+choose it.
 
 End-to-end ids follow a traceable scheme, ``GBI-<gemeente>-<period YYYYMM>-<payment id base 36>``
 (``end_to_end_id`` / ``parse_end_to_end_id``), so that a returned or rejected transfer leads back to the payment.
@@ -53,6 +54,7 @@ from gbi_integration.bank.iban import DUTCH_BANK_BICS, bic_for_dutch_iban, iban_
 
 __all__ = [
     "NAMESPACE",
+    "BinaryReader",
     "BinaryWriter",
     "CreditorAgent",
     "Debtor",
@@ -86,6 +88,12 @@ class BinaryWriter(Protocol):
     """A binary file object: an open file, ``io.BytesIO``, a socket or upload stream, ..."""
 
     def write(self, data: bytes, /) -> object: ...
+
+
+class BinaryReader(Protocol):
+    """A binary file object to read from."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,7 +607,8 @@ def write_pain001(
     defaults to the debtor's name.
 
     Raises a ``BankDataError`` (for a payment: an ``InvalidPaymentError`` naming it) before anything is written.
-    Returns the numbers of the file."""
+    Returns the numbers of the file. ``payments`` is read twice (validation, then writing): it must not change
+    meanwhile."""
     options = _options(
         batch_booking=batch_booking,
         creditor_agent=creditor_agent,
@@ -689,20 +698,11 @@ def _q(tag: str) -> str:
 _T_TX = _q("CdtTrfTxInf")
 _T_PMTINF = _q("PmtInf")
 _T_GRPHDR = _q("GrpHdr")
-_T_PMTID = _q("PmtId")
 _T_E2E = _q("EndToEndId")
-_T_AMT = _q("Amt")
 _T_INSTDAMT = _q("InstdAmt")
 _T_CDTRACCT = _q("CdtrAcct")
-_T_ID = _q("Id")
 _T_IBAN = _q("IBAN")
 _P_DBTR_IBAN = f"{_q('DbtrAcct')}/{_q('Id')}/{_q('IBAN')}"
-
-
-def _child_text(parent: etree._Element, tag: str) -> str:
-    for child in parent.iterchildren(tag):
-        return child.text or ""
-    return ""
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -755,10 +755,13 @@ def scan_pain001(
     seen: set[str] = set()
     header: _Header | None = None
     pmt_count = pmt_total = 0
+    # The transaction fields come as events of their own (cheaper than looking them up in each transaction).
+    e2e = iban = currency = ""
+    cents: int | None = None
     parser = etree.iterparse(
         stream,
         events=("end",),
-        tag=(_T_GRPHDR, _T_PMTINF, _T_TX),
+        tag=(_T_E2E, _T_INSTDAMT, _T_IBAN, _T_TX, _T_PMTINF, _T_GRPHDR),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -767,25 +770,20 @@ def scan_pain001(
     try:
         for _, elem in parser:
             tag = elem.tag
-            if tag == _T_TX:
+            if tag == _T_E2E:
+                e2e = elem.text or ""
+            elif tag == _T_INSTDAMT:
+                cents = _cents_or_none(elem.text)
+                currency = elem.get("Ccy", "")
+            elif tag == _T_IBAN:
+                account_id = elem.getparent()
+                account = account_id.getparent() if account_id is not None else None
+                if account is not None and account.tag == _T_CDTRACCT:  # not the debtor's or an agent's account
+                    iban = elem.text or ""
+            elif tag == _T_TX:
                 parent = elem.getparent()
                 if header is None and parent is not None:
                     header = _Header(parent)
-                e2e = iban = currency = ""
-                cents = None
-                for child in elem:  # PmtId, Amt, CdtrAcct by their tags: faster than paths
-                    child_tag = child.tag
-                    if child_tag == _T_PMTID:
-                        e2e = _child_text(child, _T_E2E)
-                    elif child_tag == _T_AMT:
-                        amount_el = child.find(_T_INSTDAMT)
-                        if amount_el is not None:
-                            cents = _cents_or_none(amount_el.text)
-                            currency = amount_el.get("Ccy", "")
-                    elif child_tag == _T_CDTRACCT:
-                        account_id = child.find(_T_ID)
-                        if account_id is not None:
-                            iban = _child_text(account_id, _T_IBAN)
                 if cents is None:
                     problems.append(f"betaling {e2e!r}: bedrag ontbreekt of is geen geheel aantal centen")
                 elif cents <= 0:
@@ -803,6 +801,8 @@ def scan_pain001(
                 if on_transaction is not None:
                     info_id, info_date = (header.id, header.date) if header is not None else ("", None)
                     on_transaction(ScannedTransaction(info_id, info_date, e2e, cents, currency, iban))
+                e2e = iban = currency = ""
+                cents = None
                 # Free what was read: this transaction's content and the previous transaction.
                 elem.clear()
                 previous = elem.getprevious()
@@ -842,10 +842,6 @@ def scan_pain001(
     return ScannedPain001(
         message_id, created_at, declared_count, declared_sum, count, total, tuple(infos), tuple(problems)
     )
-
-
-class BinaryReader(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
 
 
 def _fmt(cents: int | None) -> str:

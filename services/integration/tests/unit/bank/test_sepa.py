@@ -31,6 +31,7 @@ from gbi_integration.bank.sepa import (
     Debtor,
     EndToEndReference,
     PaymentInstruction,
+    ScannedTransaction,
     build_pain001,
     end_to_end_id,
     parse_end_to_end_id,
@@ -286,7 +287,12 @@ def test_message_id_is_derived_from_the_content() -> None:
         summary.message_id
     )
     # and validate_pain001 predicts exactly what write_pain001 writes, options included
-    for options in ({}, {"category_purpose": "SSBE", "creditor_agent": "notprovided"}, {"message_id": "RUN-7"}):
+    choices: list[dict[str, Any]] = [
+        {},
+        {"category_purpose": "SSBE", "creditor_agent": "notprovided"},
+        {"message_id": "RUN-7"},
+    ]
+    for options in choices:
         assert validate_pain001(AMSTERDAM, payments, created_at=CREATED, **options) == write_pain001(
             io.BytesIO(), AMSTERDAM, payments, created_at=CREATED, **options
         )
@@ -601,3 +607,19 @@ def test_scan_does_not_resolve_entities() -> None:
     )
     scanned = scan_pain001(data)
     assert "root" not in scanned.message_id
+
+
+def test_scan_reads_the_creditor_account_not_another_account_in_the_transfer(
+    pain001_schema: etree.XMLSchema,
+) -> None:
+    data = build_pain001(AMSTERDAM, [payment(1)], created_at=CREATED)
+    agent_account = b"<CdtrAgtAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></CdtrAgtAcct><Cdtr>"
+    data = data.replace(b"<Cdtr>", agent_account, 1)
+    assert_valid(pain001_schema, data)
+    seen: list[ScannedTransaction] = []
+    scan_pain001(data, seen.append)
+    assert [(t.end_to_end_id, t.amount_cents, t.currency, t.creditor_iban) for t in seen] == [
+        (payment(1).end_to_end_id, 100_001, "EUR", payment(1).creditor_iban)
+    ]
+    assert seen[0].requested_execution_date == MARCH_25
+    assert seen[0].payment_information_id.endswith("-1")
