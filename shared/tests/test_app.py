@@ -613,6 +613,32 @@ def test_batch_paths_get_their_own_body_limit() -> None:
         assert huge.status_code == 413
 
 
+def test_document_uploads_get_their_own_body_limit() -> None:
+    from fastapi.testclient import TestClient
+
+    from gbi_shared import ServiceSettings, create_app
+
+    router = APIRouter()
+
+    @router.post("/aanvragen/{aanvraag}/documenten")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    @router.post("/aanvragen/{aanvraag}/documenten/x")
+    async def other(request: Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
+    settings = ServiceSettings(max_body_bytes=1000, max_body_bytes_documents=50_000)
+    app = create_app(settings, title="t", routers=[router])
+    with TestClient(app) as client:
+        ok = client.post("/aanvragen/1/documenten", content=b"%PDF-" + b"x" * 20_000)
+        assert ok.json() == {"n": 20_005}
+        assert client.post("/aanvragen/1/documenten/x", content=b"x" * 20_000).status_code == 413
+        too_big = client.post("/aanvragen/1/documenten", content=b"x" * 60_000)
+        assert too_big.status_code == 413
+        assert "50000 bytes" in too_big.json()["detail"]
+
+
 def test_a_service_with_credentials_is_ready_only_when_the_gateway_is_live() -> None:
     import socket
 

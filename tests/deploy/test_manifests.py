@@ -648,6 +648,9 @@ def test_every_env_variable_is_one_the_contract_or_the_code_gives_that_component
 def placeholder_secret(name: str, key: str) -> str:
     if key == "url":
         return "postgresql+psycopg://gbi:placeholder@postgres.invalid:5432/gbi"
+    if name == "gbi-zgw":
+        # JSON per gemeente (client id, HS256 secret, RSIN passing the elfproef).
+        return json.dumps({"0363": {"client_id": "gbi-0363", "secret": "p" * 40, "rsin": "002220647"}})
     return f"placeholder-for-{name}-{key}-".ljust(48, "x")
 
 

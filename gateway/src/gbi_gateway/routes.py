@@ -17,8 +17,13 @@ __all__ = ["PUBLIC_ROUTES", "Route", "RouteTable"]
 PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/proefberekeningen": "interaction",
     "/api/v1/aanvragen": "interaction",
+    "/api/v1/taken": "interaction",
+    "/api/v1/zaken": "interaction",
+    "/api/v1/documenten": "interaction",
     "/api/v1/normen": "domain",
     "/api/v1/berekeningen": "domain",
+    "/api/v1/beschikkingen": "domain",
+    "/api/v1/beleid": "domain",
 }
 
 

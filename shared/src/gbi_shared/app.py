@@ -159,6 +159,7 @@ class _RequestMiddleware:
         verify_context: bool,
         max_body_bytes: int,
         max_body_bytes_batch: int,
+        max_body_bytes_documents: int,
     ) -> None:
         self.app = app
         self.verify_context = verify_context
@@ -167,9 +168,10 @@ class _RequestMiddleware:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.max_body_bytes_batch = max_body_bytes_batch
+        self.max_body_bytes_documents = max_body_bytes_documents
 
     def body_limit(self, path: str) -> int:
-        return self.max_body_bytes_batch if path.endswith(":batch") else self.max_body_bytes
+        return _body_limit(path, self.max_body_bytes, self.max_body_bytes_batch, self.max_body_bytes_documents)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -190,7 +192,9 @@ class _RequestMiddleware:
                 response_started = True
                 status_holder[0] = message["status"]
                 out = list(message.get("headers", []))
-                out.append((b"api-version", self.api_version))
+                # A route that speaks another standard's version (ZGW: API-version 1.7.0) keeps its own header.
+                if not any(k.lower() == b"api-version" for k, _ in out):
+                    out.append((b"api-version", self.api_version))
                 out.append((b"x-request-id", request_id.encode()))
                 message["headers"] = out
             await send(message)
@@ -259,6 +263,16 @@ class _RequestMiddleware:
         except UnauthorizedError as exc:
             return exc, None
         return None, ctx_token
+
+
+def _body_limit(path: str, default: int, batch: int, documents: int) -> int:
+    """The body limit of ``path``: batch operations (``:batch``) and document uploads (``/documenten``) carry
+    more than other requests."""
+    if path.endswith(":batch"):
+        return batch
+    if path.endswith("/documenten"):
+        return documents
+    return default
 
 
 def _valid_request_id(value: str) -> bool:
@@ -367,6 +381,7 @@ def create_app(
         verify_context=verify_context,
         max_body_bytes=settings.max_body_bytes,
         max_body_bytes_batch=settings.max_body_bytes_batch,
+        max_body_bytes_documents=settings.max_body_bytes_documents,
     )
 
     @app.exception_handler(ServiceError)
@@ -387,7 +402,12 @@ def create_app(
 
             error = NotFoundError(f"Geen resource op {request.url.path}")
         elif exc.status_code == 413:
-            limit = settings.max_body_bytes_batch if request.url.path.endswith(":batch") else settings.max_body_bytes
+            limit = _body_limit(
+                request.url.path,
+                settings.max_body_bytes,
+                settings.max_body_bytes_batch,
+                settings.max_body_bytes_documents,
+            )
             error = PayloadTooLargeError(f"Het verzoek is groter dan {limit} bytes")
         elif exc.status_code == 405:
             error = ServiceError(
@@ -461,7 +481,9 @@ def _add_problem_schema(app: FastAPI) -> None:
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
                 responses = op["responses"]
-                responses.pop("422", None)
+                if "HTTPValidationError" in str(responses.get("422", "")):
+                    # FastAPI's own 422 for invalid input: GBI answers that with 400 (NL API Design Rules).
+                    responses.pop("422")
                 responses.setdefault("400", PROBLEM_RESPONSES[400])
                 for code, resp in responses.items():
                     if code.startswith(("2", "3")):

@@ -63,6 +63,8 @@ class ServiceSettings(BaseSettings):
     # thousands of items and get their own, larger limit.
     max_body_bytes: int = 1_048_576
     max_body_bytes_batch: int = 32 * 1_048_576
+    # Document uploads (paths ending in ``/documenten``): a 10 MiB document, base64 in JSON, plus its metadata.
+    max_body_bytes_documents: int = 14 * 1_048_576
 
     @model_validator(mode="after")
     def _production_is_strict(self) -> Self:

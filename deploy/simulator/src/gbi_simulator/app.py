@@ -16,12 +16,16 @@ from pydantic import BaseModel, ConfigDict
 
 from gbi_shared import Environment, ReadinessCheck, load_settings
 from gbi_shared import create_app as create_service_app
+from gbi_simulator.bronnen import Bronnen, BronnenSimulator, Storingen
+from gbi_simulator.bronnen import router as bronnen_router
 from gbi_simulator.brp import BrpProblem, BrpService, FieldCatalog, PersonStore, brp_problem_response
 from gbi_simulator.brp import router as brp_router
 from gbi_simulator.clock import Clock
 from gbi_simulator.idp import IdentityProvider, SigningKey, load_clients
 from gbi_simulator.idp import router as idp_router
 from gbi_simulator.settings import SimulatorSettings
+from gbi_simulator.zgw import ZgwSimulator, load_zgw_clients
+from gbi_simulator.zgw import router as zgw_router
 
 __all__ = ["create_app"]
 
@@ -82,6 +86,14 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     async def testdata_loaded() -> str | None:
         return None if len(store) > 0 else "no BRP test persons loaded"
 
+    zgw = ZgwSimulator(
+        settings.specs_dir,
+        load_zgw_clients(settings.zgw_clients_file),
+        today=clock.today,
+        jwt_max_age_s=settings.zgw_jwt_max_age_s,
+        check_responses=settings.zgw_check_responses,
+    )
+
     app = create_service_app(
         settings,
         title="GBI simulator",
@@ -89,7 +101,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             "The outside world for development and tests: Haal Centraal BRP Personen v2 (RvIG test persons) and a "
             "development identity provider. Never deployed in production."
         ),
-        routers=[brp_router, idp_router, control_router],
+        routers=[brp_router, idp_router, control_router, zgw_router, bronnen_router],
         readiness=[ReadinessCheck("brp-testdata", testdata_loaded)],
     )
     log.info(
@@ -100,6 +112,8 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app.state.store = store
     app.state.brp = brp
     app.state.idp = idp
+    app.state.bronnen = BronnenSimulator(Bronnen(store, clock), Storingen())
+    app.state.zgw = zgw
 
     @app.exception_handler(BrpProblem)
     async def _brp_problem(request: Request, exc: BrpProblem) -> Response:

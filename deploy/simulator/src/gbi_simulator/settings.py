@@ -46,6 +46,12 @@ class SimulatorSettings(ServiceSettings):
     idp_token_ttl_s: int = Field(default=3600, ge=60, le=86_400, validation_alias=_env("idp_token_ttl_s"))
     # The simulator's "today" (ages in the BRP); the real date when unset. Movable at run time via /simulator/clock.
     today: date | None = Field(default=None, validation_alias=_env("today"))
+    # Simulated zaaksysteem (ZGW): its clients (JSON list of {client_id, secret, gemeente?, name?}; none: every
+    # ZGW request is refused), how old a ZGW JWT (its iat) may be, and whether every answer is checked against
+    # the official response schema before it leaves (a non-conforming one becomes a 500).
+    zgw_clients_file: Path | None = Field(default=None, validation_alias=_env("zgw_clients_file"))
+    zgw_jwt_max_age_s: int = Field(default=3600, ge=60, le=86_400, validation_alias=_env("zgw_jwt_max_age_s"))
+    zgw_check_responses: bool = Field(default=True, validation_alias=_env("zgw_check_responses"))
 
     @model_validator(mode="before")
     @classmethod

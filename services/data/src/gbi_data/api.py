@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from gbi_data.database import Database
 from gbi_data.service import DataService
 from gbi_shared import PROBLEM_RESPONSES, ActorType, RequestContext, current_context, require_roles
+from gbi_shared.contracts.beleid import ONDERWERPEN, Beleidsversie, BeleidsversieLijst, BeleidsversieNieuw
 from gbi_shared.contracts.data import (
     AuditPage,
     AuditRecord,
@@ -186,3 +188,64 @@ def list_audit(
 def verify_audit(tenant: ReadOnlyTenantScope, service: Service) -> AuditVerification:
     """Walk the hash chain of the caller's gemeente and report the first missing or altered entry."""
     return service.verify_audit(tenant.session, tenant.gemeente)
+
+
+# --- beleid (local policy per gemeente, effective-dated, append-only) ------------------------------------------------
+
+_ONDERWERP_PATH = Path(
+    pattern=r"^[a-z][a-z-]{0,49}$",
+    description=f"Het beleidsonderwerp: {', '.join(ONDERWERPEN)}",
+    examples=["bijzondere-bijstand"],
+)
+Onderwerp = Annotated[str, _ONDERWERP_PATH]
+
+_BELEID_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "geldigVanaf ligt voor de laatste versie, of er is tegelijk een versie vastgelegd",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+
+
+@router.get("/beleid/{onderwerp}", response_model=Beleidsversie, tags=["beleid"])
+def get_beleid(
+    tenant: ReadOnlyTenantScope,
+    service: Service,
+    onderwerp: Onderwerp,
+    peildatum: Annotated[date, Query(description="De dag waarop het beleid moet gelden (JJJJ-MM-DD)")],
+) -> Beleidsversie:
+    """The version of the caller's gemeente's policy in force on the peildatum. A peildatum before the first
+    version is 404, saying so."""
+    return service.beleid_op(tenant.session, tenant.gemeente, onderwerp, peildatum)
+
+
+@router.get("/beleid/{onderwerp}/versies", response_model=BeleidsversieLijst, tags=["beleid"])
+def list_beleidsversies(tenant: ReadOnlyTenantScope, service: Service, onderwerp: Onderwerp) -> BeleidsversieLijst:
+    """Every version of the caller's gemeente's policy on the subject, oldest first: who, when, why."""
+    return service.beleidsversies(tenant.session, tenant.gemeente, onderwerp)
+
+
+@router.get("/beleid/{onderwerp}/versies/{versie}", response_model=Beleidsversie, tags=["beleid"])
+def get_beleidsversie(
+    tenant: ReadOnlyTenantScope, service: Service, onderwerp: Onderwerp, versie: Annotated[int, Path(ge=1)]
+) -> Beleidsversie:
+    return service.beleidsversie(tenant.session, tenant.gemeente, onderwerp, versie)
+
+
+@router.post(
+    "/beleid/{onderwerp}/versies",
+    response_model=Beleidsversie,
+    status_code=status.HTTP_201_CREATED,
+    responses=_BELEID_CONFLICT,
+    dependencies=[Depends(require_roles("beheerder"))],
+    tags=["beleid"],
+)
+def create_beleidsversie(
+    body: BeleidsversieNieuw, tenant: TenantScope, service: Service, response: Response, onderwerp: Onderwerp
+) -> Beleidsversie:
+    """Append a version of the caller's gemeente's policy (role beheerder, also when a layer forwards the
+    beheerder's context), audited in the same transaction. The domain layer checks what the content means before
+    it gets here; this service checks its form and the dates."""
+    record = service.nieuwe_beleidsversie(tenant.session, tenant.ctx, tenant.gemeente, onderwerp, body)
+    response.headers["Location"] = f"{PREFIX}/beleid/{onderwerp}/versies/{record.versie}"
+    return record

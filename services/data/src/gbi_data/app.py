@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 
+from gbi_data.alo.api import router as alo_router
 from gbi_data.api import router
 from gbi_data.database import Database
 from gbi_data.service import DataService
@@ -42,7 +43,7 @@ def create_app(settings: DataSettings | None = None) -> FastAPI:
         settings,
         title="GBI data",
         description="The only owner of GBI's database: tenant-isolated records and the processing log.",
-        routers=[router],
+        routers=[router, alo_router],
         readiness=[ReadinessCheck("database", database_ready)],
         on_shutdown=[close_database],
     )

@@ -1,7 +1,8 @@
 """The tables of GBI. Money in integer cents, timestamps timezone-aware UTC, legal dates as dates.
 
 Every tenant-owned row carries ``gemeente`` (CBS code). On PostgreSQL the tenant-owned tables have row-level
-security (migration ``v0002``); new tenant-owned tables must get the same policy and grants in their migration.
+security (migrations ``v0002``, ``v0003``); new tenant-owned tables must get the same policy and grants in their
+migration.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
@@ -34,6 +37,7 @@ __all__ = [
     "AuditChainHead",
     "AuditRecord",
     "Base",
+    "Beleidsversie",
     "Gemeente",
     "Proefberekening",
     "UTCDateTime",
@@ -165,5 +169,33 @@ class AuditChainHead(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class Beleidsversie(Base):
+    """One version of a gemeente's local policy on one subject (onderwerp), effective from ``geldig_vanaf``.
+
+    Append-only: a change is a new row with the next ``versie``; rows are never updated or deleted (on PostgreSQL
+    the application role may only SELECT and INSERT). The version in force on a peildatum is the one with the
+    latest ``geldig_vanaf`` on or before it, of equal dates the highest ``versie``. ``inhoud`` is the content as
+    validated by ``gbi_shared.contracts.beleid`` (camelCase JSON).
+    """
+
+    __tablename__ = "beleidsversies"
+    __table_args__ = (
+        # Numbering per gemeente and subject; two concurrent writers of the same next version: one wins.
+        UniqueConstraint("gemeente", "onderwerp", "versie"),
+        Index("ix_beleidsversies_gemeente_onderwerp_geldig_vanaf", "gemeente", "onderwerp", "geldig_vanaf"),
+        CheckConstraint("versie >= 1", name="versie_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    gemeente: Mapped[str] = _gemeente_fk()
+    onderwerp: Mapped[str] = mapped_column(String(50), nullable=False)
+    versie: Mapped[int] = mapped_column(Integer, nullable=False)
+    geldig_vanaf: Mapped[date] = mapped_column(Date, nullable=False)
+    inhoud: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    toelichting: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
 # Tables with row-level security on PostgreSQL (policy: gemeente = current_setting('gbi.gemeente', true)).
-TENANT_TABLES = ("proefberekeningen", "audit_log", "audit_chain_heads")
+TENANT_TABLES = ("proefberekeningen", "audit_log", "audit_chain_heads", "beleidsversies")

@@ -5,27 +5,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gbi_data.models import AuditChainHead, AuditRecord, Gemeente, Proefberekening, utcnow
+from gbi_data.models import AuditChainHead, AuditRecord, Beleidsversie, Gemeente, Proefberekening, utcnow
 
 __all__ = [
     "add_audit_record",
+    "add_beleidsversie",
     "add_proefberekening",
     "advance_chain_head",
+    "beleidsversie_op",
+    "bind_tenant",
+    "eerste_geldig_vanaf",
+    "get_beleidsversie",
     "get_chain_head",
     "get_gemeente",
     "get_proefberekening",
     "get_proefberekening_by_idempotency_key",
     "insert_missing_gemeenten",
     "iter_audit_chain",
+    "laatste_beleidsversie",
     "list_audit_records",
+    "list_beleidsversies",
     "list_gemeenten",
     "lock_chain_head",
+    "onderwerpen_met_beleid",
+    "volgende_geldig_vanaf",
 ]
 
 
@@ -134,3 +144,88 @@ def iter_audit_chain(session: Session, gemeente: str, batch_size: int = 1000) ->
         if len(batch) < batch_size:
             return
         after = batch[-1].seq
+
+
+# --- beleid (local policy, effective-dated versions) ------------------------------------------------------------
+
+
+def bind_tenant(session: Session, gemeente: str) -> None:
+    """Bind the rest of this transaction to ``gemeente`` (PostgreSQL: ``gbi.gemeente``, so row-level security lets
+    its rows through). For work that is not a request, such as seeding; requests are bound by ``Database``."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('gbi.gemeente', :gemeente, true)"), {"gemeente": gemeente})
+
+
+def list_beleidsversies(session: Session, gemeente: str, onderwerp: str) -> Sequence[Beleidsversie]:
+    """Every version of ``gemeente``'s policy on ``onderwerp``, oldest first."""
+    return session.scalars(
+        select(Beleidsversie)
+        .where(Beleidsversie.gemeente == gemeente, Beleidsversie.onderwerp == onderwerp)
+        .order_by(Beleidsversie.versie)
+    ).all()
+
+
+def get_beleidsversie(session: Session, gemeente: str, onderwerp: str, versie: int) -> Beleidsversie | None:
+    return session.scalars(
+        select(Beleidsversie).where(
+            Beleidsversie.gemeente == gemeente, Beleidsversie.onderwerp == onderwerp, Beleidsversie.versie == versie
+        )
+    ).one_or_none()
+
+
+def beleidsversie_op(session: Session, gemeente: str, onderwerp: str, peildatum: date) -> Beleidsversie | None:
+    """The version in force on ``peildatum``: the latest ``geldig_vanaf`` on or before it, of equal dates the
+    highest ``versie`` (a correction of a planned version)."""
+    return session.scalars(
+        select(Beleidsversie)
+        .where(
+            Beleidsversie.gemeente == gemeente,
+            Beleidsversie.onderwerp == onderwerp,
+            Beleidsversie.geldig_vanaf <= peildatum,
+        )
+        .order_by(Beleidsversie.geldig_vanaf.desc(), Beleidsversie.versie.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def laatste_beleidsversie(session: Session, gemeente: str, onderwerp: str) -> Beleidsversie | None:
+    """The version with the highest number (also the latest ``geldig_vanaf``: versions never go back in time)."""
+    return session.scalars(
+        select(Beleidsversie)
+        .where(Beleidsversie.gemeente == gemeente, Beleidsversie.onderwerp == onderwerp)
+        .order_by(Beleidsversie.versie.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def eerste_geldig_vanaf(session: Session, gemeente: str, onderwerp: str) -> date | None:
+    return session.scalar(
+        select(func.min(Beleidsversie.geldig_vanaf)).where(
+            Beleidsversie.gemeente == gemeente, Beleidsversie.onderwerp == onderwerp
+        )
+    )
+
+
+def volgende_geldig_vanaf(session: Session, gemeente: str, onderwerp: str, na: date) -> date | None:
+    """The first ``geldig_vanaf`` after ``na``: where the version in force on ``na`` stops (exclusive)."""
+    return session.scalar(
+        select(func.min(Beleidsversie.geldig_vanaf)).where(
+            Beleidsversie.gemeente == gemeente, Beleidsversie.onderwerp == onderwerp, Beleidsversie.geldig_vanaf > na
+        )
+    )
+
+
+def onderwerpen_met_beleid(session: Session, gemeente: str) -> set[str]:
+    return set(session.scalars(select(Beleidsversie.onderwerp).where(Beleidsversie.gemeente == gemeente).distinct()))
+
+
+def add_beleidsversie(session: Session, row: Beleidsversie) -> bool:
+    """Insert ``row`` in a savepoint. False when the unique (gemeente, onderwerp, versie) refused it: a concurrent
+    request recorded that version number first. The surrounding transaction stays usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

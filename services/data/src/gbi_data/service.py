@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gbi_data import audit, repository
 from gbi_data.models import AuditRecord as AuditRecordRow
+from gbi_data.models import Beleidsversie as BeleidsversieRow
 from gbi_data.models import Gemeente as GemeenteRow
 from gbi_data.models import Proefberekening
 from gbi_data.settings import DataSettings
@@ -22,8 +26,17 @@ from gbi_shared import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    InvalidParam,
     NotFoundError,
     RequestContext,
+)
+from gbi_shared.contracts.beleid import (
+    Beleidsversie,
+    BeleidsversieLijst,
+    BeleidsversieNieuw,
+    beleid_id,
+    check_onderwerp,
+    lees_inhoud,
 )
 from gbi_shared.contracts.data import (
     AuditPage,
@@ -36,17 +49,27 @@ from gbi_shared.contracts.data import (
     ProefberekeningRecordCreate,
 )
 
-__all__ = ["DataService"]
+__all__ = ["DataService", "vandaag_in_nederland"]
 
 PROCESSING_ACTIVITY_PROEFBEREKENING = "gbi.proefberekening"
 OPERATION_PROEFBEREKENING_VASTLEGGEN = "proefberekening.vastleggen"
 OPERATION_PROEFBEREKENING_RAADPLEGEN = "proefberekening.raadplegen"
+PROCESSING_ACTIVITY_BELEID = "gbi.beleid"
 SUBJECT_TYPE_BSN = "BSN"
+
+_NL = ZoneInfo("Europe/Amsterdam")
+
+
+def vandaag_in_nederland() -> date:
+    """Today in the Netherlands: the legal date, whatever the server's time zone."""
+    return datetime.now(_NL).date()
 
 
 class DataService:
-    def __init__(self, settings: DataSettings) -> None:
+    def __init__(self, settings: DataSettings, *, vandaag: Callable[[], date] | None = None) -> None:
         self.pseudonymiser = audit.Pseudonymiser(settings.audit_pseudonym_key.get_secret_value())
+        # The data service's clock for "not in the past" (tests pass a fixed day).
+        self.vandaag = vandaag or vandaag_in_nederland
 
     # --- tenant ---------------------------------------------------------------------------------------------------
 
@@ -224,6 +247,120 @@ class DataService:
             first_invalid_seq=result.first_invalid_seq,
             reason=result.reason,
         )
+
+    # --- beleid (local policy) --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def beleid_op(session: Session, gemeente: str, onderwerp: str, peildatum: date) -> Beleidsversie:
+        """The version of the gemeente's policy on ``onderwerp`` in force on ``peildatum``; 404 (saying so) when
+        the peildatum lies before the first version."""
+        check_onderwerp(onderwerp)
+        row = repository.beleidsversie_op(session, gemeente, onderwerp, peildatum)
+        if row is None:
+            eerste = repository.eerste_geldig_vanaf(session, gemeente, onderwerp)
+            detail = f"Gemeente {gemeente} heeft geen beleid voor {onderwerp}"
+            if eerste is not None:
+                detail += f" dat geldt op {peildatum.isoformat()}: de eerste versie geldt vanaf {eerste.isoformat()}"
+            raise NotFoundError(detail, code="beleid-niet-in-werking")
+        tot = repository.volgende_geldig_vanaf(session, gemeente, onderwerp, row.geldig_vanaf)
+        return _beleidsversie(row, tot)
+
+    @staticmethod
+    def beleidsversies(session: Session, gemeente: str, onderwerp: str) -> BeleidsversieLijst:
+        """Every version (who recorded what, when, why), oldest first, each with the day it stops applying."""
+        check_onderwerp(onderwerp)
+        rows = repository.list_beleidsversies(session, gemeente, onderwerp)
+        return BeleidsversieLijst(
+            items=[
+                _beleidsversie(row, rows[i + 1].geldig_vanaf if i + 1 < len(rows) else None)
+                for i, row in enumerate(rows)
+            ]
+        )
+
+    @staticmethod
+    def beleidsversie(session: Session, gemeente: str, onderwerp: str, versie: int) -> Beleidsversie:
+        check_onderwerp(onderwerp)
+        row = repository.get_beleidsversie(session, gemeente, onderwerp, versie)
+        if row is None:
+            raise NotFoundError(f"Gemeente {gemeente} heeft geen versie {versie} van het beleid voor {onderwerp}")
+        volgende = repository.get_beleidsversie(session, gemeente, onderwerp, versie + 1)
+        return _beleidsversie(row, volgende.geldig_vanaf if volgende is not None else None)
+
+    def nieuwe_beleidsversie(
+        self, session: Session, ctx: RequestContext, gemeente: str, onderwerp: str, body: BeleidsversieNieuw
+    ) -> Beleidsversie:
+        """Append a version of the gemeente's policy, audited in the same transaction.
+
+        The content must have the form of its subject (400 naming the field). ``geldigVanaf`` is today or later
+        (400) and not before the latest version's (409); the same day as the latest version replaces that version
+        only while it is not yet in force (409 otherwise). Versions are never changed afterwards.
+        """
+        check_onderwerp(onderwerp)
+        inhoud = lees_inhoud(onderwerp, body.inhoud)
+        vandaag = self.vandaag()
+        if body.geldig_vanaf < vandaag:
+            raise BadRequestError.for_field(
+                "geldigVanaf", f"mag niet in het verleden liggen (vandaag is {vandaag.isoformat()})", "in-het-verleden"
+            )
+        laatste = repository.laatste_beleidsversie(session, gemeente, onderwerp)
+        if laatste is not None:
+            reden = None
+            if body.geldig_vanaf < laatste.geldig_vanaf:
+                reden = (
+                    f"mag niet voor {laatste.geldig_vanaf.isoformat()} liggen, de ingangsdatum van de laatste "
+                    f"versie ({laatste.versie})"
+                )
+            elif body.geldig_vanaf == laatste.geldig_vanaf and laatste.geldig_vanaf <= vandaag:
+                reden = (
+                    f"versie {laatste.versie} geldt al sinds {laatste.geldig_vanaf.isoformat()}; een nieuwe versie "
+                    "moet later ingaan"
+                )
+            if reden is not None:
+                raise ConflictError(
+                    f"geldigVanaf: {reden}",
+                    code="beleid-ingangsdatum",
+                    invalid_params=[InvalidParam(name="geldigVanaf", code="beleid-ingangsdatum", reason=reden)],
+                )
+        row = BeleidsversieRow(
+            id=uuid.uuid4(),
+            gemeente=gemeente,
+            onderwerp=onderwerp,
+            versie=laatste.versie + 1 if laatste is not None else 1,
+            geldig_vanaf=body.geldig_vanaf,
+            inhoud=inhoud.model_dump(mode="json", by_alias=True),
+            toelichting=body.toelichting,
+            created_by=self._actor(ctx),
+        )
+        if not repository.add_beleidsversie(session, row):
+            raise ConflictError(
+                "Tegelijk is een andere versie van dit beleid vastgelegd; bekijk de versies en probeer het opnieuw",
+                code="beleid-gelijktijdig-gewijzigd",
+            )
+        self._audit(
+            session,
+            ctx,
+            gemeente,
+            operation=f"beleid.{onderwerp}.vastleggen",
+            processing_activity=PROCESSING_ACTIVITY_BELEID,
+            data_subject_id=None,
+            outcome="created",
+        )
+        return _beleidsversie(row, None)
+
+
+def _beleidsversie(row: BeleidsversieRow, geldig_tot: date | None) -> Beleidsversie:
+    return Beleidsversie(
+        gemeente=row.gemeente,
+        onderwerp=row.onderwerp,  # checked on the way in
+        versie=row.versie,
+        beleid_id=beleid_id(row.gemeente, row.onderwerp, row.versie, row.geldig_vanaf),
+        geldig_vanaf=row.geldig_vanaf,
+        geldig_tot=geldig_tot,
+        inhoud=row.inhoud,
+        toelichting=row.toelichting,
+        aangemaakt_door=row.created_by,
+        aangemaakt_op=row.created_at,
+    )
 
 
 def _refuse_bsn_in_payload(body: ProefberekeningRecordCreate) -> None:

@@ -22,6 +22,14 @@ TENANT_ENDPOINTS = [
     ("POST", "/internal/data/v1/audit", {"operation": "x", "processingActivity": "y"}),
     ("GET", "/internal/data/v1/audit", None),
     ("GET", "/internal/data/v1/audit/verify", None),
+    ("GET", "/internal/data/v1/beleid/vakantiegeld?peildatum=2026-03-01", None),
+    ("GET", "/internal/data/v1/beleid/vakantiegeld/versies", None),
+    ("GET", "/internal/data/v1/beleid/vakantiegeld/versies/1", None),
+    (
+        "POST",
+        "/internal/data/v1/beleid/vakantiegeld/versies",
+        {"geldigVanaf": "2099-01-01", "toelichting": "x", "inhoud": {"uitbetalingsmaand": 5}},
+    ),
 ]
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect
 
 from gbi_data import repository
+from gbi_data.alo.models import ALO_TABLES
 from gbi_data.database import Database, normalise_url
 from gbi_data.migrate import check, downgrade, main, upgrade
-from gbi_data.seed import GEMEENTEN
+from gbi_data.seed import BELEID, GEMEENTEN, seed_beleid
 from gbi_data.settings import DataSettings
 
-TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads"}
+TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads", "beleidsversies"}
 
 
 def _tables(settings: DataSettings) -> set[str]:
@@ -38,12 +39,52 @@ def _gemeente_count(settings: DataSettings) -> int:
 
 def test_upgrade_downgrade_upgrade(settings: DataSettings) -> None:
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES
+    assert _tables(settings) == TABLES | set(ALO_TABLES)
     downgrade(settings, "base")
     assert _tables(settings) == set()
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES
+    assert _tables(settings) == TABLES | set(ALO_TABLES)
     assert _gemeente_count(settings) == 13
+
+
+def _beleid_count(settings: DataSettings) -> int:
+    database = Database(settings)
+    try:
+        total = 0
+        for code, _ in GEMEENTEN:
+            with database.transaction(gemeente=code) as session:
+                total += sum(
+                    len(repository.list_beleidsversies(session, code, onderwerp))
+                    for onderwerp in ("bijzondere-bijstand", "afstemming", "vakantiegeld", "vierogen")
+                )
+        return total
+    finally:
+        database.dispose()
+
+
+def test_the_policy_revision_goes_down_and_up_alone(settings: DataSettings) -> None:
+    upgrade(settings)
+    assert "beleidsversies" in _tables(settings)
+    assert _beleid_count(settings) == 13 * 4
+    downgrade(settings, "0002")
+    assert _tables(settings) == {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads"}
+    assert _gemeente_count(settings) == 13
+    upgrade(settings)
+    assert "beleidsversies" in _tables(settings)
+    assert _beleid_count(settings) == 13 * 4
+    assert check(settings) is None
+
+
+def test_policy_seed_is_idempotent_and_leaves_recorded_policy_alone(migrated: DataSettings) -> None:
+    assert len(BELEID) == 13 * 4
+    database = Database(migrated)
+    try:
+        with database.owner_transaction() as session:
+            assert seed_beleid(session) == 0
+    finally:
+        database.dispose()
+    assert upgrade(migrated) == 0
+    assert _beleid_count(migrated) == 13 * 4
 
 
 def test_models_and_migrations_are_in_step(migrated: DataSettings) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
+from gbi_domain.beleid_api import router as beleid_router
 from gbi_domain.service import DomainService
 from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
 from gbi_shared.contracts.berekening import BerekeningAntwoord, BerekeningVerzoek, NormAntwoord, VoorschotAntwoord
@@ -17,6 +18,9 @@ from gbi_shared.errors import BadRequestError, Problem
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+# Single calculations take tens of microseconds: they run on the event loop (a thread hand-off costs more).
+# A batch takes up to a second of CPU and runs in the threadpool (a plain ``def``) so it does not stall others.
 
 
 class NormUitvoer(NormAntwoord):
@@ -61,7 +65,7 @@ Svc = Annotated[DomainService, Depends(_service)]
     tags=["Normen"],
     operation_id="getNorm",
 )
-def get_norm(
+async def get_norm(
     ctx: Ctx,
     service: Svc,
     categorie: Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Z_]+$", examples=["M"])],
@@ -82,7 +86,7 @@ def get_norm(
     tags=["Berekeningen"],
     operation_id="berekenBijstand",
 )
-def post_berekening(body: BerekeningVerzoek, ctx: Ctx, service: Svc) -> BerekeningAntwoord:
+async def post_berekening(body: BerekeningVerzoek, ctx: Ctx, service: Svc) -> BerekeningAntwoord:
     return service.bereken(body, ctx)
 
 
@@ -96,7 +100,7 @@ def post_berekening(body: BerekeningVerzoek, ctx: Ctx, service: Svc) -> Berekeni
     tags=["Berekeningen"],
     operation_id="berekenVoorschot",
 )
-def post_voorschot(body: BerekeningVerzoek, ctx: Ctx, service: Svc) -> VoorschotAntwoord:
+async def post_voorschot(body: BerekeningVerzoek, ctx: Ctx, service: Svc) -> VoorschotAntwoord:
     return service.voorschot(body, ctx)
 
 
@@ -115,3 +119,7 @@ def post_batch(body: BatchVerzoek, request: Request, ctx: Ctx, service: Svc) -> 
     regels = [BatchRegel(index=r.index, berekening=r.berekening, fout=r.fout) for r in resultaten]
     fouten = sum(1 for r in resultaten if r.fout is not None)
     return BatchAntwoord(aantal=len(regels), aantal_fouten=fouten, resultaten=regels)
+
+
+# Local policy (/beleid) and the calculation that applies it (/berekeningen/bijzondere-bijstand).
+router.include_router(beleid_router)

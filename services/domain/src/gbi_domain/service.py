@@ -78,6 +78,11 @@ class DomainService:
     """Calculations are open to staff, system clients and GBI services; a GBI service may calculate on behalf of
     a citizen (the proefberekening). Staff and system clients calculate only for their own gemeente."""
 
+    def mag_rekenen(self, ctx: RequestContext, gemeente: str) -> None:
+        """403 unless ``ctx`` may calculate for ``gemeente`` (the rule of every calculation, also those under
+        local policy)."""
+        self._may_calculate(ctx, gemeente)
+
     def _may_calculate(self, ctx: RequestContext, gemeente: str) -> None:
         if ctx.actor_type is ActorType.BURGER and ctx.via is None:
             raise ForbiddenError("Een burger rekent via een proefberekening of een aanvraag")

@@ -5,9 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gbi_integration.api import router
+from gbi_integration.bronnen import bronnen_service
+from gbi_integration.bronnen import router as bronnen_router
 from gbi_integration.brp import HaalCentraalBrp
 from gbi_integration.service import IntegrationService
 from gbi_integration.settings import IntegrationSettings
+from gbi_integration.zgw.adapter import ZgwZaaksysteem
+from gbi_integration.zgw.api import router as zaken_router
+from gbi_integration.zgw.service import ZaakService
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
 
@@ -21,8 +26,10 @@ def create_app(settings: IntegrationSettings | None = None) -> FastAPI:
         settings,
         title="GBI integratielaag",
         description="Koppelingen met bronnen (BRP, UWV, RDW, ...) en met zaaksysteem, financiën en bank.",
-        routers=[router],
+        routers=[router, bronnen_router, zaken_router],
         readiness=[client_credentials_check(settings)],
     )
     app.state.service = IntegrationService(HaalCentraalBrp(settings, app.state.transport))
+    app.state.zaken = ZaakService(ZgwZaaksysteem(settings, app.state.transport))
+    app.state.bronnen = bronnen_service(settings, app.state.transport, app.state.gateway)
     return app

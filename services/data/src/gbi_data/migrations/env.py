@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from gbi_data.alo import models as _alo_models  # noqa: F401  (registers the ALO tables on Base)
 from gbi_data.database import create_db_engine, normalise_url
 from gbi_data.models import Base
 from gbi_data.settings import get_settings

@@ -1,0 +1,377 @@
+"""All SQL of the ALO store. Every query on a tenant-owned table filters on ``gemeente`` explicitly; on PostgreSQL
+row-level security enforces the same rule a second time.
+
+Locks: a row that a use case reads in order to change it is read ``FOR NO KEY UPDATE`` on PostgreSQL (it does
+not block inserts of children, whose foreign-key checks take ``KEY SHARE``), so concurrent changes of one row
+queue instead of overwriting each other. SQLite serialises writing transactions anyway (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, defer
+
+from gbi_data.alo.models import (
+    Aanvraag,
+    Besluit,
+    Document,
+    Klok,
+    Procesinstantie,
+    Processtap,
+    Taak,
+    TaakOpmerking,
+    TijdlijnItem,
+    Uitkering,
+    Voorschot,
+)
+
+__all__ = [
+    "Cursor",
+    "add_row",
+    "claim_procesinstanties",
+    "count_taken",
+    "get_aanvraag",
+    "get_aanvraag_by_idempotency_key",
+    "get_besluit",
+    "get_document",
+    "get_document_by_idempotency_key",
+    "get_klok_offset",
+    "get_procesinstantie",
+    "get_procesinstantie_by_aanvraag",
+    "get_stap",
+    "get_taak",
+    "get_taak_by_sleutel",
+    "get_tijdlijn_item_by_sleutel",
+    "get_uitkering",
+    "get_voorschot",
+    "list_aanvragen",
+    "list_documenten",
+    "list_opmerkingen",
+    "list_taken",
+    "list_tijdlijn",
+    "list_voorschotten",
+    "mark_procesinstantie_runnable",
+    "set_klok_offset",
+    "subjects_of",
+]
+
+#: A keyset position: (sort value, id) of the last row of the previous page.
+Cursor = tuple[datetime, uuid.UUID]
+
+
+def add_row(session: Session, row: object) -> bool:
+    """Insert ``row`` in a savepoint. False when a unique constraint refused it (a concurrent or earlier request
+    made that row first); the surrounding transaction stays usable."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False  # the savepoint's rollback has expunged ``row``
+    return True
+
+
+def _locked(query: Select[Any], lock: bool) -> Select[Any]:
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True) if lock else query
+
+
+# --- klok -----------------------------------------------------------------------------------------------------------
+
+
+def get_klok_offset(session: Session) -> int:
+    return int(session.scalar(select(Klok.offset_seconden).where(Klok.id == 1)) or 0)
+
+
+def set_klok_offset(session: Session, offset: int, by: str, at: datetime) -> None:
+    result = session.execute(
+        update(Klok).where(Klok.id == 1).values(offset_seconden=offset, updated_at=at, updated_by=by)
+    )
+    if getattr(result, "rowcount", 0) == 0:  # the migration seeds the row; a hand-emptied table gets it back
+        session.add(Klok(id=1, offset_seconden=offset, updated_at=at, updated_by=by))
+        session.flush()
+
+
+# --- aanvragen ------------------------------------------------------------------------------------------------------
+
+
+def get_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID, *, lock: bool = False) -> Aanvraag | None:
+    query = select(Aanvraag).where(Aanvraag.id == aanvraag_id, Aanvraag.gemeente == gemeente)
+    return session.scalars(_locked(query, lock)).one_or_none()
+
+
+def get_aanvraag_by_idempotency_key(session: Session, gemeente: str, key: str) -> Aanvraag | None:
+    return session.scalars(
+        select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.idempotency_key == key)
+    ).one_or_none()
+
+
+def _before(sort: Any, id_column: Any, cursor: Cursor | None, *, descending: bool) -> ColumnElement[bool] | None:
+    if cursor is None:
+        return None
+    value, last_id = cursor
+    if descending:
+        return or_(sort < value, and_(sort == value, id_column < last_id))
+    return or_(sort > value, and_(sort == value, id_column > last_id))
+
+
+def list_aanvragen(
+    session: Session,
+    gemeente: str,
+    *,
+    data_subject_id: str | None,
+    status: str | None,
+    after: Cursor | None,
+    limit: int,
+) -> Sequence[Aanvraag]:
+    """Newest first, keyset-paged on (created_at, id)."""
+    query = select(Aanvraag).where(Aanvraag.gemeente == gemeente).options(defer(Aanvraag.gegevens))
+    if data_subject_id is not None:
+        query = query.where(Aanvraag.data_subject_id == data_subject_id)
+    if status is not None:
+        query = query.where(Aanvraag.status == status)
+    position = _before(Aanvraag.created_at, Aanvraag.id, after, descending=True)
+    if position is not None:
+        query = query.where(position)
+    return session.scalars(query.order_by(Aanvraag.created_at.desc(), Aanvraag.id.desc()).limit(limit)).all()
+
+
+def subjects_of(session: Session, gemeente: str, aanvraag_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The data subject (pseudonym) of each aanvraag."""
+    ids = list(set(aanvraag_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Aanvraag.id, Aanvraag.data_subject_id).where(Aanvraag.gemeente == gemeente, Aanvraag.id.in_(ids))
+    )
+    return {row.id: row.data_subject_id for row in rows}
+
+
+def list_tijdlijn(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Sequence[TijdlijnItem]:
+    return session.scalars(
+        select(TijdlijnItem)
+        .where(TijdlijnItem.gemeente == gemeente, TijdlijnItem.aanvraag_id == aanvraag_id)
+        .order_by(TijdlijnItem.at, TijdlijnItem.created_at, TijdlijnItem.id)
+    ).all()
+
+
+def get_tijdlijn_item_by_sleutel(
+    session: Session, gemeente: str, aanvraag_id: uuid.UUID, sleutel: str
+) -> TijdlijnItem | None:
+    return session.scalars(
+        select(TijdlijnItem).where(
+            TijdlijnItem.gemeente == gemeente, TijdlijnItem.aanvraag_id == aanvraag_id, TijdlijnItem.sleutel == sleutel
+        )
+    ).one_or_none()
+
+
+# --- procesinstanties -----------------------------------------------------------------------------------------------
+
+
+def get_procesinstantie(
+    session: Session, gemeente: str, instance_id: uuid.UUID, *, lock: bool = False
+) -> Procesinstantie | None:
+    query = select(Procesinstantie).where(Procesinstantie.id == instance_id, Procesinstantie.gemeente == gemeente)
+    return session.scalars(_locked(query, lock)).one_or_none()
+
+
+def get_procesinstantie_by_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Procesinstantie | None:
+    return session.scalars(
+        select(Procesinstantie).where(Procesinstantie.aanvraag_id == aanvraag_id, Procesinstantie.gemeente == gemeente)
+    ).one_or_none()
+
+
+def claim_procesinstanties(
+    session: Session, gemeente: str, *, worker: str, now: datetime, lease_until: datetime, limit: int
+) -> list[Procesinstantie]:
+    """Lease up to ``limit`` instances that are due (runnable, or waiting with ``next_due_at`` passed) and whose
+    lease is free or expired, to ``worker`` until ``lease_until``.
+
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` picks rows no concurrent claimer holds, then the lease
+    is set in the same transaction; a claimer that starts after this one committed sees the lease and skips them.
+    SQLite: one ``UPDATE ... WHERE <due and free> ... RETURNING``, inside the transaction's write lock.
+    """
+    p = Procesinstantie
+    due = and_(
+        p.gemeente == gemeente,
+        or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
+        or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
+    )
+    candidates = select(p.id).where(due).order_by(p.updated_at, p.id).limit(limit)
+    lease = {
+        "lease_owner": worker,
+        "lease_until": lease_until,
+        "attempts": p.attempts + 1,
+        "updated_at": now,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(candidates.with_for_update(skip_locked=True, key_share=True)))
+        if not ids:
+            return []
+        statement = update(p).where(p.gemeente == gemeente, p.id.in_(ids))
+    else:
+        statement = update(p).where(due, p.id.in_(candidates.scalar_subquery()))
+    claimed = session.scalars(
+        statement.values(**lease).returning(p),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).all()
+    return sorted(claimed, key=lambda row: (row.updated_at, str(row.id)))
+
+
+def mark_procesinstantie_runnable(session: Session, gemeente: str, instance_id: uuid.UUID, now: datetime) -> bool:
+    """Wake an instance that is not finished (a task it waits for was completed). The version goes up, so a
+    worker that read the instance before this cannot save over it. False when it is finished (or missing)."""
+    p = Procesinstantie
+    result = session.execute(
+        update(p)
+        .where(p.id == instance_id, p.gemeente == gemeente, p.status.in_(("runnable", "waiting")))
+        .values(status="runnable", next_due_at=None, version=p.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def get_stap(session: Session, gemeente: str, instance_id: uuid.UUID, sleutel: str) -> Processtap | None:
+    return session.scalars(
+        select(Processtap).where(
+            Processtap.gemeente == gemeente,
+            Processtap.procesinstantie_id == instance_id,
+            Processtap.stap_sleutel == sleutel,
+        )
+    ).one_or_none()
+
+
+# --- taken ----------------------------------------------------------------------------------------------------------
+
+
+def get_taak(session: Session, gemeente: str, taak_id: uuid.UUID, *, lock: bool = False) -> Taak | None:
+    query = select(Taak).where(Taak.id == taak_id, Taak.gemeente == gemeente)
+    return session.scalars(_locked(query, lock)).one_or_none()
+
+
+def get_taak_by_sleutel(session: Session, gemeente: str, instance_id: uuid.UUID, sleutel: str) -> Taak | None:
+    return session.scalars(
+        select(Taak).where(
+            Taak.gemeente == gemeente, Taak.procesinstantie_id == instance_id, Taak.taak_sleutel == sleutel
+        )
+    ).one_or_none()
+
+
+def list_taken(
+    session: Session,
+    gemeente: str,
+    *,
+    rol: str | None,
+    status: str | None,
+    toegewezen_aan: str | None,
+    aanvraag_id: uuid.UUID | None,
+    sort: Literal["due", "created"],
+    after: Cursor | None,
+    limit: int,
+) -> Sequence[Taak]:
+    """Oldest deadline (``due``) or oldest task (``created``) first, keyset-paged on (that column, id)."""
+    query = select(Taak).where(Taak.gemeente == gemeente)
+    if rol is not None:
+        query = query.where(Taak.rol == rol)
+    if status is not None:
+        query = query.where(Taak.status == status)
+    if toegewezen_aan is not None:
+        query = query.where(Taak.toegewezen_aan == toegewezen_aan)
+    if aanvraag_id is not None:
+        query = query.where(Taak.aanvraag_id == aanvraag_id)
+    column = Taak.due_at if sort == "due" else Taak.created_at
+    position = _before(column, Taak.id, after, descending=False)
+    if position is not None:
+        query = query.where(position)
+    return session.scalars(query.order_by(column, Taak.id).limit(limit)).all()
+
+
+def count_taken(session: Session, gemeente: str, now: datetime) -> list[tuple[str, int, int, int]]:
+    """Per rol: (rol, open, geclaimd, verlopen) of the tasks that are not finished."""
+    unfinished = Taak.status.in_(("open", "geclaimd"))
+    rows = session.execute(
+        select(
+            Taak.rol,
+            func.sum(case((Taak.status == "open", 1), else_=0)),
+            func.sum(case((Taak.status == "geclaimd", 1), else_=0)),
+            func.sum(case((Taak.due_at < now, 1), else_=0)),
+        )
+        .where(Taak.gemeente == gemeente, unfinished)
+        .group_by(Taak.rol)
+        .order_by(Taak.rol)
+    )
+    return [(str(r[0]), int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows]
+
+
+def list_opmerkingen(session: Session, gemeente: str, taak_id: uuid.UUID) -> Sequence[TaakOpmerking]:
+    return session.scalars(
+        select(TaakOpmerking)
+        .where(TaakOpmerking.gemeente == gemeente, TaakOpmerking.taak_id == taak_id)
+        .order_by(TaakOpmerking.op, TaakOpmerking.id)
+    ).all()
+
+
+# --- documenten -----------------------------------------------------------------------------------------------------
+
+
+def list_documenten(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Sequence[Document]:
+    """Metadata only: the content is not loaded."""
+    return session.scalars(
+        select(Document)
+        .where(Document.gemeente == gemeente, Document.aanvraag_id == aanvraag_id)
+        .options(defer(Document.inhoud, raiseload=True))
+        .order_by(Document.created_at, Document.id)
+    ).all()
+
+
+def get_document(
+    session: Session, gemeente: str, document_id: uuid.UUID, *, with_content: bool = False
+) -> Document | None:
+    query = select(Document).where(Document.id == document_id, Document.gemeente == gemeente)
+    if not with_content:
+        query = query.options(defer(Document.inhoud, raiseload=True))
+    return session.scalars(query).one_or_none()
+
+
+def get_document_by_idempotency_key(session: Session, gemeente: str, key: str) -> Document | None:
+    return session.scalars(
+        select(Document)
+        .where(Document.gemeente == gemeente, Document.idempotency_key == key)
+        .options(defer(Document.inhoud, raiseload=True))
+    ).one_or_none()
+
+
+# --- besluiten, uitkeringen, voorschotten ---------------------------------------------------------------------------
+
+
+def get_besluit(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Besluit | None:
+    return session.scalars(
+        select(Besluit).where(Besluit.gemeente == gemeente, Besluit.aanvraag_id == aanvraag_id)
+    ).one_or_none()
+
+
+def get_uitkering(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Uitkering | None:
+    return session.scalars(
+        select(Uitkering).where(Uitkering.gemeente == gemeente, Uitkering.aanvraag_id == aanvraag_id)
+    ).one_or_none()
+
+
+def get_voorschot(session: Session, gemeente: str, aanvraag_id: uuid.UUID, volgnummer: int) -> Voorschot | None:
+    return session.scalars(
+        select(Voorschot).where(
+            Voorschot.gemeente == gemeente, Voorschot.aanvraag_id == aanvraag_id, Voorschot.volgnummer == volgnummer
+        )
+    ).one_or_none()
+
+
+def list_voorschotten(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Sequence[Voorschot]:
+    return session.scalars(
+        select(Voorschot)
+        .where(Voorschot.gemeente == gemeente, Voorschot.aanvraag_id == aanvraag_id)
+        .order_by(Voorschot.volgnummer)
+    ).all()

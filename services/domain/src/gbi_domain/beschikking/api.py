@@ -1,0 +1,79 @@
+"""Routes of the beschikkingen: a PDF preview for staff (public) and the PDF with metadata for the process layer
+(internal). Rendering takes tens of milliseconds of CPU, so the routes are plain ``def`` (threadpool)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from gbi_domain.beschikking.service import maak_beschikking, maak_voorbeeld
+from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
+from gbi_shared.contracts.beschikking import BeschikkingDocument, BeschikkingVerzoek
+
+__all__ = ["router"]
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+
+Ctx = Annotated[RequestContext, Depends(current_context)]
+
+_PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "De beschikking als PDF/A-1b",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "headers": {
+            "Content-Disposition": {
+                "description": "inline, met de bestandsnaam van de beschikking",
+                "schema": {"type": "string"},
+            },
+            "ETag": {"description": "De SHA-256 van de PDF, tussen aanhalingstekens", "schema": {"type": "string"}},
+            "Cache-Control": {
+                "description": "Altijd no-store: de brief bevat persoonsgegevens",
+                "schema": {"type": "string"},
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/api/v1/beschikkingen:voorbeeld",
+    summary="Bekijk een beschikking voordat die wordt verstuurd",
+    description=(
+        "Maakt de besluitbrief (toekenning, afwijzing of buiten behandeling) als PDF/A-1b, zoals die verstuurd "
+        "zou worden, en slaat niets op. Alleen voor medewerkers van de gemeente die de brief verstuurt. Dezelfde "
+        "invoer geeft altijd precies dezelfde PDF (de ETag is de SHA-256). Invoer die niet bij de soort past, of "
+        "een brief die zijn eigen berekening tegenspreekt, geeft 400 met het veld in invalidParams."
+    ),
+    tags=["Beschikkingen"],
+    operation_id="maakBeschikkingVoorbeeld",
+    response_class=Response,
+    responses=_PDF_RESPONSE,
+)
+def post_voorbeeld(body: BeschikkingVerzoek, ctx: Ctx) -> Response:
+    gerenderd = maak_voorbeeld(body, ctx)
+    meta = gerenderd.metadata
+    return Response(
+        content=gerenderd.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{meta.bestandsnaam}"',
+            "ETag": f'"{meta.sha256}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post(
+    "/internal/domain/v1/beschikkingen",
+    summary="Maak een beschikking (PDF/A-1b, base64) met haar metadata",
+    description=(
+        "Voor de proceslaag: dezelfde invoer geeft dezelfde PDF en hetzelfde id, zodat een herhaalde stap "
+        "hetzelfde document oplevert."
+    ),
+    tags=["Beschikkingen"],
+    operation_id="maakBeschikking",
+)
+def post_beschikking(body: BeschikkingVerzoek, ctx: Ctx) -> BeschikkingDocument:
+    return maak_beschikking(body, ctx)

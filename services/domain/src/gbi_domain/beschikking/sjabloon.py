@@ -1,0 +1,592 @@
+"""The text of the decision letter, in plain Dutch (taalniveau B1), and its layout on A4.
+
+Structure (every soort): letterhead with the sender, the address in the window of an envelope, date and
+references, subject; the decision in one or two short sentences; "Waarom krijgt u dit besluit?" with the facts
+and the articles; for a calculation "Zo hebben wij het bedrag berekend" (every explanation line: what, amount,
+article); voorschotten already paid; the duty to report changes (toekenning); "Bent u het niet eens met dit
+besluit?" (bezwaar within 6 weeks, Awb 6:7; how; no suspension, Awb 6:16; voorlopige voorziening, Awb 8:81);
+questions; the signature (behandelaar and, with four eyes, who approved).
+
+Every text that comes from the request is escaped for ReportLab's paragraph markup and checked against the
+font: a character the font lacks is printed as its base letter (``ő`` -> ``o``) and reported as a warning,
+never as an empty box.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from gbi_domain.beschikking.opmaak import (
+    artikel_kort,
+    artikel_voluit,
+    artikelen_per_wet,
+    bsn_gemaskeerd,
+    datum_nl,
+    euro,
+    euro_centen,
+    leesbare_regel,
+    naar_centen,
+)
+from gbi_domain.beschikking.pdfa import FONT, FONT_BOLD, lettertype_kent, passend
+from gbi_shared.contracts.beschikking import BeschikkingVerzoek, RedenInvoer
+
+__all__ = ["LINKS", "PAGINA_BREEDTE", "Brief", "besluitzin", "onderwerp"]
+
+PAGINA_BREEDTE, PAGINA_HOOGTE = 210 * mm, 297 * mm
+LINKS, RECHTS = 25 * mm, 20 * mm
+TEKSTBREEDTE = PAGINA_BREEDTE - LINKS - RECHTS
+GRIJS = colors.Color(0.35, 0.35, 0.35)
+LICHTGRIJS = colors.Color(0.92, 0.92, 0.92)
+LIJN = colors.Color(0.7, 0.7, 0.7)
+
+_STIJL = ParagraphStyle(
+    "brief", fontName=FONT, fontSize=10, leading=14, spaceAfter=5, bulletFontName=FONT, textColor=colors.black
+)
+STIJLEN = {
+    "tekst": _STIJL,
+    "vet": ParagraphStyle("vet", parent=_STIJL, fontName=FONT_BOLD, bulletFontName=FONT_BOLD),
+    "besluit": ParagraphStyle("besluit", parent=_STIJL, fontName=FONT_BOLD, fontSize=11.5, leading=16, spaceAfter=6),
+    "kop": ParagraphStyle(
+        "kop",
+        parent=_STIJL,
+        fontName=FONT_BOLD,
+        fontSize=11.5,
+        leading=15,
+        spaceBefore=9,
+        spaceAfter=3,
+        keepWithNext=1,
+    ),
+    "punt": ParagraphStyle("punt", parent=_STIJL, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=3),
+    "klein": ParagraphStyle("klein", parent=_STIJL, fontSize=8, leading=10.5, textColor=GRIJS, spaceAfter=0),
+    "cel": ParagraphStyle("cel", parent=_STIJL, fontSize=9, leading=12, spaceAfter=0),
+    "cel-vet": ParagraphStyle("cel-vet", parent=_STIJL, fontName=FONT_BOLD, fontSize=9, leading=12, spaceAfter=0),
+    "cel-rechts": ParagraphStyle("cel-rechts", parent=_STIJL, fontSize=9, leading=12, spaceAfter=0, alignment=TA_RIGHT),
+    "cel-rechts-vet": ParagraphStyle(
+        "cel-rechts-vet", parent=_STIJL, fontName=FONT_BOLD, fontSize=9, leading=12, spaceAfter=0, alignment=TA_RIGHT
+    ),
+    "label": ParagraphStyle("label", parent=_STIJL, fontSize=9, leading=12.5, textColor=GRIJS, spaceAfter=0),
+    "waarde": ParagraphStyle("waarde", parent=_STIJL, fontSize=9, leading=12.5, spaceAfter=0),
+}
+
+_LEEFVORM = {
+    "alleenstaande": "U heeft geen partner en er wonen geen kinderen bij u die u onderhoudt. Wij zien u daarom als "
+    "alleenstaande.",
+    "alleenstaande-ouder": "U heeft geen partner en u zorgt alleen voor uw kind of kinderen. Wij zien u daarom als "
+    "alleenstaande ouder.",
+    "gehuwden": "U bent getrouwd of u woont samen met uw partner. Wij berekenen de bijstand daarom voor u samen.",
+}
+
+
+def besluitzin(verzoek: BeschikkingVerzoek, bedrag_per_maand: str | None) -> str:
+    """The decision in plain words (without markup): what the citizen reads first."""
+    if verzoek.soort == "toekenning":
+        assert verzoek.ingangsdatum is not None
+        assert bedrag_per_maand is not None
+        return f"U krijgt bijstand vanaf {datum_nl(verzoek.ingangsdatum)}. U krijgt {euro(bedrag_per_maand)} per maand."
+    if verzoek.soort == "afwijzing":
+        return "Wij wijzen uw aanvraag af. U krijgt geen bijstand."
+    return "Wij behandelen uw aanvraag niet verder. U krijgt op deze aanvraag geen bijstand."
+
+
+def onderwerp(verzoek: BeschikkingVerzoek) -> str:
+    return {
+        "toekenning": "Besluit over uw aanvraag voor bijstand: u krijgt bijstand",
+        "afwijzing": "Besluit over uw aanvraag voor bijstand: u krijgt geen bijstand",
+        "buiten-behandeling": "Besluit over uw aanvraag voor bijstand: wij behandelen uw aanvraag niet verder",
+    }[verzoek.soort]
+
+
+class Brief:
+    """The flowables and the first-page letterhead of one letter, and the warnings made while writing it."""
+
+    def __init__(self, verzoek: BeschikkingVerzoek, *, bedrag_per_maand: str | None, sjabloonversie: str) -> None:
+        self.v = verzoek
+        self.bedrag_per_maand = bedrag_per_maand
+        self.sjabloonversie = sjabloonversie
+        self.waarschuwingen: list[str] = []
+        self._gezien: set[tuple[str, str]] = set()
+
+    # -------------------------------------------------------------------------------------------- text helpers
+
+    def drukbaar(self, veld: str, tekst: str) -> str:
+        """Text the font can print: a missing character becomes its base letter (or ``?``), with a warning."""
+        uit = []
+        for teken in tekst:
+            if teken.isspace() and teken != "\u00a0":
+                uit.append(" ")
+                continue
+            if lettertype_kent(teken):
+                uit.append(teken)
+                continue
+            basis = "".join(
+                c for c in unicodedata.normalize("NFKD", teken) if not unicodedata.combining(c) and lettertype_kent(c)
+            )
+            vervanging = basis or "?"
+            uit.append(vervanging)
+            if (veld, teken) not in self._gezien:
+                self._gezien.add((veld, teken))
+                self.waarschuwingen.append(
+                    f"{veld}: het teken {teken!r} (U+{ord(teken):04X}) staat niet in het lettertype en is "
+                    f"afgedrukt als {vervanging!r}"
+                )
+        return "".join(uit)
+
+    def x(self, veld: str, tekst: str) -> str:
+        """Request text as paragraph markup: printable and escaped."""
+        return escape(self.drukbaar(veld, tekst))
+
+    @staticmethod
+    def p(markup: str, stijl: str = "tekst") -> Paragraph:
+        return Paragraph(markup, STIJLEN[stijl])
+
+    @staticmethod
+    def punt(markup: str) -> Paragraph:
+        return Paragraph(markup, STIJLEN["punt"], bulletText="•")
+
+    # -------------------------------------------------------------------------------------------- first page
+
+    def eerste_pagina(self, canvas: Any, _doc: Any) -> None:
+        """Letterhead (no logo): the gemeente's name, the sender's address, and the address for the window of a
+        standard envelope (left 25 mm, 50 mm from the top, 85 mm wide)."""
+        v = self.v
+        top = PAGINA_HOOGTE - 20 * mm
+        canvas.saveState()
+        canvas.setFillColorRGB(0, 0, 0)
+        naam = [("gemeente.naam", f"Gemeente {v.gemeente.naam}")]
+        self._regels(canvas, naam, LINKS, top - 4 * mm, FONT_BOLD, 16, TEKSTBREEDTE - 70 * mm)
+        canvas.setFillColor(GRIJS)
+        afzender = [(f"gemeente.afzender[{i}]", r) for i, r in enumerate(v.gemeente.afzender)]
+        self._regels(canvas, afzender, PAGINA_BREEDTE - RECHTS, top, FONT, 8.5, 65 * mm, rechts=True)
+        canvas.setFillColorRGB(0, 0, 0)
+        self._regels(canvas, self._adres(), LINKS, PAGINA_HOOGTE - 50 * mm, FONT, 10.5, 85 * mm)
+        canvas.restoreState()
+
+    def _adres(self) -> list[tuple[str, str]]:
+        o = self.v.ontvanger
+        return [("ontvanger.naam", o.naam), *((f"ontvanger.adres[{i}]", r) for i, r in enumerate(o.adres))]
+
+    def briefhoofd_hoogte(self) -> float:
+        """How far from the top of the first page the letterhead and the address reach (at least 88 mm: the
+        text starts below the envelope window)."""
+        afzender = [(f"gemeente.afzender[{i}]", r) for i, r in enumerate(self.v.gemeente.afzender)]
+        onder_afzender = 20 * mm + self._hoogte(afzender, FONT, 8.5, 65 * mm)
+        onder_adres = 50 * mm + self._hoogte(self._adres(), FONT, 10.5, 85 * mm)
+        return max(88 * mm, onder_afzender + 8 * mm, onder_adres + 8 * mm)
+
+    def _hoogte(self, regels: list[tuple[str, str]], font: str, grootte: float, breedte: float) -> float:
+        hoogte = 0.0
+        for veld, tekst in regels:
+            maat, delen = passend(self.drukbaar(veld, tekst), font, grootte, breedte)
+            hoogte += maat * 1.3 * len(delen)
+        return hoogte
+
+    def _regels(
+        self,
+        canvas: Any,
+        regels: list[tuple[str, str]],
+        x: float,
+        y: float,
+        font: str,
+        grootte: float,
+        breedte: float,
+        *,
+        rechts: bool = False,
+    ) -> None:
+        """Lines of request text on the canvas, each fitted to its box (see :func:`passend`)."""
+        for veld, tekst in regels:
+            maat, delen = passend(self.drukbaar(veld, tekst), font, grootte, breedte)
+            canvas.setFont(font, maat)
+            for deel in delen:
+                (canvas.drawRightString if rechts else canvas.drawString)(x, y, deel)
+                y -= maat * 1.3
+
+    # -------------------------------------------------------------------------------------------- the letter
+
+    def inhoud(self) -> list[Flowable]:
+        v = self.v
+        f: list[Flowable] = [self._kenmerken(), Spacer(1, 8 * mm)]
+        f.append(self.p(f"Onderwerp: {escape(onderwerp(v))}", "vet"))
+        f.append(Spacer(1, 3 * mm))
+        f.append(self.p(f"Beste {self.x('ontvanger.naam', v.ontvanger.naam)},"))
+        if v.aanvraagdatum is not None:
+            f.append(
+                self.p(
+                    f"U heeft op {datum_nl(v.aanvraagdatum)} bijstand aangevraagd. In deze brief leest u wat wij "
+                    "hebben besloten."
+                )
+            )
+        else:
+            f.append(self.p("U heeft bijstand aangevraagd. In deze brief leest u wat wij hebben besloten."))
+        f.append(self.p("Ons besluit", "kop"))
+        f.append(self.p(escape(besluitzin(v, self.bedrag_per_maand)), "besluit"))
+        if v.soort == "toekenning":
+            f += self._toekenning()
+        elif v.soort == "afwijzing":
+            f += self._afwijzing()
+        else:
+            f += self._buiten_behandeling()
+        f += self._voorschotten()
+        if v.soort == "toekenning":
+            f += self._inlichtingenplicht()
+        f += self._bezwaar()
+        f += self._vragen()
+        f += self._ondertekening()
+        return f
+
+    def _kenmerken(self) -> Table:
+        v = self.v
+        rijen: list[tuple[str, str]] = [
+            ("Datum", datum_nl(v.datum)),
+            ("Ons kenmerk", self.x("zaakIdentificatie", v.zaak_identificatie)),
+        ]
+        aanvraag = self.x("aanvraagId", v.aanvraag_id)
+        if v.aanvraagdatum is not None:
+            aanvraag += f" van {datum_nl(v.aanvraagdatum)}"
+        rijen.append(("Uw aanvraag", aanvraag))
+        if v.ontvanger.bsn is not None:
+            rijen.append(("BSN", bsn_gemaskeerd(v.ontvanger.bsn)))
+        rijen.append(("Behandeld door", self.x("behandelaar.naam", v.behandelaar.naam)))
+        if v.gemeente.telefoon is not None:
+            rijen.append(("Telefoon", escape(v.gemeente.telefoon)))
+        data = [[self.p(label, "label"), self.p(waarde, "waarde")] for label, waarde in rijen]
+        tabel = Table(data, colWidths=[32 * mm, TEKSTBREEDTE - 32 * mm], hAlign="LEFT")
+        tabel.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return tabel
+
+    # ------------------------------------------------------------------------------------------ toekenning
+
+    def _toekenning(self) -> list[Flowable]:
+        v = self.v
+        b = v.berekening
+        assert b is not None
+        f: list[Flowable] = [
+            self.p(
+                "Bijstand is geld om van te leven als u niet genoeg inkomen of vermogen heeft. Wij betalen de "
+                "bijstand elke maand. Verandert uw situatie? Dan kan het bedrag ook veranderen."
+            )
+        ]
+        if b.geldlening:
+            f.append(
+                self.p(
+                    "U krijgt de bijstand als lening. Dat komt doordat u een eigen huis heeft met overwaarde. "
+                    "Dit staat in artikel 50 van de Participatiewet."
+                )
+            )
+        f.append(self.p("Waarom krijgt u dit besluit?", "kop"))
+        f.append(self.p("Wij hebben gekeken naar uw situatie. Dit is wat wij hebben vastgesteld:"))
+        f += [self.punt(escape(feit)) for feit in self._feiten()]
+        f += self._artikelen(self._artikelen_van_berekening())
+        f += self._berekening()
+        return f
+
+    def _feiten(self) -> list[str]:
+        b = self.v.berekening
+        assert b is not None
+        feiten = [_LEEFVORM[b.leefvorm]]
+        feiten.append(
+            f"Voor uw situatie geldt een bijstandsnorm van {euro(b.norm)} per maand. Daarin zit ook vakantiegeld."
+        )
+        if b.aantal_kostendelers is not None and b.aantal_kostendelers > 1:
+            feiten.append(
+                f"Bij u wonen volwassenen die de kosten met u kunnen delen. Wij tellen {b.aantal_kostendelers} "
+                "personen mee. Daarom is uw norm lager (kostendelersnorm)."
+            )
+        if naar_centen(b.in_te_korten_inkomen) > 0:
+            feiten.append(
+                f"Wij tellen {euro(b.in_te_korten_inkomen)} per maand van uw inkomen mee. Dit bedrag gaat van de "
+                "norm af."
+            )
+        else:
+            feiten.append("U heeft geen inkomen dat wij van de bijstand aftrekken.")
+        if b.recht and any(r.stap == "vermogen" for r in b.toelichting):
+            feiten.append("Uw vermogen (bezit min schulden) is niet hoger dan de grens die voor u geldt.")
+        if naar_centen(b.vakantietoeslag_reservering) > 0:
+            feiten.append(
+                f"Elke maand houden wij {euro(b.vakantietoeslag_reservering)} apart als vakantiegeld. Dat krijgt u "
+                "in juni."
+            )
+        return feiten
+
+    def _artikelen_van_berekening(self) -> list[str]:
+        b = self.v.berekening
+        if b is None:
+            return []
+        return [regel.artikel for regel in b.toelichting]
+
+    def _artikelen(self, codes: Iterable[str]) -> list[Flowable]:
+        """The articles the decision rests on, per law (``Participatiewet: artikel 3, 4 en 21 onder a``)."""
+        zinnen = artikelen_per_wet(codes)
+        if not zinnen:
+            return []
+        inleiding = "Dit staat in deze wet:" if len(zinnen) == 1 else "Dit staat in deze wetten:"
+        return [self.p(inleiding), *(self.punt(escape(z)) for z in zinnen)]
+
+    def _berekening(self) -> list[Flowable]:
+        b = self.v.berekening
+        if b is None or not b.toelichting:
+            return []
+        kop: list[Flowable] = [
+            self.p("Onderdeel", "cel-vet"),
+            self.p("Bedrag", "cel-rechts-vet"),
+            self.p("Artikel", "cel-vet"),
+        ]
+        rijen: list[list[Flowable]] = [kop]
+        for i, regel in enumerate(b.toelichting):
+            laatste = regel.stap == "uitbetaling"
+            tekst = self.x(f"berekening.toelichting[{i}].regel", leesbare_regel(regel.regel))
+            bedrag = euro(regel.bedrag) if regel.bedrag is not None else ""
+            rijen.append(
+                [
+                    self.p(tekst, "cel-vet" if laatste else "cel"),
+                    self.p(bedrag, "cel-rechts-vet" if laatste else "cel-rechts"),
+                    self.p(escape(artikel_kort(regel.artikel)), "cel"),
+                ]
+            )
+        tabel = Table(
+            rijen,
+            colWidths=[95 * mm, 28 * mm, TEKSTBREEDTE - 123 * mm],
+            repeatRows=1,
+            splitInRow=1,  # a long explanation line may continue on the next page
+            hAlign="LEFT",
+        )
+        tabel.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("BACKGROUND", (0, 0), (-1, 0), LICHTGRIJS),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.4, LIJN),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        return [
+            CondPageBreak(40 * mm),
+            self.p("Zo hebben wij het bedrag berekend", "kop"),
+            self.p(
+                "In de tabel ziet u elke stap van de berekening. Bij elke stap staan het bedrag per maand en de "
+                "regel uit de wet."
+            ),
+            tabel,
+            Spacer(1, 2 * mm),
+            self.p(f"De berekening is gemaakt met de regels die golden op {datum_nl(b.peildatum)}.", "klein"),
+            Spacer(1, 2 * mm),
+        ]
+
+    # ------------------------------------------------------------------------------------------ afwijzing
+
+    def _afwijzing(self) -> list[Flowable]:
+        v = self.v
+        redenen: list[RedenInvoer] = list(v.redenen)
+        velden = "redenen"
+        if not redenen and v.berekening is not None:
+            redenen = [RedenInvoer(code=r.code, tekst=r.tekst, artikel=r.artikel) for r in v.berekening.redenen]
+            velden = "berekening.redenen"
+        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop")]
+        f.append(self.p("U krijgt geen bijstand, omdat:"))
+        for i, reden in enumerate(redenen):
+            artikelen = " en ".join(artikel_voluit(reden.artikel))
+            tekst = self.x(f"{velden}[{i}].tekst", leesbare_regel(reden.tekst))
+            f.append(self.punt(f"{tekst} ({escape(artikelen)})"))
+        f += self._artikelen([r.artikel for r in redenen] + self._artikelen_van_berekening())
+        f += self._berekening()
+        return f
+
+    # ------------------------------------------------------------------------------------------ buiten behandeling
+
+    def _buiten_behandeling(self) -> list[Flowable]:
+        bb = self.v.buiten_behandeling
+        assert bb is not None
+        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop")]
+        f.append(
+            self.p(
+                f"Wij hebben u op {datum_nl(bb.verzoek_datum)} een brief gestuurd. Daarin vroegen wij u om deze "
+                f"papieren te sturen, uiterlijk op {datum_nl(bb.hersteltermijn_tot)}:"
+            )
+        )
+        f += [
+            self.punt(self.x(f"buitenBehandeling.ontbrekendeStukken[{i}]", stuk))
+            for i, stuk in enumerate(bb.ontbrekende_stukken)
+        ]
+        f.append(
+            self.p(
+                "Wij hebben deze papieren niet of niet op tijd gekregen. Zonder deze papieren kunnen wij niet "
+                "beoordelen of u recht heeft op bijstand. Daarom behandelen wij uw aanvraag niet verder."
+            )
+        )
+        f += self._artikelen(["Awb 4:5"])
+        f.append(self.p("Wilt u toch bijstand?", "kop"))
+        f.append(
+            self.p(
+                "Dan kunt u opnieuw bijstand aanvragen. Stuur dan meteen alle papieren mee. Dan kunnen wij uw "
+                "aanvraag sneller behandelen."
+            )
+        )
+        return f
+
+    # ------------------------------------------------------------------------------------------ voorschotten
+
+    def _voorschotten(self) -> list[Flowable]:
+        v = self.v
+        if not v.voorschotten:
+            return []
+        totaal = sum(naar_centen(vs.bedrag) for vs in v.voorschotten)
+        f: list[Flowable] = [self.p("Voorschotten die u al heeft gekregen", "kop")]
+        f.append(self.p("Wij hebben u al een voorschot betaald:"))
+        f += [self.punt(f"op {datum_nl(vs.betaald_op)}: {euro(vs.bedrag)}") for vs in v.voorschotten]
+        if len(v.voorschotten) > 1:
+            f.append(self.p(f"Dat is samen {euro_centen(totaal)}."))
+        if v.soort == "toekenning":
+            f.append(
+                self.p(
+                    "Wij trekken dit bedrag af van de bijstand die u over dezelfde periode krijgt. Dit heet "
+                    "verrekenen. Dit staat in artikel 52 van de Participatiewet."
+                )
+            )
+        else:
+            f.append(
+                self.p(
+                    "U krijgt geen bijstand. Daarom moet u de voorschotten terugbetalen. Hierover krijgt u een "
+                    "aparte brief. Dit staat in artikel 52 en artikel 58 van de Participatiewet."
+                )
+            )
+        return [KeepTogether(f)]
+
+    # ------------------------------------------------------------------------------------------ obligations
+
+    def _inlichtingenplicht(self) -> list[Flowable]:
+        return [
+            self.p("Wat moet u aan ons doorgeven?", "kop"),
+            self.p(
+                "Geef veranderingen in uw situatie meteen aan ons door. Bijvoorbeeld als u gaat werken of meer "
+                "gaat verdienen, als er iemand bij u komt wonen of weggaat, als u gaat verhuizen, of als u langer "
+                "dan 4 weken naar het buitenland gaat. Twijfelt u? Vraag het ons."
+            ),
+            self.p(
+                "Dit moet volgens de wet (inlichtingenplicht, artikel 17 van de Participatiewet). Geeft u iets niet "
+                "of te laat door? Dan moet u misschien bijstand terugbetalen en kunt u een boete krijgen."
+            ),
+        ]
+
+    # ------------------------------------------------------------------------------------------ bezwaar
+
+    def _bezwaar(self) -> list[Flowable]:
+        g = self.v.gemeente
+        adres = g.bezwaar_adres or g.afzender
+        veld = "gemeente.bezwaarAdres" if g.bezwaar_adres else "gemeente.afzender"
+        f: list[Flowable] = [
+            CondPageBreak(50 * mm),
+            self.p("Bent u het niet eens met dit besluit?", "kop"),
+            self.p(
+                "Dan kunt u bezwaar maken. Dat moet binnen 6 weken na de datum van deze brief. Dit staat in "
+                "artikel 6:7 van de Algemene wet bestuursrecht (Awb)."
+            ),
+        ]
+        if g.bezwaar_url is not None:
+            f.append(self.p(f"U kunt digitaal bezwaar maken op {escape(g.bezwaar_url)}. Of stuur een brief naar:"))
+        else:
+            f.append(self.p("Stuur dan een brief naar:"))
+        ontvanger = f"Het college van burgemeester en wethouders van {self.x('gemeente.naam', g.naam)}"
+        regels = [ontvanger, *(self.x(f"{veld}[{i}]", r) for i, r in enumerate(adres))]
+        f.append(Paragraph("<br/>".join(regels), ParagraphStyle("adres", parent=STIJLEN["tekst"], leftIndent=5 * mm)))
+        f.append(self.p("Zet in uw bezwaar:"))
+        f += [
+            self.punt(t)
+            for t in (
+                "uw naam en adres",
+                "de datum",
+                "het kenmerk van deze brief, of stuur een kopie van deze brief mee",
+                "waarom u het niet eens bent met het besluit",
+                "uw handtekening (bij een brief)",
+            )
+        ]
+        f.append(
+            self.p(
+                "Let op: ook als u bezwaar maakt, blijft dit besluit gelden. Bezwaar maken stopt het besluit niet "
+                "(artikel 6:16 Awb)."
+            )
+        )
+        f.append(
+            self.p(
+                "Is het dringend en kunt u niet wachten op de beslissing op uw bezwaar? Dan kunt u de "
+                "voorzieningenrechter van de rechtbank vragen om een voorlopige voorziening (artikel 8:81 Awb). "
+                "Dat kan alleen als u ook bezwaar heeft gemaakt. De rechtbank vraagt hiervoor griffierecht."
+            )
+        )
+        return f
+
+    def _vragen(self) -> list[Flowable]:
+        g = self.v.gemeente
+        kenmerk = self.x("zaakIdentificatie", self.v.zaak_identificatie)
+        if g.telefoon is not None:
+            tekst = f"Bel ons dan op {escape(g.telefoon)}. Noem het kenmerk van deze brief: {kenmerk}."
+        else:
+            tekst = f"Neem dan contact met ons op. Noem het kenmerk van deze brief: {kenmerk}."
+        return [self.p("Heeft u nog vragen?", "kop"), self.p(tekst)]
+
+    # ------------------------------------------------------------------------------------------ signature
+
+    def _ondertekening(self) -> list[Flowable]:
+        v = self.v
+        naam = self.x("gemeente.naam", v.gemeente.naam)
+
+        def persoon(rol: str, veld: str, wie: Any) -> Paragraph:
+            regels = [f"<font color='#595959'>{rol}</font>", self.x(f"{veld}.naam", wie.naam)]
+            if wie.functie:
+                regels.append(self.x(f"{veld}.functie", wie.functie))
+            return Paragraph("<br/>".join(regels), STIJLEN["tekst"])
+
+        blok: list[Flowable] = [
+            Spacer(1, 4 * mm),
+            self.p("Met vriendelijke groet,"),
+            self.p(f"namens het college van burgemeester en wethouders van {naam},"),
+            Spacer(1, 3 * mm),
+        ]
+        cellen = [persoon("Behandeld door", "behandelaar", v.behandelaar)]
+        if v.goedgekeurd_door is not None:
+            cellen.append(persoon("Gecontroleerd en goedgekeurd door", "goedgekeurdDoor", v.goedgekeurd_door))
+        tabel = Table([cellen], colWidths=[TEKSTBREEDTE / 2] * len(cellen), hAlign="LEFT")
+        tabel.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        blok.append(tabel)
+        colofon = f"Kenmerk {self.x('zaakIdentificatie', v.zaak_identificatie)} · sjabloon {self.sjabloonversie}"
+        if v.berekening is not None:
+            colofon += f" · regelset {escape(v.berekening.regelset_versie)}"
+        return [KeepTogether(blok), Spacer(1, 6 * mm), self.p(colofon, "klein")]

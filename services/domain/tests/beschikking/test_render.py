@@ -1,0 +1,276 @@
+"""Rendering each soort: the text read back from the PDF states the decision, the amounts in Dutch notation, the
+articles and the bezwaar clause; the BSN never appears in full; the same request gives the same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import StreamObject
+
+from gbi_domain.beschikking import SJABLOONVERSIE, render_beschikking
+from gbi_shared.contracts.beschikking import BeschikkingVerzoek
+
+from .conftest import BSN, afwijzing, basis, berekening, buiten_behandeling, tekst_van, toekenning
+
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
+
+BEZWAAR = (
+    "Bent u het niet eens met dit besluit? Dan kunt u bezwaar maken. Dat moet binnen 6 weken na de datum van deze "
+    "brief. Dit staat in artikel 6:7 van de Algemene wet bestuursrecht (Awb)."
+)
+
+
+def render(data: dict[str, Any]) -> tuple[bytes, str]:
+    gerenderd = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    return gerenderd.pdf, tekst_van(gerenderd.pdf)
+
+
+def assert_bezwaar(tekst: str) -> None:
+    assert BEZWAAR in tekst
+    assert "U kunt digitaal bezwaar maken op https://www.rotterdam.nl/bezwaar" in tekst
+    assert "Juridische Zaken, team Bezwaar Postbus 70012 3000 KP Rotterdam" in tekst
+    assert "Bezwaar maken stopt het besluit niet (artikel 6:16 Awb)" in tekst
+    assert "voorlopige voorziening (artikel 8:81 Awb)" in tekst
+
+
+def assert_geen_bsn(pdf: bytes, tekst: str) -> None:
+    assert BSN not in tekst
+    assert BSN not in pdf.decode("latin-1")
+    reader = PdfReader(io.BytesIO(pdf))
+    for nummer in range(1, int(reader.trailer["/Size"])):
+        obj = reader.get_object(nummer)
+        if isinstance(obj, StreamObject):
+            assert BSN.encode() not in obj.get_data()
+    assert BSN not in str(reader.metadata)
+    assert BSN.encode() not in (reader.xmp_metadata.stream.get_data() if reader.xmp_metadata else b"")
+
+
+def test_toekenning() -> None:
+    pdf, tekst = render(toekenning())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "beschikking-toekenning.pdf").write_bytes(pdf)
+    assert "Gemeente Rotterdam" in tekst
+    assert "Onderwerp: Besluit over uw aanvraag voor bijstand: u krijgt bijstand" in tekst
+    assert "Beste J. de Vries," in tekst
+    assert "U krijgt bijstand vanaf 1 maart 2026. U krijgt € 1.331,42 per maand." in tekst
+    assert "Datum 20 maart 2026" in tekst
+    assert "Ons kenmerk Z-2026-0042" in tekst
+    assert "Uw aanvraag ALO-2026-000123 van 12 februari 2026" in tekst
+    # The grounds: the facts and the articles from the calculation's explanation.
+    assert "Waarom krijgt u dit besluit?" in tekst
+    assert "Wij zien u daarom als alleenstaande." in tekst
+    assert "bijstandsnorm van € 1.401,50 per maand" in tekst
+    assert "Elke maand houden wij € 70,08 apart als vakantiegeld." in tekst
+    assert "Participatiewet: artikel 3, 4, 11, 19 lid 1, 19 lid 3, 21 onder a, 31, 32, 34 lid 3 onder a en 45" in tekst
+    # The calculation table: every explanation line with its amount and article.
+    assert "Zo hebben wij het bedrag berekend" in tekst
+    assert "€ 1.401,50 art. 21 onder a Pw" in tekst
+    assert "€ 70,08 art. 19 lid 3 Pw" in tekst
+    assert "Uit te betalen per maand € 1.331,42 art. 19 lid 3 Pw; art. 45 Pw" in tekst
+    assert "VERMOGENSGRENS" not in tekst  # parameter versions stay in the metadata, not in the letter
+    # Voorschot, obligations, bezwaar, signature.
+    assert "op 10 maart 2026: € 1.264,85" in tekst
+    assert "verrekenen. Dit staat in artikel 52 van de Participatiewet." in tekst
+    assert "inlichtingenplicht, artikel 17 van de Participatiewet" in tekst
+    assert_bezwaar(tekst)
+    assert "Bel ons dan op 14 010." in tekst
+    assert "namens het college van burgemeester en wethouders van Rotterdam" in tekst
+    assert "Behandeld door" in tekst
+    assert "A. Jansen" in tekst
+    assert "Gecontroleerd en goedgekeurd door" in tekst
+    assert "B. Bakker teamleider" in tekst
+    assert f"sjabloon {SJABLOONVERSIE}" in tekst
+    assert "pagina 1 van " in tekst
+    assert "BSN ******653" in tekst
+    assert_geen_bsn(pdf, tekst)
+
+
+def test_toekenning_zonder_vier_ogen_en_zonder_bsn() -> None:
+    data = toekenning()
+    del data["goedgekeurdDoor"]
+    data["ontvanger"] = {"naam": "J. de Vries", "adres": ["Coolsingel 40 A", "3011 AD Rotterdam"]}
+    _, tekst = render(data)
+    assert "goedgekeurd door" not in tekst
+    assert "BSN" not in tekst
+    assert "A. Jansen" in tekst
+
+
+def test_toekenning_met_inkomen_en_lening() -> None:
+    inkomen = [
+        {"persoon": "aanvrager", "soort": "arbeid", "nettoPerMaand": "400.00", "vrijlatingStartdatum": "2026-01-01"}
+    ]
+    data = toekenning(bedragPerMaand="1046.42")
+    data["berekening"] = berekening(inkomsten=inkomen)
+    _, tekst = render(data)
+    assert "U krijgt bijstand vanaf 1 maart 2026. U krijgt € 1.046,42 per maand." in tekst
+    assert "Wij tellen € 300,00 per maand van uw inkomen mee." in tekst
+    assert "art. 31 lid 2 onder n Pw" in tekst
+    assert "ten hoogste € 285,00 per maand" in tekst
+
+
+def test_afwijzing() -> None:
+    pdf, tekst = render(afwijzing())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "beschikking-afwijzing.pdf").write_bytes(pdf)
+    assert "Wij wijzen uw aanvraag af. U krijgt geen bijstand." in tekst
+    assert "U krijgt geen bijstand, omdat:" in tekst
+    assert (
+        "Uw inkomen (€ 1.650,00) is hoger dan de bijstandsnorm (€ 1.401,50) "
+        "(artikel 11 lid 1 Participatiewet en artikel 19 lid 1 Participatiewet)"
+    ) in tekst
+    assert (
+        "Participatiewet: artikel 3, 4, 11 lid 1, 19 lid 1, 21 onder a, 31, 31 lid 1, 32 en 34 lid 3 onder a" in tekst
+    )
+    assert "Zo hebben wij het bedrag berekend" in tekst
+    assert "€ 1.650,00" in tekst
+    assert "inlichtingenplicht" not in tekst  # no benefit, no duty to report
+    assert "U krijgt bijstand vanaf" not in tekst
+    assert_bezwaar(tekst)
+    assert_geen_bsn(pdf, tekst)
+
+
+def test_afwijzing_met_redenen_uit_de_berekening_en_voorschot_terug() -> None:
+    data = afwijzing(voorschotten=[{"betaaldOp": "2026-03-10", "bedrag": "1264.85"}])
+    data["redenen"] = []
+    data["berekening"] = berekening(vermogen={"bezittingen": "12500.00", "schulden": "0.00"})
+    _, tekst = render(data)
+    assert (
+        "Het vermogen (€ 12.500,00) is hoger dan de vermogensgrens (€ 8.000,00) "
+        "(artikel 34 lid 3 onder a Participatiewet)"
+    ) in tekst
+    assert "Daarom moet u de voorschotten terugbetalen." in tekst
+    assert "artikel 52 en artikel 58 van de Participatiewet" in tekst
+
+
+def test_buiten_behandeling() -> None:
+    pdf, tekst = render(buiten_behandeling())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "beschikking-buiten-behandeling.pdf").write_bytes(pdf)
+    assert "Wij behandelen uw aanvraag niet verder. U krijgt op deze aanvraag geen bijstand." in tekst
+    assert "Wij hebben u op 20 februari 2026 een brief gestuurd." in tekst
+    assert "uiterlijk op 6 maart 2026" in tekst
+    assert "Bankafschriften van de laatste 3 maanden" in tekst
+    assert "Uw huurcontract" in tekst
+    assert "Algemene wet bestuursrecht (Awb): artikel 4:5" in tekst
+    assert "Dan kunt u opnieuw bijstand aanvragen." in tekst
+    assert "Zo hebben wij het bedrag berekend" not in tekst
+    assert_bezwaar(tekst)
+    assert_geen_bsn(pdf, tekst)
+
+
+def test_zelfde_invoer_geeft_dezelfde_bytes() -> None:
+    eerste = render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
+    tweede = render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
+    assert eerste.pdf == tweede.pdf
+    assert eerste.metadata == tweede.metadata
+    assert eerste.metadata.sha256 == hashlib.sha256(eerste.pdf).hexdigest()
+    assert eerste.metadata.id == eerste.metadata.sha256[:32]
+    anders = render_beschikking(BeschikkingVerzoek.model_validate(toekenning(datum="2026-03-21")))
+    assert anders.metadata.sha256 != eerste.metadata.sha256
+
+
+_SCRIPT = """
+import hashlib, json, sys
+from gbi_domain.beschikking import render_beschikking
+from gbi_shared.contracts.beschikking import BeschikkingVerzoek
+print(hashlib.sha256(render_beschikking(BeschikkingVerzoek.model_validate(json.loads(sys.stdin.read()))).pdf).hexdigest())
+"""
+
+
+def test_dezelfde_bytes_in_een_ander_proces_en_op_een_andere_dag() -> None:
+    """No clock, hash seed or environment reaches the bytes (ReportLab reads SOURCE_DATE_EPOCH: not us)."""
+    import json
+
+    data = toekenning()
+    hier = render_beschikking(BeschikkingVerzoek.model_validate(data)).metadata.sha256
+    for seed, epoch in (("1", "0"), ("2", "1900000000")):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": epoch, "TZ": "Pacific/Chatham"}
+        uit = subprocess.run(
+            [sys.executable, "-c", _SCRIPT],
+            input=json.dumps(data),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        assert uit.stdout.strip() == hier
+
+
+def test_paginas_en_metadata() -> None:
+    gerenderd = render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
+    meta = gerenderd.metadata
+    assert meta.paginas == len(PdfReader(io.BytesIO(gerenderd.pdf)).pages)
+    assert meta.paginas >= 2
+    assert meta.grootte == len(gerenderd.pdf)
+    assert meta.pdfa == "PDF/A-1b"
+    assert meta.bestandsnaam == "beschikking-Z-2026-0042-toekenning.pdf"
+    assert (meta.soort, meta.gemeente, meta.zaak_identificatie) == ("toekenning", "0599", "Z-2026-0042")
+    assert meta.waarschuwingen == []
+    assert f"pagina {meta.paginas} van {meta.paginas}" in tekst_van(gerenderd.pdf)
+
+
+def test_onbekend_teken_wordt_vervangen_en_gemeld() -> None:
+    data = toekenning()
+    data["ontvanger"]["naam"] = "Zoltán Kőrösi"
+    gerenderd = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    tekst = tekst_van(gerenderd.pdf)
+    assert "Zoltán Korösi" in tekst  # á and ö are in the font; ő is not: its base letter, never a blank box
+    assert len(gerenderd.metadata.waarschuwingen) == 1
+    assert "ontvanger.naam" in gerenderd.metadata.waarschuwingen[0]
+    assert "U+0151" in gerenderd.metadata.waarschuwingen[0]
+
+
+def test_opmaak_in_invoer_wordt_tekst() -> None:
+    data = toekenning()
+    data["ontvanger"]["naam"] = "<b>Jan</b> & Co <font size=40>x</font>"
+    tekst = tekst_van(render_beschikking(BeschikkingVerzoek.model_validate(data)).pdf)
+    assert "Beste <b>Jan</b> & Co <font size=40>x</font>," in tekst
+
+
+@pytest.mark.parametrize("maker", [toekenning, afwijzing, buiten_behandeling])
+def test_elke_soort_deterministisch(maker: Any) -> None:
+    a = render_beschikking(BeschikkingVerzoek.model_validate(maker()))
+    b = render_beschikking(BeschikkingVerzoek.model_validate(maker()))
+    assert a.pdf == b.pdf
+    assert zlib.crc32(a.pdf) == zlib.crc32(b.pdf)
+
+
+def test_zonder_aanvraagdatum_telefoon_en_digitaal_bezwaar() -> None:
+    data = basis(
+        soort="afwijzing",
+        redenen=[{"code": "gedetineerd", "tekst": "U zit in de gevangenis", "artikel": "Pw 13 lid 1 a"}],
+    )
+    del data["aanvraagdatum"]
+    for veld in ("telefoon", "bezwaarUrl", "bezwaarAdres"):
+        del data["gemeente"][veld]
+    _, tekst = render(data)
+    assert "U heeft bijstand aangevraagd. In deze brief leest u wat wij hebben besloten." in tekst
+    assert "U zit in de gevangenis (artikel 13 lid 1 onder a Participatiewet)" in tekst
+    assert "Stuur dan een brief naar: Het college van burgemeester en wethouders van Rotterdam Werk en Inkomen" in tekst
+    assert "digitaal" not in tekst
+    assert "Neem dan contact met ons op." in tekst
+
+
+def test_lange_invoer_blijft_binnen_de_pagina() -> None:
+    """The longest names and addresses the contract allows still render: canvas lines shrink and wrap, the text
+    starts below the address block, long lists continue on the next pages."""
+    data = buiten_behandeling()
+    data["ontvanger"]["naam"] = "mr. " + "Abcdefghij " * 7 + "van der Heijden"
+    data["ontvanger"]["adres"] = ["Straat" * 16] * 6
+    data["gemeente"]["naam"] = "W" * 100
+    data["gemeente"]["afzender"] = ["Afdeling " * 11] * 6
+    data["buitenBehandeling"]["ontbrekendeStukken"] = ["Een stuk met een lange omschrijving " * 11] * 30
+    gerenderd = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    reader = PdfReader(io.BytesIO(gerenderd.pdf))
+    assert len(reader.pages) == gerenderd.metadata.paginas > 3
+    assert "Straat" in tekst_van(gerenderd.pdf)

@@ -1,0 +1,510 @@
+"""``Zaaksysteem`` on the ZGW APIs (Catalogi 1.4, Zaken 1.7, Besluiten 1.1, Documenten 1.7).
+
+Idempotency: every write looks for its own earlier result first, by a key the write itself sets, and asks again
+when the answer to the write was lost (a timeout, a 5xx) or when the zaaksysteem says the key exists already:
+
+- zaak: ``identificatie`` ``GBI-<aanvraagreferentie>`` within the gemeente's RSIN (also a ``kenmerk``);
+- status: same zaak, statustype and ``datumStatusGezet``;
+- rol: same zaak, roltype and betrokkene (BSN or medewerker identificatie);
+- besluit: ``identificatie`` derived from zaak, besluittype, datum and ingangsdatum;
+- document: ``identificatie`` derived from zaak, titel and the content's SHA-256 (also its ``integriteit``);
+  the zaak- and besluitinformatieobject relations are looked up before they are made.
+
+Within one process, writes with the same key are serialised (a concurrent retry waits and then finds the first
+one's result). Across processes the zaaksysteem's uniqueness of ``identificatie`` settles a race for a zaak,
+besluit or document; rollen and statussen have no such key in the standard, so two replicas retrying the very
+same step at the very same moment could both add it.
+
+Documents are registered ``definitief`` with ``indicatieGebruiksrecht`` false, so the zaak can be closed
+(the Zaken API refuses the eindstatus while a document of the zaak has no indicatieGebruiksrecht).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gbi_integration.resilience import CircuitBreaker
+from gbi_integration.settings import IntegrationSettings
+from gbi_integration.zgw.catalogus import Catalogus, CatalogusCache
+from gbi_integration.zgw.config import ZgwGemeente, load_zgw_gemeenten
+from gbi_integration.zgw.http import ZgwHttp, ZgwRejected
+from gbi_shared._http import HttpTransport
+from gbi_shared.contracts.zaken import (
+    ZaakBesluit,
+    ZaakBesluittypeNaam,
+    ZaakDocument,
+    ZaakInformatieobjecttypeNaam,
+    ZaakMedewerker,
+    ZaakRol,
+    ZaakRoltypeNaam,
+    ZaakStatusNaam,
+    ZaakStatusRegistratie,
+    Zaakverwijzing,
+)
+from gbi_shared.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+
+__all__ = ["ZgwZaaksysteem"]
+
+Json = Any
+_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+_LOST = (ServiceUnavailableError, UpstreamTimeoutError)
+KENMERK_BRON = "GBI aanvraag levensonderhoud"
+ROL_TOELICHTING = {
+    ZaakRoltypeNaam.AANVRAGER: "Aanvrager van algemene bijstand voor levensonderhoud",
+    ZaakRoltypeNaam.BEHANDELAAR: "Behandelaar van de aanvraag",
+}
+
+
+def _today() -> date:
+    return datetime.now(_AMSTERDAM).date()
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+class ZgwZaaksysteem:
+    """The zaaksysteem of every configured gemeente, through its ZGW APIs."""
+
+    def __init__(
+        self,
+        settings: IntegrationSettings,
+        transport: HttpTransport,
+        *,
+        retry_delay_s: float = 0.1,
+    ) -> None:
+        self._gemeenten = load_zgw_gemeenten(settings.zgw_gemeenten, settings.zgw_gemeenten_file)
+        self.breaker = CircuitBreaker(
+            "Het zaaksysteem", failures=settings.breaker_failures, cooldown_s=settings.breaker_cooldown_s
+        )
+        self._http = ZgwHttp(
+            transport,
+            timeout_s=settings.zgw_timeout_s,
+            retries=settings.zgw_retries,
+            breaker=self.breaker,
+            user_id=settings.service_name,
+            user_representation="GBI integratielaag",
+            retry_delay_s=retry_delay_s,
+        )
+        self._catalogi = CatalogusCache(
+            self._http,
+            catalogi_url=settings.zgw_catalogi_url,
+            domein=settings.zgw_catalogus_domein,
+            zaaktype_identificatie=settings.zgw_zaaktype_identificatie,
+            ttl_s=settings.zgw_catalogus_cache_s,
+        )
+        self._serial: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._zaken = settings.zgw_zaken_url.rstrip("/")
+        self._besluiten = settings.zgw_besluiten_url.rstrip("/")
+        self._documenten = settings.zgw_documenten_url.rstrip("/")
+
+    @property
+    def gemeenten(self) -> frozenset[str]:
+        return frozenset(self._gemeenten)
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def _client(self, gemeente: str) -> ZgwGemeente:
+        client = self._gemeenten.get(gemeente)
+        if client is None:
+            raise ServiceUnavailableError(
+                f"Het zaaksysteem van gemeente {gemeente} is niet geconfigureerd", retry_after=300
+            )
+        return client
+
+    async def _context(self, gemeente: str) -> tuple[ZgwGemeente, Catalogus]:
+        client = self._client(gemeente)
+        return client, await self._catalogi.get(gemeente, client)
+
+    @asynccontextmanager
+    async def _once(self, *key: str) -> AsyncIterator[None]:
+        """One write per key at a time in this process."""
+        name = "|".join(key)
+        lock = self._serial.get(name)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._serial[name] = lock
+        async with lock:
+            yield
+
+    async def _one(self, client: ZgwGemeente, url: str, params: dict[str, str]) -> Json | None:
+        items = await self._http.get_all(client, url, params)
+        if len(items) > 1:
+            raise UpstreamError(f"Het zaaksysteem gaf {len(items)} resultaten waar er hoogstens een kan zijn")
+        return items[0] if items else None
+
+    async def _create(
+        self, client: ZgwGemeente, url: str, body: Json, find: Any, *, unique_codes: tuple[str, ...]
+    ) -> tuple[Json, bool]:
+        """POST once; when the answer is lost or the key exists already, the earlier result (``find()``)."""
+        try:
+            return await self._http.post(client, url, body), True
+        except ZgwRejected as exc:
+            if not any(exc.has_code(code) for code in unique_codes):
+                raise
+            found = await find()
+            if found is None:
+                raise
+            return found, False
+        except _LOST:
+            found = await find()
+            if found is None:
+                raise
+            return found, False
+
+    @staticmethod
+    def _verwijzing(gemeente: str, zaak: Json, *, nieuw: bool) -> Zaakverwijzing:
+        return Zaakverwijzing(
+            gemeente=gemeente,
+            identificatie=zaak["identificatie"],
+            url=zaak["url"],
+            uuid=zaak["uuid"],
+            startdatum=date.fromisoformat(zaak["startdatum"]),
+            einddatum=date.fromisoformat(zaak["einddatum"]) if zaak.get("einddatum") else None,
+            nieuw=nieuw,
+        )
+
+    async def _find_zaak(self, client: ZgwGemeente, identificatie: str) -> Json | None:
+        return await self._one(
+            client, f"{self._zaken}/zaken", {"identificatie": identificatie, "bronorganisatie": client.rsin}
+        )
+
+    # ------------------------------------------------------------------------------------------ zaken
+
+    async def registreer_zaak(
+        self, gemeente: str, aanvraag_referentie: str, bsn: str, omschrijving: str, startdatum: date
+    ) -> Zaakverwijzing:
+        client, cat = await self._context(gemeente)
+        identificatie = f"GBI-{aanvraag_referentie}"
+
+        async def find() -> Json | None:
+            return await self._find_zaak(client, identificatie)
+
+        async with self._once("zaak", gemeente, identificatie):
+            zaak, nieuw = await self._find_or_create_zaak(
+                client, cat, identificatie, aanvraag_referentie, omschrijving, startdatum, find
+            )
+        if zaak["zaaktype"] != cat.zaaktype:
+            raise ConflictError(f"Zaak {identificatie} bestaat al met een ander zaaktype")
+        verwijzing = self._verwijzing(gemeente, zaak, nieuw=nieuw)
+        await self.voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn)
+        return verwijzing
+
+    async def _find_or_create_zaak(
+        self,
+        client: ZgwGemeente,
+        cat: Catalogus,
+        identificatie: str,
+        aanvraag_referentie: str,
+        omschrijving: str,
+        startdatum: date,
+        find: Any,
+    ) -> tuple[Json, bool]:
+        zaak = await find()
+        nieuw = False
+        if zaak is None:
+            body = {
+                "identificatie": identificatie,
+                "bronorganisatie": client.rsin,
+                "verantwoordelijkeOrganisatie": client.rsin,
+                "zaaktype": cat.zaaktype,
+                "omschrijving": omschrijving,
+                "startdatum": startdatum.isoformat(),
+                "kenmerken": [{"kenmerk": aanvraag_referentie, "bron": KENMERK_BRON}],
+            }
+            zaak, nieuw = await self._create(
+                client, f"{self._zaken}/zaken", body, find, unique_codes=("identificatie-niet-uniek",)
+            )
+        return zaak, nieuw
+
+    async def zoek_zaak(self, gemeente: str, identificatie: str) -> Zaakverwijzing:
+        client, cat = await self._context(gemeente)
+        zaak = await self._find_zaak(client, identificatie)
+        if zaak is None or zaak["zaaktype"] != cat.zaaktype:
+            raise NotFoundError("Deze zaak bestaat niet")
+        return self._verwijzing(gemeente, zaak, nieuw=False)
+
+    # ------------------------------------------------------------------------------------------ statussen
+
+    async def zet_status(
+        self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
+    ) -> ZaakStatusRegistratie:
+        if datum.tzinfo is None:
+            datum = datum.replace(tzinfo=_AMSTERDAM)
+        client, cat = await self._context(zaak.gemeente)
+        statustype = cat.statustypen[status]
+
+        async def find() -> Json | None:
+            statussen = await self._http.get_all(
+                client, f"{self._zaken}/statussen", {"zaak": zaak.url, "statustype": statustype}
+            )
+            return next((s for s in statussen if _moment(s.get("datumStatusGezet")) == datum), None)
+
+        async with self._once("status", zaak.url, statustype, datum.isoformat()):
+            found = await find()
+            nieuw = False
+            if found is None:
+                body: dict[str, Json] = {
+                    "zaak": zaak.url,
+                    "statustype": statustype,
+                    "datumStatusGezet": datum.isoformat(),
+                }
+                if toelichting:
+                    body["statustoelichting"] = toelichting
+                found, nieuw = await self._create(
+                    client, f"{self._zaken}/statussen", body, find, unique_codes=("unique",)
+                )
+        return ZaakStatusRegistratie(url=found["url"], status=status, datum=datum, nieuw=nieuw)
+
+    # ------------------------------------------------------------------------------------------ rollen
+
+    async def voeg_rol_toe(
+        self,
+        zaak: Zaakverwijzing,
+        roltype: ZaakRoltypeNaam,
+        betrokkene: str | ZaakMedewerker,
+        toelichting: str | None = None,
+    ) -> ZaakRol:
+        client, cat = await self._context(zaak.gemeente)
+        roltype_url = cat.roltypen[roltype]
+        if isinstance(betrokkene, str):
+            kind = "natuurlijk_persoon"
+            identificatie: dict[str, str] = {"inpBsn": betrokkene}
+            key = ("betrokkeneIdentificatie__natuurlijkPersoon__inpBsn", betrokkene)
+        else:
+            kind = "medewerker"
+            identificatie = {
+                k: v
+                for k, v in {
+                    "identificatie": betrokkene.identificatie,
+                    "achternaam": betrokkene.achternaam,
+                    "voorletters": betrokkene.voorletters,
+                    "voorvoegselAchternaam": betrokkene.voorvoegsel_achternaam,
+                }.items()
+                if v is not None
+            }
+            key = ("betrokkeneIdentificatie__medewerker__identificatie", betrokkene.identificatie)
+
+        async def find() -> Json | None:
+            rollen = await self._http.get_all(
+                client,
+                f"{self._zaken}/rollen",
+                {"zaak": zaak.url, "roltype": roltype_url, "betrokkeneType": kind, key[0]: key[1]},
+            )
+            return rollen[0] if rollen else None
+
+        async with self._once("rol", zaak.url, roltype_url, kind, key[1]):
+            found = await find()
+            nieuw = False
+            if found is None:
+                body = {
+                    "zaak": zaak.url,
+                    "roltype": roltype_url,
+                    "betrokkeneType": kind,
+                    "roltoelichting": toelichting or ROL_TOELICHTING[roltype],
+                    "betrokkeneIdentificatie": identificatie,
+                }
+                found, nieuw = await self._create(client, f"{self._zaken}/rollen", body, find, unique_codes=())
+        return ZaakRol(url=found["url"], roltype=roltype, nieuw=nieuw)
+
+    # ------------------------------------------------------------------------------------------ besluiten
+
+    async def registreer_besluit(
+        self,
+        zaak: Zaakverwijzing,
+        besluittype: ZaakBesluittypeNaam,
+        datum: date,
+        ingangsdatum: date,
+        toelichting: str | None = None,
+    ) -> ZaakBesluit:
+        client, cat = await self._context(zaak.gemeente)
+        besluittype_url = cat.besluittypen[besluittype]
+        identificatie = (
+            "GBI-B-" + _digest(zaak.url, besluittype.value, datum.isoformat(), ingangsdatum.isoformat())[:32]
+        )
+
+        async def find() -> Json | None:
+            return await self._one(
+                client,
+                f"{self._besluiten}/besluiten",
+                {"identificatie": identificatie, "verantwoordelijkeOrganisatie": client.rsin},
+            )
+
+        async with self._once("besluit", client.rsin, identificatie):
+            found, nieuw = await self._find_or_create_besluit(
+                client, identificatie, besluittype_url, zaak, datum, ingangsdatum, toelichting, find
+            )
+        if found.get("zaak") != zaak.url:
+            raise ConflictError(f"Besluit {identificatie} hoort bij een andere zaak")
+        return ZaakBesluit(
+            url=found["url"],
+            identificatie=found["identificatie"],
+            besluittype=besluittype,
+            datum=date.fromisoformat(found["datum"]),
+            ingangsdatum=date.fromisoformat(found["ingangsdatum"]),
+            nieuw=nieuw,
+        )
+
+    async def _find_or_create_besluit(
+        self,
+        client: ZgwGemeente,
+        identificatie: str,
+        besluittype_url: str,
+        zaak: Zaakverwijzing,
+        datum: date,
+        ingangsdatum: date,
+        toelichting: str | None,
+        find: Any,
+    ) -> tuple[Json, bool]:
+        found = await find()
+        nieuw = False
+        if found is None:
+            body: dict[str, Json] = {
+                "identificatie": identificatie,
+                "verantwoordelijkeOrganisatie": client.rsin,
+                "besluittype": besluittype_url,
+                "zaak": zaak.url,
+                "datum": datum.isoformat(),
+                "ingangsdatum": ingangsdatum.isoformat(),
+            }
+            if toelichting:
+                body["toelichting"] = toelichting
+            found, nieuw = await self._create(
+                client, f"{self._besluiten}/besluiten", body, find, unique_codes=("identificatie-niet-uniek",)
+            )
+        return found, nieuw
+
+    # ------------------------------------------------------------------------------------------ documenten
+
+    async def voeg_document_toe(
+        self,
+        zaak: Zaakverwijzing,
+        besluit: ZaakBesluit | str | None,
+        titel: str,
+        inhoud: bytes,
+        informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING,
+        bestandsnaam: str | None = None,
+    ) -> ZaakDocument:
+        client, cat = await self._context(zaak.gemeente)
+        iot_url = cat.informatieobjecttypen[informatieobjecttype]
+        besluit_url = besluit.url if isinstance(besluit, ZaakBesluit) else besluit
+        if besluit_url is not None:
+            besluit_json = await self._http.get(client, besluit_url)
+            if not isinstance(besluit_json, dict) or besluit_json.get("zaak") != zaak.url:
+                raise NotFoundError("Dit besluit hoort niet bij deze zaak")
+        sha = hashlib.sha256(inhoud).hexdigest()
+        identificatie = "GBI-D-" + _digest(zaak.url, titel, sha)[:34]
+
+        async def find() -> Json | None:
+            return await self._one(
+                client,
+                f"{self._documenten}/enkelvoudiginformatieobjecten",
+                {"identificatie": identificatie, "bronorganisatie": client.rsin},
+            )
+
+        async with self._once("document", client.rsin, identificatie):
+            eio, nieuw = await self._find_or_create_document(
+                client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
+            )
+        if (eio.get("integriteit") or {}).get("waarde") not in (None, sha):
+            raise ConflictError(f"Document {identificatie} bestaat al met een andere inhoud")
+        async with self._once("zio", zaak.url, eio["url"]):
+            await self._relate(
+                client,
+                f"{self._zaken}/zaakinformatieobjecten",
+                {"zaak": zaak.url, "informatieobject": eio["url"]},
+                {"titel": titel},
+            )
+        if besluit_url is not None:
+            async with self._once("bio", besluit_url, eio["url"]):
+                await self._relate(
+                    client,
+                    f"{self._besluiten}/besluitinformatieobjecten",
+                    {"besluit": besluit_url, "informatieobject": eio["url"]},
+                    {},
+                )
+        return ZaakDocument(
+            url=eio["url"],
+            identificatie=eio["identificatie"],
+            titel=eio["titel"],
+            bestandsomvang=int(eio.get("bestandsomvang") or len(inhoud)),
+            sha256=sha,
+            besluit=besluit_url,
+            nieuw=nieuw,
+        )
+
+    async def _find_or_create_document(
+        self,
+        client: ZgwGemeente,
+        identificatie: str,
+        titel: str,
+        inhoud: bytes,
+        sha: str,
+        iot_url: str,
+        bestandsnaam: str | None,
+        find: Any,
+    ) -> tuple[Json, bool]:
+        eio = await find()
+        nieuw = False
+        if eio is None:
+            today = _today().isoformat()
+            body = {
+                "identificatie": identificatie,
+                "bronorganisatie": client.rsin,
+                "creatiedatum": today,
+                "titel": titel,
+                "auteur": "GBI (Gezamenlijke Backoffice Inkomensvoorziening)",
+                "status": "definitief",
+                "formaat": "application/pdf",
+                "taal": "dut",
+                "bestandsnaam": bestandsnaam or f"{identificatie}.pdf",
+                "inhoud": base64.b64encode(inhoud).decode("ascii"),
+                "bestandsomvang": len(inhoud),
+                "indicatieGebruiksrecht": False,
+                "informatieobjecttype": iot_url,
+                "integriteit": {"algoritme": "sha_256", "waarde": sha, "datum": today},
+            }
+            eio, nieuw = await self._create(
+                client,
+                f"{self._documenten}/enkelvoudiginformatieobjecten",
+                body,
+                find,
+                unique_codes=("identificatie-niet-uniek",),
+            )
+        return eio, nieuw
+
+    async def _relate(self, client: ZgwGemeente, url: str, key: dict[str, str], extra: dict[str, str]) -> Json:
+        """A relation (zaak- or besluitinformatieobject), unless it exists already."""
+
+        async def find() -> Json | None:
+            items = await self._http.get_all(client, url, key)
+            return items[0] if items else None
+
+        found = await find()
+        if found is not None:
+            return found
+        created, _ = await self._create(client, url, {**key, **extra}, find, unique_codes=("unique",))
+        return created

@@ -1,0 +1,138 @@
+"""Internal integration API for zaken: ``/internal/integration/v1/zaken...`` (GBI services, via the gateway).
+
+A write answers 201 when it registered something and 200 when it found its earlier result (a retried step).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from gbi_integration.zgw.service import ZaakService
+from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
+from gbi_shared.contracts.common import GemeenteCode
+from gbi_shared.contracts.zaken import (
+    ZaakBesluit,
+    ZaakBesluitVerzoek,
+    ZaakDocument,
+    ZaakDocumentVerzoek,
+    ZaakRegistratieVerzoek,
+    ZaakRol,
+    ZaakRolVerzoek,
+    ZaakStatusRegistratie,
+    ZaakStatusVerzoek,
+    Zaakverwijzing,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/internal/integration/v1/zaken", tags=["zaken"], responses=PROBLEM_RESPONSES)
+
+Identificatie = Annotated[
+    str,
+    Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Identificatie van de zaak"),
+]
+Context = Annotated[RequestContext, Depends(current_context)]
+
+
+def _service(request: Request) -> ZaakService:
+    svc: ZaakService = request.app.state.zaken
+    return svc
+
+
+Service = Annotated[ZaakService, Depends(_service)]
+
+
+def _found(model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    """The second answer of a write: 200 when it had been registered before (a repeated step)."""
+    return {200: {"model": model, "description": "Bestond al (herhaald verzoek); niets opnieuw vastgelegd"}}
+
+
+def _status(response: Response, nieuw: bool) -> None:
+    response.status_code = 201 if nieuw else 200
+
+
+@router.post(
+    "",
+    summary="Registreer de zaak van een aanvraag levensonderhoud",
+    status_code=201,
+    response_description="Vastgelegd",
+    responses=_found(Zaakverwijzing),
+)
+async def registreer_zaak(
+    body: ZaakRegistratieVerzoek, ctx: Context, service: Service, response: Response
+) -> Zaakverwijzing:
+    zaak = await service.registreer(body, ctx)
+    _status(response, zaak.nieuw)
+    return zaak
+
+
+@router.get("/{identificatie}", summary="Een zaak van een gemeente")
+async def zaak(
+    identificatie: Identificatie,
+    gemeente: Annotated[GemeenteCode, Query(description="CBS-code van de gemeente")],
+    ctx: Context,
+    service: Service,
+) -> Zaakverwijzing:
+    return await service.zaak(gemeente, identificatie, ctx)
+
+
+@router.post(
+    "/{identificatie}/statussen",
+    summary="Zet de status van een zaak",
+    status_code=201,
+    response_description="Vastgelegd",
+    responses=_found(ZaakStatusRegistratie),
+)
+async def zet_status(
+    identificatie: Identificatie, body: ZaakStatusVerzoek, ctx: Context, service: Service, response: Response
+) -> ZaakStatusRegistratie:
+    status = await service.status(identificatie, body, ctx)
+    _status(response, status.nieuw)
+    return status
+
+
+@router.post(
+    "/{identificatie}/rollen",
+    summary="Voeg een betrokkene toe aan een zaak",
+    status_code=201,
+    response_description="Vastgelegd",
+    responses=_found(ZaakRol),
+)
+async def voeg_rol_toe(
+    identificatie: Identificatie, body: ZaakRolVerzoek, ctx: Context, service: Service, response: Response
+) -> ZaakRol:
+    rol = await service.rol(identificatie, body, ctx)
+    _status(response, rol.nieuw)
+    return rol
+
+
+@router.post(
+    "/{identificatie}/besluiten",
+    summary="Leg een besluit op een zaak vast",
+    status_code=201,
+    response_description="Vastgelegd",
+    responses=_found(ZaakBesluit),
+)
+async def registreer_besluit(
+    identificatie: Identificatie, body: ZaakBesluitVerzoek, ctx: Context, service: Service, response: Response
+) -> ZaakBesluit:
+    besluit = await service.besluit(identificatie, body, ctx)
+    _status(response, besluit.nieuw)
+    return besluit
+
+
+@router.post(
+    "/{identificatie}/documenten",
+    summary="Voeg een document (PDF) toe aan een zaak",
+    status_code=201,
+    response_description="Vastgelegd",
+    responses=_found(ZaakDocument),
+)
+async def voeg_document_toe(
+    identificatie: Identificatie, body: ZaakDocumentVerzoek, ctx: Context, service: Service, response: Response
+) -> ZaakDocument:
+    document = await service.document(identificatie, body, ctx)
+    _status(response, document.nieuw)
+    return document

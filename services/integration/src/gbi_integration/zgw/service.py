@@ -1,0 +1,83 @@
+"""Zaak use cases of the integration layer: who may do what, then the zaaksysteem (the ``Zaaksysteem`` port).
+
+The internal API is reached only by GBI services (the gateway refuses other tokens on ``/internal``); the context
+they forward still limits what is done: a context of one gemeente only reaches that gemeente's zaken (another
+gemeente's zaak answers as one that does not exist), and a burger's context may only register the zaak of an
+aanvraag of their own (and themselves as aanvrager), nothing else.
+"""
+
+from __future__ import annotations
+
+from gbi_integration.zgw.port import Zaaksysteem
+from gbi_shared.context import ActorType, RequestContext
+from gbi_shared.contracts.zaken import (
+    ZaakBesluit,
+    ZaakBesluitVerzoek,
+    ZaakDocument,
+    ZaakDocumentVerzoek,
+    ZaakRegistratieVerzoek,
+    ZaakRol,
+    ZaakRoltypeNaam,
+    ZaakRolVerzoek,
+    ZaakStatusRegistratie,
+    ZaakStatusVerzoek,
+    Zaakverwijzing,
+)
+from gbi_shared.errors import ForbiddenError, NotFoundError
+
+__all__ = ["ZaakService"]
+
+
+class ZaakService:
+    def __init__(self, zaaksysteem: Zaaksysteem) -> None:
+        self._zs = zaaksysteem
+
+    @staticmethod
+    def _same_gemeente(ctx: RequestContext, gemeente: str) -> None:
+        if ctx.gemeente is not None and ctx.gemeente != gemeente:
+            raise NotFoundError("Deze zaak bestaat niet")
+
+    @staticmethod
+    def _no_burger(ctx: RequestContext) -> None:
+        if ctx.actor_type is ActorType.BURGER:
+            raise ForbiddenError("Een burger kan dit niet in het zaaksysteem vastleggen")
+
+    async def registreer(self, verzoek: ZaakRegistratieVerzoek, ctx: RequestContext) -> Zaakverwijzing:
+        self._same_gemeente(ctx, verzoek.gemeente)
+        if ctx.actor_type is ActorType.BURGER and ctx.bsn != verzoek.bsn:
+            raise ForbiddenError("Een burger kan alleen een eigen aanvraag registreren")
+        return await self._zs.registreer_zaak(
+            verzoek.gemeente, verzoek.aanvraag_referentie, verzoek.bsn, verzoek.omschrijving, verzoek.startdatum
+        )
+
+    async def zaak(self, gemeente: str, identificatie: str, ctx: RequestContext) -> Zaakverwijzing:
+        self._same_gemeente(ctx, gemeente)
+        self._no_burger(ctx)
+        return await self._zs.zoek_zaak(gemeente, identificatie)
+
+    async def status(
+        self, identificatie: str, verzoek: ZaakStatusVerzoek, ctx: RequestContext
+    ) -> ZaakStatusRegistratie:
+        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        return await self._zs.zet_status(zaak, verzoek.status, verzoek.datum, verzoek.toelichting)
+
+    async def rol(self, identificatie: str, verzoek: ZaakRolVerzoek, ctx: RequestContext) -> ZaakRol:
+        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        if verzoek.bsn is not None:
+            return await self._zs.voeg_rol_toe(zaak, verzoek.roltype, verzoek.bsn, verzoek.toelichting)
+        assert verzoek.medewerker is not None  # the contract demands one of the two
+        if verzoek.roltype is ZaakRoltypeNaam.AANVRAGER:
+            raise ForbiddenError("De aanvrager is een natuurlijk persoon (BSN), geen medewerker")
+        return await self._zs.voeg_rol_toe(zaak, verzoek.roltype, verzoek.medewerker, verzoek.toelichting)
+
+    async def besluit(self, identificatie: str, verzoek: ZaakBesluitVerzoek, ctx: RequestContext) -> ZaakBesluit:
+        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        return await self._zs.registreer_besluit(
+            zaak, verzoek.besluittype, verzoek.datum, verzoek.ingangsdatum, verzoek.toelichting
+        )
+
+    async def document(self, identificatie: str, verzoek: ZaakDocumentVerzoek, ctx: RequestContext) -> ZaakDocument:
+        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        return await self._zs.voeg_document_toe(
+            zaak, verzoek.besluit, verzoek.titel, verzoek.inhoud, verzoek.informatieobjecttype, verzoek.bestandsnaam
+        )

@@ -1,0 +1,352 @@
+"""The ZGW adapter against the simulated zaaksysteem: a whole ALO zaak, idempotent steps, faults.
+
+Every request the adapter sends is checked against the official documents (the ``harness`` fixture, after each
+test) and the simulated zaaksysteem refuses none of them (zero rejections), unless a test provokes one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from gbi_integration.zgw.adapter import ZgwZaaksysteem
+from gbi_shared.contracts.zaken import (
+    ZaakBesluittypeNaam,
+    ZaakMedewerker,
+    ZaakRoltypeNaam,
+    ZaakStatusNaam,
+)
+from gbi_shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+
+from ._pdf import is_wellformed_pdf, minimal_pdf
+from .conftest import AMSTERDAM, ROTTERDAM, UTRECHT, Harness, Simulator, check_request, zgw_settings
+
+BSN = "999993112"
+BEHANDELAAR = ZaakMedewerker(
+    identificatie="a.devries", achternaam="Vries", voorletters="A.", voorvoegsel_achternaam="de"
+)
+
+
+def _moment(day: int, hour: int = 9) -> datetime:
+    return datetime(2025, 6, day, hour, 0, tzinfo=UTC)
+
+
+def test_a_whole_alo_zaak(harness: Harness) -> None:
+    pdf = minimal_pdf("Beschikking: toekenning algemene bijstand")
+    assert is_wellformed_pdf(pdf)
+
+    async def alo(zs: ZgwZaaksysteem) -> dict[str, Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-2025-0001", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+        behandelaar = await zs.voeg_rol_toe(zaak, ZaakRoltypeNaam.BEHANDELAAR, BEHANDELAAR)
+        ontvangen = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2), "Aanvraag ontvangen")
+        await zs.zet_status(zaak, ZaakStatusNaam.IN_BEHANDELING, _moment(3))
+        besluit = await zs.registreer_besluit(
+            zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2), "Bijstand toegekend"
+        )
+        document = await zs.voeg_document_toe(
+            zaak, besluit, "Beschikking toekenning", pdf, bestandsnaam="beschikking.pdf"
+        )
+        await zs.zet_status(zaak, ZaakStatusNaam.BESLUIT_GENOMEN, _moment(20))
+        await zs.zet_status(zaak, ZaakStatusNaam.AFGEHANDELD, _moment(21))
+        closed = await zs.zoek_zaak(AMSTERDAM, zaak.identificatie)
+        return {
+            "zaak": zaak,
+            "behandelaar": behandelaar,
+            "ontvangen": ontvangen,
+            "besluit": besluit,
+            "document": document,
+            "closed": closed,
+        }
+
+    out = harness.run(alo)
+    zaak, besluit, document = out["zaak"], out["besluit"], out["document"]
+    assert zaak.nieuw
+    assert zaak.identificatie == "GBI-ALO-2025-0001"
+    assert zaak.gemeente == AMSTERDAM
+    assert out["behandelaar"].nieuw
+    assert out["ontvangen"].nieuw
+    assert besluit.nieuw
+    assert besluit.besluittype is ZaakBesluittypeNaam.TOEKENNING
+    assert document.nieuw
+    assert document.bestandsomvang == len(pdf)
+    assert document.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert document.besluit == besluit.url
+    assert out["closed"].einddatum == date(2025, 6, 21)
+
+    # What the zaaksysteem holds now.
+    store = harness.sim.app.state.zgw.store
+    [stored] = [z for z in store.all("zaken") if z.data["identificatie"] == zaak.identificatie]
+    assert stored.data["kenmerken"] == [{"kenmerk": "ALO-2025-0001", "bron": "GBI aanvraag levensonderhoud"}]
+    rollen = [store.resolve(harness.sim.url + r, "rollen").data for r in stored.data["rollen"]]
+    assert [(r["omschrijvingGeneriek"], r["betrokkeneType"]) for r in rollen] == [
+        ("initiator", "natuurlijk_persoon"),
+        ("behandelaar", "medewerker"),
+    ]
+    assert rollen[0]["betrokkeneIdentificatie"] == {"inpBsn": BSN}
+    assert rollen[1]["betrokkeneIdentificatie"]["voorvoegselAchternaam"] == "de"
+    statussen = [s for s in store.all("statussen") if s.data["zaak"] == stored.data["url"]]
+    assert len(statussen) == 4
+    zaakbesluiten = [r for r in store.all("zaakbesluiten") if r.extra["zaak"] == stored.data["url"]]
+    assert [str(r.data["besluit"]) for r in zaakbesluiten] == [besluit.url.removeprefix(harness.sim.url)]
+    [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == document.identificatie]
+    assert eio.content == pdf
+    assert eio.data["integriteit"]["waarde"] == document.sha256
+    assert eio.data["indicatieGebruiksrecht"] is False
+    assert eio.data["status"] == "definitief"
+    zios = [z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]
+    bios = [b for b in store.all("besluitinformatieobjecten") if b.data["informatieobject"] == eio.data["url"]]
+    assert len(zios) == 1
+    assert len(bios) == 1
+    # Every write went out once: zaak, 2 rollen, 4 statussen, besluit, document, 2 relations.
+    assert len(harness.transport.writes()) == 11
+
+
+def test_every_step_repeated_registers_nothing_twice(harness: Harness) -> None:
+    pdf = minimal_pdf("Afwijzing")
+
+    async def twice(zs: ZgwZaaksysteem) -> list[bool]:
+        flags = []
+        for _ in range(2):
+            zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-HERHAAL", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+            rol = await zs.voeg_rol_toe(zaak, ZaakRoltypeNaam.BEHANDELAAR, BEHANDELAAR)
+            status = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+            besluit = await zs.registreer_besluit(
+                zaak, ZaakBesluittypeNaam.AFWIJZING, date(2025, 6, 20), date(2025, 6, 20)
+            )
+            document = await zs.voeg_document_toe(zaak, besluit.url, "Beschikking afwijzing", pdf)
+            flags.append(any(x.nieuw for x in (zaak, rol, status, besluit, document)))
+        return flags
+
+    assert harness.run(twice) == [True, False]
+    sim = harness.sim
+    writes = harness.transport.writes()
+    assert len(writes) == 8  # zaak, 2 rollen, status, besluit, document, 2 relations: once each
+    assert [w.url.rsplit("/api/v1", 1)[1] for w in writes].count("/zaken") == 1
+    assert sum(1 for z in sim.app.state.zgw.store.all("zaken") if z.data["identificatie"] == "GBI-ALO-HERHAAL") == 1
+
+
+def test_a_retried_registreer_zaak_creates_one_zaak(harness: Harness) -> None:
+    async def retried(zs: ZgwZaaksysteem) -> list[Any]:
+        first = await zs.registreer_zaak(AMSTERDAM, "ALO-NOGMAALS", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+        # A retry of the step, and three concurrent ones: they wait for each other and find the zaak.
+        again = await zs.registreer_zaak(AMSTERDAM, "ALO-NOGMAALS", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+        concurrent = await asyncio.gather(
+            *(
+                zs.registreer_zaak(AMSTERDAM, "ALO-GELIJKTIJDIG", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+                for _ in range(3)
+            )
+        )
+        return [first, again, *concurrent]
+
+    first, again, *concurrent = harness.run(retried)
+    assert first.nieuw
+    assert not again.nieuw
+    assert first.url == again.url
+    assert len({z.url for z in concurrent}) == 1
+    assert sum(z.nieuw for z in concurrent) == 1
+    store = harness.sim.app.state.zgw.store
+    for identificatie, zaak in (("GBI-ALO-NOGMAALS", first), ("GBI-ALO-GELIJKTIJDIG", concurrent[0])):
+        assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == identificatie) == 1
+        stored = store.resolve(zaak.url, "zaken")
+        assert len(stored.data["rollen"]) == 1  # one aanvrager
+    posts = [w for w in harness.transport.writes() if w.url.endswith("/zaken")]
+    assert len(posts) == 2
+
+
+def test_two_replicas_racing_for_one_zaak_create_one(harness: Harness) -> None:
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def race(zs: ZgwZaaksysteem) -> list[Any]:
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            return list(
+                await asyncio.gather(
+                    zs.registreer_zaak(AMSTERDAM, "ALO-RACE", BSN, "Aanvraag", date(2025, 6, 2)),
+                    other.registreer_zaak(AMSTERDAM, "ALO-RACE", BSN, "Aanvraag", date(2025, 6, 2)),
+                )
+            )
+        finally:
+            await replica.transport.close()
+
+    zaken = harness.run(race)
+    assert zaken[0].url == zaken[1].url
+    assert sorted(z.nieuw for z in zaken) == [False, True]
+    store = harness.sim.app.state.zgw.store
+    assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == "GBI-ALO-RACE") == 1
+    # A replica that lost the race (when they did race) was refused as a duplicate and found the zaak.
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    refused = harness.sim.rejections()
+    assert {r["invalidParams"][0]["code"] for r in refused} <= {"identificatie-niet-uniek"}
+    assert len(refused) <= 1
+    for sent in replica.transport.sent:
+        check_request(sent)
+
+
+def test_a_duplicate_refused_by_the_zaaksysteem_is_the_existing_zaak(harness: Harness) -> None:
+    async def late(zs: ZgwZaaksysteem) -> list[Any]:
+        first = await zs.registreer_zaak(AMSTERDAM, "ALO-DUBBEL", BSN, "Aanvraag", date(2025, 6, 2))
+        harness.transport.faults.empty_once.append(("GET", "/zaken"))  # the search does not see it (yet)
+        second = await zs.registreer_zaak(AMSTERDAM, "ALO-DUBBEL", BSN, "Aanvraag", date(2025, 6, 2))
+        return [first, second]
+
+    first, second = harness.run(late)
+    assert first.url == second.url
+    assert first.nieuw
+    assert not second.nieuw
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    [refused] = harness.sim.rejections()
+    assert refused["invalidParams"] == [
+        {
+            "name": "identificatie",
+            "code": "identificatie-niet-uniek",
+            "reason": "Deze identificatie bestaat al voor deze bronorganisatie.",
+        }
+    ]
+
+
+def test_a_lost_answer_to_the_create_finds_the_zaak(harness: Harness) -> None:
+    harness.transport.faults.lose_answer.append(("POST", "/zaken"))
+
+    async def lost(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(AMSTERDAM, "ALO-VERLOREN", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+
+    zaak = harness.run(lost)
+    assert zaak.identificatie == "GBI-ALO-VERLOREN"
+    assert zaak.nieuw is False
+    store = harness.sim.app.state.zgw.store
+    assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == "GBI-ALO-VERLOREN") == 1
+    posts = [s for s in harness.transport.writes() if s.url.endswith("/zaken")]
+    assert len(posts) == 1  # a write is never resent; the adapter looked it up instead
+
+
+def test_a_retried_step_after_a_lost_answer_creates_nothing_twice(harness: Harness) -> None:
+    pdf = minimal_pdf()
+    harness.transport.faults.lose_answer.extend(
+        [("POST", "/statussen"), ("POST", "/besluiten"), ("POST", "/enkelvoudiginformatieobjecten")]
+    )
+
+    async def lost(zs: ZgwZaaksysteem) -> None:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-STAPPEN", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+        status = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        assert status.nieuw is False
+        besluit = await zs.registreer_besluit(zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2))
+        assert besluit.nieuw is False
+        document = await zs.voeg_document_toe(zaak, besluit, "Beschikking", pdf)
+        assert document.nieuw is False
+
+    harness.run(lost)
+    counted = {c: harness.sim.count(c) for c in ("statussen", "besluiten", "enkelvoudiginformatieobjecten")}
+    writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
+    assert writes.count("/statussen") == 1
+    assert writes.count("/besluiten") == 1
+    assert writes.count("/enkelvoudiginformatieobjecten") == 1
+    assert all(n >= 1 for n in counted.values())
+
+
+def test_the_catalogue_is_resolved_once_per_gemeente(harness: Harness) -> None:
+    async def two(zs: ZgwZaaksysteem) -> None:
+        await zs.registreer_zaak(AMSTERDAM, "ALO-CACHE-1", BSN, "Aanvraag", date(2025, 6, 2))
+        await zs.registreer_zaak(AMSTERDAM, "ALO-CACHE-2", BSN, "Aanvraag", date(2025, 6, 2))
+        await zs.registreer_zaak(ROTTERDAM, "ALO-CACHE-3", "999994116", "Aanvraag", date(2025, 6, 2))
+
+    harness.run(two)
+    catalogi = [s for s in harness.transport.sent if "/zgw/catalogi/" in s.url]
+    assert len([s for s in catalogi if "/catalogussen" in s.url]) == 2  # Amsterdam once, Rotterdam once
+    assert len(catalogi) == 2 * 6
+
+
+def test_reads_are_retried_writes_are_not(harness: Harness) -> None:
+    harness.transport.faults.unavailable.extend([("GET", "/catalogussen"), ("GET", "/zaken")])
+
+    async def flaky(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(AMSTERDAM, "ALO-HAPERING", BSN, "Aanvraag", date(2025, 6, 2))
+
+    assert harness.run(flaky).nieuw
+
+    other = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+    other.transport.faults.unavailable.append(("POST", "/zaken"))
+
+    async def refused(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(AMSTERDAM, "ALO-NIET-HERHAALD", BSN, "Aanvraag", date(2025, 6, 2))
+
+    with pytest.raises(ServiceUnavailableError):
+        other.run(refused)
+    posts = [s for s in other.transport.writes() if s.url.endswith("/zaken")]
+    assert len(posts) == 1
+
+
+def test_an_unreachable_zaaksysteem_opens_the_breaker(sim: Simulator) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    h = Harness(sim=sim, settings=zgw_settings(dead, breaker_failures=3, zgw_retries=0))
+
+    async def attempts(zs: ZgwZaaksysteem) -> list[str]:
+        out = []
+        for _ in range(5):
+            try:
+                await zs.registreer_zaak(AMSTERDAM, "ALO-WEG", BSN, "Aanvraag", date(2025, 6, 2))
+            except ServiceUnavailableError as exc:
+                out.append(str(exc))
+        return out
+
+    errors = h.run(attempts)
+    assert len(errors) == 5
+    assert errors[-1] == "Het zaaksysteem is tijdelijk niet beschikbaar"  # the breaker, not another attempt
+    assert len(h.transport.sent) == 3
+
+
+def test_a_gemeente_without_configuration_waits(harness: Harness) -> None:
+    async def unknown(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(UTRECHT, "ALO-UTRECHT", BSN, "Aanvraag", date(2025, 6, 2))
+
+    with pytest.raises(ServiceUnavailableError, match="niet geconfigureerd"):
+        harness.run(unknown)
+    assert harness.transport.sent == []
+
+
+def test_a_wrong_secret_is_refused_by_the_zaaksysteem(harness: Harness) -> None:
+    from pydantic import SecretStr
+
+    from gbi_integration.zgw.config import ZgwGemeente
+    from gbi_simulator.zgw import gemeente_rsin
+
+    wrong = ZgwGemeente(
+        client_id="gbi-0363", secret=SecretStr("niet-het-geheim-maar-wel-lang-genoeg"), rsin=gemeente_rsin(AMSTERDAM)
+    )
+    h = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url, zgw_gemeenten={AMSTERDAM: wrong}))
+
+    async def refused(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(AMSTERDAM, "ALO-GEHEIM", BSN, "Aanvraag", date(2025, 6, 2))
+
+    with pytest.raises(UpstreamError, match="weigert client gbi-0363"):
+        h.run(refused)
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    [rejection] = harness.sim.rejections()
+    assert (rejection["status"], rejection["code"]) == (403, "permission_denied")
+    assert "handtekening" in rejection["reason"]
+
+
+def test_zoek_zaak_and_its_limits(harness: Harness) -> None:
+    async def find(zs: ZgwZaaksysteem) -> Any:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-ZOEK", BSN, "Aanvraag", date(2025, 6, 2))
+        found = await zs.zoek_zaak(AMSTERDAM, zaak.identificatie)
+        assert found.url == zaak.url
+        assert found.nieuw is False
+        with pytest.raises(NotFoundError):
+            await zs.zoek_zaak(AMSTERDAM, "GBI-BESTAAT-NIET")
+        with pytest.raises(NotFoundError):  # Rotterdam's zaaksysteem does not know Amsterdam's zaak
+            await zs.zoek_zaak(ROTTERDAM, zaak.identificatie)
+        other = await zs.registreer_zaak(AMSTERDAM, "ALO-ANDER", BSN, "Aanvraag", date(2025, 6, 2))
+        besluit = await zs.registreer_besluit(other, ZaakBesluittypeNaam.AFWIJZING, date(2025, 6, 3), date(2025, 6, 3))
+        with pytest.raises(NotFoundError, match="hoort niet bij deze zaak"):  # a besluit of another zaak
+            await zs.voeg_document_toe(zaak, besluit, "Beschikking", minimal_pdf())
+        return found
+
+    harness.run(find)

@@ -1,0 +1,179 @@
+"""The internal integration API for zaken (``/internal/integration/v1/zaken...``) on the simulated zaaksysteem:
+contracts, status codes (201 registered, 200 found), who may do what, errors as problem+json."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from gbi_integration.app import create_app
+from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+
+from ._pdf import minimal_pdf
+from .conftest import AMSTERDAM, ROTTERDAM, Simulator, zgw_settings
+
+ZAKEN = "/internal/integration/v1/zaken"
+BSN = "999993653"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+@pytest.fixture
+def api(sim: Simulator, keys: tuple[str, str]) -> Iterator[TestClient]:
+    settings = zgw_settings(sim.url, context_public_key=SecretStr(keys[1]), log_level="WARNING")
+    with TestClient(create_app(settings)) as client:
+        yield client
+    # Whatever the API was asked, the zaaksysteem refused nothing the adapter sent.
+    assert sim.rejections() == []
+
+
+Ctx = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def ctx(keys: tuple[str, str]) -> Ctx:
+    signer = ContextSigner(keys[0], issuer="gbi-gateway", audience="gbi-services")
+
+    def build(actor_type: ActorType = ActorType.SERVICE, **kw: Any) -> dict[str, str]:
+        roles = kw.pop("roles", ("gbi-service",) if actor_type is ActorType.SERVICE else ("inkomensconsulent",))
+        context = RequestContext(
+            actor_id=kw.pop("actor_id", "gbi-process"), actor_type=actor_type, roles=frozenset(roles), **kw
+        )
+        return {CONTEXT_HEADER: signer.sign(context)}
+
+    return build
+
+
+def _zaak(referentie: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "gemeente": AMSTERDAM,
+        "aanvraagReferentie": referentie,
+        "bsn": BSN,
+        "omschrijving": "Aanvraag levensonderhoud",
+        "startdatum": "2025-06-02",
+        **extra,
+    }
+
+
+def test_the_use_cases_over_the_internal_api(api: TestClient, ctx: Ctx, sim: Simulator) -> None:
+    service = ctx(gemeente=AMSTERDAM)
+    created = api.post(ZAKEN, json=_zaak("API-1"), headers=service)
+    assert created.status_code == 201, created.text
+    zaak = created.json()
+    assert zaak["identificatie"] == "GBI-API-1"
+    assert zaak["nieuw"] is True
+    assert zaak["gemeente"] == AMSTERDAM
+    again = api.post(ZAKEN, json=_zaak("API-1"), headers=service)
+    assert again.status_code == 200
+    assert again.json()["url"] == zaak["url"]
+    assert again.json()["nieuw"] is False
+
+    found = api.get(f"{ZAKEN}/GBI-API-1", params={"gemeente": AMSTERDAM}, headers=service)
+    assert found.status_code == 200
+    assert found.json()["uuid"] == zaak["uuid"]
+
+    status = {"gemeente": AMSTERDAM, "status": "ontvangen", "datum": "2025-06-02T09:00:00+02:00"}
+    assert api.post(f"{ZAKEN}/GBI-API-1/statussen", json=status, headers=service).status_code == 201
+    assert api.post(f"{ZAKEN}/GBI-API-1/statussen", json=status, headers=service).status_code == 200
+    rol = {
+        "gemeente": AMSTERDAM,
+        "roltype": "behandelaar",
+        "medewerker": {"identificatie": "j.jansen", "achternaam": "Jansen"},
+    }
+    assert api.post(f"{ZAKEN}/GBI-API-1/rollen", json=rol, headers=service).status_code == 201
+    aanvrager = {"gemeente": AMSTERDAM, "roltype": "aanvrager", "bsn": BSN}
+    assert (
+        api.post(f"{ZAKEN}/GBI-API-1/rollen", json=aanvrager, headers=service).status_code == 200
+    )  # registered with the zaak
+    besluit_body = {
+        "gemeente": AMSTERDAM,
+        "besluittype": "afwijzing",
+        "datum": "2025-06-20",
+        "ingangsdatum": "2025-06-20",
+    }
+    besluit = api.post(f"{ZAKEN}/GBI-API-1/besluiten", json=besluit_body, headers=service)
+    assert besluit.status_code == 201
+    assert besluit.json()["besluittype"] == "afwijzing"
+    pdf = minimal_pdf("Beschikking afwijzing")
+    document_body = {
+        "gemeente": AMSTERDAM,
+        "titel": "Beschikking afwijzing",
+        "inhoud": base64.b64encode(pdf).decode(),
+        "bestandsnaam": "afwijzing.pdf",
+        "besluit": besluit.json()["url"],
+    }
+    document = api.post(f"{ZAKEN}/GBI-API-1/documenten", json=document_body, headers=service)
+    assert document.status_code == 201, document.text
+    assert document.json()["bestandsomvang"] == len(pdf)
+    assert document.json()["besluit"] == besluit.json()["url"]
+    eind = {"gemeente": AMSTERDAM, "status": "afgehandeld", "datum": "2025-06-21T09:00:00+02:00"}
+    assert api.post(f"{ZAKEN}/GBI-API-1/statussen", json=eind, headers=service).status_code == 201
+    closed = api.get(f"{ZAKEN}/GBI-API-1", params={"gemeente": AMSTERDAM}, headers=service).json()
+    assert closed["einddatum"] == "2025-06-21"
+    assert sim.rejections() == []
+
+
+def test_who_may_do_what(api: TestClient, ctx: Ctx) -> None:
+    assert api.post(ZAKEN, json=_zaak("API-2")).status_code == 401
+    assert api.post(ZAKEN, json=_zaak("API-2"), headers=ctx(gemeente=AMSTERDAM)).status_code == 201
+    # Another gemeente's context: the zaak does not exist for it.
+    rotterdam = ctx(ActorType.MEDEWERKER, gemeente=ROTTERDAM)
+    other = api.get(f"{ZAKEN}/GBI-API-2", params={"gemeente": AMSTERDAM}, headers=rotterdam)
+    assert other.status_code == 404
+    assert other.headers["content-type"] == PROBLEM
+    assert api.post(ZAKEN, json=_zaak("API-3"), headers=rotterdam).status_code == 404
+    # A burger registers only an aanvraag of their own, and nothing else.
+    burger = ctx(ActorType.BURGER, bsn=BSN, roles=(), actor_id="burger-1")
+    assert api.post(ZAKEN, json=_zaak("API-4"), headers=burger).status_code == 201
+    assert api.post(ZAKEN, json=_zaak("API-5", bsn="999995431"), headers=burger).status_code == 403
+    status = {"gemeente": AMSTERDAM, "status": "ontvangen", "datum": "2025-06-02T09:00:00+02:00"}
+    assert api.post(f"{ZAKEN}/GBI-API-4/statussen", json=status, headers=burger).status_code == 403
+    medewerker = {"gemeente": AMSTERDAM, "roltype": "aanvrager", "medewerker": {"identificatie": "x"}}
+    assert api.post(f"{ZAKEN}/GBI-API-2/rollen", json=medewerker, headers=ctx(gemeente=AMSTERDAM)).status_code == 403
+
+
+def test_invalid_requests_name_the_field(api: TestClient, ctx: Ctx) -> None:
+    service = ctx(gemeente=AMSTERDAM)
+
+    def fields(response: Any) -> list[str]:
+        assert response.status_code == 400, response.text
+        return [p["name"] for p in response.json()["invalidParams"]]
+
+    assert fields(api.post(ZAKEN, json=_zaak("API 6 met spaties"), headers=service)) == ["aanvraagReferentie"]
+    assert fields(api.post(ZAKEN, json=_zaak("API-6", bsn="123456789"), headers=service)) == ["bsn"]
+    assert fields(api.post(ZAKEN, json=_zaak("API-6", gemeente="363"), headers=service)) == ["gemeente"]
+    naive = {"gemeente": AMSTERDAM, "status": "ontvangen", "datum": "2025-06-02T09:00:00"}
+    assert fields(api.post(f"{ZAKEN}/GBI-API-6/statussen", json=naive, headers=service)) == ["datum"]
+    both = {"gemeente": AMSTERDAM, "roltype": "behandelaar", "bsn": BSN, "medewerker": {"identificatie": "x"}}
+    assert fields(api.post(f"{ZAKEN}/GBI-API-6/rollen", json=both, headers=service)) == ["body"]
+    not_pdf = {"gemeente": AMSTERDAM, "titel": "x", "inhoud": base64.b64encode(b"GIF89a").decode()}
+    assert fields(api.post(f"{ZAKEN}/GBI-API-6/documenten", json=not_pdf, headers=service)) == ["body"]
+    unknown = api.get(f"{ZAKEN}/GBI-BESTAAT-NIET", params={"gemeente": AMSTERDAM}, headers=service)
+    assert unknown.status_code == 404
+
+
+def test_a_gemeente_without_zaaksysteem_waits(api: TestClient, ctx: Ctx) -> None:
+    response = api.post(ZAKEN, json=_zaak("API-7", gemeente="0344"), headers=ctx())
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "300"
+    assert response.json()["detail"] == "Het zaaksysteem van gemeente 0344 is niet geconfigureerd"

@@ -1,0 +1,218 @@
+"""The whole ALO model run in memory through each path, once straight and once saved and restored after every step
+(a crash or restart of the process service at any step must not change what happens)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+
+from gbi_process.engine import ActorNotAllowedError, Completion, TimerNotDueError
+
+from .conftest import WARM, Driver, midnight
+
+MODES = pytest.mark.parametrize("restore", [False, True], ids=["in-memory", "restore-every-step"])
+
+TAIL_TOEKENNING = [
+    "vierogen.bepalen",
+    "besluit.vastleggen",
+    "beschikking.maken",
+    "uitkering.registreren",
+    "notificatie.versturen",
+]
+INTAKE = ["zaak.registreren", "zoektermijn.bepalen", "bronnen.ophalen", "berekening.uitvoeren", "risico.beoordelen"]
+
+
+def assert_done(d: Driver) -> None:
+    assert d.instance.is_completed
+    assert d.instance.ready_service_tasks() == []
+    assert d.instance.ready_user_tasks() == []
+    assert d.instance.waiting_timers() == []
+    assert d.instance.waiting_messages() == []
+
+
+def path_stp_toekenning(d: Driver) -> None:
+    d.run_cold()
+    assert d.log == INTAKE + TAIL_TOEKENNING
+    assert d.instance.variables["besluit"] == "toekenning"
+    assert d.instance.variables["uitkering_id"] == "UITKERING-1"
+    assert_done(d)
+
+
+def path_warm_documenten(d: Driver) -> None:
+    d.results["risico.beoordelen"] = {**WARM, "documenten_nodig": True, "routeringsreden": "bankafschriften ontbreken"}
+    d.run_cold()
+    assert d.log == INTAKE
+    [task] = d.instance.ready_user_tasks()
+    assert (task.element, task.rol, task.due, task.outcomes) == (
+        "documenten_opvragen",
+        "klantmanager",
+        date(2026, 3, 2),
+        (),
+    )
+    assert task.outputs == {"hersteltermijn_einde": "date", "gevraagde_documenten": "json"}
+    d.user("documenten_opvragen", None, {"hersteltermijn_einde": "2026-01-26", "gevraagde_documenten": ["bank"]})
+    d.run_cold()
+    assert d.log[-1] == "herstelverzoek.versturen"
+    [wait] = d.instance.waiting_messages()
+    assert (wait.element, wait.message) == ("documenten_ontvangen", "documenten_ontvangen")
+    assert d.timers()["hersteltermijn_verstreken"] == midnight("2026-01-27")  # the day after the last day
+    assert d.message("documenten_ontvangen", {"ontvangen_documenten": ["bank"]})
+    assert "hersteltermijn_verstreken" not in d.timers()
+    [task] = d.instance.ready_user_tasks()
+    assert (task.element, task.rol) == ("beoordeling", "inkomensconsulent")
+    assert task.outcomes == ("toekenning", "afwijzing", "buiten_behandeling")
+    d.user("beoordeling", "toekenning", {"afwijking_berekening": False}, actor="consulent-1")
+    d.run_cold()
+    assert d.log[-5:] == TAIL_TOEKENNING
+    assert_done(d)
+
+
+def path_afwijzing(d: Driver) -> None:
+    d.results["berekening.uitvoeren"] = {"besluit_voorstel": "afwijzing", "bedrag_cents": 0}
+    d.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    d.run_cold()
+    assert d.user_tasks() == ["intakegesprek"]
+    d.user("intakegesprek")
+    d.user("beoordeling", "afwijzing", {"afwijking_berekening": False}, actor="consulent-1")
+    d.run_cold()
+    assert d.log[-4:] == ["vierogen.bepalen", "besluit.vastleggen", "beschikking.maken", "notificatie.versturen"]
+    assert "uitkering.registreren" not in d.log
+    assert d.instance.variables["besluit"] == "afwijzing"
+    assert_done(d)
+
+
+def path_buiten_behandeling(d: Driver) -> None:
+    d.results["risico.beoordelen"] = {**WARM, "documenten_nodig": True}
+    d.run_cold()
+    d.user("documenten_opvragen", None, {"hersteltermijn_einde": "2026-01-26", "gevraagde_documenten": ["bank"]})
+    d.run_cold()
+    timer = next(t for t in d.instance.waiting_timers() if t.element == "hersteltermijn_verstreken")
+    with pytest.raises(TimerNotDueError):
+        d.instance.fire_timer(timer.task_id, now=timer.due - timedelta(seconds=1))
+    d.fire("hersteltermijn_verstreken")
+    assert d.instance.waiting_messages() == []
+    d.run_cold()
+    assert d.log[-5:] == [
+        "timer:hersteltermijn_verstreken",
+        "vierogen.bepalen",
+        "besluit.vastleggen",
+        "beschikking.maken",
+        "notificatie.versturen",
+    ]
+    assert not any(entry.startswith("beoordeling") for entry in d.log)
+    assert d.instance.variables["besluit"] == "buiten_behandeling"
+    assert_done(d)
+
+
+def path_zoektermijn(d: Driver) -> None:
+    d.results["zoektermijn.bepalen"] = {"zoektermijn": True, "zoektermijn_reden": "jonger dan 27"}
+    d.run_cold()
+    assert d.log == ["zaak.registreren", "zoektermijn.bepalen"]
+    # melding 2026-03-02 + 4 weeks = 2026-03-30, after the switch to summer time: 22:00 UTC the day before
+    assert d.timers() == {"zoektermijn_verstreken": midnight("2026-03-30")}
+    assert d.instance.next_due() == midnight("2026-03-30")  # "waiting until": what the scheduler stores
+    assert midnight("2026-03-30").hour == 22
+    assert d.handlers() == []
+    timer = d.instance.waiting_timers()[0]
+    with pytest.raises(TimerNotDueError):
+        d.instance.fire_timer(timer.task_id, now=midnight("2026-03-29"))
+    assert d.fire("zoektermijn_verstreken") == Completion.COMPLETED
+    assert d.handlers() == ["bronnen.ophalen"]
+    d.run_cold()
+    assert d.log[-5:] == TAIL_TOEKENNING
+    assert_done(d)
+
+
+def path_vierogen(d: Driver) -> None:
+    d.results["risico.beoordelen"] = dict(WARM)
+    d.results["vierogen.bepalen"] = {"vierogen_nodig": True, "vierogen_reden": "afwijking van de berekening"}
+    d.run_cold()
+    d.user("beoordeling", "toekenning", {"afwijking_berekening": True}, actor="consulent-1")
+    d.run_cold()
+    [task] = d.instance.ready_user_tasks()
+    assert (task.element, task.rol, task.excluded_actors) == (
+        "vierogen_goedkeuring",
+        "teamleider",
+        frozenset({"consulent-1"}),
+    )
+    with pytest.raises(ActorNotAllowedError):
+        d.instance.complete_user_task(task.task_id, "goedgekeurd", actor="consulent-1")
+    with pytest.raises(ActorNotAllowedError):
+        d.instance.complete_user_task(task.task_id, "goedgekeurd")
+    d.user("vierogen_goedkeuring", "teruggestuurd", actor="teamleider-1")
+    assert d.user_tasks() == ["beoordeling"]
+    d.user("beoordeling", "toekenning", {"afwijking_berekening": False}, actor="consulent-2")
+    d.run_cold()
+    [task] = d.instance.ready_user_tasks()
+    assert task.excluded_actors == frozenset({"consulent-1", "consulent-2"})
+    d.user("vierogen_goedkeuring", "goedgekeurd", actor="teamleider-1")
+    d.run_cold()
+    assert d.log.count("vierogen.bepalen") == 2
+    assert d.log[-4:] == TAIL_TOEKENNING[1:]
+    assert_done(d)
+
+
+def path_termijnen(d: Driver) -> None:
+    """Aanvraag 2026-02-20: voorschot from 2026-03-20 every 4 weeks, beslistermijn 2026-04-17 (signal 7 days before)."""
+    d.results["risico.beoordelen"] = {**WARM, "huisbezoek_nodig": True}
+    d.run_cold()
+    assert d.user_tasks() == ["huisbezoek"]
+    assert d.timers() == {"voorschot_termijn": midnight("2026-03-20"), "beslistermijn_signaal": midnight("2026-04-10")}
+    assert d.instance.next_due() == midnight("2026-03-20")
+    assert d.fire("voorschot_termijn") == Completion.COMPLETED
+    assert d.handlers() == ["voorschot.beoordelen"]
+    assert d.timers()["voorschot_termijn"] == midnight("2026-04-17")  # 4 weeks on, midnight in summer time
+    d.service("voorschot.beoordelen")
+    d.fire("beslistermijn_signaal")
+    assert sorted(d.user_tasks()) == ["huisbezoek", "termijn_bewaken"]
+    bewaken = next(t for t in d.instance.ready_user_tasks() if t.element == "termijn_bewaken")
+    assert (bewaken.rol, bewaken.due, bewaken.outcomes) == ("teamleider", date(2026, 4, 17), ("verdagen", "doorzetten"))
+    d.user("termijn_bewaken", "verdagen", actor="teamleider-1")
+    d.service("verdaging.versturen", {"beslistermijn_einde": "2026-05-15"})
+    assert d.timers()["verlengde_termijn_signaal"] == midnight("2026-05-08")
+    assert {t.element: t.due for t in d.instance.ready_user_tasks()} == {"huisbezoek": date(2026, 5, 15)}
+    d.fire("voorschot_termijn")
+    d.service("voorschot.beoordelen")
+    d.fire("verlengde_termijn_signaal")
+    assert sorted(d.user_tasks()) == ["huisbezoek", "termijn_bewaken"]  # escalated again, left open
+    old_cycle = next(t for t in d.instance.waiting_timers() if t.element == "voorschot_termijn")
+    d.user("huisbezoek", "geen_bijzonderheden", actor="handhaver-1")
+    d.user("beoordeling", "toekenning", {"afwijking_berekening": False}, actor="consulent-1")
+    d.run_cold()
+    assert d.log.count("voorschot.beoordelen") == 2
+    assert d.log[-5:] == TAIL_TOEKENNING
+    # the decision ended the deadlines: the open escalation is gone and the cycle can no longer fire
+    assert_done(d)
+    assert d.instance.fire_timer(old_cycle.task_id, now=old_cycle.due) == Completion.WITHDRAWN
+
+
+PATHS: dict[str, tuple[Callable[[Driver], None], dict[str, str]]] = {
+    "stp-toekenning": (path_stp_toekenning, {}),
+    "warm-documenten-toekenning": (path_warm_documenten, {}),
+    "afwijzing": (path_afwijzing, {}),
+    "buiten-behandeling": (path_buiten_behandeling, {}),
+    "zoektermijn-onder-27": (path_zoektermijn, {"meldingsdatum": "2026-03-02", "aanvraagdatum": "2026-03-02"}),
+    "vierogen-terug-en-goed": (path_vierogen, {}),
+    "termijnen": (path_termijnen, {"meldingsdatum": "2026-02-20", "aanvraagdatum": "2026-02-20"}),
+}
+
+
+@MODES
+@pytest.mark.parametrize("name", list(PATHS))
+def test_path(name: str, restore: bool, drive: Callable[..., Driver]) -> None:
+    path, variables = PATHS[name]
+    path(drive(restore, **variables))
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_restoring_at_every_step_changes_nothing(name: str, drive: Callable[..., Driver]) -> None:
+    path, variables = PATHS[name]
+    straight, restored = drive(False, **variables), drive(True, **variables)
+    path(straight)
+    path(restored)
+    assert restored.log == straight.log
+    assert restored.instance.variables == straight.instance.variables
+    # the state stays small: the spec is referenced by name and version, never embedded
+    assert max(restored.sizes) < 6_600
