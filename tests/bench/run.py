@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -230,14 +231,159 @@ def bench_domain_engine(quick: bool) -> list[Result]:
     return results
 
 
+def _service_token(suite: Suite, client_id: str = "gbi-interaction") -> str:
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": suite.client_secrets[client_id]}
+    ).encode()
+    req = urllib.request.Request(suite.config.url("simulator") + "/idp/token", data=form, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return str(json.loads(resp.read())["access_token"])
+
+
+async def _alo_run(suite: Suite, n: int, concurrency: int) -> tuple[list[float], float, float]:
+    """Submit n straight-through aanvragen (as the interaction layer would: its service token and the citizen's
+    context) and wait until each is decided. Returns submission-to-decision latencies (s, from the besluit's
+    createdAt), the submission wall time and the wall time until the last decision."""
+    from datetime import UTC, datetime
+
+    gw = suite.config.url("gateway")
+    token = _service_token(suite)
+    key = (suite.config.var_dir / "keys" / "context-private.pem").read_text()
+    signer = ContextSigner(key, issuer="gbi-gateway", audience="gbi-services", ttl_s=3600)
+    bsn, gemeente = "999994116", "0599"  # Katinka Vogel: nothing in any source, decided straight through
+    burger = {
+        "Authorization": f"Bearer {token}",
+        "GBI-Context": signer.sign(RequestContext("b", ActorType.BURGER, bsn=bsn)),
+    }
+    service = {"Authorization": f"Bearer {token}", "GBI-Gemeente": gemeente}
+    today = datetime.now(UTC).date().isoformat()
+    submitted: dict[str, datetime] = {}
+    retries: list[int] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        queue = iter(range(n))
+
+        async def submit() -> None:
+            for _ in queue:
+                body = {
+                    "bsn": bsn,
+                    "meldingsdatum": today,
+                    "aanvraagdatum": today,
+                    "gegevens": {"iban": "NL91ABNA0417164300"},
+                }
+                at = datetime.now(UTC)
+                headers = {**burger, "Idempotency-Key": uuid.uuid4().hex}
+                for attempt in range(6):  # a client repeats a 503 with the same key: never a second aanvraag
+                    async with session.post(gw + "/internal/process/v1/aanvragen", json=body, headers=headers) as r:
+                        payload = await r.json()
+                        status = r.status
+                    if status != 503:
+                        break
+                    retries.append(attempt)
+                    await asyncio.sleep(0.2 * 2**attempt)
+                if status != 202:
+                    raise RuntimeError(f"submission answered {status}: {payload}")
+                submitted[payload["aanvraagId"]] = at
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(submit() for _ in range(concurrency)))
+        submit_wall = time.perf_counter() - t0
+        decided: set[str] = set()
+        deadline = time.monotonic() + 600
+        while len(decided) < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {len(decided)} of {n} aanvragen decided in time")
+            await asyncio.sleep(0.2)
+            after: str | None = None
+            while True:
+                url = (
+                    gw
+                    + "/internal/data/v1/aanvragen?status=besloten&pageSize=100"
+                    + (f"&after={after}" if after else "")
+                )
+                async with session.get(url, headers=service) as r:
+                    page = await r.json()
+                decided |= {a["id"] for a in page["items"] if a["id"] in submitted}
+                after = page.get("nextAfter")
+                if not after:
+                    break
+        total_wall = time.perf_counter() - t0
+        latencies = []
+        for aid, at in submitted.items():
+            async with session.get(gw + f"/internal/data/v1/aanvragen/{aid}/besluit", headers=service) as r:
+                besluit = await r.json()
+            latencies.append((datetime.fromisoformat(besluit["createdAt"]) - at).total_seconds())
+    if retries:
+        print(f"  ({len(retries)} submissions answered 503 and were repeated with the same Idempotency-Key)")
+    return latencies, submit_wall, total_wall
+
+
+async def _alo_single(suite: Suite, n: int) -> list[float]:
+    """n straight-through aanvragen one after another (the next after the previous was decided): the latency of a
+    lone case, without queueing behind others."""
+    latencies: list[float] = []
+    for _ in range(n):
+        lat, _, _ = await _alo_run(suite, 1, concurrency=1)
+        latencies.extend(lat)
+    return latencies
+
+
+def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
+    """The ALO end to end: straight-through aanvragen submitted at 10 concurrent connections, decided by the
+    process layer's workers (zaak, BRP, six sources, calculation, risk, policy, besluit, PDF beschikking, ZGW,
+    uitkering): decisions per second and submission-to-decision latency."""
+    n = 20 if quick else 150
+    single = asyncio.run(_alo_single(suite, 3 if quick else 10))
+    latencies, submit_wall, total_wall = asyncio.run(_alo_run(suite, n, concurrency=10))
+    label = f"{replicas} process replica{'s' if replicas > 1 else ''}"
+    return [
+        Result(
+            f"alo_decision_single_p50_r{replicas}",
+            round(percentile(single, 50), 3),
+            "s",
+            note=f"one case at a time ({len(single)}): submission to besluit, no queue",
+        ),
+        Result(
+            f"alo_stp_per_s_r{replicas}",
+            round(n / total_wall, 2),
+            "aanvragen/s",
+            note=f"{n} submitted, all decided; {label}",
+        ),
+        Result(
+            f"alo_submit_per_s_r{replicas}",
+            round(n / submit_wall, 1),
+            "req/s",
+            note="POST /internal/process/v1/aanvragen (202)",
+        ),
+        Result(
+            f"alo_decision_p50_r{replicas}",
+            round(percentile(latencies, 50), 3),
+            "s",
+            note=f"submission to besluit, {n} submitted at once (queueing included)",
+        ),
+        Result(
+            f"alo_decision_p95_r{replicas}",
+            round(percentile(latencies, 95), 3),
+            "s",
+            note=f"submission to besluit, {n} submitted at once (queueing included)",
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument(
+        "--only", default="engine,gateway,batch,alo", help="comma-separated: engine, gateway, batch, alo (default: all)"
+    )
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
     db = os.environ.get("GBI_BENCH_DATABASE_URL") or os.environ.get("GBI_TEST_DATABASE_URL")
     results: list[Result] = []
-    benches: list[Callable[[], list[Result]]] = [lambda: bench_domain_engine(args.quick)]
+    benches: list[Callable[[], list[Result]]] = [lambda: bench_domain_engine(args.quick)] if "engine" in only else []
     for bench in benches:
         results.extend(bench())
     with tempfile.TemporaryDirectory() as tmp:
@@ -250,8 +396,17 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         with suite.running():
-            results.extend(bench_gateway(suite, args.quick))
-            results.extend(bench_batch_endpoint(suite, args.quick))
+            if "gateway" in only:
+                results.extend(bench_gateway(suite, args.quick))
+            if "batch" in only:
+                results.extend(bench_batch_endpoint(suite, args.quick))
+            if "alo" in only:
+                results.extend(bench_alo(suite, args.quick))
+                replica = suite.start_replica(1)
+                try:
+                    results.extend(bench_alo(suite, args.quick, replicas=2))
+                finally:
+                    suite.kill(replica.name)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print(f"\n{'benchmark':<34} {'value':>12} {'unit':<14} {'baseline':>10} {'ratio':>7}  note")
@@ -259,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         base = f"{r.baseline:.3f}" if r.baseline is not None else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         print(f"{r.name:<34} {r.value:>12.3f} {r.unit:<14} {base:>10} {ratio:>7}  {r.note}")
-    print(f"\nwritten to {args.output.relative_to(ROOT)}")
+    shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    print(f"\nwritten to {shown}")
     return 0
 
 

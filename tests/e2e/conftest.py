@@ -85,7 +85,14 @@ def suite(
         database_url=e2e_database_url,
         otlp_endpoint=otlp.url,
         log_dir=ARTIFACTS / "e2e-logs",
-        extra_env={"GBI_UPSTREAM_TIMEOUT_S": "10"},
+        extra_env={
+            "GBI_UPSTREAM_TIMEOUT_S": "10",
+            # Notifications out: the delivery worker looks often and backs off briefly (tests/e2e/test_notificaties).
+            "GBI_NOTIFICATIES_INTERVAL_S": "0.5",
+            "GBI_NOTIFICATIES_RETRY_BASE_S": "0.5",
+            "GBI_NOTIFICATIES_RETRY_MAX_S": "2",
+            "GBI_NOTIFICATIES_TIMEOUT_S": "3",
+        },
     )
     s = Suite(config)
     with s.running():

@@ -24,6 +24,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/berekeningen": "domain",
     "/api/v1/beschikkingen": "domain",
     "/api/v1/beleid": "domain",
+    # GBI koppelvlakken Levensonderhoud (VNG): their own path style and OpenAPI documents, not part of /api/v1.
+    "/koppelvlakken/levensonderhoud": "integration",
 }
 
 

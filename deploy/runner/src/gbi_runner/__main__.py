@@ -1,7 +1,8 @@
 """``make run``: start the whole GBI suite and keep it running until Ctrl-C.
 
 Environment: GBI_DATABASE_URL (default: embedded SQLite in var/gbi.db; set postgresql+psycopg://... for
-PostgreSQL), GBI_BASE_PORT (default 8000), GBI_OTLP_ENDPOINT (export traces).
+PostgreSQL), GBI_BASE_PORT (default 8000), GBI_OTLP_ENDPOINT (export traces), GBI_PROCESS_REPLICAS (process
+services in all, default 1: the extra ones run workers on the same store).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-port", type=int, default=int(os.environ.get("GBI_BASE_PORT", "8000")))
     parser.add_argument("--var-dir", type=Path, default=REPO_ROOT / "var")
     parser.add_argument("--log-dir", type=Path, default=None, help="write each process's log to a file here")
+    parser.add_argument(
+        "--process-replicas",
+        type=int,
+        default=int(os.environ.get("GBI_PROCESS_REPLICAS", "1")),
+        help="process services in all; the extra ones only add workers on the same store (default 1)",
+    )
     args = parser.parse_args(argv)
     config = SuiteConfig(
         var_dir=args.var_dir,
@@ -28,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=os.environ.get("GBI_DATABASE_URL"),
         otlp_endpoint=os.environ.get("GBI_OTLP_ENDPOINT"),
         log_dir=args.log_dir,
+        process_replicas=max(1, args.process_replicas),
     )
     suite = Suite(config)
     stopping = False

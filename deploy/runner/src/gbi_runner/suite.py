@@ -23,7 +23,7 @@ from typing import IO
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-__all__ = ["COMPONENTS", "Component", "Suite", "SuiteConfig"]
+__all__ = ["COMPONENTS", "Component", "Suite", "SuiteConfig", "gemeente_rsin", "process_replica"]
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
@@ -34,6 +34,11 @@ class Component:
     factory: str
     port_offset: int
     service: bool  # a GBI layer with client credentials (not the gateway, not the simulator)
+    replica_of: str | None = None  # an extra replica of a layer (same credentials, own port, no gateway route)
+
+    @property
+    def layer(self) -> str:
+        return self.replica_of or self.name
 
 
 COMPONENTS: tuple[Component, ...] = (
@@ -47,6 +52,36 @@ COMPONENTS: tuple[Component, ...] = (
 )
 
 INTEGRATOR_GEMEENTEN = ("0363", "0599")
+#: The 13 GBI gemeenten: each gets a client at the simulated zaaksysteem (ZGW).
+GBI_GEMEENTEN = ("0363", "0518", "0599", "0344", "0772", "0855", "0014", "0268", "0153", "0796", "0193", "0114", "0995")
+#: Extra process replicas listen on base port + this + n (n = 1, 2, ...); only their workers matter.
+REPLICA_PORT_OFFSET = 10
+GBI_GEMEENTEN = (
+    "0363",
+    "0518",
+    "0599",
+    "0344",
+    "0772",
+    "0855",
+    "0014",
+    "0268",
+    "0153",
+    "0796",
+    "0193",
+    "0114",
+    "0995",
+)
+
+
+def synthetic_rsin(code: str) -> str:
+    """The RSIN the simulated zaaksysteem gives a gemeente (``gbi_simulator.zgw.catalogi.gemeente_rsin``; a test
+    keeps the two equal): ``00`` + filler + CBS code + an elfproef check digit."""
+    for filler in range(10, 100):
+        digits = f"00{filler}{code}"
+        check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return digits + str(check)
+    raise ValueError(code)
 
 
 @dataclass
@@ -60,6 +95,8 @@ class SuiteConfig:
     log_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     ready_timeout_s: float = 60.0
+    # Process replicas in all (1: the one the gateway routes to; more: extra workers on the same store).
+    process_replicas: int = 1
 
     def port(self, component: Component) -> int:
         return self.base_port + component.port_offset
@@ -73,7 +110,27 @@ def _by_name(name: str) -> Component:
     for comp in COMPONENTS:
         if comp.name == name:
             return comp
+    if name.startswith("process-") and name.removeprefix("process-").isdigit():
+        return process_replica(int(name.removeprefix("process-")))
     raise KeyError(name)
+
+
+def process_replica(n: int) -> Component:
+    """The n-th extra replica of the process layer (n >= 1): its own port, the same store and credentials."""
+    return Component(
+        f"process-{n}", "gbi_process.app:create_app", REPLICA_PORT_OFFSET + n, service=True, replica_of="process"
+    )
+
+
+def gemeente_rsin(code: str) -> str:
+    """The simulated zaaksysteem's synthetic RSIN of a gemeente ("00" + filler + CBS code + elfproef digit); the
+    same rule as the simulator's catalogus (``gbi_simulator.zgw.catalogi``)."""
+    for filler in range(10, 100):
+        digits = f"00{filler}{code}"
+        check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10:
+            return digits + str(check)
+    raise ValueError(f"no RSIN for {code}")  # pragma: no cover
 
 
 class Suite:
@@ -133,37 +190,97 @@ class Suite:
             ]
             _write_secret(clients_file, json.dumps(clients, indent=2).encode())
         self.client_secrets = {c["client_id"]: c["client_secret"] for c in clients}
+        # The zaaksysteem (ZGW) clients of GBI, one per gemeente: the simulator's list and the integration layer's.
+        zgw_clients, zgw_gemeenten = var / "zgw-clients.json", var / "zgw-gemeenten.json"
+        if not (zgw_clients.exists() and zgw_gemeenten.exists()):
+            secrets_by_gemeente = {g: secrets.token_urlsafe(32) for g in GBI_GEMEENTEN}
+            _write_secret(
+                zgw_clients,
+                json.dumps(
+                    [{"client_id": f"gbi-{g}", "secret": sec, "gemeente": g} for g, sec in secrets_by_gemeente.items()],
+                    indent=2,
+                ).encode(),
+            )
+            _write_secret(
+                zgw_gemeenten,
+                json.dumps(
+                    {
+                        g: {"client_id": f"gbi-{g}", "secret": sec, "rsin": gemeente_rsin(g)}
+                        for g, sec in secrets_by_gemeente.items()
+                    },
+                    indent=2,
+                ).encode(),
+            )
+        # The zaaksysteem's own clients (ZGW JWT, HS256): one per gemeente, known to both sides.
+        zgw_sim = var / "zgw-clients.json"
+        zgw_int = var / "zgw-gemeenten.json"
+        if not (zgw_sim.exists() and zgw_int.exists()):
+            zgw = {g: {"client_id": f"gbi-{g}", "secret": secrets.token_urlsafe(32)} for g in GBI_GEMEENTEN}
+            _write_secret(
+                zgw_sim,
+                json.dumps([{**c, "gemeente": g, "name": f"GBI {g}"} for g, c in zgw.items()], indent=2).encode(),
+            )
+            _write_secret(
+                zgw_int, json.dumps({g: {**c, "rsin": synthetic_rsin(g)} for g, c in zgw.items()}, indent=2).encode()
+            )
 
     def env_for(self, component: Component) -> dict[str, str]:
         cfg = self.config
         var = cfg.var_dir
-        idp = cfg.url("simulator") + "/idp"
+        sim = cfg.url("simulator")
+        idp = sim + "/idp"
         env = {k: v for k, v in os.environ.items() if not k.startswith("GBI_") or k in ("GBI_TEST_DATABASE_URL",)}
+        sim = cfg.url("simulator")
         env.update(
             {
-                "GBI_SERVICE_NAME": f"gbi-{component.name}",
+                "GBI_SERVICE_NAME": f"gbi-{component.layer}",
                 "GBI_ENVIRONMENT": "development",
                 "GBI_GATEWAY_URL": cfg.url("gateway"),
                 "GBI_CONTEXT_PUBLIC_KEY_FILE": str(var / "keys" / "context-public.pem"),
                 "GBI_OIDC_TOKEN_URL": idp + "/token",
                 "GBI_OIDC_ISSUER": idp,
                 "GBI_OIDC_JWKS_URL": idp + "/jwks",
-                "GBI_BRP_URL": cfg.url("simulator") + "/haalcentraal/api/brp",
+                "GBI_BRP_URL": sim + "/haalcentraal/api/brp",
+                "GBI_UWV_URL": sim + "/suwinet/UWVDossierInkomstenGSD-v0200",
+                "GBI_RDW_URL": sim + "/suwinet/RDWDossierGSD-v0200",
+                "GBI_KADASTER_URL": sim + "/suwinet/KadasterDossierGSD-v0300",
+                "GBI_DUO_URL": sim + "/suwinet/DUODossierStudiefinancieringGSD-v0200",
+                "GBI_DJI_URL": sim + "/dji/api/v1",
+                "GBI_IB_URL": sim + "/inlichtingenbureau/api/v1",
+                "GBI_ZGW_CATALOGI_URL": sim + "/zgw/catalogi/api/v1",
+                "GBI_ZGW_ZAKEN_URL": sim + "/zgw/zaken/api/v1",
+                "GBI_ZGW_BESLUITEN_URL": sim + "/zgw/besluiten/api/v1",
+                "GBI_ZGW_DOCUMENTEN_URL": sim + "/zgw/documenten/api/v1",
                 "GBI_DATABASE_URL": self.database_url,
                 "GBI_SIMULATOR_IDP_CLIENTS_FILE": str(var / "dev-clients.json"),
                 "GBI_SIMULATOR_IDP_KEY_FILE": str(var / "keys" / "idp-signing.pem"),
                 "GBI_SIMULATOR_IDP_ISSUER": idp,
                 "GBI_SIMULATOR_SPECS_DIR": str(cfg.specs_dir),
+                "GBI_SIMULATOR_ZGW_CLIENTS_FILE": str(var / "zgw-clients.json"),
+                "GBI_ZGW_GEMEENTEN_FILE": str(var / "zgw-gemeenten.json"),
                 "PYTHONUNBUFFERED": "1",
             }
         )
         for layer in ("interaction", "process", "integration", "domain", "data"):
             env[f"GBI_UPSTREAM_{layer.upper()}_URL"] = cfg.url(layer)
+        if component.layer == "process":
+            # The local suite moves fast: workers look for work often, and a case waiting for documents or for a
+            # source that was down is picked up within seconds (production keeps the service's defaults).
+            env.update(
+                {
+                    "GBI_WORKER_INTERVAL_S": "0.2",
+                    "GBI_WORKER_IDLE_MAX_S": "1",
+                    "GBI_MESSAGE_POLL_S": "1",
+                    "GBI_RETRY_BASE_S": "1",
+                    "GBI_RETRY_MAX_S": "10",
+                    "GBI_WORKER_LEASE_S": "10",
+                }
+            )
         if component.name == "gateway":
             env["GBI_CONTEXT_PRIVATE_KEY_FILE"] = str(var / "keys" / "context-private.pem")
         if component.service:
-            env["GBI_CLIENT_ID"] = f"gbi-{component.name}"
-            env["GBI_CLIENT_SECRET"] = self.client_secrets[f"gbi-{component.name}"]
+            env["GBI_CLIENT_ID"] = f"gbi-{component.layer}"
+            env["GBI_CLIENT_SECRET"] = self.client_secrets[f"gbi-{component.layer}"]
         if cfg.otlp_endpoint:
             env["GBI_OTLP_ENDPOINT"] = cfg.otlp_endpoint
         env.update(cfg.extra_env)
@@ -206,7 +323,18 @@ class Suite:
         self.migrate()
         for comp in COMPONENTS:
             self.start_component(comp)
+        for n in range(1, self.config.process_replicas):
+            self.start_component(process_replica(n))
         self.wait_ready()
+
+    def start_replica(self, n: int = 1) -> Component:
+        """Start (or restart) the n-th extra process replica and wait until it is ready."""
+        comp = process_replica(n)
+        if comp.name in self.procs:
+            self.kill(comp.name)
+        self.start_component(comp)
+        self.wait_ready(iter([comp.name]))
+        return comp
 
     def wait_ready(self, names: Iterator[str] | None = None) -> None:
         deadline = time.monotonic() + self.config.ready_timeout_s
@@ -260,7 +388,10 @@ class Suite:
             self.stop()
 
     def urls(self) -> Mapping[str, str]:
-        return {c.name: self.config.url(c) for c in COMPONENTS}
+        urls = {c.name: self.config.url(c) for c in COMPONENTS}
+        for n in range(1, self.config.process_replicas):
+            urls[f"process-{n}"] = self.config.url(process_replica(n))
+        return urls
 
 
 def _ready(url: str) -> bool:

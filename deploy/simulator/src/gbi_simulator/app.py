@@ -16,11 +16,14 @@ from pydantic import BaseModel, ConfigDict
 
 from gbi_shared import Environment, ReadinessCheck, load_settings
 from gbi_shared import create_app as create_service_app
+from gbi_simulator.abonnee import AbonneeSimulator
+from gbi_simulator.abonnee import router as abonnee_router
 from gbi_simulator.bronnen import Bronnen, BronnenSimulator, Storingen
 from gbi_simulator.bronnen import router as bronnen_router
 from gbi_simulator.brp import BrpProblem, BrpService, FieldCatalog, PersonStore, brp_problem_response
 from gbi_simulator.brp import router as brp_router
 from gbi_simulator.clock import Clock
+from gbi_simulator.frontoffice import router as frontoffice_router
 from gbi_simulator.idp import IdentityProvider, SigningKey, load_clients
 from gbi_simulator.idp import router as idp_router
 from gbi_simulator.settings import SimulatorSettings
@@ -101,7 +104,15 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             "The outside world for development and tests: Haal Centraal BRP Personen v2 (RvIG test persons) and a "
             "development identity provider. Never deployed in production."
         ),
-        routers=[brp_router, idp_router, control_router, zgw_router, bronnen_router],
+        routers=[
+            brp_router,
+            idp_router,
+            control_router,
+            zgw_router,
+            bronnen_router,
+            frontoffice_router,
+            abonnee_router,
+        ],
         readiness=[ReadinessCheck("brp-testdata", testdata_loaded)],
     )
     log.info(
@@ -114,6 +125,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     app.state.idp = idp
     app.state.bronnen = BronnenSimulator(Bronnen(store, clock), Storingen())
     app.state.zgw = zgw
+    app.state.abonnee = AbonneeSimulator(settings.specs_dir)
 
     @app.exception_handler(BrpProblem)
     async def _brp_problem(request: Request, exc: BrpProblem) -> Response:

@@ -14,6 +14,7 @@ from gbi_data import repository
 from gbi_data.alo.models import ALO_TABLES
 from gbi_data.database import Database, normalise_url
 from gbi_data.migrate import check, downgrade, main, upgrade
+from gbi_data.notificaties.models import NOTIFICATIE_TABLES
 from gbi_data.seed import BELEID, GEMEENTEN, seed_beleid
 from gbi_data.settings import DataSettings
 
@@ -39,11 +40,11 @@ def _gemeente_count(settings: DataSettings) -> int:
 
 def test_upgrade_downgrade_upgrade(settings: DataSettings) -> None:
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES)
+    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES)
     downgrade(settings, "base")
     assert _tables(settings) == set()
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES)
+    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES)
     assert _gemeente_count(settings) == 13
 
 

@@ -8,6 +8,10 @@ from gbi_integration.api import router
 from gbi_integration.bronnen import bronnen_service
 from gbi_integration.bronnen import router as bronnen_router
 from gbi_integration.brp import HaalCentraalBrp
+from gbi_integration.koppelvlakken.api import router as koppelvlakken_router
+from gbi_integration.koppelvlakken.service import koppelvlakken_service
+from gbi_integration.notificaties import router as notificaties_router
+from gbi_integration.notificaties import start_bezorger, stop_bezorger
 from gbi_integration.service import IntegrationService
 from gbi_integration.settings import IntegrationSettings
 from gbi_integration.zgw.adapter import ZgwZaaksysteem
@@ -26,10 +30,13 @@ def create_app(settings: IntegrationSettings | None = None) -> FastAPI:
         settings,
         title="GBI integratielaag",
         description="Koppelingen met bronnen (BRP, UWV, RDW, ...) en met zaaksysteem, financiën en bank.",
-        routers=[router, bronnen_router, zaken_router],
+        routers=[router, bronnen_router, zaken_router, koppelvlakken_router, notificaties_router],
         readiness=[client_credentials_check(settings)],
+        on_startup=[start_bezorger],
+        on_shutdown=[stop_bezorger],
     )
     app.state.service = IntegrationService(HaalCentraalBrp(settings, app.state.transport))
     app.state.zaken = ZaakService(ZgwZaaksysteem(settings, app.state.transport))
     app.state.bronnen = bronnen_service(settings, app.state.transport, app.state.gateway)
+    app.state.koppelvlakken = koppelvlakken_service(settings, app.state.transport, app.state.gateway)
     return app

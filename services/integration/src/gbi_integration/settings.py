@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from gbi_integration.koppelvlakken.config import Frontoffice
 from gbi_integration.zgw.config import ZgwGemeente
-from gbi_shared.settings import ServiceSettings
+from gbi_shared.settings import Environment, ServiceSettings
 
-__all__ = ["IntegrationSettings"]
+__all__ = ["IntegrationSettings", "default_specs_dir"]
+
+
+def default_specs_dir() -> Path:
+    """``<repo root>/../shared/specs``: the official specifications beside the checkout (tests, the local suite)."""
+    return Path(__file__).resolve().parents[4].parent / "shared" / "specs"
 
 
 class IntegrationSettings(ServiceSettings):
@@ -55,3 +62,50 @@ class IntegrationSettings(ServiceSettings):
     zgw_catalogus_cache_s: float = 3600.0
     zgw_timeout_s: float = 10.0
     zgw_retries: int = 2
+    # Notifications out (ZGW Notificaties style, gbi_integration.notificaties): the delivery worker claims due
+    # leveringen of every gemeente at the data service, POSTs each notification to the subscriber's callback URL
+    # with its Authorization header and reports the answer. Unset: on, except with GBI_ENVIRONMENT=test (unit
+    # tests drive it themselves); every replica may run one (the data service's lease keeps them apart). A failed
+    # levering is tried again after
+    # retry_base * 2^(attempts-1) seconds, at most retry_max, jittered; given up after max_attempts attempts or
+    # max_age_s. Paths in a notification (hoofdObject, resourceUrl) are made absolute with notificaties_public_url
+    # (GBI's public address; default: the gateway URL).
+    notificaties_worker_enabled: bool | None = None
+    notificaties_interval_s: float = Field(default=1.0, gt=0, description="Pause when there was nothing to claim")
+    notificaties_concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries at the same time")
+    notificaties_claim_limit: int = Field(default=20, ge=1, le=100)
+    notificaties_lease_s: int = Field(default=60, ge=5, le=3600)
+    notificaties_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per POST to a callback URL")
+    notificaties_retry_base_s: float = Field(default=2.0, gt=0, le=3600)
+    notificaties_retry_max_s: float = Field(default=600.0, gt=0, le=86_400)
+    notificaties_max_attempts: int = Field(default=50, ge=1, le=1000)
+    notificaties_max_age_s: int = Field(default=48 * 3600, ge=1, le=30 * 86_400)
+    notificaties_public_url: str | None = None
+    # GBI koppelvlakken Levensonderhoud (gbi_integration.koppelvlakken): the front offices GBI pulls aanvragen from
+    # (GBI_KOPPELVLAK_FRONTOFFICES as JSON and/or GBI_KOPPELVLAK_FRONTOFFICES_FILE: {"<naam>": {"url", "gemeenten",
+    # "token"}}), where the official schema is read (GBI_KOPPELVLAK_SPECS_DIR/gbi/...), the pull's timeouts and
+    # retries (keep (retries + 1) x timeout plus the process layer's answer below the gateway's upstream timeout),
+    # the largest message taken, and the public base URL of the koppelvlakken (the Url of the documents; left out
+    # when unset).
+    koppelvlak_frontoffices: dict[str, Frontoffice] = Field(default_factory=dict)
+    koppelvlak_frontoffices_file: Path | None = None
+    koppelvlak_specs_dir: Path = Field(default_factory=default_specs_dir)
+    koppelvlak_timeout_s: float = 4.0
+    koppelvlak_connect_timeout_s: float = 2.0
+    koppelvlak_retries: int = 2
+    koppelvlak_retry_delay_s: float = 0.2
+    koppelvlak_max_bericht_bytes: int = 160_000
+    koppelvlak_public_url: str | None = None
+
+    @property
+    def notificaties_worker_on(self) -> bool:
+        """Whether this replica runs the delivery worker (see ``notificaties_worker_enabled``)."""
+        if self.notificaties_worker_enabled is None:
+            return self.environment is not Environment.TEST
+        return self.notificaties_worker_enabled
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_delivery(self) -> Self:
+        if self.notificaties_lease_s < 2 * self.notificaties_timeout_s:
+            raise ValueError("notificaties_lease_s must be at least twice notificaties_timeout_s")
+        return self

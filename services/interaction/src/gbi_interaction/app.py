@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
+from gbi_interaction import aanvragen, taken, zaken
+from gbi_interaction.aanvraag_service import AanvraagService
 from gbi_interaction.api import router
+from gbi_interaction.lagen import Lagen
 from gbi_interaction.service import InteractionService
 from gbi_interaction.settings import InteractionSettings
+from gbi_interaction.validatie import validatie_handler
+from gbi_interaction.werkplek_service import WerkplekService
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
 
@@ -20,8 +26,13 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
         settings,
         title="GBI interactielaag",
         description="Kanalen van GBI: het burgerportaal, de werkplek van de medewerker en de publieke API's.",
-        routers=[router],
+        routers=[router, aanvragen.router, taken.router, zaken.router],
         readiness=[client_credentials_check(settings)],
     )
+    # Invalid input answered in plain Dutch, naming each field (replaces the factory's English reasons).
+    app.add_exception_handler(RequestValidationError, validatie_handler)
+    lagen = Lagen(app.state.gateway)
     app.state.service = InteractionService(app.state.gateway)
+    app.state.aanvragen = AanvraagService(lagen)
+    app.state.werkplek = WerkplekService(lagen)
     return app

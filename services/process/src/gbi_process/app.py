@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from gbi_process.alo import HANDLERS as ALO_HANDLERS
+from gbi_process.alo import AloProces, RunOptions, Worker, worker_id
+from gbi_process.alo import router as alo_router
 from gbi_process.api import router
+from gbi_process.engine import DefinitionRegistry, SpiffEngine
 from gbi_process.service import ProcessService
 from gbi_process.settings import ProcessSettings
 from gbi_shared import client_credentials_check
@@ -15,13 +19,62 @@ __all__ = ["create_app"]
 
 def create_app(settings: ProcessSettings | None = None) -> FastAPI:
     settings = settings or ProcessSettings()
+    # Load and validate every model at start-up, against the handlers this service implements: a model that
+    # names a step nobody implements stops the service, not a case.
+    registry = DefinitionRegistry.from_directory(settings.orchestration_dir, handlers=tuple(ALO_HANDLERS))
+    engine = SpiffEngine(registry)
+
+    async def start_worker(app: FastAPI) -> None:
+        if not settings.worker_enabled:
+            return
+        worker = Worker(
+            engine,
+            app.state.gateway,
+            RunOptions(
+                worker=worker_id(),
+                lease_s=settings.worker_lease_s,
+                message_poll_s=settings.message_poll_s,
+                retry_base_s=settings.retry_base_s,
+                retry_max_s=settings.retry_max_s,
+                signaleringstermijn_dagen=settings.signaleringstermijn_dagen,
+            ),
+            interval_s=settings.worker_interval_s,
+            idle_max_s=settings.worker_idle_max_s,
+            concurrency=settings.worker_concurrency,
+            claim_limit=settings.worker_claim_limit,
+        )
+        app.state.worker = worker
+        worker.start()
+
+    async def stop_worker(app: FastAPI) -> None:
+        worker: Worker | None = getattr(app.state, "worker", None)
+        if worker is not None:
+            await worker.stop()
 
     app = create_service_app(
         settings,
         title="GBI proceslaag",
         description="Voert de transacties van de Participatiewet uit, van aanvraag tot betaling.",
-        routers=[router],
+        routers=[router, alo_router],
         readiness=[client_credentials_check(settings)],
+        on_startup=[start_worker],
+        on_shutdown=[stop_worker],
     )
     app.state.service = ProcessService(app.state.gateway)
+    app.state.engine = engine
+    app.state.registry = registry
+    app.state.worker = None
+
+    def wake(gemeente: str) -> None:
+        worker: Worker | None = app.state.worker
+        if worker is not None:
+            worker.wake(gemeente)
+
+    app.state.alo = AloProces(
+        app.state.gateway,
+        engine,
+        registry,
+        signaleringstermijn_dagen=settings.signaleringstermijn_dagen,
+        nieuw_werk=wake,
+    )
     return app

@@ -61,6 +61,7 @@ from gbi_data.alo.models import (
 from gbi_data.alo.models import (
     Voorschot as VoorschotRow,
 )
+from gbi_data.notificaties import publiceer
 from gbi_data.settings import DataSettings
 from gbi_shared import (
     ActorType,
@@ -207,6 +208,17 @@ class AloService:
     def _digest(self, payload: object) -> str:
         return self.pseudonymiser.digest(payload)
 
+    @staticmethod
+    def _meld(
+        session: Session, case: AanvraagRow, resource: str, actie: str, at: datetime, deel: str = "", **kenmerken: str
+    ) -> None:
+        """Announce a change of the aanvraag on the kanaal ``aanvragen``, in this transaction (gbi_data.notificaties):
+        hoofdObject is the aanvraag's public URL, a part of it (``deel``) its fragment."""
+        url = f"/api/v1/aanvragen/{case.id}"
+        resource_url = f"{url}#{deel}" if deel else url
+        kenmerken = {"gemeente": case.gemeente, **kenmerken}
+        publiceer(session, case.gemeente, "aanvragen", resource, actie, url, resource_url, kenmerken, aanmaakdatum=at)
+
     def _visible_case(
         self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, *, lock: bool = False
     ) -> AanvraagRow:
@@ -275,6 +287,7 @@ class AloService:
         )
         session.add(entry)
         session.flush()
+        self._meld(session, row, "aanvraag", "create", now, status=row.status)
         self._audit(session, ctx, gemeente, "aanvraag.registreren", row.data_subject_id, "created")
         return _aanvraag(row, [entry]), False
 
@@ -352,6 +365,7 @@ class AloService:
             row.version += 1
             row.updated_at = self.nu(session)
             session.flush()
+            self._meld(session, row, "aanvraag", "partial_update", row.updated_at, status=row.status)
         result = _aanvraag(row, repository.list_tijdlijn(session, gemeente, row.id))
         self._audit(session, ctx, gemeente, "aanvraag.status-wijzigen", row.data_subject_id, "updated")
         return result
@@ -926,6 +940,7 @@ class AloService:
             if existing is None:
                 raise ConflictError("Het besluit kon niet worden vastgelegd; probeer het opnieuw")
             return replay(existing), True
+        self._meld(session, case, "besluit", "create", row.created_at, "besluit", besluitSoort=row.soort)
         self._audit(session, ctx, gemeente, "besluit.vastleggen", case.data_subject_id, "created")
         return _besluit(row), False
 
@@ -970,6 +985,7 @@ class AloService:
             if existing is None:
                 raise ConflictError("De uitkering kon niet worden vastgelegd; probeer het opnieuw")
             return replay(existing), True
+        self._meld(session, case, "uitkering", "create", row.created_at, "uitkering")
         self._audit(session, ctx, gemeente, "uitkering.vastleggen", case.data_subject_id, "created")
         return _uitkering(row), False
 
@@ -1015,6 +1031,7 @@ class AloService:
             if existing is None:
                 raise ConflictError("Het voorschot kon niet worden vastgelegd; probeer het opnieuw")
             return replay(existing), True
+        self._meld(session, case, "voorschot", "create", row.created_at, f"voorschot-{row.volgnummer}")
         self._audit(session, ctx, gemeente, "voorschot.vastleggen", case.data_subject_id, "created")
         return _voorschot(row), False
 

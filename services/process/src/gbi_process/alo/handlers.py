@@ -1,0 +1,646 @@
+"""The handlers of the ALO model's service tasks: one async function per handler name in the model.
+
+A handler gets a :class:`Stap` (the case, the process variables, the data service's clock, the gateway) and returns
+exactly the outputs its service task declares. It runs *outside* the engine, possibly more than once for the same
+task (a crash before the result was recorded, two replicas after a lease expired), so every effect on another
+system is idempotent there: the zaaksysteem looks up before it creates, the data service has one besluit and one
+uitkering per aanvraag and one voorschot per volgnummer, tijdlijn entries and documents carry a key. The runner
+records each result as a step (first write wins), so a task completes with the same result however often it ran.
+
+Failures: :class:`WachtOpBron` when a source (BRP, UWV, RDW, Kadaster, DUO, DJI, IB) cannot answer (the case
+waits visibly and retries by itself, never decides on missing data); a 502/503/504 of another layer is retried
+the same way; anything else (a 4xx, a broken invariant) becomes an incident for a person.
+
+Facts a later step needs (what the sources said, the calculation) are recorded once per instance as steps named
+``feit.<naam>`` (the ALO model runs each of those steps once per case).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, JsonValue
+
+from gbi_process.alo import regels
+from gbi_process.alo.store import AloStore
+from gbi_shared.clients import GatewayClient
+from gbi_shared.contracts.alo import (
+    Aanvraag,
+    Besluit,
+    BesluitNieuw,
+    Taak,
+    TijdlijnItemNieuw,
+    UitkeringNieuw,
+    VoorschotNieuw,
+)
+from gbi_shared.contracts.alo_proces import AanvraagGegevens
+from gbi_shared.contracts.beleid import Beleidsversie, VierogenBeleidsinhoud
+from gbi_shared.contracts.berekening import BerekeningAntwoord, BerekeningVerzoek, VoorschotAntwoord
+from gbi_shared.contracts.beschikking import (
+    BeschikkingDocument,
+    BeschikkingVerzoek,
+    BuitenBehandelingInvoer,
+    GemeenteAfzenderInvoer,
+    MedewerkerInvoer,
+    OntvangerInvoer,
+    RedenInvoer,
+    VoorschotBetalingInvoer,
+)
+from gbi_shared.contracts.bronnen import BRONNEN, Dossier, DossierVerzoek, bedrag, centen
+from gbi_shared.contracts.data import Gemeente
+from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
+from gbi_shared.contracts.zaken import (
+    ZaakBesluit,
+    ZaakBesluittypeNaam,
+    ZaakBesluitVerzoek,
+    ZaakDocument,
+    ZaakDocumentVerzoek,
+    ZaakRegistratieVerzoek,
+    ZaakStatusNaam,
+    ZaakStatusRegistratie,
+    ZaakStatusVerzoek,
+    Zaakverwijzing,
+)
+from gbi_shared.errors import (
+    NotFoundError,
+    ServiceUnavailableError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+
+__all__ = ["HANDLERS", "Handler", "Stap", "WachtOpBron", "vandaag_in_nl"]
+
+NL = ZoneInfo("Europe/Amsterdam")
+INTEGRATION = "/internal/integration/v1"
+AUTOMATISCH = "gbi-proces (automatisch besluit)"
+#: Awb 4:14: the extension announced when the teamleider postpones the decision.
+VERDAGING = timedelta(weeks=4)
+_TRANSIENT = (ServiceUnavailableError, UpstreamTimeoutError, UpstreamError)
+
+
+class WachtOpBron(Exception):
+    """A source could not answer: the case waits (visibly) and the step is retried later."""
+
+    def __init__(self, bronnen: list[str], melding: str) -> None:
+        super().__init__(f"bron niet beschikbaar: {', '.join(bronnen)}: {melding}")
+        self.bronnen = bronnen
+
+
+def vandaag_in_nl(moment: datetime) -> date:
+    return moment.astimezone(NL).date()
+
+
+@dataclass
+class Stap:
+    """One execution of a service task, with everything a handler may use."""
+
+    gw: GatewayClient
+    store: AloStore
+    instance_id: uuid.UUID
+    aanvraag: Aanvraag
+    task_id: str
+    element: str
+    variables: Mapping[str, Any]
+    nu: datetime
+    signaleringstermijn_dagen: int = 7
+    _taken: list[Taak] | None = field(default=None, repr=False)
+
+    @property
+    def gemeente(self) -> str:
+        return self.aanvraag.gemeente
+
+    @property
+    def vandaag(self) -> date:
+        return vandaag_in_nl(self.nu)
+
+    @property
+    def gegevens(self) -> AanvraagGegevens:
+        return AanvraagGegevens.model_validate(self.aanvraag.gegevens)
+
+    def var(self, name: str, default: Any = None) -> Any:
+        return self.variables.get(name, default)
+
+    async def feit(self, naam: str) -> Any:
+        stap = await self.store.stap(self.instance_id, f"feit.{naam}")
+        return None if stap is None else stap.resultaat
+
+    async def leg_feit_vast(self, naam: str, waarde: Any) -> Any:
+        """Record a fact once; the answer is the stored one (a retry that computed something else loses)."""
+        return await self.store.leg_stap_vast(self.instance_id, f"feit.{naam}", waarde)
+
+    async def tijdlijn(self, sleutel: str, soort: str, omschrijving: str) -> None:
+        await self.store.tijdlijn(
+            self.aanvraag.id,
+            TijdlijnItemNieuw(soort=soort, omschrijving=omschrijving, actor="gemeente", sleutel=sleutel),
+        )
+
+    async def taken(self) -> list[Taak]:
+        if self._taken is None:
+            self._taken = await self.store.taken(self.aanvraag.id)
+        return self._taken
+
+    async def laatst_afgerond(self, element: str, uitkomst: str | None = None) -> Taak | None:
+        """The most recently completed inbox task of an element of this instance (with that outcome)."""
+        done = [
+            t
+            for t in await self.taken()
+            if t.status == "afgerond"
+            and t.procesinstantie_id == self.instance_id
+            and t.gegevens.get("element") == element
+            and (uitkomst is None or t.uitkomst == uitkomst)
+        ]
+        return max(done, key=lambda t: t.afgerond_op or t.created_at, default=None)
+
+    async def post(self, path: str, body: Any, model: type[Any]) -> Any:
+        # Nulls are sent as null (not left out): some answers embedded in requests have required nullable fields.
+        if isinstance(body, BaseModel):
+            body = body.model_dump(mode="json", by_alias=True)
+        return await self.gw.post_model(path, body, model, gemeente=self.gemeente, as_service=True)
+
+    async def get(self, path: str, model: type[Any], params: dict[str, str] | None = None) -> Any:
+        return await self.gw.get_model(path, model, params=params, gemeente=self.gemeente, as_service=True)
+
+
+Handler = Callable[[Stap], Awaitable[dict[str, Any]]]
+
+
+# ---------------------------------------------------------------------------------------------- sources
+
+
+async def _huishouden(stap: Stap) -> Huishouden:
+    try:
+        result: Huishouden = await stap.post(
+            f"{INTEGRATION}/brp/huishoudens", BrpHuishoudenVerzoek(bsn=stap.aanvraag.bsn), Huishouden
+        )
+    except _TRANSIENT as exc:
+        raise WachtOpBron(["BRP"], str(exc)) from exc
+    return result
+
+
+async def _dossier(stap: Stap, bsn: str) -> Dossier:
+    verzoek = DossierVerzoek(
+        bsn=bsn, zaak_id=stap.var("zaak_id"), peildatum=stap.aanvraag.aanvraagdatum, bronnen=list(BRONNEN)
+    )
+    try:
+        dossier: Dossier = await stap.post(f"{INTEGRATION}/bronnen/dossier", verzoek, Dossier)
+    except _TRANSIENT as exc:
+        raise WachtOpBron(["bronnen"], str(exc)) from exc
+    weg: list[str] = [h.bron for h in dossier.herkomst if h.status != "ok"]
+    if weg or not dossier.volledig:
+        raise WachtOpBron(
+            weg or ["bronnen (onvolledig antwoord)"], "; ".join(h.melding or "" for h in dossier.herkomst)
+        )
+    return dossier
+
+
+async def _bronfeiten(stap: Stap) -> regels.Bronfeiten | None:
+    data = await stap.feit("bronnen")
+    return regels.Bronfeiten.from_json(data) if data else None
+
+
+# ---------------------------------------------------------------------------------------------- handlers
+
+
+async def zaak_registreren(stap: Stap) -> dict[str, Any]:
+    """ZGW Zaken: the zaak of the aanvraag, with the aanvrager as rol (the zaaksysteem finds an earlier one)."""
+    verzoek = ZaakRegistratieVerzoek(
+        gemeente=stap.gemeente,
+        aanvraag_referentie=str(stap.aanvraag.id),
+        bsn=stap.aanvraag.bsn,
+        omschrijving="Aanvraag algemene bijstand levensonderhoud",
+        startdatum=stap.aanvraag.aanvraagdatum,
+    )
+    zaak: Zaakverwijzing = await stap.post(f"{INTEGRATION}/zaken", verzoek, Zaakverwijzing)
+    await stap.tijdlijn(
+        "zaak-geregistreerd",
+        "in-behandeling",
+        f"Uw aanvraag is in behandeling genomen onder zaaknummer {zaak.identificatie}.",
+    )
+    return {"zaak_id": zaak.identificatie}
+
+
+async def zoektermijn_bepalen(stap: Stap) -> dict[str, Any]:
+    """Age on the melding from the BRP: under 27 the zoektermijn applies unless an exception is declared."""
+    huishouden = await _huishouden(stap)
+    geboren = huishouden.aanvrager.geboortedatum
+    if geboren is None:
+        raise ValueError("De BRP kent geen volledige geboortedatum van de aanvrager: de zoektermijn is niet te bepalen")
+    geldt, reden = regels.zoektermijn(geboren, stap.aanvraag.meldingsdatum, stap.gegevens)
+    if geldt:
+        einde = stap.aanvraag.meldingsdatum + timedelta(weeks=4)
+        await stap.tijdlijn(
+            "zoektermijn",
+            "zoektermijn",
+            "U bent jonger dan 27. U zoekt eerst vier weken zelf naar werk of een opleiding (zoektermijn, artikel "
+            f"41 lid 4 Participatiewet). Daarna behandelen wij uw aanvraag verder, vanaf {einde.isoformat()}.",
+        )
+    return {"zoektermijn": geldt, "zoektermijn_reden": reden}
+
+
+async def bronnen_ophalen(stap: Stap) -> dict[str, Any]:
+    """BRP household and every source for the aanvrager and the partner; a source down: wait, never guess."""
+    huishouden = await _huishouden(stap)
+    partner_bsn = huishouden.partner.bsn if huishouden.partner is not None else None
+    if partner_bsn:
+        aanvrager, partner = await asyncio.gather(_dossier(stap, stap.aanvraag.bsn), _dossier(stap, partner_bsn))
+    else:
+        aanvrager, partner = await _dossier(stap, stap.aanvraag.bsn), None
+    feiten = regels.Bronfeiten(huishouden=huishouden, aanvrager=aanvrager, partner=partner)
+    await stap.leg_feit_vast("bronnen", feiten.to_json())
+    return {"bronnen_compleet": True}
+
+
+async def _verzoek(stap: Stap, feiten: regels.Bronfeiten) -> BerekeningVerzoek:
+    try:
+        return regels.berekening_verzoek(feiten, stap.gegevens, stap.aanvraag.aanvraagdatum)
+    except ValueError as exc:
+        raise ValueError(f"De berekening is niet op te stellen: {exc}") from exc
+
+
+async def berekening_uitvoeren(stap: Stap) -> dict[str, Any]:
+    """Domain: the calculation (with its explanation) of the household from the sources and the declarations."""
+    feiten = await _bronfeiten(stap)
+    if feiten is None or feiten.aanvrager is None:
+        raise ValueError("Geen gegevens uit de bronnen: bronnen.ophalen is niet vastgelegd")
+    verzoek = await _verzoek(stap, feiten)
+    antwoord: BerekeningAntwoord = await stap.post("/api/v1/berekeningen", verzoek, BerekeningAntwoord)
+    stored = await stap.leg_feit_vast(
+        "berekening",
+        {
+            "verzoek": verzoek.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "antwoord": antwoord.model_dump(mode="json", by_alias=True),
+        },
+    )
+    antwoord = BerekeningAntwoord.model_validate(stored["antwoord"])
+    return {
+        "besluit_voorstel": "toekenning" if antwoord.recht else "afwijzing",
+        "bedrag_cents": centen(antwoord.bedrag_per_maand),
+    }
+
+
+async def _berekening(stap: Stap) -> BerekeningAntwoord | None:
+    data = await stap.feit("berekening")
+    return BerekeningAntwoord.model_validate(data["antwoord"]) if data else None
+
+
+async def risico_beoordelen(stap: Stap) -> dict[str, Any]:
+    feiten = await _bronfeiten(stap)
+    berekening = await _berekening(stap)
+    if feiten is None or berekening is None:
+        raise ValueError("Geen bronnen of berekening vastgelegd voor de risicobeoordeling")
+    result = regels.risico(feiten, stap.gegevens, berekening, stap.aanvraag.aanvraagdatum, stap.aanvraag.meldingsdatum)
+    return result.uitkomst()
+
+
+def _documenten(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [
+            _regel(str(v.get("omschrijving") or v.get("naam") or v) if isinstance(v, dict) else str(v)) for v in value
+        ]
+    if value:
+        return [_regel(str(value))]
+    return []
+
+
+async def herstelverzoek_versturen(stap: Stap) -> dict[str, Any]:
+    """Awb 4:5: ask for the missing documents with a hersteltermijn (an open request in the citizen's tijdlijn)."""
+    documenten = _documenten(stap.var("gevraagde_documenten")) or ["de gevraagde stukken"]
+    termijn = date.fromisoformat(stap.var("hersteltermijn_einde"))
+    await stap.leg_feit_vast(
+        "herstelverzoek",
+        {"datum": stap.vandaag.isoformat(), "hersteltermijnEinde": termijn.isoformat(), "documenten": documenten},
+    )
+    await stap.tijdlijn(
+        f"herstelverzoek.{stap.task_id}",
+        "herstelverzoek",
+        "Wij hebben meer gegevens nodig om uw aanvraag te beoordelen: "
+        + "; ".join(documenten)
+        + f". Stuur ze uiterlijk {termijn.isoformat()}. Krijgen wij ze niet op tijd, dan kunnen wij uw aanvraag "
+        "buiten behandeling stellen (artikel 4:5 Algemene wet bestuursrecht).",
+    )
+    return {}
+
+
+async def vierogen_bepalen(stap: Stap) -> dict[str, Any]:
+    """The gemeente's vierogen policy in force today (domain): an amount above the limit or a deviation from the
+    calculation needs a teamleider. No policy found: four eyes (never less control on missing data)."""
+    try:
+        versie: Beleidsversie = await stap.get(
+            "/api/v1/beleid/vierogen", Beleidsversie, params={"peildatum": stap.vandaag.isoformat()}
+        )
+    except NotFoundError:
+        return {"vierogen_nodig": True, "vierogen_reden": "geen vierogenbeleid van de gemeente gevonden"}
+    beleid = VierogenBeleidsinhoud.model_validate(versie.inhoud)
+    redenen = []
+    if stap.var("besluit") == "toekenning" and int(stap.var("bedrag_cents", 0)) > centen(beleid.bedragsgrens_per_maand):
+        redenen.append(f"bedrag boven {beleid.bedragsgrens_per_maand} per maand ({versie.beleid_id})")
+    if beleid.bij_afwijking_van_berekening and stap.var("afwijking_berekening") is True:
+        redenen.append(f"besluit wijkt af van de berekening ({versie.beleid_id})")
+    return {"vierogen_nodig": bool(redenen), "vierogen_reden": "; ".join(redenen) or None}
+
+
+_SOORT = {"toekenning": "toekenning", "afwijzing": "afwijzing", "buiten_behandeling": "buiten-behandeling"}
+
+
+def _ingangsdatum(stap: Stap) -> date:
+    """Pw 44 lid 1: from the day of the melding; for whom the zoektermijn applied, not before it ended (lid 2)."""
+    melding = stap.aanvraag.meldingsdatum
+    return melding + timedelta(weeks=4) if stap.var("zoektermijn") is True else melding
+
+
+async def _zaak_besluit(stap: Stap, besluit: Besluit) -> ZaakBesluit:
+    verzoek = ZaakBesluitVerzoek(
+        gemeente=stap.gemeente,
+        besluittype=ZaakBesluittypeNaam(besluit.soort.replace("-", "_")),
+        datum=besluit.datum,
+        ingangsdatum=besluit.ingangsdatum or besluit.datum,
+        toelichting=f"Besluit op aanvraag {besluit.aanvraag_id}",
+    )
+    result: ZaakBesluit = await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/besluiten", verzoek, ZaakBesluit)
+    return result
+
+
+async def _zaak_status(stap: Stap, status: ZaakStatusNaam, moment: datetime, toelichting: str) -> None:
+    """A zaak status at a fixed moment (derived from the besluit), so a retried step finds the one it set."""
+    verzoek = ZaakStatusVerzoek(gemeente=stap.gemeente, status=status, datum=moment, toelichting=toelichting)
+    await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/statussen", verzoek, ZaakStatusRegistratie)
+
+
+async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
+    """The decision in the data service (one per aanvraag) and in the zaaksysteem (ZGW Besluiten)."""
+    soort = _SOORT[str(stap.var("besluit"))]
+    beoordeling = await stap.laatst_afgerond("beoordeling")
+    goedkeuring = await stap.laatst_afgerond("vierogen_goedkeuring", "goedgekeurd")
+    vastgesteld = beoordeling.afgerond_door if beoordeling and beoordeling.afgerond_door else AUTOMATISCH
+    goedgekeurd = goedkeuring.afgerond_door if goedkeuring else None
+    berekening = await _berekening(stap)
+    gronden: dict[str, JsonValue] = {
+        "routeringsreden": stap.var("routeringsreden"),
+        "vierogenReden": stap.var("vierogen_reden"),
+        "beoordeling": beoordeling.uitkomst_reden if beoordeling else None,
+    }
+    if berekening is not None:
+        gronden["berekening"] = berekening.model_dump(mode="json", by_alias=True)
+    toekenning = soort == "toekenning"
+    besluit = await stap.store.leg_besluit_vast(
+        stap.aanvraag.id,
+        BesluitNieuw(
+            soort=soort,
+            datum=stap.vandaag,
+            ingangsdatum=_ingangsdatum(stap) if toekenning else None,
+            bedrag_per_maand_cents=int(stap.var("bedrag_cents", 0)) if toekenning else None,
+            gronden=gronden,
+            vastgesteld_door=vastgesteld,
+            goedgekeurd_door=goedgekeurd if goedgekeurd != vastgesteld else None,
+        ),
+    )
+    await _zaak_besluit(stap, besluit)
+    await _zaak_status(stap, ZaakStatusNaam.BESLUIT_GENOMEN, besluit.created_at, soort)
+    return {"besluit_id": str(besluit.id)}
+
+
+_REGEL_WEG = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _regel(tekst: str, lengte: int = 400) -> str:
+    cleaned = _REGEL_WEG.sub(" ", tekst).strip()
+    return (cleaned or "-")[:lengte]
+
+
+async def _gemeente(stap: Stap) -> Gemeente:
+    result: Gemeente = await stap.get(f"/internal/data/v1/gemeenten/{stap.gemeente}", Gemeente)
+    return result
+
+
+async def beschikking_maken(stap: Stap) -> dict[str, Any]:
+    """Domain renders the letter (PDF/A) from the besluit and its grounds; stored with the aanvraag (soort
+    beschikking) and in the zaaksysteem as the besluit's document."""
+    besluit = await stap.store.besluit(stap.aanvraag.id)
+    if besluit is None:
+        raise ValueError("Er is geen besluit vastgelegd om een beschikking van te maken")
+    berekening = await _berekening(stap)
+    gemeente = await _gemeente(stap)
+    gegevens = stap.gegevens
+    feiten = await _bronfeiten(stap)
+    naam = gegevens.naam or (feiten.huishouden.aanvrager.naam if feiten and feiten.huishouden.aanvrager.naam else None)
+    redenen: list[RedenInvoer] = []
+    buiten: BuitenBehandelingInvoer | None = None
+    if besluit.soort == "afwijzing":
+        if berekening is not None and not berekening.recht:
+            redenen = [
+                RedenInvoer(code=r.code[:64], tekst=_regel(r.tekst), artikel=_regel(r.artikel, 100))
+                for r in berekening.redenen[:20]
+            ]
+        if not redenen:
+            beoordeling = await stap.laatst_afgerond("beoordeling")
+            tekst = (
+                beoordeling.uitkomst_reden if beoordeling and beoordeling.uitkomst_reden else "Geen recht op bijstand"
+            )
+            redenen = [RedenInvoer(code="beoordeling", tekst=_regel(tekst), artikel="Pw 11 lid 1")]
+    elif besluit.soort == "buiten-behandeling":
+        verzoek = await stap.feit("herstelverzoek")
+        if verzoek:
+            buiten = BuitenBehandelingInvoer(
+                verzoek_datum=date.fromisoformat(verzoek["datum"]),
+                hersteltermijn_tot=date.fromisoformat(verzoek["hersteltermijnEinde"]),
+                ontbrekende_stukken=verzoek["documenten"] or ["de gevraagde stukken"],
+            )
+        else:
+            buiten = BuitenBehandelingInvoer(
+                verzoek_datum=stap.aanvraag.aanvraagdatum,
+                hersteltermijn_tot=besluit.datum - timedelta(days=1),
+                ontbrekende_stukken=["de gevraagde gegevens"],
+            )
+    voorschotten = await stap.store.voorschotten(stap.aanvraag.id)
+    toekenning = besluit.soort == "toekenning"
+    verzoek_pdf = BeschikkingVerzoek(
+        gemeente=GemeenteAfzenderInvoer(
+            code=stap.gemeente,
+            naam=_regel(gemeente.naam, 100),
+            afzender=["Werk en Inkomen", _regel(f"Gemeente {gemeente.naam}", 100)],
+        ),
+        aanvraag_id=str(stap.aanvraag.id),
+        aanvraagdatum=stap.aanvraag.aanvraagdatum,
+        zaak_identificatie=str(stap.var("zaak_id")),
+        datum=besluit.datum,
+        ontvanger=OntvangerInvoer(
+            naam=_regel(naam or "De aanvrager", 100),
+            adres=[_regel(r, 100) for r in (gegevens.adres or ["(adres volgens de Basisregistratie Personen)"])],
+            bsn=stap.aanvraag.bsn,
+        ),
+        soort=besluit.soort,
+        ingangsdatum=besluit.ingangsdatum if toekenning else None,
+        bedrag_per_maand=bedrag(besluit.bedrag_per_maand_cents or 0) if toekenning else None,
+        berekening=berekening if toekenning else None,
+        redenen=redenen,
+        buiten_behandeling=buiten,
+        behandelaar=MedewerkerInvoer(naam=_regel(besluit.vastgesteld_door, 100), functie="Werk en Inkomen"),
+        goedgekeurd_door=MedewerkerInvoer(naam=_regel(besluit.goedgekeurd_door, 100), functie="teamleider")
+        if besluit.goedgekeurd_door
+        else None,
+        voorschotten=[
+            VoorschotBetalingInvoer(betaald_op=v.betaaldatum, bedrag=bedrag(v.bedrag_cents)) for v in voorschotten
+        ],
+    )
+    pdf: BeschikkingDocument = await stap.post("/internal/domain/v1/beschikkingen", verzoek_pdf, BeschikkingDocument)
+    document = await stap.store.voeg_document_toe(
+        stap.aanvraag.id,
+        {
+            "soort": "beschikking",
+            "bestandsnaam": pdf.bestandsnaam,
+            "contentType": "application/pdf",
+            "inhoud": pdf.inhoud,
+        },
+        idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
+    )
+    zaak_besluit = await _zaak_besluit(stap, besluit)
+    await stap.post(
+        f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",
+        ZaakDocumentVerzoek(
+            gemeente=stap.gemeente,
+            titel=f"Beschikking {besluit.soort}",
+            inhoud=pdf.inhoud.encode(),
+            bestandsnaam=pdf.bestandsnaam,
+            besluit=zaak_besluit.url,
+        ),
+        ZaakDocument,
+    )
+    return {"beschikking_id": str(document.id)}
+
+
+async def uitkering_registreren(stap: Stap) -> dict[str, Any]:
+    besluit = await stap.store.besluit(stap.aanvraag.id)
+    if besluit is None or besluit.soort != "toekenning" or besluit.ingangsdatum is None:
+        raise ValueError("Zonder toekenning geen uitkering")
+    uitkering = await stap.store.start_uitkering(
+        UitkeringNieuw(
+            aanvraag_id=stap.aanvraag.id,
+            startdatum=besluit.ingangsdatum,
+            bedrag_per_maand_cents=besluit.bedrag_per_maand_cents or 0,
+        )
+    )
+    return {"uitkering_id": str(uitkering.id)}
+
+
+_BEKENDMAKING = {
+    "toekenning": "Wij hebben uw aanvraag toegekend: u krijgt bijstand vanaf {ingang}, {bedrag} euro per maand. "
+    "De beschikking staat bij uw documenten.",
+    "afwijzing": "Wij hebben uw aanvraag afgewezen. In de beschikking bij uw documenten staat waarom en hoe u "
+    "bezwaar kunt maken.",
+    "buiten-behandeling": "Wij hebben uw aanvraag buiten behandeling gesteld, omdat de gevraagde stukken niet op "
+    "tijd binnen waren. De beschikking staat bij uw documenten.",
+}
+
+
+async def notificatie_versturen(stap: Stap) -> dict[str, Any]:
+    """Announce the decision: the citizen's tijdlijn and the zaak's eindstatus. There is no outbox (notifications
+    to subscribers) in the data service yet; the aanvraag's final status is set by the runner."""
+    besluit = await stap.store.besluit(stap.aanvraag.id)
+    if besluit is None:
+        raise ValueError("Er is geen besluit om bekend te maken")
+    tekst = _BEKENDMAKING[besluit.soort].format(
+        ingang=besluit.ingangsdatum.isoformat() if besluit.ingangsdatum else "-",
+        bedrag=bedrag(besluit.bedrag_per_maand_cents or 0),
+    )
+    await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
+    await _zaak_status(stap, ZaakStatusNaam.AFGEHANDELD, besluit.created_at + timedelta(seconds=1), besluit.soort)
+    return {}
+
+
+async def _voorschot_verzoek(stap: Stap) -> BerekeningVerzoek:
+    berekening = await stap.feit("berekening")
+    if berekening:
+        return BerekeningVerzoek.model_validate(berekening["verzoek"])
+    feiten = await _bronfeiten(stap)
+    if feiten is None:
+        feiten = regels.Bronfeiten(huishouden=await _huishouden(stap), aanvrager=None, partner=None)
+    return await _verzoek(stap, feiten)
+
+
+async def voorschot_beoordelen(stap: Stap) -> dict[str, Any]:
+    """Pw 52: no decision after 4 weeks -> a voorschot of at least 95% of the expected benefit, unless no right
+    is to be expected (the calculation gives nothing). Each payment takes the next volgnummer, claimed once per
+    task as a step (first write wins), so a retried task pays with the same volgnummer: never twice."""
+    if stap.var("zoektermijn") is True:
+        # Pw 41 lid 4: under 27 the aanvraag counts from the end of the zoektermijn; art. 52's four weeks run
+        # from then (the model counts its terms from the aanvraagdatum the intake passed).
+        vanaf = max(stap.aanvraag.aanvraagdatum, stap.aanvraag.meldingsdatum + timedelta(weeks=4))
+        if stap.vandaag < vanaf + timedelta(weeks=4):
+            return {"voorschot_betaald": False}
+    verzoek = await _voorschot_verzoek(stap)
+    antwoord: VoorschotAntwoord = await stap.post("/api/v1/berekeningen/voorschotten", verzoek, VoorschotAntwoord)
+    bedrag_cents = centen(antwoord.bedrag)
+    if bedrag_cents <= 0 or not antwoord.berekening.recht:
+        await stap.tijdlijn(
+            f"voorschot-geweigerd.{stap.task_id}",
+            "voorschot",
+            "Er is nog geen besluit op uw aanvraag. Een voorschot is niet mogelijk, omdat u naar de gegevens die wij "
+            "nu hebben geen recht op bijstand heeft (artikel 52 Participatiewet).",
+        )
+        return {"voorschot_betaald": False}
+    plan: dict[str, Any] = {
+        "taskId": stap.task_id,
+        "betaaldatum": stap.vandaag.isoformat(),
+        "periode": stap.vandaag.strftime("%Y-%m"),
+    }
+    volgnummer = 0
+    for n in range(1, 1001):
+        stored = await stap.store.leg_stap_vast(stap.instance_id, f"voorschot.{n}", plan)
+        if isinstance(stored, dict) and stored.get("taskId") == stap.task_id:
+            volgnummer, plan = n, dict(stored)
+            break
+    if not volgnummer:
+        raise ValueError("Geen volgnummer voor het voorschot")
+    await stap.store.leg_voorschot_vast(
+        VoorschotNieuw(
+            aanvraag_id=stap.aanvraag.id,
+            volgnummer=volgnummer,
+            bedrag_cents=bedrag_cents,
+            periode=str(plan["periode"]),
+            betaaldatum=date.fromisoformat(str(plan["betaaldatum"])),
+        )
+    )
+    await stap.tijdlijn(
+        f"voorschot.{volgnummer}",
+        "voorschot",
+        f"Er is nog geen besluit op uw aanvraag. U krijgt een voorschot van {bedrag(bedrag_cents)} euro "
+        "(artikel 52 Participatiewet); dat verrekenen wij met de bijstand.",
+    )
+    return {"voorschot_betaald": True}
+
+
+async def verdaging_versturen(stap: Stap) -> dict[str, Any]:
+    """Awb 4:14: tell the citizen the decision takes longer, with the new term (4 weeks more)."""
+    oud = date.fromisoformat(str(stap.var("beslistermijn_einde")))
+    nieuw = oud + VERDAGING
+    await stap.tijdlijn(
+        f"verdaging.{stap.task_id}",
+        "verdaging",
+        f"Wij hebben meer tijd nodig om op uw aanvraag te beslissen. U hoort uiterlijk {nieuw.isoformat()} van ons "
+        "(artikel 4:14 Algemene wet bestuursrecht).",
+    )
+    return {"beslistermijn_einde": nieuw.isoformat()}
+
+
+HANDLERS: Mapping[str, Handler] = {
+    "zaak.registreren": zaak_registreren,
+    "zoektermijn.bepalen": zoektermijn_bepalen,
+    "bronnen.ophalen": bronnen_ophalen,
+    "berekening.uitvoeren": berekening_uitvoeren,
+    "risico.beoordelen": risico_beoordelen,
+    "herstelverzoek.versturen": herstelverzoek_versturen,
+    "vierogen.bepalen": vierogen_bepalen,
+    "besluit.vastleggen": besluit_vastleggen,
+    "beschikking.maken": beschikking_maken,
+    "uitkering.registreren": uitkering_registreren,
+    "notificatie.versturen": notificatie_versturen,
+    "voorschot.beoordelen": voorschot_beoordelen,
+    "verdaging.versturen": verdaging_versturen,
+}

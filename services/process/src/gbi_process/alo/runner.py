@@ -1,0 +1,640 @@
+"""The runtime of the ALO transaction: workers that claim process instances and drive them through the engine.
+
+One run of one claimed instance (:class:`InstanceRun`)::
+
+    restore the state the data service holds (the engine never runs side effects itself)
+    repeat until nothing moves (or the time budget of the lease is spent):
+        deliver a completed inbox task      complete_user_task(outcome, data, actor)      -> save
+        deliver a recorded message          receive_message("documenten_ontvangen")       -> save
+        fire a due timer (data clock)       fire_timer(now=clock, due=...)                 -> save
+        execute a ready service task        step record? reuse : handler + record (first write wins)
+                                            complete_service_task / fail_service_task      -> save
+    open inbox tasks for new warm steps (rol, due, reason), set the aanvraag's status
+    last save: status (completed / waiting with next_due_at / runnable / failed), lease released
+
+Every save is a PUT with the version read and this worker's lease: a 409 means someone else owns the instance now
+(or a caseworker completed a task meanwhile, which bumps the version): the run stops and drops what it holds in
+memory; nothing is lost because every side effect's result is in a step record and the last saved state is the
+truth. Task ids are stable in a saved state, so a crash anywhere replays the same task with the same key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from gbi_process.alo.handlers import HANDLERS, NL, Stap, WachtOpBron
+from gbi_process.alo.store import AloStore
+from gbi_process.engine import (
+    ActorNotAllowedError,
+    EngineError,
+    InvalidVariablesError,
+    ProcessEngine,
+    ProcessInstance,
+    ServiceTaskItem,
+    TaskNotReadyError,
+    TimerNotDueError,
+    UnknownTaskError,
+    UserTaskItem,
+)
+from gbi_shared.clients import GatewayClient
+from gbi_shared.contracts.alo import (
+    Aanvraag,
+    Procesinstantie,
+    ProcesinstantieOpslag,
+    Taak,
+    TaakNieuw,
+    TijdlijnItemNieuw,
+)
+from gbi_shared.errors import (
+    ConflictError,
+    ServiceError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    UnprocessableError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+
+__all__ = ["FINAL_STATUSES", "InstanceRun", "LeaseLost", "RunOptions", "Worker", "worker_id"]
+
+log = logging.getLogger("gbi.process.alo")
+
+_TRANSIENT = (ServiceUnavailableError, UpstreamTimeoutError, UpstreamError, TooManyRequestsError)
+FINAL_STATUSES = frozenset({"besloten", "buiten-behandeling", "ingetrokken"})
+#: Warm steps that do not make the case "wait for a caseworker" (the escalation runs beside the case).
+_BESIDE = frozenset({"termijn_bewaken"})
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    worker: str
+    lease_s: int = 60
+    message_poll_s: float = 60.0
+    retry_base_s: float = 30.0
+    retry_max_s: float = 3600.0
+    signaleringstermijn_dagen: int = 7
+
+    @property
+    def budget_s(self) -> float:
+        """A run stops (and releases the instance as runnable) well before its lease expires."""
+        return self.lease_s * 0.5
+
+
+class LeaseLost(Exception):
+    """The save was refused (409): another worker owns the instance, or it changed under us."""
+
+
+def _due_at(day: date | None, fallback: datetime) -> datetime:
+    """A warm step's deadline: the end of its due day in the Netherlands."""
+    if day is None:
+        return fallback
+    return datetime.combine(day, dtime(23, 59), NL)
+
+
+def _retry_delay(attempts: int, opts: RunOptions) -> timedelta:
+    return timedelta(seconds=min(opts.retry_max_s, opts.retry_base_s * (2 ** min(attempts, 16))))
+
+
+def _attempt_key(task_id: str, n: int) -> str:
+    return task_id if n == 0 else f"{task_id}.{n}"
+
+
+class InstanceRun:
+    """Drives one claimed instance until it waits; see the module documentation."""
+
+    def __init__(
+        self,
+        engine: ProcessEngine,
+        gateway: GatewayClient,
+        item: Procesinstantie,
+        clock: datetime,
+        opts: RunOptions,
+    ) -> None:
+        self.engine = engine
+        self.gw = gateway
+        self.item = item
+        self.opts = opts
+        self.store = AloStore(gateway, item.gemeente)
+        self.version = item.version
+        self.saved_state = item.state
+        self._clock0 = clock
+        self._mono0 = time.monotonic()
+        self.aanvraag: Aanvraag | None = None
+        self.taken: list[Taak] = []
+        self.steps = 0
+        self._messages_checked: set[str] = set()
+
+    def now(self) -> datetime:
+        return self._clock0 + timedelta(seconds=time.monotonic() - self._mono0)
+
+    @property
+    def instance_id(self) -> uuid.UUID:
+        return self.item.id
+
+    # --- saving ---------------------------------------------------------------------------------------------------
+
+    async def save(
+        self,
+        inst: ProcessInstance | None,
+        *,
+        status: str = "runnable",
+        next_due_at: datetime | None = None,
+        keep_lease: bool = True,
+        last_error: str | None = None,
+    ) -> None:
+        state = inst.serialize().decode() if inst is not None else self.saved_state
+        body = ProcesinstantieOpslag(
+            state=state,
+            status=status,
+            next_due_at=next_due_at,
+            version=self.version,
+            lease_owner=self.opts.worker,
+            keep_lease=keep_lease,
+            last_error=last_error[:4000] if last_error else None,
+        )
+        try:
+            saved = await self.store.sla_op(self.instance_id, body)
+        except ConflictError as exc:
+            raise LeaseLost(exc.instance_code) from exc
+        self.version = saved.version
+        self.saved_state = state
+
+    async def release_after_conflict(self) -> None:
+        """A caseworker completed a task while we held the lease (the version went up, the lease is still ours):
+        hand the instance back as it is stored, so the next claim picks it up at once instead of after the lease."""
+        try:
+            stored = await self.store.procesinstantie(self.instance_id)
+            if stored.lease_owner != self.opts.worker:
+                return
+            await self.store.sla_op(
+                self.instance_id,
+                ProcesinstantieOpslag(
+                    state=stored.state,
+                    status=stored.status,
+                    next_due_at=stored.next_due_at,
+                    version=stored.version,
+                    lease_owner=self.opts.worker,
+                    keep_lease=False,
+                    last_error=stored.last_error,
+                ),
+            )
+        except ServiceError:
+            pass  # the lease expires by itself
+
+    # --- the run --------------------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except LeaseLost as lost:
+            log.info("instance %s: save refused (%s), dropped", self.instance_id, lost)
+            if str(lost) == "version-mismatch":
+                await self.release_after_conflict()
+
+    async def _run(self) -> None:
+        try:
+            inst = self.engine.restore(self.item.state.encode())
+        except EngineError as exc:
+            # A state this service cannot run (an archived model version not loaded, another engine): a person
+            # must look; retrying changes nothing.
+            log.error("instance %s: cannot restore: %s", self.instance_id, exc)
+            await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
+            return
+        self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
+        self.taken = await self.store.taken(self.item.aanvraag_id)
+        try:
+            while time.monotonic() - self._mono0 < self.opts.budget_s:
+                if not await self._step(inst):
+                    break
+        except EngineError as exc:
+            if isinstance(exc, (UnknownTaskError, TaskNotReadyError, InvalidVariablesError, TimerNotDueError)):
+                raise
+            # A model or engine failure: the in-memory instance is unusable; keep the last saved state, stop.
+            log.exception("instance %s: engine failure", self.instance_id)
+            await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
+            return
+        # The citizen-visible status first, so that whoever sees a new inbox task also sees the case wait for it.
+        await self._set_status(self._aanvraag_status(inst))
+        await self._open_tasks(inst)
+        await self._finish(inst)
+
+    async def _step(self, inst: ProcessInstance) -> bool:
+        """One engine call and its save; False when nothing can move now."""
+        for item in inst.ready_user_tasks():
+            if await self._deliver_task(inst, item):
+                return True
+        for msg in inst.waiting_messages():
+            if msg.task_id in self._messages_checked:
+                continue
+            self._messages_checked.add(msg.task_id)
+            recorded = await self.store.stap(self.instance_id, f"bericht.{msg.task_id}")
+            if recorded is not None:
+                payload = recorded.resultaat if isinstance(recorded.resultaat, dict) else {}
+                variables = {k: v for k, v in payload.items() if k in msg.outputs}
+                inst.receive_message(msg.message, variables, task_id=msg.task_id)
+                await self.save(inst)
+                return True
+        now = self.now()
+        for timer in sorted(inst.waiting_timers(), key=lambda t: t.due):
+            if timer.due <= now:
+                inst.fire_timer(timer.task_id, now=now, due=timer.due)
+                await self.save(inst)
+                return True
+        ready = [i for i in inst.ready_service_tasks() if not i.incident and (i.retry_at is None or i.retry_at <= now)]
+        ready.sort(key=lambda i: i.handler == "voorschot.beoordelen")
+        if ready:
+            await self._execute(inst, ready[0])
+            return True
+        return False
+
+    # --- service tasks ----------------------------------------------------------------------------------------------
+
+    async def _execute(self, inst: ProcessInstance, item: ServiceTaskItem) -> None:
+        assert self.aanvraag is not None
+        self.steps += 1
+        recorded = await self.store.stap(self.instance_id, item.task_id)
+        result: Any
+        if recorded is not None and isinstance(recorded.resultaat, dict):
+            result = recorded.resultaat.get("uit") or {}
+        else:
+            stap = Stap(
+                gw=self.gw,
+                store=self.store,
+                instance_id=self.instance_id,
+                aanvraag=self.aanvraag,
+                task_id=item.task_id,
+                element=item.element,
+                variables=inst.variables,
+                nu=self.now(),
+                signaleringstermijn_dagen=self.opts.signaleringstermijn_dagen,
+            )
+            started = time.perf_counter()
+            try:
+                outputs = await HANDLERS[item.handler](stap)
+            except WachtOpBron as exc:
+                await self._fail(inst, item, f"bron: {exc}", retry=True)
+                if item.attempts == 0:
+                    await self._tijdlijn(
+                        f"wacht-op-bron.{item.task_id}",
+                        "wacht-op-bron",
+                        "Wij wachten op gegevens uit een bron die nu niet bereikbaar is. Uw aanvraag gaat vanzelf "
+                        "verder zodra die gegevens er zijn.",
+                    )
+                return
+            except _TRANSIENT as exc:
+                await self._fail(inst, item, f"tijdelijk: {exc.status} {exc}", retry=True)
+                return
+            except Exception as exc:
+                log.exception("instance %s: handler %s failed", self.instance_id, item.handler)
+                await self._fail(inst, item, f"{type(exc).__name__}: {exc}", retry=False)
+                return
+            log.debug(
+                "instance %s: %s done in %.0f ms",
+                self.instance_id,
+                item.handler,
+                (time.perf_counter() - started) * 1000,
+            )
+            stored = await self.store.leg_stap_vast(
+                self.instance_id,
+                item.task_id,
+                {"handler": item.handler, "element": item.element, "at": stap.nu.isoformat(), "uit": outputs},
+            )
+            result = stored.get("uit", outputs) if isinstance(stored, dict) else outputs
+        try:
+            inst.complete_service_task(item.task_id, result if isinstance(result, Mapping) else {})
+        except InvalidVariablesError as exc:
+            await self._fail(inst, item, f"ongeldig resultaat: {exc}", retry=False)
+            return
+        await self.save(inst)
+
+    async def _fail(self, inst: ProcessInstance, item: ServiceTaskItem, error: str, *, retry: bool) -> None:
+        retry_at = self.now() + _retry_delay(item.attempts, self.opts) if retry else None
+        if not retry:
+            log.warning("instance %s: incident in %s: %s", self.instance_id, item.element, error)
+        inst.fail_service_task(item.task_id, error, retry_at=retry_at)
+        await self.save(inst, last_error=error)
+
+    async def _tijdlijn(self, sleutel: str, soort: str, tekst: str) -> None:
+        try:
+            await self.store.tijdlijn(
+                self.item.aanvraag_id,
+                TijdlijnItemNieuw(soort=soort, omschrijving=tekst, actor="gemeente", sleutel=sleutel),
+            )
+        except ServiceError:
+            log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
+
+    # --- user tasks -----------------------------------------------------------------------------------------------
+
+    def _attempts(self, task_id: str) -> list[Taak]:
+        """The inbox tasks issued for an engine task: the first, then re-issues after an unusable completion."""
+        keys = {t.taak_sleutel: t for t in self.taken if t.procesinstantie_id == self.instance_id}
+        out = []
+        n = 0
+        while _attempt_key(task_id, n) in keys:
+            out.append(keys[_attempt_key(task_id, n)])
+            n += 1
+        return out
+
+    async def _deliver_task(self, inst: ProcessInstance, item: UserTaskItem) -> bool:
+        attempts = self._attempts(item.task_id)
+        if not attempts or attempts[-1].status != "afgerond":
+            return False
+        taak = attempts[-1]
+        data = taak.uitkomst_gegevens or {}
+        variables = {}
+        for name in item.outputs:
+            for key in (name, to_camel(name)):
+                if key in data:
+                    variables[name] = data[key]
+                    break
+        outcome = taak.uitkomst if item.outcomes else None
+        try:
+            inst.complete_user_task(item.task_id, outcome, variables, actor=taak.afgerond_door)
+        except (InvalidVariablesError, ActorNotAllowedError) as exc:
+            # Completed in the inbox but unusable for the process: issue it again with the reason.
+            await self._create_task(inst, item, len(attempts), f"Opnieuw: de afronding was niet bruikbaar ({exc})")
+            return False
+        await self.save(inst)
+        return True
+
+    async def _create_task(self, inst: ProcessInstance, item: UserTaskItem, attempt: int, reden: str) -> None:
+        variables = inst.variables
+        beoordeeld: Taak | None = None
+        if item.excluded_actors:
+            done = [
+                t
+                for t in self.taken
+                if t.procesinstantie_id == self.instance_id
+                and t.status == "afgerond"
+                and t.gegevens.get("element") == "beoordeling"
+            ]
+            beoordeeld = max(done, key=lambda t: t.afgerond_op or t.created_at, default=None)
+        context = {
+            k: variables[k]
+            for k in (
+                "besluit_voorstel",
+                "bedrag_cents",
+                "besluit",
+                "routeringsreden",
+                "vierogen_reden",
+                "beslistermijn_einde",
+                "zaak_id",
+            )
+            if k in variables
+        }
+        body = TaakNieuw(
+            procesinstantie_id=self.instance_id,
+            taak_sleutel=_attempt_key(item.task_id, attempt),
+            rol=item.rol,
+            naam=(item.name or item.element)[:200],
+            omschrijving=f"Stap {item.element} van de aanvraag levensonderhoud",
+            reden=reden[:2000],
+            due_at=_due_at(item.due, self.now() + timedelta(days=14)),
+            gegevens={
+                "element": item.element,
+                "taskId": item.task_id,
+                "uitkomsten": list(item.outcomes),
+                "velden": dict(item.outputs),
+                "proces": context,
+            },
+            vierogen=beoordeeld is not None,
+            beoordeelt_taak_id=beoordeeld.id if beoordeeld is not None else None,
+            uitgesloten=sorted(item.excluded_actors)[:20],
+        )
+        taak = await self.store.maak_taak(body)
+        self.taken.append(taak)
+
+    def _reden(self, inst: ProcessInstance, item: UserTaskItem) -> str:
+        v = inst.variables
+        if item.element == "vierogen_goedkeuring":
+            return str(v.get("vierogen_reden") or "Vier ogen: besluit goedkeuren")
+        if item.element == "termijn_bewaken":
+            return f"De beslistermijn eindigt op {v.get('beslistermijn_einde')}: zorg voor een besluit of verdaag"
+        if item.element == "beoordeling":
+            terug = [
+                t
+                for t in self.taken
+                if t.procesinstantie_id == self.instance_id
+                and t.gegevens.get("element") == "vierogen_goedkeuring"
+                and t.uitkomst == "teruggestuurd"
+            ]
+            if terug:
+                last = max(terug, key=lambda t: t.afgerond_op or t.created_at)
+                return f"Teruggestuurd door de teamleider: {last.uitkomst_reden}"
+        return str(v.get("routeringsreden") or "Beoordelen en een besluit voorstellen")
+
+    async def _open_tasks(self, inst: ProcessInstance) -> None:
+        for item in inst.ready_user_tasks():
+            if not self._attempts(item.task_id):
+                await self._create_task(inst, item, 0, self._reden(inst, item))
+
+    # --- the end of a run -------------------------------------------------------------------------------------------
+
+    def _aanvraag_status(self, inst: ProcessInstance) -> str:
+        if inst.is_completed:
+            return "buiten-behandeling" if inst.variables.get("besluit") == "buiten_behandeling" else "besloten"
+        service = inst.ready_service_tasks()
+        if any(i.retry_at is not None and (i.last_error or "").startswith("bron") for i in service):
+            return "wacht-op-bron"
+        if inst.waiting_messages():
+            return "wacht-op-burger"
+        if any(t.element not in _BESIDE for t in inst.ready_user_tasks()):
+            return "wacht-op-medewerker"
+        return "in-behandeling"
+
+    async def _set_status(self, status: str) -> None:
+        aanvraag = self.aanvraag
+        for _ in range(3):
+            if aanvraag is None or aanvraag.status == status or aanvraag.status in FINAL_STATUSES:
+                return
+            try:
+                self.aanvraag = await self.store.zet_status(aanvraag.id, status, aanvraag.version)
+                return
+            except ConflictError:
+                aanvraag = self.aanvraag = await self.store.aanvraag(aanvraag.id)
+            except UnprocessableError:
+                return
+
+    async def _finish(self, inst: ProcessInstance) -> None:
+        now = self.now()
+        if inst.is_completed:
+            await self.save(inst, status="completed", keep_lease=False)
+            return
+        service = inst.ready_service_tasks()
+        incidents = [i for i in service if i.incident]
+        if any(not i.incident and (i.retry_at is None or i.retry_at <= now) for i in service):
+            await self.save(inst, status="runnable", keep_lease=False)  # the time budget ran out
+            return
+        due = inst.next_due()
+        if inst.waiting_messages():
+            poll = now + timedelta(seconds=self.opts.message_poll_s)
+            due = poll if due is None else min(due, poll)
+        last_error = next((i.last_error for i in service if i.last_error), None)
+        if incidents:
+            first = incidents[0]
+            last_error = f"incident in {first.element}: {first.last_error or '-'}"
+            if due is None and not inst.ready_user_tasks():
+                # Nothing else can happen: the instance needs a person (retry_service_task) before it moves.
+                await self.save(inst, status="failed", keep_lease=False, last_error=last_error)
+                return
+            # Deadlines, inbox tasks and messages of the other branches go on (a voorschot or the escalation must
+            # not wait for a repair elsewhere); the incident stays visible in lastError and the voortgang.
+        await self.save(inst, status="waiting", next_due_at=due, keep_lease=False, last_error=last_error)
+
+
+class Worker:
+    """The background loop of one process service replica: claim due instances of every GBI gemeente and run
+    them, at most ``concurrency`` at a time."""
+
+    def __init__(
+        self,
+        engine: ProcessEngine,
+        gateway: GatewayClient,
+        opts: RunOptions,
+        *,
+        interval_s: float = 1.0,
+        idle_max_s: float = 10.0,
+        concurrency: int = 8,
+        claim_limit: int = 10,
+        gemeenten_refresh_s: float = 300.0,
+    ) -> None:
+        self.engine = engine
+        self.gw = gateway
+        self.opts = opts
+        self.interval_s = interval_s
+        self.idle_max_s = max(interval_s, idle_max_s)
+        self.concurrency = concurrency
+        self.claim_limit = claim_limit
+        self.gemeenten_refresh_s = gemeenten_refresh_s
+        self._gemeenten: list[str] = []
+        self._gemeenten_at = 0.0
+        # Per gemeente: when to claim there next, and the current idle delay (doubles after an empty claim, from
+        # interval_s up to idle_max_s; back to 0 when something was claimed or a run there ended).
+        self._next: dict[str, float] = {}
+        self._idle: dict[str, float] = {}
+        self._running: set[asyncio.Task[None]] = set()
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="gbi-alo-worker")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        for task in list(self._running):
+            task.cancel()
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _gemeenten_now(self) -> list[str]:
+        if not self._gemeenten or time.monotonic() - self._gemeenten_at > self.gemeenten_refresh_s:
+            self._gemeenten = await AloStore.gemeenten(self.gw)
+            self._gemeenten_at = time.monotonic()
+        return self._gemeenten
+
+    def wake(self, gemeente: str | None = None) -> None:
+        """Claim in this gemeente (or every one) at once: new work is known to be there."""
+        for g in [gemeente] if gemeente is not None else list(self._next):
+            self._next[g] = 0.0
+            self._idle[g] = 0.0
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                claimed = await self.tick()
+            except ServiceError as exc:  # the gateway, the identity provider or the data service is not there
+                log.warning("worker could not claim: %s %s", exc.status, exc)
+                claimed = 0
+                self._next = {g: time.monotonic() + self.idle_max_s for g in self._gemeenten}
+            except Exception:
+                log.exception("worker tick failed")
+                claimed = 0
+            if claimed:
+                await asyncio.sleep(0)
+                continue
+            if len(self._running) >= self.concurrency:
+                await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            soonest = min(self._next.values(), default=time.monotonic() + self.interval_s)
+            timeout = min(self.idle_max_s, max(0.01, soonest - time.monotonic()))
+            waits: list[asyncio.Future[Any]] = [
+                asyncio.ensure_future(self._stop.wait()),
+                asyncio.ensure_future(self._wake.wait()),
+            ]
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+
+    async def tick(self, *, force: bool = False) -> int:
+        """Claim in every gemeente that is due (all with ``force``) while there is room; start a run per claimed
+        instance. Returns how many were claimed."""
+        claimed = 0
+        for gemeente in await self._gemeenten_now():
+            free = self.concurrency - len(self._running)
+            if free <= 0:
+                break
+            now = time.monotonic()
+            if not force and now < self._next.get(gemeente, 0.0):
+                continue
+            result = await AloStore(self.gw, gemeente).claim(
+                self.opts.worker, self.opts.lease_s, min(free, self.claim_limit)
+            )
+            if result.items:
+                self._idle[gemeente] = 0.0
+                self._next[gemeente] = now
+            else:
+                idle = min(self.idle_max_s, max(self.interval_s, self._idle.get(gemeente, 0.0) * 2))
+                self._idle[gemeente] = idle
+                self._next[gemeente] = now + idle
+            for item in result.items:
+                task = asyncio.create_task(self._run(item, result.nu))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            claimed += len(result.items)
+        return claimed
+
+    async def _run(self, item: Procesinstantie, clock: datetime) -> None:
+        self.runs += 1
+        try:
+            await InstanceRun(self.engine, self.gw, item, clock, self.opts).run()
+        except Exception:
+            # The lease runs out and another claim retries; the last saved state is the truth.
+            log.exception("instance %s: run failed", item.id)
+        finally:
+            self.wake(item.gemeente)  # a run may leave work behind in its gemeente (budget spent, a message)
+
+    async def run_until_idle(self, max_rounds: int = 1000) -> int:
+        """Tests: tick and wait for the runs until nothing is claimed any more. Returns the number of runs."""
+        before = self.runs
+        for _ in range(max_rounds):
+            claimed = await self.tick(force=True)
+            if self._running:
+                await asyncio.gather(*list(self._running), return_exceptions=True)
+            if not claimed and not self._running:
+                break
+        return self.runs - before

@@ -1,0 +1,217 @@
+"""Use cases of the ALO's internal API: submit an aanvraag, hand in the message that the documents arrived, show
+where the process stands. The work itself is done by the workers (:mod:`gbi_process.alo.runner`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from gbi_process.alo.store import DATA, AloStore
+from gbi_process.engine import (
+    DefinitionRegistry,
+    ProcessEngine,
+    ProcessInstance,
+)
+from gbi_shared.clients import GatewayClient
+from gbi_shared.context import RequestContext
+from gbi_shared.contracts.alo import Aanvraag, Procesinstantie, ProcesinstantieNieuw
+from gbi_shared.contracts.alo_proces import (
+    AloAanvraagIndiening,
+    AloAanvraagOntvangen,
+    AloVoortgang,
+    DocumentenOntvangen,
+    DocumentenOntvangenAntwoord,
+    VoortgangBericht,
+    VoortgangServicetaak,
+    VoortgangTaak,
+    VoortgangTimer,
+)
+from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
+from gbi_shared.errors import BadRequestError, ConflictError, NotFoundError, UnprocessableError
+
+__all__ = ["DEFINITIE", "DOCUMENTEN_ONTVANGEN", "AloProces"]
+
+DEFINITIE = "alo"
+MAX_CACHE = 10_000
+DOCUMENTEN_ONTVANGEN = "documenten_ontvangen"
+
+
+class AloProces:
+    def __init__(
+        self,
+        gateway: GatewayClient,
+        engine: ProcessEngine,
+        registry: DefinitionRegistry,
+        *,
+        signaleringstermijn_dagen: int,
+        nieuw_werk: Callable[[str], None] | None = None,
+    ) -> None:
+        self._gw = gateway
+        self._engine = engine
+        self._registry = registry
+        self._signalering = signaleringstermijn_dagen
+        self._nieuw_werk = nieuw_werk  # tells this replica's worker that a gemeente has work (no wait for a poll)
+        # aanvraag -> process instance, once found (the data service has no lookup by aanvraag): a bounded cache
+        self._ids: dict[uuid.UUID, uuid.UUID] = {}
+
+    # --- which gemeente -------------------------------------------------------------------------------------------
+
+    async def _woongemeente(self, bsn: str, ctx: RequestContext) -> str:
+        """Staff and front offices act for their own gemeente; a citizen's aanvraag goes to the gemeente where the
+        BRP says they live (woonplaatsbeginsel), which must be a GBI gemeente."""
+        if ctx.gemeente is not None:
+            return ctx.gemeente
+        huishouden = await self._gw.post_model(
+            "/internal/integration/v1/brp/huishoudens", BrpHuishoudenVerzoek(bsn=bsn), Huishouden
+        )
+        try:
+            await self._gw.request("GET", f"{DATA}/gemeenten/{huishouden.gemeente}")
+        except NotFoundError as exc:
+            raise UnprocessableError(
+                f"De gemeente waar deze persoon woont ({huishouden.gemeente}) voert de bijstand niet via GBI uit",
+                code="gemeente-niet-aangesloten",
+            ) from exc
+        return huishouden.gemeente
+
+    @staticmethod
+    def _gemeente(ctx: RequestContext, gemeente: str | None) -> str:
+        if ctx.gemeente is not None:
+            if gemeente is not None and gemeente != ctx.gemeente:
+                raise NotFoundError("Geen aanvraag met dit id")
+            return ctx.gemeente
+        if gemeente is None:
+            raise BadRequestError.for_field("gemeente", "geef de gemeente van de aanvraag", code="missing")
+        return gemeente
+
+    # --- the process instance of an aanvraag ----------------------------------------------------------------------
+
+    def _start(self, aanvraag: Aanvraag, definition: Any = DEFINITIE) -> ProcessInstance:
+        return self._engine.start(
+            definition,
+            {
+                "aanvraag_id": str(aanvraag.id),
+                "gemeente": aanvraag.gemeente,
+                "meldingsdatum": aanvraag.meldingsdatum.isoformat(),
+                "aanvraagdatum": aanvraag.aanvraagdatum.isoformat(),
+                "signaleringstermijn_dagen": self._signalering,
+            },
+        )
+
+    async def _instantie(self, aanvraag: Aanvraag) -> Procesinstantie:
+        """The process instance of an aanvraag, started when missing (a submission that stopped half-way). The data
+        service returns an existing one for the same definition version; an instance that runs on an archived
+        version is found by trying the versions this service has loaded."""
+        store = AloStore(self._gw, aanvraag.gemeente)
+        known = self._ids.get(aanvraag.id)
+        if known is not None:
+            try:
+                return await store.procesinstantie(known)
+            except NotFoundError:
+                self._ids.pop(aanvraag.id, None)
+        found = await self._zoek_of_start(store, aanvraag)
+        if len(self._ids) >= MAX_CACHE:
+            self._ids.pop(next(iter(self._ids)))
+        self._ids[aanvraag.id] = found.id
+        return found
+
+    async def _zoek_of_start(self, store: AloStore, aanvraag: Aanvraag) -> Procesinstantie:
+        current = self._registry.current(DEFINITIE).ref
+        refs = [current] + [d.ref for d in self._registry if d.name == DEFINITIE and d.ref != current]
+        conflict: ConflictError | None = None
+        for ref in refs:
+            inst = self._start(aanvraag, ref)
+            try:
+                return await store.start_proces(
+                    ProcesinstantieNieuw(
+                        aanvraag_id=aanvraag.id,
+                        definitie=ref.name,
+                        definitie_versie=ref.version,
+                        state=inst.serialize().decode(),
+                        status="runnable",
+                    )
+                )
+            except ConflictError as exc:
+                conflict = exc
+        assert conflict is not None
+        raise conflict
+
+    # --- use cases ------------------------------------------------------------------------------------------------
+
+    async def dien_in(
+        self, verzoek: AloAanvraagIndiening, ctx: RequestContext, idempotency_key: str
+    ) -> AloAanvraagOntvangen:
+        gemeente = await self._woongemeente(verzoek.bsn, ctx)
+        # Registered with the caller's context (a citizen only for their own BSN; audited as theirs).
+        aanvraag = await AloStore(self._gw, gemeente, as_service=False).registreer_aanvraag(
+            verzoek.model_dump(mode="json", by_alias=True), idempotency_key
+        )
+        instantie = await self._instantie(aanvraag)
+        if self._nieuw_werk is not None:
+            self._nieuw_werk(gemeente)
+        return AloAanvraagOntvangen(
+            aanvraag_id=aanvraag.id, gemeente=gemeente, status=aanvraag.status, procesinstantie_id=instantie.id
+        )
+
+    async def _zichtbare_aanvraag(self, aanvraag_id: uuid.UUID, gemeente: str) -> Aanvraag:
+        # Read with the caller's context: a citizen sees only their own aanvraag (404 otherwise).
+        return await AloStore(self._gw, gemeente, as_service=False).aanvraag(aanvraag_id)
+
+    async def documenten_ontvangen(
+        self, aanvraag_id: uuid.UUID, body: DocumentenOntvangen, ctx: RequestContext
+    ) -> DocumentenOntvangenAntwoord:
+        """Record the message for the step that waits for it; a worker delivers it to the engine (first write
+        wins, so a repeated call changes nothing). 409 when the process waits for no documents."""
+        aanvraag = await self._zichtbare_aanvraag(aanvraag_id, self._gemeente(ctx, body.gemeente))
+        instantie = await self._instantie(aanvraag)
+        inst = self._engine.restore(instantie.state.encode())
+        waits = [m for m in inst.waiting_messages() if m.message == DOCUMENTEN_ONTVANGEN]
+        if not waits:
+            raise ConflictError("Voor deze aanvraag worden nu geen stukken verwacht", code="geen-stukken-verwacht")
+        payload = {"ontvangen_documenten": [str(d) for d in body.documenten]}
+        await AloStore(self._gw, aanvraag.gemeente).leg_stap_vast(instantie.id, f"bericht.{waits[0].task_id}", payload)
+        # The instance itself is picked up when its message poll comes round (the data service has no "wake").
+        return DocumentenOntvangenAntwoord(aanvraag_id=aanvraag.id, afgeleverd=True)
+
+    async def voortgang(self, aanvraag_id: uuid.UUID, gemeente: str | None, ctx: RequestContext) -> AloVoortgang:
+        aanvraag = await self._zichtbare_aanvraag(aanvraag_id, self._gemeente(ctx, gemeente))
+        instantie = await self._instantie(aanvraag)
+        inst = self._engine.restore(instantie.state.encode())
+        return AloVoortgang(
+            aanvraag_id=aanvraag.id,
+            procesinstantie_id=instantie.id,
+            definitie=instantie.definitie,
+            definitie_versie=instantie.definitie_versie,
+            status=instantie.status,
+            afgerond=inst.is_completed,
+            volgende_moment=instantie.next_due_at,
+            laatste_fout=instantie.last_error,
+            servicetaken=[
+                VoortgangServicetaak(
+                    task_id=i.task_id,
+                    element=i.element,
+                    naam=i.name,
+                    handler=i.handler,
+                    pogingen=i.attempts,
+                    laatste_fout=i.last_error,
+                    opnieuw_vanaf=i.retry_at,
+                    incident=i.incident,
+                )
+                for i in inst.ready_service_tasks()
+            ],
+            taken=[
+                VoortgangTaak(task_id=t.task_id, element=t.element, naam=t.name, rol=t.rol, termijn=t.due)
+                for t in inst.ready_user_tasks()
+            ],
+            timers=[
+                VoortgangTimer(
+                    task_id=t.task_id, element=t.element, naam=t.name, vervalt_op=t.due, herhalend=t.recurring
+                )
+                for t in inst.waiting_timers()
+            ],
+            berichten=[
+                VoortgangBericht(task_id=m.task_id, element=m.element, naam=m.name, bericht=m.message)
+                for m in inst.waiting_messages()
+            ],
+            variabelen=dict(inst.variables),
+        )

@@ -1,0 +1,377 @@
+"""Fixtures of the ALO runtime tests: the real model and engine, and an in-memory stand-in for the gateway that
+answers the data service's ALO store (claims with leases, saves with version + lease, first-write-wins steps,
+taken, tijdlijn, besluit, ...) the way the data service does, so the runner is tested without any process."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from gbi_process.alo import handlers as handler_module
+from gbi_process.alo import runner as runner_module
+from gbi_process.alo.runner import RunOptions, Worker
+from gbi_process.alo.service import AloProces
+from gbi_process.engine import DefinitionRegistry, SpiffEngine
+from gbi_shared.errors import ConflictError, NotFoundError, ServiceError, UnprocessableError
+
+ORCHESTRATION = Path(__file__).resolve().parents[5] / "orchestration"
+DATA = "/internal/data/v1"
+GEMEENTE = "0599"
+BSN = "999994116"
+
+
+class Resp:
+    def __init__(self, status: int, payload: Any) -> None:
+        self.status = status
+        self.body = json.dumps(payload, default=str).encode()
+        self.headers: dict[str, str] = {}
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _dump(body: Any) -> Any:
+    if isinstance(body, BaseModel):
+        return json.loads(body.model_dump_json(by_alias=True, exclude_none=True))
+    return json.loads(json.dumps(body, default=str))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass
+class FakeGateway:
+    """The data service's ALO store in memory (one gemeente), plus answers for other layers' paths."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    aanvragen: dict[str, dict[str, Any]] = field(default_factory=dict)
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    steps: dict[tuple[str, str], Any] = field(default_factory=dict)
+    taken: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tijdlijn: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    puts: int = 0
+    other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    fail_put_after: int | None = None
+
+    # --- the GatewayClient surface ----------------------------------------------------------------------------
+
+    async def request(self, method: str, path: str, *, json_body: Any = None, params: Any = None, **_: Any) -> Resp:
+        self.calls.append((method, path))
+        body = _dump(json_body) if json_body is not None else None
+        status, payload = self._route(method, path.split("?")[0], body, params or {})
+        return Resp(status, payload)
+
+    async def get_model(self, path: str, model: type[Any], **kw: Any) -> Any:
+        return model.model_validate_json((await self.request("GET", path, **kw)).body)
+
+    async def post_model(self, path: str, body: Any, model: type[Any], **kw: Any) -> Any:
+        return model.model_validate_json((await self.request("POST", path, json_body=body, **kw)).body)
+
+    # --- the store --------------------------------------------------------------------------------------------
+
+    def add_aanvraag(self, **overrides: Any) -> dict[str, Any]:
+        aid = str(uuid.uuid4())
+        row = {
+            "id": aid,
+            "gemeente": GEMEENTE,
+            "bsn": BSN,
+            "meldingsdatum": "2026-03-02",
+            "aanvraagdatum": "2026-03-02",
+            "kanaal": "digitaal",
+            "gegevens": {"iban": "NL91ABNA0417164300"},
+            "status": "ontvangen",
+            "version": 1,
+            "createdAt": _iso(self.now),
+            "updatedAt": _iso(self.now),
+        } | overrides
+        self.aanvragen[aid] = row
+        self.tijdlijn[aid] = []
+        return row
+
+    def _aanvraag(self, aid: str) -> dict[str, Any]:
+        items = [{k: v for k, v in t.items() if k != "sleutel"} for t in self.tijdlijn[aid]]
+        return self.aanvragen[aid] | {"tijdlijn": items}
+
+    def _instance_out(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in row.items()}
+
+    def complete_task(self, element: str, uitkomst: str, actor: str, **gegevens: Any) -> dict[str, Any]:
+        """A caseworker completes the open inbox task of an element; the instance becomes runnable."""
+        [taak] = [t for t in self.taken.values() if t["status"] == "open" and t["gegevens"]["element"] == element]
+        taak.update(
+            status="afgerond",
+            uitkomst=uitkomst,
+            uitkomstReden="gedaan",
+            uitkomstGegevens=gegevens,
+            afgerondDoor=actor,
+            afgerondOp=_iso(self.now),
+            toegewezenAan=actor,
+        )
+        inst = self.instances[taak["procesinstantieId"]]
+        if inst["status"] in ("runnable", "waiting"):
+            inst.update(status="runnable", nextDueAt=None, version=inst["version"] + 1)
+        return taak
+
+    def _route(self, method: str, path: str, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+        parts = path.removeprefix(DATA).strip("/").split("/")
+        if not path.startswith(DATA):
+            handler = self.other.get(path)
+            if handler is None:
+                raise NotFoundError(f"no fake for {path}")
+            return 200, _dump(handler(body))
+        if parts == ["gemeenten"]:
+            return 200, {"items": [{"code": GEMEENTE, "naam": "Rotterdam", "actief": True}]}
+        if parts[0] == "gemeenten":
+            return 200, {"code": GEMEENTE, "naam": "Rotterdam", "actief": True}
+        if parts[0] == "aanvragen" and len(parts) == 1 and method == "POST":
+            row = self.add_aanvraag(**{k: body[k] for k in ("bsn", "meldingsdatum", "aanvraagdatum", "kanaal")})
+            return 201, self._aanvraag(row["id"])
+        if parts[0] == "aanvragen":
+            aid = parts[1]
+            if aid not in self.aanvragen:
+                raise NotFoundError("Geen aanvraag met dit id")
+            if len(parts) == 2 and method == "GET":
+                return 200, self._aanvraag(aid)
+            if len(parts) == 2 and method == "PATCH":
+                row = self.aanvragen[aid]
+                if body["version"] != row["version"]:
+                    raise ConflictError("versie", code="version-mismatch")
+                if row["status"] in ("besloten", "buiten-behandeling"):
+                    raise UnprocessableError("definitief")
+                row.update(status=body["status"], version=row["version"] + 1)
+                return 200, self._aanvraag(aid)
+            if parts[2] == "tijdlijn":
+                for item in self.tijdlijn[aid]:
+                    if body.get("sleutel") and item["sleutel"] == body["sleutel"]:
+                        return 200, {k: v for k, v in item.items() if k != "sleutel"}
+                item = {
+                    "id": str(uuid.uuid4()),
+                    "at": _iso(self.now),
+                    "soort": body["soort"],
+                    "omschrijving": body["omschrijving"],
+                    "actor": body.get("actor", "gemeente"),
+                    "sleutel": body.get("sleutel"),
+                }
+                self.tijdlijn[aid].append(item)
+                return 201, {k: v for k, v in item.items() if k != "sleutel"}
+        if parts == ["procesinstanties"]:
+            for row in self.instances.values():
+                if row["aanvraagId"] == body["aanvraagId"]:
+                    return 200, self._instance_out(row)
+            iid = str(uuid.uuid4())
+            self.instances[iid] = {
+                "id": iid,
+                "gemeente": GEMEENTE,
+                "aanvraagId": body["aanvraagId"],
+                "definitie": body["definitie"],
+                "definitieVersie": body["definitieVersie"],
+                "state": body["state"],
+                "status": body.get("status", "runnable"),
+                "nextDueAt": None,
+                "version": 1,
+                "leaseOwner": None,
+                "leaseUntil": None,
+                "attempts": 0,
+                "lastError": None,
+                "createdAt": self.now,
+                "updatedAt": self.now,
+            }
+            return 201, self._instance_out(self.instances[iid])
+        if parts == ["procesinstanties:claim"]:
+            due = []
+            for row in sorted(self.instances.values(), key=lambda r: r["updatedAt"]):
+                runnable = row["status"] == "runnable" or (
+                    row["status"] == "waiting"
+                    and row["nextDueAt"] is not None
+                    and datetime.fromisoformat(str(row["nextDueAt"])) <= self.now
+                )
+                free = row["leaseOwner"] is None or row["leaseUntil"] <= self.now
+                if runnable and free and len(due) < body["limit"]:
+                    row.update(leaseOwner=body["worker"], leaseUntil=self.now + timedelta(seconds=body["leaseSeconds"]))
+                    due.append(self._instance_out(row))
+            return 200, {"items": due, "nu": _iso(self.now)}
+        if parts[0] == "procesinstanties":
+            row = self.instances.get(parts[1])
+            if row is None:
+                raise NotFoundError("Geen procesinstantie")
+            if len(parts) == 2 and method == "GET":
+                return 200, self._instance_out(row)
+            if len(parts) == 2 and method == "PUT":
+                self.puts += 1
+                if self.fail_put_after is not None and self.puts > self.fail_put_after:
+                    raise ConflictError("lease", code="lease-lost")
+                if row["version"] != body["version"]:
+                    raise ConflictError("versie", code="version-mismatch")
+                if row["leaseOwner"] != body["leaseOwner"] or row["leaseUntil"] <= self.now:
+                    raise ConflictError("lease", code="lease-lost")
+                row.update(
+                    state=body["state"],
+                    status=body["status"],
+                    nextDueAt=body.get("nextDueAt"),
+                    version=row["version"] + 1,
+                    lastError=body.get("lastError"),
+                )
+                if not (body.get("keepLease") and body["status"] in ("runnable", "waiting")):
+                    row.update(leaseOwner=None, leaseUntil=None)
+                return 200, self._instance_out(row)
+            if parts[2] == "stappen":
+                if method == "GET":
+                    key = (parts[1], parts[3])
+                    if key not in self.steps:
+                        raise NotFoundError("Deze stap is niet vastgelegd")
+                    return 200, self._step(key)
+                key = (parts[1], body["stapSleutel"])
+                created = key not in self.steps
+                if created:
+                    self.steps[key] = body["resultaat"]
+                return (201 if created else 200), self._step(key)
+        if parts == ["taken"] and method == "GET":
+            items = [t for t in self.taken.values() if t["aanvraagId"] == params.get("aanvraagId")]
+            return 200, {"items": items}
+        if parts == ["taken"] and method == "POST":
+            for t in self.taken.values():
+                if t["procesinstantieId"] == body["procesinstantieId"] and t["taakSleutel"] == body["taakSleutel"]:
+                    return 200, t
+            inst = self.instances[body["procesinstantieId"]]
+            tid = str(uuid.uuid4())
+            self.taken[tid] = {
+                "id": tid,
+                "gemeente": GEMEENTE,
+                "procesinstantieId": body["procesinstantieId"],
+                "aanvraagId": inst["aanvraagId"],
+                "taakSleutel": body["taakSleutel"],
+                "rol": body["rol"],
+                "naam": body["naam"],
+                "omschrijving": body.get("omschrijving", ""),
+                "reden": body["reden"],
+                "dueAt": body["dueAt"],
+                "gegevens": body.get("gegevens", {}),
+                "status": "open",
+                "toegewezenAan": None,
+                "geclaimdOp": None,
+                "vierogen": body.get("vierogen", False),
+                "beoordeeltTaakId": body.get("beoordeeltTaakId"),
+                "uitgesloten": body.get("uitgesloten", []),
+                "beoordeeldDoor": None,
+                "uitkomst": None,
+                "uitkomstReden": None,
+                "uitkomstGegevens": None,
+                "afgerondDoor": None,
+                "afgerondOp": None,
+                "createdAt": _iso(self.now),
+                "version": 1,
+            }
+            return 201, self.taken[tid]
+        raise NotFoundError(f"no fake for {method} {path}")
+
+    def _step(self, key: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "procesinstantieId": key[0],
+            "stapSleutel": key[1],
+            "resultaat": self.steps[key],
+            "createdAt": _iso(self.now),
+        }
+
+
+#: What each fake handler returns on the straight-through toekenning path (tests override per case).
+STP: dict[str, dict[str, Any]] = {
+    "zaak.registreren": {"zaak_id": "ZAAK-1"},
+    "zoektermijn.bepalen": {"zoektermijn": False, "zoektermijn_reden": None},
+    "bronnen.ophalen": {"bronnen_compleet": True},
+    "berekening.uitvoeren": {"besluit_voorstel": "toekenning", "bedrag_cents": 134849},
+    "risico.beoordelen": {
+        "stp": True,
+        "intake_nodig": False,
+        "documenten_nodig": False,
+        "huisbezoek_nodig": False,
+        "routeringsreden": None,
+    },
+    "herstelverzoek.versturen": {},
+    "vierogen.bepalen": {"vierogen_nodig": False, "vierogen_reden": None},
+    "besluit.vastleggen": {"besluit_id": "B-1"},
+    "beschikking.maken": {"beschikking_id": "D-1"},
+    "uitkering.registreren": {"uitkering_id": "U-1"},
+    "notificatie.versturen": {},
+    "voorschot.beoordelen": {"voorschot_betaald": True},
+    "verdaging.versturen": {"beslistermijn_einde": "2026-05-25"},
+}
+
+
+@dataclass
+class FakeHandlers:
+    """Replaces the real handlers: records each call and answers from ``results`` (a callable may raise)."""
+
+    results: dict[str, Any] = field(default_factory=lambda: dict(STP))
+    calls: list[str] = field(default_factory=list)
+
+    def table(self) -> dict[str, Callable[[handler_module.Stap], Awaitable[dict[str, Any]]]]:
+        def make(name: str) -> Callable[[handler_module.Stap], Awaitable[dict[str, Any]]]:
+            async def handler(stap: handler_module.Stap) -> dict[str, Any]:
+                self.calls.append(name)
+                result = self.results[name]
+                if callable(result):
+                    value: dict[str, Any] = result(stap)
+                    return value
+                return dict(result)
+
+            return handler
+
+        return {name: make(name) for name in STP}
+
+
+@dataclass
+class World:
+    gw: FakeGateway
+    handlers: FakeHandlers
+    engine: SpiffEngine
+    proces: AloProces
+
+    def worker(self, name: str = "w1") -> Worker:
+        return Worker(
+            self.engine,
+            self.gw,  # type: ignore[arg-type]
+            RunOptions(worker=name, lease_s=60, message_poll_s=60, retry_base_s=30, retry_max_s=600),
+            concurrency=4,
+        )
+
+    async def submit(self, **overrides: Any) -> tuple[str, str]:
+        """An aanvraag with its process instance, as POST /internal/process/v1/aanvragen leaves them."""
+        row = self.gw.add_aanvraag(**overrides)
+        from gbi_shared.contracts.alo import Aanvraag
+
+        inst = await self.proces._instantie(Aanvraag.model_validate(self.gw._aanvraag(row["id"])))
+        return row["id"], str(inst.id)
+
+    def instance(self, iid: str) -> dict[str, Any]:
+        return self.gw.instances[iid]
+
+    def variables(self, iid: str) -> dict[str, Any]:
+        return dict(self.engine.restore(self.gw.instances[iid]["state"].encode()).variables)
+
+
+@pytest.fixture(scope="session")
+def engine() -> SpiffEngine:
+    return SpiffEngine(DefinitionRegistry.from_directory(ORCHESTRATION, handlers=tuple(STP)))
+
+
+@pytest.fixture
+def world(engine: SpiffEngine, monkeypatch: pytest.MonkeyPatch) -> World:
+    gw = FakeGateway()
+    fake = FakeHandlers()
+    monkeypatch.setattr(runner_module, "HANDLERS", fake.table())
+    registry = DefinitionRegistry.from_directory(ORCHESTRATION, handlers=tuple(STP))
+    proces = AloProces(gw, engine, registry, signaleringstermijn_dagen=7)  # type: ignore[arg-type]
+    return World(gw, fake, engine, proces)
+
+
+__all__ = ["BSN", "GEMEENTE", "STP", "FakeGateway", "FakeHandlers", "Resp", "ServiceError", "World", "date"]

@@ -1,0 +1,305 @@
+"""The ALO runtime against an in-memory data store: the worker claims, restores, executes handlers once, records
+their results, saves after every engine call, opens inbox tasks, delivers their outcomes and messages, fires timers
+with the store's clock, and keeps its hands off an instance it no longer owns."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from gbi_process.alo.handlers import Stap, WachtOpBron
+from gbi_process.alo.runner import InstanceRun, RunOptions
+from gbi_shared.context import ActorType, RequestContext
+from gbi_shared.contracts.alo import ClaimResultaat
+from gbi_shared.errors import ServiceUnavailableError
+
+from .conftest import World
+
+
+def run(test: Callable[[World], Coroutine[Any, Any, None]]) -> Callable[[World], None]:
+    """Run an async test in its own event loop (the suite has no asyncio plugin)."""
+
+    @functools.wraps(test)
+    def wrapper(world: World) -> None:
+        asyncio.run(test(world))
+
+    return wrapper
+
+
+WARM = {"stp": False, "intake_nodig": False, "documenten_nodig": False, "huisbezoek_nodig": False}
+MAIN = [
+    "zaak.registreren",
+    "zoektermijn.bepalen",
+    "bronnen.ophalen",
+    "berekening.uitvoeren",
+    "risico.beoordelen",
+    "vierogen.bepalen",
+    "besluit.vastleggen",
+    "beschikking.maken",
+    "uitkering.registreren",
+    "notificatie.versturen",
+]
+
+
+@run
+async def test_straight_through_to_the_end_saving_after_every_engine_call(world: World) -> None:
+    aid, iid = await world.submit()
+    runs = await world.worker().run_until_idle()
+    assert runs == 1
+    assert world.handlers.calls == MAIN
+    inst = world.instance(iid)
+    assert inst["status"] == "completed"
+    assert inst["leaseOwner"] is None
+    # one save per engine call (10 completed service tasks) plus the final one
+    assert world.gw.puts == len(MAIN) + 1
+    assert world.gw.aanvragen[aid]["status"] == "besloten"
+    # every result is recorded once, under its task id
+    recorded = [v for (i, k), v in world.gw.steps.items() if i == iid and isinstance(v, dict) and "uit" in v]
+    assert sorted(r["handler"] for r in recorded) == sorted(MAIN)
+
+
+@run
+async def test_a_recorded_step_is_reused_never_executed_again(world: World) -> None:
+    _, iid = await world.submit()
+    first = world.engine.restore(world.instance(iid)["state"].encode()).ready_service_tasks()[0]
+    assert first.handler == "zaak.registreren"
+    world.gw.steps[(iid, first.task_id)] = {"uit": {"zaak_id": "ZAAK-VAN-EERDER"}}
+    await world.worker().run_until_idle()
+    assert "zaak.registreren" not in world.handlers.calls
+    assert world.variables(iid)["zaak_id"] == "ZAAK-VAN-EERDER"
+
+
+@run
+async def test_a_refused_save_drops_the_run_and_the_next_claim_repeats_no_effect(world: World) -> None:
+    _, iid = await world.submit()
+    world.gw.fail_put_after = 3  # another worker took over after three steps
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:4]
+    assert world.instance(iid)["version"] == 4  # three saves went through
+    # the lease expires; another worker claims and goes on from the saved state
+    world.gw.fail_put_after = None
+    world.gw.now += timedelta(minutes=2)
+    await world.worker("w2").run_until_idle()
+    # the fourth step ran again (its save was refused) but its recorded result was reused: no second call
+    assert world.handlers.calls == MAIN
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_two_workers_never_run_the_same_instance(world: World) -> None:
+    ids = [(await world.submit())[1] for _ in range(6)]
+    w1, w2 = world.worker("w1"), world.worker("w2")
+    claimed = await w1.tick() + await w2.tick()
+    assert claimed == 6  # each instance leased to exactly one of them
+    await w1.run_until_idle()
+    await w2.run_until_idle()
+    assert all(world.instance(i)["status"] == "completed" for i in ids)
+    assert world.handlers.calls.count("besluit.vastleggen") == 6
+
+
+@run
+async def test_a_source_down_parks_the_case_visibly_and_it_resumes_by_itself(world: World) -> None:
+    aid, iid = await world.submit()
+    down = {"on": True}
+
+    def bronnen(stap: Stap) -> dict[str, Any]:
+        if down["on"]:
+            raise WachtOpBron(["inkomsten"], "UWV 503")
+        return {"bronnen_compleet": True}
+
+    world.handlers.results["bronnen.ophalen"] = bronnen
+    await world.worker().run_until_idle()
+    inst = world.instance(iid)
+    assert inst["status"] == "waiting"
+    assert inst["nextDueAt"] is not None
+    assert inst["lastError"].startswith("bron")
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-bron"
+    assert [t["soort"] for t in world.gw.tijdlijn[aid]] == ["wacht-op-bron"]
+    assert "besluit.vastleggen" not in world.handlers.calls
+    # not before the retry moment
+    assert await world.worker().run_until_idle() == 0
+    down["on"] = False
+    world.gw.now += timedelta(minutes=1)
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.gw.aanvragen[aid]["status"] == "besloten"
+
+
+@run
+async def test_a_layer_down_is_retried_and_a_bug_becomes_an_incident(world: World) -> None:
+    _, iid = await world.submit()
+
+    def berekening(stap: Stap) -> dict[str, Any]:
+        raise ServiceUnavailableError("domain down")
+
+    world.handlers.results["berekening.uitvoeren"] = berekening
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "waiting"
+    assert world.instance(iid)["lastError"].startswith("tijdelijk: 503")
+
+    def kapot(stap: Stap) -> dict[str, Any]:
+        raise ValueError("de BRP kent geen geboortedatum")
+
+    world.handlers.results["berekening.uitvoeren"] = kapot
+    world.gw.now += timedelta(minutes=5)
+    await world.worker().run_until_idle()
+    inst = world.instance(iid)
+    # an incident for a person; the deadlines of the case (voorschot, escalation) keep running meanwhile
+    assert inst["status"] == "waiting"
+    assert inst["lastError"].startswith("incident in berekening_uitvoeren")
+    assert "geboortedatum" in inst["lastError"]
+    assert inst["nextDueAt"].startswith("2026-03-29T22:00")
+    [stap] = world.engine.restore(inst["state"].encode()).ready_service_tasks()
+    assert stap.incident
+
+
+@run
+async def test_a_handler_result_that_breaks_the_model_is_an_incident(world: World) -> None:
+    _, iid = await world.submit()
+    world.handlers.results["zaak.registreren"] = {"zaaknummer": "verkeerd"}
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "failed"
+    assert "ongeldig resultaat" in world.instance(iid)["lastError"]
+
+
+@run
+async def test_warm_tasks_are_opened_with_reason_and_their_outcomes_delivered(world: World) -> None:
+    aid, iid = await world.submit()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "documenten_nodig": True, "routeringsreden": "loon"}
+    await world.worker().run_until_idle()
+    [taak] = world.gw.taken.values()
+    assert (taak["gegevens"]["element"], taak["rol"], taak["reden"]) == ("documenten_opvragen", "klantmanager", "loon")
+    assert taak["dueAt"].startswith("2026-04-27T23:59")  # the beslistermijn, end of the day in NL
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-medewerker"
+    assert world.instance(iid)["status"] == "waiting"
+
+    # completed without the data the step must produce: issued again, with the reason
+    world.gw.complete_task("documenten_opvragen", "afgerond", "km-1")
+    await world.worker().run_until_idle()
+    again = [t for t in world.gw.taken.values() if t["status"] == "open"]
+    assert len(again) == 1
+    assert again[0]["taakSleutel"] == taak["taakSleutel"] + ".1"
+    assert "niet bruikbaar" in again[0]["reden"]
+
+    world.gw.complete_task(
+        "documenten_opvragen", "afgerond", "km-1", hersteltermijnEinde="2026-03-16", gevraagdeDocumenten=["loon"]
+    )
+    await world.worker().run_until_idle()
+    assert world.handlers.calls[-1] == "herstelverzoek.versturen"
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-burger"
+    inst = world.instance(iid)
+    assert inst["status"] == "waiting"
+    # while waiting for the message the instance is looked at again after message_poll_s (60 s here)
+    assert inst["nextDueAt"].startswith("2026-03-02T09:01:00")
+
+    # the portal records the message; the next claim delivers it
+    voortgang = await world.proces.voortgang(_uuid(aid), "0599", _ctx())
+    [bericht] = voortgang.berichten
+    world.gw.steps[(iid, f"bericht.{bericht.task_id}")] = {"ontvangen_documenten": ["doc-1"]}
+    world.gw.now += timedelta(seconds=61)
+    await world.worker().run_until_idle()
+    assert world.variables(iid)["ontvangen_documenten"] == ["doc-1"]
+    beoordeling = [t for t in world.gw.taken.values() if t["status"] == "open"]
+    assert beoordeling[0]["gegevens"]["element"] == "beoordeling"
+    assert beoordeling[0]["gegevens"]["uitkomsten"] == ["toekenning", "afwijzing", "buiten_behandeling"]
+
+    world.gw.complete_task("beoordeling", "toekenning", "ic-1", afwijkingBerekening=False)
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.variables(iid)["besluit"] == "toekenning"
+
+
+@run
+async def test_four_eyes_task_names_the_assessment_and_excludes_its_actor(world: World) -> None:
+    await world.submit()
+    world.handlers.results["risico.beoordelen"] = dict(WARM)
+    world.handlers.results["vierogen.bepalen"] = {"vierogen_nodig": True, "vierogen_reden": "afwijking"}
+    await world.worker().run_until_idle()
+    beoordeling = world.gw.complete_task("beoordeling", "toekenning", "ic-1", afwijkingBerekening=True)
+    await world.worker().run_until_idle()
+    [goedkeuring] = [t for t in world.gw.taken.values() if t["status"] == "open"]
+    assert goedkeuring["gegevens"]["element"] == "vierogen_goedkeuring"
+    assert goedkeuring["vierogen"] is True
+    assert goedkeuring["beoordeeltTaakId"] == beoordeling["id"]
+    assert goedkeuring["uitgesloten"] == ["ic-1"]
+    assert goedkeuring["reden"] == "afwijking"
+    world.gw.complete_task("vierogen_goedkeuring", "teruggestuurd", "tl-1")
+    await world.worker().run_until_idle()
+    [opnieuw] = [t for t in world.gw.taken.values() if t["status"] == "open"]
+    assert opnieuw["gegevens"]["element"] == "beoordeling"
+    assert opnieuw["reden"].startswith("Teruggestuurd door de teamleider")
+
+
+@run
+async def test_timers_fire_on_the_store_clock(world: World) -> None:
+    aid, iid = await world.submit()
+    world.handlers.results["zoektermijn.bepalen"] = {"zoektermijn": True, "zoektermijn_reden": "jonger dan 27"}
+    await world.worker().run_until_idle()
+    inst = world.instance(iid)
+    assert inst["status"] == "waiting"
+    assert inst["nextDueAt"].startswith("2026-03-29T22:00")  # melding + 4 weeks, midnight in NL (summer time)
+    assert world.gw.aanvragen[aid]["status"] == "in-behandeling"
+    world.gw.now += timedelta(days=27)
+    assert await world.worker().run_until_idle() == 0
+    world.gw.now += timedelta(days=1)
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_voorschot_and_escalation_with_the_clock_moved(world: World) -> None:
+    aid, _ = await world.submit()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "huisbezoek_nodig": True}
+    await world.worker().run_until_idle()
+    world.gw.now += timedelta(days=28)
+    await world.worker().run_until_idle()
+    assert world.handlers.calls.count("voorschot.beoordelen") == 1
+    world.gw.now += timedelta(days=21)  # 8 weeks minus 7 days
+    await world.worker().run_until_idle()
+    bewaken = [t for t in world.gw.taken.values() if t["gegevens"]["element"] == "termijn_bewaken"]
+    assert [t["rol"] for t in bewaken] == ["teamleider"]
+    assert world.handlers.calls.count("voorschot.beoordelen") == 1
+    # the escalation runs beside the case: it still waits for the handhaver
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-medewerker"
+
+
+@run
+async def test_a_completed_task_during_a_run_makes_the_save_fail_and_the_instance_is_handed_back(
+    world: World,
+) -> None:
+    _, iid = await world.submit()
+    row = world.instance(iid)
+    claim = await world.gw.post_model(
+        "/internal/data/v1/procesinstanties:claim",
+        {"worker": "w1", "leaseSeconds": 60, "limit": 1},
+        ClaimResultaat,
+    )
+    run = InstanceRun(world.engine, world.gw, claim.items[0], claim.nu, RunOptions(worker="w1"))  # type: ignore[arg-type]
+    row["version"] += 1  # what completing a task does to the instance meanwhile
+    await run.run()
+    assert row["leaseOwner"] is None  # handed back at once, not after the lease
+    assert row["status"] == "runnable"
+    assert world.handlers.calls == ["zaak.registreren"]
+
+
+def _uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
+
+
+def _ctx() -> RequestContext:
+    return RequestContext("gbi-interaction", ActorType.SERVICE, frozenset({"gbi-service"}), "0599")
+
+
+@run
+async def test_a_state_that_cannot_be_restored_fails_the_instance_visibly(world: World) -> None:
+    _, iid = await world.submit()
+    world.instance(iid)["state"] = world.instance(iid)["state"].replace('"version":"', '"version":"0000')
+    await world.worker().run_until_idle()
+    inst = world.instance(iid)
+    assert inst["status"] == "failed"
+    assert inst["lastError"].startswith("engine:")
+    assert world.handlers.calls == []
