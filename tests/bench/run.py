@@ -275,11 +275,11 @@ async def _alo_run(suite: Suite, n: int, concurrency: int) -> tuple[list[float],
                 }
                 at = datetime.now(UTC)
                 headers = {**burger, "Idempotency-Key": uuid.uuid4().hex}
-                for attempt in range(6):  # a client repeats a 503 with the same key: never a second aanvraag
+                for attempt in range(6):  # a client repeats a 5xx with the same key: never a second aanvraag
                     async with session.post(gw + "/internal/process/v1/aanvragen", json=body, headers=headers) as r:
                         payload = await r.json()
                         status = r.status
-                    if status != 503:
+                    if status < 500:
                         break
                     retries.append(attempt)
                     await asyncio.sleep(0.2 * 2**attempt)
@@ -305,6 +305,9 @@ async def _alo_run(suite: Suite, n: int, concurrency: int) -> tuple[list[float],
                 )
                 async with session.get(url, headers=service) as r:
                     page = await r.json()
+                    ok = r.status == 200
+                if not ok:  # a busy data service (503): look again in the next round
+                    break
                 decided |= {a["id"] for a in page["items"] if a["id"] in submitted}
                 after = page.get("nextAfter")
                 if not after:
@@ -312,11 +315,16 @@ async def _alo_run(suite: Suite, n: int, concurrency: int) -> tuple[list[float],
         total_wall = time.perf_counter() - t0
         latencies = []
         for aid, at in submitted.items():
-            async with session.get(gw + f"/internal/data/v1/aanvragen/{aid}/besluit", headers=service) as r:
-                besluit = await r.json()
+            for attempt in range(6):
+                async with session.get(gw + f"/internal/data/v1/aanvragen/{aid}/besluit", headers=service) as r:
+                    besluit = await r.json()
+                    status = r.status
+                if status == 200:
+                    break
+                await asyncio.sleep(0.2 * 2**attempt)
             latencies.append((datetime.fromisoformat(besluit["createdAt"]) - at).total_seconds())
     if retries:
-        print(f"  ({len(retries)} submissions answered 503 and were repeated with the same Idempotency-Key)")
+        print(f"  ({len(retries)} submissions answered 5xx and were repeated with the same Idempotency-Key)")
     return latencies, submit_wall, total_wall
 
 

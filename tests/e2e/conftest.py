@@ -25,12 +25,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _free_base_port() -> int:
-    """A base port where base+0..5 and base+90 are all free."""
+    """A base port where base+0..5 and base+90 are all free.
+
+    Always below the kernel's ephemeral range (32768-60999 on Linux): a readiness poll of a port nobody listens on yet
+    can otherwise be answered by the client's own socket (a TCP self-connect), which then reads its own request back.
+    """
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             base = s.getsockname()[1]
-        base = 20000 + (base % 30000)
+        base = 20000 + (base % 12000)
         ports = [base + i for i in (0, 1, 2, 3, 4, 5, 90)]
         if all(_port_free(p) for p in ports):
             return base

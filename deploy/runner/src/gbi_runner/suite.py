@@ -5,6 +5,7 @@ Used by ``make run`` (``python -m gbi_runner``) and by the end-to-end tests, so 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -398,7 +399,9 @@ def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback health check
             return bool(resp.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
+        # HTTPException: anything that is not a proper HTTP answer (for example a socket that connected to itself)
+        # is "not ready yet", never a crash of the whole start.
         return False
 
 

@@ -55,7 +55,7 @@ async def dien_aanvraag_in(
     ctx: Ctx,
     proces: Proces,
     idempotency_key: Annotated[
-        str, Header(alias="Idempotency-Key", min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+        str, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
     ],
 ) -> AloAanvraagOntvangen:
     return await proces.dien_in(body, ctx, idempotency_key)

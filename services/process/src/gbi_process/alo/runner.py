@@ -605,6 +605,7 @@ class Worker:
                 self.opts.worker, self.opts.lease_s, min(free, self.claim_limit)
             )
             if result.items:
+                log.info("worker %s claimed %d in gemeente %s", self.opts.worker, len(result.items), gemeente)
                 self._idle[gemeente] = 0.0
                 self._next[gemeente] = now
             else:

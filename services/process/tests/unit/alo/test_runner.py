@@ -303,3 +303,16 @@ async def test_a_state_that_cannot_be_restored_fails_the_instance_visibly(world:
     assert inst["status"] == "failed"
     assert inst["lastError"].startswith("engine:")
     assert world.handlers.calls == []
+
+
+@run
+async def test_an_idle_gemeente_is_asked_less_often_until_work_is_announced(world: World) -> None:
+    worker = world.worker()
+    assert await worker.tick() == 0  # nothing there: this gemeente waits interval_s before the next claim
+    claims = sum(1 for _, path in world.gw.calls if path.endswith(":claim"))
+    await world.submit()
+    assert await worker.tick() == 0
+    assert sum(1 for _, path in world.gw.calls if path.endswith(":claim")) == claims  # not asked again yet
+    worker.wake("0599")  # a submission to this replica
+    assert await worker.tick() == 1
+    await worker.run_until_idle()
