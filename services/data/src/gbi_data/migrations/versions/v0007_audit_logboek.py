@@ -1,0 +1,25 @@
+"""Audit records with the Logius Logboek Dataverwerkingen fields (issue 7).
+
+Reserved revision: filled in by the work on that issue; until then it changes nothing.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

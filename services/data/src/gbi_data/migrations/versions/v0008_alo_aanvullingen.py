@@ -1,0 +1,25 @@
+"""ALO additions: citizen-wide case index and process fixes (issue 4).
+
+Reserved revision: filled in by the work on that issue; until then it changes nothing.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
