@@ -538,6 +538,36 @@ def test_hop_by_hop_response_headers_are_not_copied(gateway: TestClient, tokens:
     assert int(resp.headers["content-length"]) == len(resp.content)
 
 
+def test_an_outside_standard_keeps_its_own_api_version(
+    make_client: Callable[..., TestClient], upstream: Any, echo: Echo, tokens: Tokens
+) -> None:
+    """The koppelvlakken answer with their standard's API-version (behandelen 0.95); GBI's own /api/v1 and the
+    internal routes answer with the gateway's, whatever the layer says; the gateway's own errors carry its own."""
+    client = make_client(upstream_integration_url=upstream.url["integration"])
+    versie = {"echo_headers": json.dumps({"API-version": "0.95"})}
+    koppelvlak = "/koppelvlakken/levensonderhoud/AanvragenLevensonderhoudBehandeld/7"
+    resp = client.get(koppelvlak, params=versie, headers=tokens.bearer("systeem"))
+    assert resp.status_code == 200, resp.text
+    assert echo.seen[-1]["layer"] == "integration"
+    assert resp.headers.get_list("api-version") == ["0.95"]
+    problem = client.get(
+        koppelvlak,
+        params={"echo_status": "404", **versie},
+        headers=tokens.bearer("systeem"),
+    )
+    assert problem.status_code == 404
+    assert problem.headers.get_list("api-version") == ["0.95"]
+    # A layer that states no version: the gateway states its own (never no header at all).
+    resp = client.get(koppelvlak, headers=tokens.bearer("systeem"))
+    assert resp.headers.get_list("api-version") == ["1.0.0"]
+    # Not for the caller to decide: without a token the gateway answers, with its own version.
+    assert client.get(koppelvlak, params=versie).headers.get_list("api-version") == ["1.0.0"]
+    for path, actor in (("/api/v1/aanvragen", "burger"), ("/internal/data/v1/x", "service")):
+        resp = client.get(path, params=versie, headers=tokens.bearer(actor))
+        assert resp.status_code == 200, resp.text
+        assert resp.headers.get_list("api-version") == ["1.0.0"], path
+
+
 def test_repeated_response_headers_all_pass(gateway: TestClient, tokens: Tokens) -> None:
     extra = [
         ["Link", '</api/v1/aanvragen?page=2>; rel="next"'],

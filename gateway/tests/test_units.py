@@ -43,6 +43,12 @@ from .conftest import AUDIENCE, ISSUER, VALID_BSN, Keys, Tokens, free_port
         ("/internal/data/v1/personen", Route("data", True)),
         ("/internal/process/", Route("process", True)),
         ("/internal/integration/v1/brp", Route("integration", True)),
+        # An outside standard in its own path style states its own API-version.
+        (
+            "/koppelvlakken/levensonderhoud/AanvragenLevensonderhoudBehandeld/1",
+            Route("integration", False, own_version=True),
+        ),
+        ("/koppelvlakken/levensonderhoudx", None),
         ("/api/v1/normenkader", None),
         ("/api/v1/normen-kader", None),
         ("/api/v1/aanvragenx/1", None),

@@ -3,9 +3,9 @@ gateway with its integrator's token, GBI pulls the ZaakLOAangevraagd, checks it,
 administration's questions (behandelen 0.95, beslissen 1.0) are answered with documents valid against the
 official specifications, also after the process layer decided.
 
-The suite of this module is its own: the integration layer must know the simulated front office (its URL and the
-token GBI presents to it), which the shared suite does not configure. ``extra_env`` gives both sides the same
-settings, exactly as a deployment would (``GBI_KOPPELVLAK_FRONTOFFICES``, ``GBI_SIMULATOR_FRONTOFFICE_TOKEN``).
+The suite is the session's (``tests/e2e/conftest.py``): the runner configures the integration layer with the
+simulated front office (``GBI_KOPPELVLAK_FRONTOFFICES_FILE``) and gives the simulator the token GBI presents to it
+(``GBI_SIMULATOR_FRONTOFFICE_TOKEN``), exactly as ``make run`` does.
 
 Integrators: ``integrator-0599`` (Rotterdam) and ``integrator-0363`` (Amsterdam), client credentials from the
 suite's ``dev-clients.json``. Test person: 999994116 Katinka Vogel (Rotterdam, nothing in any source: decided
@@ -15,12 +15,10 @@ straight through).
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,9 +29,9 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from gbi_runner import Suite, SuiteConfig
+from gbi_runner import Suite
 
-from .conftest import ARTIFACTS, Http, _free_base_port, _port_free
+from .conftest import Http
 
 pytestmark = pytest.mark.e2e
 
@@ -47,77 +45,17 @@ SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "gbi"
 
 
 @pytest.fixture(scope="module")
-def kv_database_url() -> Iterator[str | None]:
-    """A database of this module's own on PostgreSQL (CI), else the suite's SQLite."""
-    base = os.environ.get("GBI_TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    name = f"gbi_e2e_kv_{uuid.uuid4().hex[:8]}"
-    admin = urllib.parse.urlsplit(base.replace("postgresql+psycopg://", "postgresql://"))._replace(path="/postgres")
-    with psycopg.connect(admin.geturl(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin.geturl(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _dead_port() -> int:
-    """A port nobody listens on, below the ephemeral range so a connect to it can never meet itself."""
-    import random
-
-    for _ in range(50):
-        port = random.randint(15000, 19999)
-        if _port_free(port):
-            return port
-    raise RuntimeError("no free port")
+def gw(suite: Suite) -> Http:
+    return Http(suite.config.url("gateway"))
 
 
 @pytest.fixture(scope="module")
-def kv_suite(tmp_path_factory: pytest.TempPathFactory, kv_database_url: str | None) -> Iterator[Suite]:
-    base = _free_base_port()
-    simulator = f"http://127.0.0.1:{base + 90}"
-    frontoffices = {
-        "simulator": {"url": f"{simulator}/frontoffice/api", "gemeenten": [ROTTERDAM, AMSTERDAM], "token": TOKEN},
-        "onbereikbaar": {
-            "url": f"http://127.0.0.1:{_dead_port()}/frontoffice/api",
-            "gemeenten": [ROTTERDAM],
-            "token": "token-van-een-front-office-die-er-niet-is",
-        },
-    }
-    config = SuiteConfig(
-        var_dir=tmp_path_factory.mktemp("gbi-var-koppelvlakken"),
-        base_port=base,
-        database_url=kv_database_url,
-        log_dir=ARTIFACTS / "e2e-logs-koppelvlakken",
-        extra_env={
-            "GBI_UPSTREAM_TIMEOUT_S": "10",
-            "GBI_KOPPELVLAK_FRONTOFFICES": json.dumps(frontoffices),
-            "GBI_KOPPELVLAK_RETRY_DELAY_S": "0.05",
-            "GBI_SIMULATOR_FRONTOFFICE_TOKEN": TOKEN,
-        },
-    )
-    s = Suite(config)
-    with s.running():
-        yield s
+def sim(suite: Suite) -> Http:
+    return Http(suite.config.url("simulator"))
 
 
 @pytest.fixture(scope="module")
-def gw(kv_suite: Suite) -> Http:
-    return Http(kv_suite.config.url("gateway"))
-
-
-@pytest.fixture(scope="module")
-def sim(kv_suite: Suite) -> Http:
-    return Http(kv_suite.config.url("simulator"))
-
-
-@pytest.fixture(scope="module")
-def token(kv_suite: Suite) -> Any:
+def token(suite: Suite) -> Any:
     cache_: dict[str, str] = {}
 
     def get(client_id: str) -> str:
@@ -126,10 +64,10 @@ def token(kv_suite: Suite) -> Any:
                 {
                     "grant_type": "client_credentials",
                     "client_id": client_id,
-                    "client_secret": kv_suite.client_secrets[client_id],
+                    "client_secret": suite.client_secrets[client_id],
                 }
             ).encode()
-            req = urllib.request.Request(kv_suite.config.url("simulator") + "/idp/token", data=form, method="POST")
+            req = urllib.request.Request(suite.config.url("simulator") + "/idp/token", data=form, method="POST")
             with urllib.request.urlopen(req, timeout=10) as resp:
                 cache_[client_id] = str(json.loads(resp.read())["access_token"])
         return cache_[client_id]
@@ -330,14 +268,36 @@ def test_an_invalid_message_is_refused_naming_the_field_and_creates_nothing(
     assert len(store.aanvragen()) == voor
 
 
-def test_an_unreachable_front_office_is_503_and_creates_nothing(
-    gw: Http, kv_suite: Suite, token: Any, store: Store
-) -> None:
+def test_a_front_office_that_is_down_is_503_and_creates_nothing(gw: Http, sim: Http, token: Any, store: Store) -> None:
+    """The front office answers 503 to every pull: GBI retries, then answers 503 itself, registers nothing, and the
+    same notification works once the front office is back."""
     voor = len(store.aanvragen())
-    frontoffices = json.loads(kv_suite.config.extra_env["GBI_KOPPELVLAK_FRONTOFFICES"])
-    url = f"{frontoffices['onbereikbaar']['url']}/AanvragenLevensonderhoudBehandeld/{uuid.uuid4()}"
-    status, headers, body = meld(gw, token, url)
-    fout(status, headers, body, 503, "notificatie-0.9.0.yaml")
+    aanvraag = maak(sim)
+    status, _, _ = sim.call("PUT", "/simulator/frontoffice/storing", body={"modus": "niet-beschikbaar"})
+    assert status == 200
+    try:
+        status, headers, body = meld(gw, token, aanvraag["resourceUrl"])
+        fout(status, headers, body, 503, "notificatie-0.9.0.yaml")
+        assert "retry-after" in headers
+        assert len(store.aanvragen()) == voor
+    finally:
+        sim.call("PUT", "/simulator/frontoffice/storing", body={"modus": "geen"})
+    _, _, ingediend = sim.call("GET", f"/simulator/frontoffice/aanvragen/{aanvraag['aanvraagId']}")
+    assert ingediend["opgehaald"] == 0
+    status, _, answer = meld(gw, token, aanvraag["resourceUrl"])
+    assert status == 200, answer
+    assert len(store.aanvragen()) == voor + 1
+
+
+def test_an_address_of_no_front_office_of_the_gemeente_is_refused_unfetched(
+    gw: Http, suite: Suite, token: Any, store: Store
+) -> None:
+    """A notification may only point at a front office configured for the caller's gemeente; anything else is
+    never fetched (GBI fetches no address a notification made up)."""
+    voor = len(store.aanvragen())
+    elders = f"{suite.config.url('gateway')}/frontoffice/api/AanvragenLevensonderhoudBehandeld/{uuid.uuid4()}"
+    body = fout(*meld(gw, token, elders), 400, "notificatie-0.9.0.yaml")
+    assert [(p["name"], p["code"]) for p in body["invalidParams"]] == [("resourceUrl", "onbekende-frontoffice")]
     assert len(store.aanvragen()) == voor
 
 
@@ -350,12 +310,12 @@ def test_the_front_office_notifies_gbi_itself(sim: Http, store: Store) -> None:
     assert store.get(f"/aanvragen/{aid}")["gegevens"]["koppelvlak"]["aanvraagId"] == aanvraag["aanvraagId"]
 
 
-def test_only_systems_of_a_gemeente(gw: Http, sim: Http, token: Any, kv_suite: Suite) -> None:
+def test_only_systems_of_a_gemeente(gw: Http, sim: Http, token: Any, suite: Suite) -> None:
     aanvraag = maak(sim)
     form = urllib.parse.urlencode(
         {"grant_type": "urn:gbi:dev", "actor_type": "medewerker", "gemeente": ROTTERDAM, "roles": "inkomensconsulent"}
     )
-    req = urllib.request.Request(kv_suite.config.url("simulator") + "/idp/token", data=form.encode(), method="POST")
+    req = urllib.request.Request(suite.config.url("simulator") + "/idp/token", data=form.encode(), method="POST")
     with urllib.request.urlopen(req, timeout=10) as resp:
         medewerker = str(json.loads(resp.read())["access_token"])
     status, headers, body = gw.call(
@@ -376,14 +336,14 @@ def test_only_systems_of_a_gemeente(gw: Http, sim: Http, token: Any, kv_suite: S
     assert status == 401  # the gateway's own answer: no token
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the gateway replaces an upstream API-version with its own (gbi_gateway.proxy._HOP_BY_HOP); the "
-    "koppelvlak answers reach the caller with API-version 1.0.0 instead of their standard's version",
-)
 def test_the_standards_api_version_reaches_the_caller(gw: Http, token: Any) -> None:
-    status, headers, _ = gw.call(
-        "GET", f"{PREFIX}/AanvragenLevensonderhoudBehandeld/{uuid.uuid4()}", token=token("integrator-0599")
-    )
+    """Each koppelvlak answers with its own standard's API-version through the gateway; GBI's /api/v1 keeps GBI's."""
+    integrator = token("integrator-0599")
+    status, headers, _ = gw.call("GET", f"{PREFIX}/AanvragenLevensonderhoudBehandeld/{uuid.uuid4()}", token=integrator)
     assert status == 404
     assert headers["api-version"] == "0.95"
+    status, headers, _ = gw.call("GET", f"{PREFIX}/AanvragenLevensonderhoudBeslissing/{uuid.uuid4()}", token=integrator)
+    assert status == 404
+    assert headers["api-version"] == "1.0"
+    status, headers, _ = gw.call("GET", "/api/v1/normen", token=integrator)
+    assert headers["api-version"] == "1.0.0"

@@ -56,10 +56,14 @@ _HOP_BY_HOP = frozenset(
         "content-length",
         "date",
         "server",
-        "api-version",
         "x-request-id",
     }
 )
+# ``API-Version`` names the version of the API the caller speaks to. Under ``/api/v1`` (and on internal routes) that is
+# GBI's API, whose version the gateway states itself; a layer's own header is dropped. A public route that serves an
+# outside standard in its own path style (the GBI koppelvlakken: ``API-version`` 0.95, 1.0, 0.9.0) answers with that
+# standard's version, which only the layer knows: there the layer's header reaches the caller unchanged.
+_API_VERSION = "api-version"
 _PURPOSES = frozenset(
     {
         "participatiewet",
@@ -213,7 +217,8 @@ class Proxy:
         # Hop-by-hop: the fixed list plus any header the upstream's Connection header names (RFC 9110 7.6.1).
         named = {t.strip().lower() for k, v in resp.headers.items() if k.lower() == "connection" for t in v.split(",")}
         # A multidict, so that repeated headers (Link, Set-Cookie, Vary, ...) all reach the caller.
-        out_headers = CIMultiDict(
-            (k, v) for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP and k.lower() not in named
-        )
+        dropped = _HOP_BY_HOP | named
+        if not route.own_version:
+            dropped = dropped | {_API_VERSION}
+        out_headers = CIMultiDict((k, v) for k, v in resp.headers.items() if k.lower() not in dropped)
         return Response(content=resp.body, status_code=resp.status, headers=out_headers)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gbi_gateway.settings import LAYERS
 
-__all__ = ["PUBLIC_ROUTES", "Route", "RouteTable"]
+__all__ = ["OWN_VERSION_PREFIXES", "PUBLIC_ROUTES", "Route", "RouteTable"]
 
 # Public resource prefix -> layer. Extend this table when a layer publishes a new resource.
 PUBLIC_ROUTES: dict[str, str] = {
@@ -29,10 +29,17 @@ PUBLIC_ROUTES: dict[str, str] = {
 }
 
 
+#: Public prefixes that serve an outside standard with its own versioning: the layer's ``API-version`` header (the
+#: standard's version) reaches the caller. Everywhere else the gateway states GBI's own API version.
+OWN_VERSION_PREFIXES: frozenset[str] = frozenset({"/koppelvlakken/levensonderhoud"})
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     layer: str
     internal: bool
+    # The layer states the API version (an outside standard's ``API-version``); else the gateway states GBI's own.
+    own_version: bool = False
 
 
 class RouteTable:
@@ -53,7 +60,7 @@ class RouteTable:
             return Route(layer, True) if layer in LAYERS else None
         for prefix, layer in self._public:
             if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + ":"):
-                return Route(layer, False)
+                return Route(layer, False, own_version=prefix in OWN_VERSION_PREFIXES)
         return None
 
     def public_prefixes(self) -> list[tuple[str, str]]:

@@ -52,37 +52,16 @@ COMPONENTS: tuple[Component, ...] = (
     Component("gateway", "gbi_gateway.app:create_app", 0, service=False),
 )
 
-INTEGRATOR_GEMEENTEN = ("0363", "0599")
 #: The 13 GBI gemeenten: each gets a client at the simulated zaaksysteem (ZGW).
 GBI_GEMEENTEN = ("0363", "0518", "0599", "0344", "0772", "0855", "0014", "0268", "0153", "0796", "0193", "0114", "0995")
+#: Each gemeente's systems get an integrator client at the dev IdP (``integrator-<code>``): the simulated front office
+#: notifies GBI with it, for every gemeente it serves.
+INTEGRATOR_GEMEENTEN = GBI_GEMEENTEN
 #: Extra process replicas listen on base port + this + n (n = 1, 2, ...); only their workers matter.
 REPLICA_PORT_OFFSET = 10
-GBI_GEMEENTEN = (
-    "0363",
-    "0518",
-    "0599",
-    "0344",
-    "0772",
-    "0855",
-    "0014",
-    "0268",
-    "0153",
-    "0796",
-    "0193",
-    "0114",
-    "0995",
-)
-
-
-def synthetic_rsin(code: str) -> str:
-    """The RSIN the simulated zaaksysteem gives a gemeente (``gbi_simulator.zgw.catalogi.gemeente_rsin``; a test
-    keeps the two equal): ``00`` + filler + CBS code + an elfproef check digit."""
-    for filler in range(10, 100):
-        digits = f"00{filler}{code}"
-        check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
-        if check < 10:
-            return digits + str(check)
-    raise ValueError(code)
+#: The simulated front office (``gbi_simulator.frontoffice``) as the integration layer knows it: the name under
+#: which GBI pulls aanvragen from it (GBI koppelvlakken, Levensonderhoud aanvragen 1.2.1).
+FRONTOFFICE_NAME = "simulator"
 
 
 @dataclass
@@ -134,6 +113,10 @@ def gemeente_rsin(code: str) -> str:
     raise ValueError(f"no RSIN for {code}")  # pragma: no cover
 
 
+#: The name tests/deploy uses for :func:`gemeente_rsin`.
+synthetic_rsin = gemeente_rsin
+
+
 class Suite:
     """Prepares keys and clients, migrates the database, starts every process and waits until all are ready."""
 
@@ -142,6 +125,7 @@ class Suite:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
         self.client_secrets: dict[str, str] = {}
+        self.frontoffice_token = ""
 
     # -- preparation ---------------------------------------------------------------------------------------
     @property
@@ -167,28 +151,31 @@ class Suite:
                 )
             )
         clients_file = var / "dev-clients.json"
-        if clients_file.exists():
-            clients = json.loads(clients_file.read_text(encoding="utf-8"))
-        else:
-            clients = [
-                {
-                    "client_id": f"gbi-{c.name}",
-                    "client_secret": secrets.token_urlsafe(24),
-                    "actor_type": "service",
-                    "roles": ["gbi-service"],
-                }
-                for c in COMPONENTS
-                if c.service
-            ] + [
-                {
-                    "client_id": f"integrator-{g}",
-                    "client_secret": secrets.token_urlsafe(24),
-                    "actor_type": "systeem",
-                    "gemeente": g,
-                    "roles": ["integrator"],
-                }
-                for g in INTEGRATOR_GEMEENTEN
-            ]
+        clients = json.loads(clients_file.read_text(encoding="utf-8")) if clients_file.exists() else []
+        wanted = [
+            {
+                "client_id": f"gbi-{c.name}",
+                "client_secret": secrets.token_urlsafe(24),
+                "actor_type": "service",
+                "roles": ["gbi-service"],
+            }
+            for c in COMPONENTS
+            if c.service
+        ] + [
+            {
+                "client_id": f"integrator-{g}",
+                "client_secret": secrets.token_urlsafe(24),
+                "actor_type": "systeem",
+                "gemeente": g,
+                "roles": ["integrator"],
+            }
+            for g in INTEGRATOR_GEMEENTEN
+        ]
+        # Existing clients keep their secrets; a client this version adds is added to an older var directory.
+        known = {c["client_id"] for c in clients}
+        missing = [c for c in wanted if c["client_id"] not in known]
+        if missing or not clients_file.exists():
+            clients += missing
             _write_secret(clients_file, json.dumps(clients, indent=2).encode())
         self.client_secrets = {c["client_id"]: c["client_secret"] for c in clients}
         # The zaaksysteem (ZGW) clients of GBI, one per gemeente: the simulator's list and the integration layer's.
@@ -212,18 +199,25 @@ class Suite:
                     indent=2,
                 ).encode(),
             )
-        # The zaaksysteem's own clients (ZGW JWT, HS256): one per gemeente, known to both sides.
-        zgw_sim = var / "zgw-clients.json"
-        zgw_int = var / "zgw-gemeenten.json"
-        if not (zgw_sim.exists() and zgw_int.exists()):
-            zgw = {g: {"client_id": f"gbi-{g}", "secret": secrets.token_urlsafe(32)} for g in GBI_GEMEENTEN}
-            _write_secret(
-                zgw_sim,
-                json.dumps([{**c, "gemeente": g, "name": f"GBI {g}"} for g, c in zgw.items()], indent=2).encode(),
-            )
-            _write_secret(
-                zgw_int, json.dumps({g: {**c, "rsin": synthetic_rsin(g)} for g, c in zgw.items()}, indent=2).encode()
-            )
+        # The simulated front office (GBI koppelvlakken): the token GBI presents when it pulls an aanvraag, known to
+        # both sides, so that a front office's notification works out of the box (``make run``).
+        token_file = var / "frontoffice-token"
+        if not token_file.exists():
+            _write_secret(token_file, secrets.token_urlsafe(32).encode())
+        self.frontoffice_token = token_file.read_text(encoding="utf-8").strip()
+        _write_secret(
+            var / "koppelvlak-frontoffices.json",
+            json.dumps(
+                {
+                    FRONTOFFICE_NAME: {
+                        "url": self.config.url("simulator") + "/frontoffice/api",
+                        "gemeenten": list(GBI_GEMEENTEN),
+                        "token": self.frontoffice_token,
+                    }
+                },
+                indent=2,
+            ).encode(),
+        )
 
     def env_for(self, component: Component) -> dict[str, str]:
         cfg = self.config
@@ -231,7 +225,6 @@ class Suite:
         sim = cfg.url("simulator")
         idp = sim + "/idp"
         env = {k: v for k, v in os.environ.items() if not k.startswith("GBI_") or k in ("GBI_TEST_DATABASE_URL",)}
-        sim = cfg.url("simulator")
         env.update(
             {
                 "GBI_SERVICE_NAME": f"gbi-{component.layer}",
@@ -277,6 +270,10 @@ class Suite:
                     "GBI_WORKER_LEASE_S": "10",
                 }
             )
+        if component.layer == "integration":
+            env["GBI_KOPPELVLAK_FRONTOFFICES_FILE"] = str(var / "koppelvlak-frontoffices.json")
+        if component.name == "simulator":
+            env["GBI_SIMULATOR_FRONTOFFICE_TOKEN"] = self.frontoffice_token
         if component.name == "gateway":
             env["GBI_CONTEXT_PRIVATE_KEY_FILE"] = str(var / "keys" / "context-private.pem")
         if component.service:
