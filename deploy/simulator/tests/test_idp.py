@@ -97,7 +97,7 @@ def test_discovery_document(idp: TestClient) -> None:
     assert doc["issuer"] == ISSUER
     assert doc["token_endpoint"] == f"{ISSUER}/token"
     assert doc["jwks_uri"] == f"{ISSUER}/jwks"
-    assert set(doc["grant_types_supported"]) == {"client_credentials", "urn:gbi:dev"}
+    assert set(doc["grant_types_supported"]) == {"client_credentials", "urn:gbi:dev", "authorization_code"}
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
 
 

@@ -14,6 +14,7 @@ from gbi_gateway.auth import TokenVerifier
 from gbi_gateway.proxy import Proxy
 from gbi_gateway.routes import RouteTable
 from gbi_gateway.settings import GatewaySettings
+from gbi_gateway.web import WebPages
 from gbi_shared import ReadinessCheck
 from gbi_shared import create_app as create_service_app
 from gbi_shared.context import ContextSigner, ContextVerifier
@@ -77,6 +78,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/api/v1/docs", include_in_schema=False)
     async def docs_page() -> HTMLResponse:
         return HTMLResponse(_docs_html(public_openapi()))
+
+    # The web pages (portal, workbench, ...): forwarded to the interaction layer by session cookie, see web.py.
+    WebPages(settings, transport).mount(app)
 
     async def forward(request: Request) -> Response:
         return await proxy.handle(request)

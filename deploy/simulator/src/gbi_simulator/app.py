@@ -26,6 +26,7 @@ from gbi_simulator.clock import Clock
 from gbi_simulator.frontoffice import router as frontoffice_router
 from gbi_simulator.idp import IdentityProvider, SigningKey, load_clients
 from gbi_simulator.idp import router as idp_router
+from gbi_simulator.idp_login import router as idp_login_router
 from gbi_simulator.settings import SimulatorSettings
 from gbi_simulator.zgw import ZgwSimulator, load_zgw_clients
 from gbi_simulator.zgw import router as zgw_router
@@ -107,6 +108,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         routers=[
             brp_router,
             idp_router,
+            idp_login_router,
             control_router,
             zgw_router,
             bronnen_router,

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, model
 from gbi_shared import BadRequestError, InvalidParam, ServiceError, UnauthorizedError
 from gbi_shared.contracts.common import is_valid_bsn
 from gbi_simulator.gemeenten import GBI_GEMEENTEN
+from gbi_simulator.idp_codes import CodeStore
 
 __all__ = [
     "AUDIENCE",
@@ -62,6 +63,7 @@ AUDIENCE = "gbi"
 ALGORITHM = "RS256"
 DEV_GRANT = "urn:gbi:dev"
 CLIENT_CREDENTIALS = "client_credentials"
+AUTHORIZATION_CODE = "authorization_code"  # the login screens of idp_login.py (web pages)
 MEDEWERKER_ROLES = frozenset({"klantmanager", "inkomensconsulent", "handhaver", "teamleider", "beheerder", "auditor"})
 CLIENT_ROLES: dict[str, frozenset[str]] = {"systeem": frozenset({"integrator"}), "service": frozenset({"gbi-service"})}
 _FORM = "application/x-www-form-urlencoded"
@@ -227,15 +229,18 @@ class IdentityProvider:
         self._test_person_name = test_person_name
         # A dummy secret, compared when the client is unknown, so timing tells nothing about client ids.
         self._dummy_secret = uuid.uuid4().hex.encode()
+        self.codes = CodeStore()
 
     def discovery(self) -> dict[str, Any]:
         return {
             "issuer": self.issuer,
             "token_endpoint": f"{self.issuer}/token",
+            "authorization_endpoint": f"{self.issuer}/authorize",
+            "code_challenge_methods_supported": ["S256"],
             "jwks_uri": f"{self.issuer}/jwks",
-            "grant_types_supported": [CLIENT_CREDENTIALS, DEV_GRANT],
+            "grant_types_supported": [CLIENT_CREDENTIALS, DEV_GRANT, AUTHORIZATION_CODE],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "response_types_supported": ["token"],
+            "response_types_supported": ["token", "code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [ALGORITHM],
             "token_endpoint_auth_signing_alg_values_supported": [ALGORITHM],
@@ -268,6 +273,8 @@ class IdentityProvider:
             claims = self._client_credentials(form, authorization)
         elif grant_type == DEV_GRANT:
             claims = self._dev_grant(form)
+        elif grant_type == AUTHORIZATION_CODE:
+            claims = self._authorization_code(form, authorization)
         else:
             raise _invalid_request("grant_type", "Dit grant type wordt niet ondersteund", code="unsupported_grant_type")
         token = self.issue(claims)
@@ -318,6 +325,24 @@ class IdentityProvider:
         }
         if client.actor_type == "systeem":
             claims["gemeente"] = client.gemeente
+        return claims
+
+    def _authorization_code(self, form: dict[str, list[str]], authorization: str | None) -> dict[str, Any]:
+        """Redeem a code from the login screen: the client authenticates as for client_credentials and proves
+        with the PKCE verifier that it started the login."""
+        client_id, secret = self._client_authentication(form, authorization)
+        client = self.clients.get(client_id)
+        expected = client.client_secret.get_secret_value().encode() if client else self._dummy_secret
+        if not hmac.compare_digest(secret.encode(), expected) or client is None:
+            raise _invalid_client()
+        code = self._single(form, "code", required=True) or ""
+        redirect_uri = self._single(form, "redirect_uri", required=True) or ""
+        verifier = self._single(form, "code_verifier", required=True) or ""
+        claims = self.codes.redeem(code, client_id=client_id, redirect_uri=redirect_uri, code_verifier=verifier)
+        if claims is None:
+            raise _invalid_request(
+                "code", "Code onbekend, verlopen, al gebruikt of niet van deze client", "invalid_grant"
+            )
         return claims
 
     def _client_authentication(self, form: dict[str, list[str]], authorization: str | None) -> tuple[str, str]:
