@@ -8,6 +8,7 @@ from gbi_process.alo import HANDLERS as ALO_HANDLERS
 from gbi_process.alo import AloProces, RunOptions, Worker, worker_id
 from gbi_process.alo import router as alo_router
 from gbi_process.api import router
+from gbi_process.diagram_api import router as diagram_router
 from gbi_process.engine import DefinitionRegistry, SpiffEngine
 from gbi_process.service import ProcessService
 from gbi_process.settings import ProcessSettings
@@ -55,7 +56,7 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         settings,
         title="GBI proceslaag",
         description="Voert de transacties van de Participatiewet uit, van aanvraag tot betaling.",
-        routers=[router, alo_router],
+        routers=[router, alo_router, diagram_router],
         readiness=[client_credentials_check(settings)],
         on_startup=[start_worker],
         on_shutdown=[stop_worker],
