@@ -17,6 +17,7 @@ from gbi_data.migrate import check, downgrade, main, upgrade
 from gbi_data.notificaties.models import NOTIFICATIE_TABLES
 from gbi_data.seed import BELEID, GEMEENTEN, seed_beleid
 from gbi_data.settings import DataSettings
+from gbi_data.signalen.models import SIGNAAL_TABLES
 
 TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads", "beleidsversies"}
 
@@ -40,11 +41,11 @@ def _gemeente_count(settings: DataSettings) -> int:
 
 def test_upgrade_downgrade_upgrade(settings: DataSettings) -> None:
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES)
+    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES)
     downgrade(settings, "base")
     assert _tables(settings) == set()
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES)
+    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES)
     assert _gemeente_count(settings) == 13
 
 

@@ -14,6 +14,7 @@ from gbi_data.database import create_db_engine, normalise_url
 from gbi_data.models import Base
 from gbi_data.notificaties import models as _notificatie_models  # noqa: F401  (and those of notificaties)
 from gbi_data.settings import get_settings
+from gbi_data.signalen import models as _signaal_models  # noqa: F401  (and those of signal intake)
 
 config = context.config
 target_metadata = Base.metadata
