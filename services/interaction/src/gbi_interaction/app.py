@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from gbi_interaction import aanvragen, taken, zaken
+from gbi_interaction import aanvragen, inzicht, taken, zaken
 from gbi_interaction.aanvraag_service import AanvraagService
 from gbi_interaction.api import router
+from gbi_interaction.inzicht_service import InzichtService
 from gbi_interaction.lagen import Lagen
 from gbi_interaction.service import InteractionService
 from gbi_interaction.settings import InteractionSettings
@@ -26,7 +27,7 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
         settings,
         title="GBI interactielaag",
         description="Kanalen van GBI: het burgerportaal, de werkplek van de medewerker en de publieke API's.",
-        routers=[router, aanvragen.router, taken.router, zaken.router],
+        routers=[router, aanvragen.router, taken.router, zaken.router, inzicht.router],
         readiness=[client_credentials_check(settings)],
     )
     # Invalid input answered in plain Dutch, naming each field (replaces the factory's English reasons).
@@ -35,4 +36,5 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
     app.state.service = InteractionService(app.state.gateway)
     app.state.aanvragen = AanvraagService(lagen)
     app.state.werkplek = WerkplekService(lagen)
+    app.state.inzicht = InzichtService(app.state.gateway)
     return app
