@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gbi_domain.api import router
+from gbi_domain.betaalrun.api import router as betaalrun_router
 from gbi_domain.beschikking.api import router as beschikking_router
 from gbi_domain.engine import standaard_regelset
 from gbi_domain.service import DomainService
@@ -22,7 +23,7 @@ def create_app(settings: DomainSettings | None = None) -> FastAPI:
         settings,
         title="GBI domeinlaag",
         description="Recht en hoogte van bijstand volgens de Participatiewet en het beleid van de gemeente.",
-        routers=[router, beschikking_router],
+        routers=[router, beschikking_router, betaalrun_router],
     )
     app.state.service = DomainService()
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gbi_integration.api import router
+from gbi_integration.betaalrun import router as betaalrun_router
 from gbi_integration.bronnen import bronnen_service
 from gbi_integration.bronnen import router as bronnen_router
 from gbi_integration.brp import HaalCentraalBrp
@@ -30,7 +31,7 @@ def create_app(settings: IntegrationSettings | None = None) -> FastAPI:
         settings,
         title="GBI integratielaag",
         description="Koppelingen met bronnen (BRP, UWV, RDW, ...) en met zaaksysteem, financiën en bank.",
-        routers=[router, bronnen_router, zaken_router, koppelvlakken_router, notificaties_router],
+        routers=[router, bronnen_router, zaken_router, koppelvlakken_router, notificaties_router, betaalrun_router],
         readiness=[client_credentials_check(settings)],
         on_startup=[start_bezorger],
         on_shutdown=[stop_bezorger],

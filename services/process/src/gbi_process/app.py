@@ -8,7 +8,11 @@ from gbi_process.alo import HANDLERS as ALO_HANDLERS
 from gbi_process.alo import AloProces, RunOptions, Worker, worker_id
 from gbi_process.alo import router as alo_router
 from gbi_process.api import router
+from gbi_process.betaalrun import BetaalrunWorker
+from gbi_process.betaalrun import internal_router as betaalrun_intern
+from gbi_process.betaalrun import public_router as betaalrun_publiek
 from gbi_process.diagram_api import router as diagram_router
+from gbi_process.dossier_api import router as dossier_router
 from gbi_process.engine import DefinitionRegistry, SpiffEngine
 from gbi_process.service import ProcessService
 from gbi_process.settings import ProcessSettings
@@ -46,17 +50,23 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         )
         app.state.worker = worker
         worker.start()
+        betaalrun_worker = BetaalrunWorker(app.state.gateway)
+        app.state.betaalrun_worker = betaalrun_worker
+        betaalrun_worker.start()
 
     async def stop_worker(app: FastAPI) -> None:
         worker: Worker | None = getattr(app.state, "worker", None)
         if worker is not None:
             await worker.stop()
+        betaalrun_worker: BetaalrunWorker | None = getattr(app.state, "betaalrun_worker", None)
+        if betaalrun_worker is not None:
+            await betaalrun_worker.stop()
 
     app = create_service_app(
         settings,
         title="GBI proceslaag",
         description="Voert de transacties van de Participatiewet uit, van aanvraag tot betaling.",
-        routers=[router, alo_router, diagram_router],
+        routers=[router, alo_router, betaalrun_publiek, betaalrun_intern, diagram_router, dossier_router],
         readiness=[client_credentials_check(settings)],
         on_startup=[start_worker],
         on_shutdown=[stop_worker],

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from gbi_data.alo import models as _alo_models  # noqa: F401  (registers the ALO tables on Base)
+from gbi_data.betaalrun import models as _betaalrun_models  # noqa: F401  (and those of the betaalrun)
 from gbi_data.database import create_db_engine, normalise_url
 from gbi_data.models import Base
 from gbi_data.notificaties import models as _notificatie_models  # noqa: F401  (and those of notificaties)

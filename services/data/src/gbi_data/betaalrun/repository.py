@@ -1,0 +1,264 @@
+# ruff: noqa: S608  (the SQL here is composed of fixed fragments only; every value is a bound parameter)
+"""All SQL of the payment run. Set-based: one query reads a chunk of work, one statement writes a chunk of payments.
+
+PostgreSQL writes payments with ``COPY`` into a per-connection temporary table and one
+``INSERT ... SELECT ... ON CONFLICT (uitkering_id, maand) DO NOTHING`` (``COPY FROM`` itself is not allowed into a
+table with row-level security, and the conflict clause is what makes a repeated chunk harmless). SQLite (the
+embedded default) uses Core ``executemany`` with the same conflict clause.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+__all__ = [
+    "BETALING_KOLOMMEN",
+    "Werkregel",
+    "eerste_van_maand",
+    "lees_werk",
+    "schrijf_betalingen",
+    "tel_betaald",
+    "tel_uitkeringen",
+    "volgende_maand",
+]
+
+# The amounts of a payment as the domain layer computes them, in the order of a row of the write body.
+BETALING_KOLOMMEN = (
+    "norm_cents",
+    "inkomen_cents",
+    "bijstand_cents",
+    "reservering_cents",
+    "verlaging_cents",
+    "vakantietoeslag_cents",
+    "voorschot_verrekend_cents",
+    "bedrag_cents",
+)
+
+
+def eerste_van_maand(d: date) -> date:
+    return d.replace(day=1)
+
+
+def volgende_maand(d: date) -> date:
+    return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
+
+
+def maand_terug(d: date, maanden: int) -> date:
+    index = d.year * 12 + d.month - 1 - maanden
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _uid(session: Session, value: uuid.UUID) -> Any:
+    """A uuid as the dialect stores it (SQLite: 32 hex characters, as SQLAlchemy's ``Uuid`` does)."""
+    return value if _is_pg(session) else value.hex
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Werkregel:
+    """One uitkering still to be paid for the month, with everything its amount depends on."""
+
+    uitkering_id: uuid.UUID
+    startdatum: date
+    huishouden: dict[str, Any]
+    voorschot_open_cents: int
+    verlaging_bp: int
+    vakantietoeslag_opgebouwd_cents: int
+
+
+def _actief(alias: str = "u") -> str:
+    return f"{alias}.status = 'actief' AND {alias}.startdatum < :volgende"
+
+
+def tel_uitkeringen(session: Session, gemeente: str, maand: date) -> int:
+    """Active uitkeringen of ``gemeente`` (with the facts to pay them on) that run in ``maand``."""
+    sql = (
+        "SELECT count(*) FROM uitkering_grondslagen g JOIN uitkeringen u ON u.id = g.uitkering_id "
+        f"WHERE g.gemeente = :gemeente AND {_actief()}"
+    )
+    return int(session.execute(text(sql), {"gemeente": gemeente, "volgende": volgende_maand(maand)}).scalar_one())
+
+
+def tel_betaald(session: Session, gemeente: str, maand: date) -> int:
+    sql = "SELECT count(*) FROM betalingen WHERE gemeente = :gemeente AND maand = :maand"
+    return int(session.execute(text(sql), {"gemeente": gemeente, "maand": maand}).scalar_one())
+
+
+def lees_werk(
+    session: Session,
+    gemeente: str,
+    maand: date,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    vakantietoeslag: bool,
+) -> list[Werkregel]:
+    """The next ``limit`` active uitkeringen of ``gemeente`` (by id, after ``after``) without a payment for
+    ``maand``, with the open voorschot balance, the maatregel in force and (in the payout month) the vakantietoeslag
+    reserved in the twelve months before."""
+    pg = _is_pg(session)
+    periode = maand.strftime("%Y-%m")
+    vt_sql = (
+        "COALESCE((SELECT sum(b2.reservering_cents) FROM betalingen b2 WHERE b2.uitkering_id = u.id "
+        "AND b2.maand >= :vt_van AND b2.maand < :maand), 0)"
+        if vakantietoeslag
+        else "0"
+    )
+    sql = f"""
+        SELECT g.uitkering_id, u.startdatum, g.huishouden,
+               CASE WHEN v.som IS NULL THEN 0 ELSE v.som - COALESCE(
+                   (SELECT sum(b1.voorschot_verrekend_cents) FROM betalingen b1 WHERE b1.uitkering_id = u.id), 0)
+               END AS voorschot_open,
+               COALESCE(m.bp, 0) AS verlaging_bp,
+               {vt_sql} AS vt_opgebouwd
+        FROM uitkering_grondslagen g
+        JOIN uitkeringen u ON u.id = g.uitkering_id
+        LEFT JOIN (SELECT aanvraag_id, sum(bedrag_cents) AS som FROM voorschotten WHERE periode <= :periode
+                   GROUP BY aanvraag_id) v ON v.aanvraag_id = u.aanvraag_id
+        LEFT JOIN (SELECT uitkering_id, max(percentage_bp) AS bp FROM maatregelen WHERE van <= :maand AND tot >= :maand
+                   GROUP BY uitkering_id) m ON m.uitkering_id = u.id
+        WHERE g.gemeente = :gemeente AND {_actief()} {"AND g.uitkering_id > :after" if after is not None else ""}
+          AND NOT EXISTS (SELECT 1 FROM betalingen b WHERE b.uitkering_id = g.uitkering_id AND b.maand = :maand)
+        ORDER BY g.uitkering_id
+        LIMIT :limit
+    """
+    params: dict[str, Any] = {
+        "gemeente": gemeente,
+        "maand": maand,
+        "volgende": volgende_maand(maand),
+        "periode": periode,
+        "vt_van": maand_terug(maand, 12),
+        "limit": limit,
+    }
+    if after is not None:
+        params["after"] = _uid(session, after)
+    rows = session.execute(text(sql), params).all()
+    return [
+        Werkregel(
+            uitkering_id=_as_uuid(r[0]),
+            startdatum=_as_date(r[1]),
+            huishouden=r[2] if pg else json.loads(r[2]),
+            voorschot_open_cents=max(0, int(r[3])),
+            verlaging_bp=int(r[4]),
+            vakantietoeslag_opgebouwd_cents=int(r[5]),
+        )
+        for r in rows
+    ]
+
+
+_INSERT_COLUMNS = (
+    "gemeente, uitkering_id, maand, betaalrun_id, normcategorie, "
+    + ", ".join(BETALING_KOLOMMEN)
+    + ", regelset_versie, iban, naam, created_at"
+)
+_TEMP_TABLE = "betaling_invoer"
+
+
+def schrijf_betalingen(
+    session: Session,
+    gemeente: str,
+    maand: date,
+    betaalrun_id: uuid.UUID,
+    rows: Sequence[tuple[Any, ...]],
+    now: datetime,
+) -> int:
+    """Insert the payments ``rows`` (uitkering_id, normcategorie, the amounts of ``BETALING_KOLOMMEN``,
+    regelset_versie); the IBAN and name come from the uitkering's grondslag at this moment. A payment that already
+    exists for (uitkering, maand) is skipped, not doubled. Returns how many were inserted."""
+    if not rows:
+        return 0
+    amounts = ", ".join(f"t.{c}" for c in BETALING_KOLOMMEN)
+    if _is_pg(session):
+        connection = session.connection().connection.driver_connection
+        assert connection is not None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {_TEMP_TABLE} (uitkering_id uuid, normcategorie text, "
+                + ", ".join(f"{c} bigint" for c in BETALING_KOLOMMEN)
+                + ", regelset_versie text) ON COMMIT DELETE ROWS"
+            )
+            with cursor.copy(f"COPY {_TEMP_TABLE} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO betalingen ({_INSERT_COLUMNS}) "
+                f"SELECT %(gemeente)s, t.uitkering_id, %(maand)s, %(run)s, t.normcategorie, {amounts}, "
+                "t.regelset_versie, g.iban, g.naam, %(now)s "
+                f"FROM {_TEMP_TABLE} t JOIN uitkering_grondslagen g ON g.uitkering_id = t.uitkering_id "
+                "WHERE g.gemeente = %(gemeente)s "
+                "ON CONFLICT (uitkering_id, maand) DO NOTHING",
+                {"gemeente": gemeente, "maand": maand, "run": betaalrun_id, "now": now},
+            )
+            inserted = cursor.rowcount
+            cursor.execute(f"TRUNCATE {_TEMP_TABLE}")
+        return int(inserted)
+    names = ("uitkering_id", "normcategorie", *BETALING_KOLOMMEN, "regelset_versie")
+    sql = text(
+        f"INSERT INTO betalingen ({_INSERT_COLUMNS}) "
+        f"SELECT :gemeente, g.uitkering_id, :maand, :run, :normcategorie, "
+        + ", ".join(f":{c}" for c in BETALING_KOLOMMEN)
+        + ", :regelset_versie, g.iban, g.naam, :now "
+        "FROM uitkering_grondslagen g WHERE g.uitkering_id = :uitkering_id AND g.gemeente = :gemeente "
+        "ON CONFLICT (uitkering_id, maand) DO NOTHING"
+    )
+    stamp = now.replace(tzinfo=None)
+    params = [
+        {
+            **dict(zip(names, row, strict=True)),
+            "uitkering_id": _as_uuid(row[0]).hex,
+            "gemeente": gemeente,
+            "maand": maand,
+            "run": betaalrun_id.hex,
+            "now": stamp,
+        }
+        for row in rows
+    ]
+    before = tel_betaald(session, gemeente, maand)
+    session.execute(sql, params)
+    return tel_betaald(session, gemeente, maand) - before
+
+
+def lees_betalingen(
+    session: Session, gemeente: str, betaalrun_id: uuid.UUID, *, after: int, limit: int
+) -> list[tuple[Any, ...]]:
+    """Payments of the run in ``gemeente`` with an amount to transfer, by id: (id, uitkering_id, iban, naam,
+    bedrag, vakantietoeslag, voorschot_verrekend, maand)."""
+    sql = (
+        "SELECT id, uitkering_id, iban, naam, bedrag_cents, vakantietoeslag_cents, voorschot_verrekend_cents, maand "
+        "FROM betalingen WHERE betaalrun_id = :run AND gemeente = :gemeente AND id > :after AND bedrag_cents > 0 "
+        "ORDER BY id LIMIT :limit"
+    )
+    params = {"run": _uid(session, betaalrun_id), "gemeente": gemeente, "after": after, "limit": limit}
+    return [tuple(r) for r in session.execute(text(sql), params).all()]
+
+
+def specificaties_van(session: Session, gemeente: str, bsn: str, *, limit: int) -> list[Any]:
+    """The payments of the citizen ``bsn`` in ``gemeente``, newest month first."""
+    sql = (
+        "SELECT b.id, b.uitkering_id, b.maand, b.normcategorie, "
+        + ", ".join(f"b.{c}" for c in BETALING_KOLOMMEN)
+        + ", b.regelset_versie, b.iban, b.created_at, r.betaaldatum "
+        "FROM betalingen b JOIN uitkeringen u ON u.id = b.uitkering_id JOIN aanvragen a ON a.id = u.aanvraag_id "
+        "JOIN betaalruns r ON r.id = b.betaalrun_id "
+        "WHERE b.gemeente = :gemeente AND a.bsn = :bsn ORDER BY b.maand DESC, b.id DESC LIMIT :limit"
+    )
+    return list(session.execute(text(sql), {"gemeente": gemeente, "bsn": bsn, "limit": limit}).all())

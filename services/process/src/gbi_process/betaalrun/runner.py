@@ -1,0 +1,240 @@
+"""The payment run as a transaction of its own: a worker claims a running betaalrun and pays it, gemeente by gemeente.
+
+Per gemeente, three stages run as a pipeline over chunks of uitkeringen (bounded queues, so memory stays flat)::
+
+    data   GET  /internal/data/v1/betaalruns/{id}/werk?after=...      uitkeringen without a payment this month
+    domain POST /internal/domain/v1/betaalrun/bedragen:batch           the month's amounts of the chunk
+    data   POST /internal/data/v1/betaalruns/{id}/betalingen:batch     COPY into betalingen (unique per month)
+
+then the integration layer writes the gemeente's SEPA file and journal (``.../betaalruns/{id}/bestanden``).
+
+Idempotent and resumable without a cursor: the data service hands out only uitkeringen that have no payment for
+the month, and ``UNIQUE (uitkering_id, maand)`` refuses a second one. A worker that dies (kill -9, redeploy) leaves
+its lease to expire; the next claim resumes the run and pays only what was not committed. Progress (done / total)
+is counted by the data service in the same transaction that stores each chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from gbi_shared import GatewayClient, NotFoundError, ServiceError
+
+__all__ = ["BetaalrunWorker", "RunResultaat", "betaal_run"]
+
+log = logging.getLogger("gbi.process.betaalrun")
+
+DATA = "/internal/data/v1"
+DOMAIN = "/internal/domain/v1"
+INTEGRATION = "/internal/integration/v1"
+CHUNK = 5000
+LEASE_S = 15
+POLL_S = 2.0
+STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
+_TIMEOUT_S = 120.0
+
+
+def worker_id() -> str:
+    return f"betaalrun-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class RunResultaat:
+    betaald: int = 0
+    fouten: list[dict[str, str]] = field(default_factory=list)
+
+
+async def _uitbetalingsmaand(gateway: GatewayClient, gemeente: str, maand: str) -> int:
+    """The month the gemeente pays out the reserved vakantietoeslag (local policy ``vakantiegeld`` in force)."""
+    try:
+        resp = await gateway.request(
+            "GET",
+            "/api/v1/beleid/vakantiegeld",
+            params={"peildatum": f"{maand}-01"},
+            gemeente=gemeente,
+            as_service=True,
+        )
+    except NotFoundError:
+        return STANDAARD_UITBETALINGSMAAND
+    return int(resp.json()["inhoud"]["uitbetalingsmaand"])
+
+
+async def _betaal_gemeente(
+    gateway: GatewayClient, run_id: str, gemeente: str, maand: str, verleng: Any, resultaat: RunResultaat
+) -> None:
+    uitbetalen = await _uitbetalingsmaand(gateway, gemeente, maand) == int(maand[5:7])
+    werk_q: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=2)
+    schrijf_q: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=2)
+
+    async def lees() -> None:
+        after: str | None = None
+        while True:
+            params = {"limit": str(CHUNK), "vakantietoeslag": "true" if uitbetalen else "false"}
+            if after is not None:
+                params["after"] = after
+            resp = await gateway.request(
+                "GET",
+                f"{DATA}/betaalruns/{run_id}/werk",
+                params=params,
+                gemeente=gemeente,
+                as_service=True,
+                timeout_s=_TIMEOUT_S,
+            )
+            regels = resp.json()["regels"]
+            if not regels:
+                break
+            await werk_q.put(regels)
+            after = regels[-1][0]
+        await werk_q.put(None)
+
+    async def reken() -> None:
+        while (regels := await werk_q.get()) is not None:
+            body = {"gemeente": gemeente, "maand": maand, "uitbetalingsmaand": uitbetalen, "regels": regels}
+            resp = await gateway.request(
+                "POST",
+                f"{DOMAIN}/betaalrun/bedragen:batch",
+                json_body=body,
+                gemeente=gemeente,
+                as_service=True,
+                timeout_s=_TIMEOUT_S,
+            )
+            antwoord = resp.json()
+            if antwoord["fouten"]:
+                resultaat.fouten.extend(antwoord["fouten"])
+                log.warning("betaalrun %s: %d uitkeringen niet te berekenen", run_id, len(antwoord["fouten"]))
+            if antwoord["betalingen"]:
+                await schrijf_q.put(antwoord["betalingen"])
+        await schrijf_q.put(None)
+
+    async def schrijf() -> None:
+        while (betalingen := await schrijf_q.get()) is not None:
+            resp = await gateway.request(
+                "POST",
+                f"{DATA}/betaalruns/{run_id}/betalingen:batch",
+                json_body={"betalingen": betalingen},
+                gemeente=gemeente,
+                as_service=True,
+                timeout_s=_TIMEOUT_S,
+            )
+            resultaat.betaald += int(resp.json()["ingevoegd"])
+            await verleng()
+
+    tasks = [asyncio.create_task(t()) for t in (lees, reken, schrijf)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+
+
+async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -> RunResultaat:
+    """Drive one claimed run to the end (or until an error: the lease then expires and the run is resumed)."""
+    run_id = str(run["id"])
+    maand = str(run["maand"])
+    resultaat = RunResultaat()
+
+    async def verleng() -> None:
+        await gateway.request(
+            "POST",
+            f"{DATA}/betaalruns/{run_id}/lease",
+            json_body={"worker": worker, "leaseS": LEASE_S},
+            as_service=True,
+        )
+
+    for deel in run["gemeenten"]:
+        gemeente = deel["gemeente"]
+        if deel["status"] == "open":
+            await _betaal_gemeente(gateway, run_id, gemeente, maand, verleng, resultaat)
+            await gateway.request(
+                "PUT",
+                f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
+                json_body={"status": "betaald"},
+                as_service=True,
+            )
+            deel = {**deel, "status": "betaald"}
+        if deel["status"] == "betaald":
+            await verleng()
+            resp = await gateway.request(
+                "POST",
+                f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
+                json_body={"gemeente": gemeente},
+                gemeente=gemeente,
+                as_service=True,
+                timeout_s=600.0,
+            )
+            bestand = resp.json()
+            await gateway.request(
+                "PUT",
+                f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
+                json_body={
+                    "status": "bestand",
+                    "aantal": bestand["aantal"],
+                    "totaalCents": bestand["totaalCents"],
+                    "messageId": bestand["messageId"],
+                },
+                as_service=True,
+            )
+    return resultaat
+
+
+class BetaalrunWorker:
+    """Claims running payment runs (its own or one whose lease expired) and pays them, one at a time."""
+
+    def __init__(self, gateway: GatewayClient, *, worker: str | None = None, poll_s: float = POLL_S) -> None:
+        self.gateway = gateway
+        self.worker = worker or worker_id()
+        self.poll_s = poll_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="betaalrun-worker")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run_once(self) -> bool:
+        """Claim and pay one run; False when there was none."""
+        resp = await self.gateway.request(
+            "POST", f"{DATA}/betaalruns:claim", json_body={"worker": self.worker, "leaseS": LEASE_S}, as_service=True
+        )
+        if resp.status == 204 or not resp.body:
+            return False
+        run = resp.json()
+        log.info("betaalrun %s (%s) geclaimd door %s", run["id"], run["maand"], self.worker)
+        resultaat = await betaal_run(self.gateway, run, self.worker)
+        log.info("betaalrun %s: %d betalingen vastgelegd", run["id"], resultaat.betaald)
+        return True
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                gewerkt = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except ServiceError as exc:  # a layer down or busy: the lease expires, the run is resumed
+                log.warning("betaalrun onderbroken: %s", exc)
+                gewerkt = False
+            except Exception:
+                log.exception("betaalrun onderbroken door een onverwachte fout")
+                gewerkt = False
+            if not gewerkt:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
