@@ -1,0 +1,204 @@
+"""The payment run's store in the data service, on SQLite and (with GBI_TEST_DATABASE_URL) PostgreSQL: runs are
+idempotent, work is what has no payment yet, a payment is never stored twice, tenants see only their own rows, bad
+bodies change nothing, and the citizen's uitkeringsspecificatie is built from the stored lines."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gbi_data.betaalrun.generator import Populatie, genereer, rijen
+from gbi_data.settings import DataSettings
+from gbi_shared import ActorType
+
+V1 = "/internal/data/v1"
+AMS, RDAM = "0363", "0599"
+N = 40
+
+
+@pytest.fixture
+def populatie(migrated: DataSettings) -> Populatie:
+    p = Populatie(N, (AMS, RDAM), seed=7, start=date(2026, 7, 1))
+    genereer(migrated, p)
+    return p
+
+
+def _service(context_headers: Any, gemeente: str | None = AMS) -> dict[str, str]:
+    return context_headers(
+        actor_id="gbi-process", actor_type=ActorType.SERVICE, roles=("gbi-service",), gemeente=gemeente, via=None
+    )
+
+
+def _run(client: TestClient, headers: dict[str, str], key: str = "k1", gemeenten: tuple[str, ...] = (AMS, RDAM)) -> Any:
+    body = {"maand": "2026-07", "gemeenten": list(gemeenten), "betaaldatum": "2026-06-25"}
+    return client.post(f"{V1}/betaalruns", json=body, headers={**headers, "Idempotency-Key": key})
+
+
+def _alle_werk(client: TestClient, run_id: str, headers: dict[str, str], limit: int = 7) -> list[list[Any]]:
+    regels: list[list[Any]] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        r = client.get(f"{V1}/betaalruns/{run_id}/werk", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        chunk = r.json()["regels"]
+        if not chunk:
+            return regels
+        regels.extend(chunk)
+        after = chunk[-1][0]
+
+
+def _betaling(uitkering_id: str, bedrag: int = 100_000) -> list[Any]:
+    # norm, inkomen, bijstand, reservering, verlaging, vakantietoeslag, voorschot, bedrag
+    bijstand = bedrag + 5000
+    return [uitkering_id, "M", bijstand, 0, bijstand, 5000, 0, 0, 0, bedrag, "test"]
+
+
+def test_a_run_is_idempotent_per_key_and_counts_the_active_uitkeringen(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    svc = _service(context_headers, None)
+    first = _run(client, svc)
+    assert first.status_code == 201, first.text
+    run = first.json()
+    per = {g["gemeente"]: g for g in run["gemeenten"]}
+    expected = {g: sum(1 for c in rijen(populatie) if c["gemeente"] == g) for g in (AMS, RDAM)}
+    assert {g: per[g]["totaal"] for g in per} == expected
+    assert run["gedaan"] == 0 and run["status"] == "lopend"
+    again = _run(client, svc)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == run["id"]
+    other = _run(client, svc, gemeenten=(AMS,))
+    assert other.status_code == 409
+
+
+def test_only_services_manage_runs_and_unknown_gemeenten_are_refused(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    staff = context_headers(roles=("beheerder",))
+    assert _run(client, staff).status_code == 403
+    bad = _run(client, _service(context_headers, None), key="k2", gemeenten=(AMS, "9999"))
+    assert bad.status_code == 400
+    assert bad.json()["invalidParams"][0]["name"] == "gemeenten[1]"
+    geen_rekening = _run(client, _service(context_headers, None), key="k3", gemeenten=("0344",))
+    assert geen_rekening.status_code == 422
+
+
+def test_work_is_what_has_no_payment_and_a_payment_is_never_stored_twice(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    run = _run(client, _service(context_headers, None)).json()
+    ams = _service(context_headers, AMS)
+    werk = _alle_werk(client, run["id"], ams)
+    assert len(werk) == run["gemeenten"][0]["totaal"]
+    assert werk == sorted(werk, key=lambda r: r[0])  # keyset order
+    eerste = [_betaling(r[0]) for r in werk[:5]]
+    r = client.post(f"{V1}/betaalruns/{run['id']}/betalingen:batch", json={"betalingen": eerste}, headers=ams)
+    assert r.json() == {"aantal": 5, "ingevoegd": 5}
+    # the same chunk again (a retried request, a resumed run): nothing is paid twice
+    r = client.post(f"{V1}/betaalruns/{run['id']}/betalingen:batch", json={"betalingen": eerste}, headers=ams)
+    assert r.json() == {"aantal": 5, "ingevoegd": 0}
+    # even under another run for the same month
+    run2 = _run(client, _service(context_headers, None), key="k-ander").json()
+    r = client.post(f"{V1}/betaalruns/{run2['id']}/betalingen:batch", json={"betalingen": eerste}, headers=ams)
+    assert r.json()["ingevoegd"] == 0
+    assert run2["gemeenten"][0]["gedaan"] == 5  # the second run starts from what the month already has
+    rest = _alle_werk(client, run["id"], ams)
+    assert {r[0] for r in rest} == {r[0] for r in werk[5:]}
+    voortgang = client.get(f"{V1}/betaalruns/{run['id']}", headers=_service(context_headers, None)).json()
+    assert voortgang["gemeenten"][0]["gedaan"] == 5
+
+
+def test_tenants_are_isolated(client: TestClient, context_headers: Any, populatie: Populatie) -> None:
+    run = _run(client, _service(context_headers, None)).json()
+    ams_ids = {r[0] for r in _alle_werk(client, run["id"], _service(context_headers, AMS))}
+    rdam_ids = {r[0] for r in _alle_werk(client, run["id"], _service(context_headers, RDAM))}
+    assert ams_ids and rdam_ids and not ams_ids & rdam_ids
+    # Rotterdam cannot pay an Amsterdam uitkering: the row is not there for it
+    r = client.post(
+        f"{V1}/betaalruns/{run['id']}/betalingen:batch",
+        json={"betalingen": [_betaling(next(iter(ams_ids)))]},
+        headers=_service(context_headers, RDAM),
+    )
+    assert r.json()["ingevoegd"] == 0
+    # a gemeente outside the run has no work in it
+    assert client.get(f"{V1}/betaalruns/{run['id']}/werk", headers=_service(context_headers, "0344")).status_code == 404
+    # staff do not get the bulk routes
+    assert (
+        client.get(f"{V1}/betaalruns/{run['id']}/werk", headers=context_headers(roles=("beheerder",))).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("betalingen", "veld"),
+    [
+        ([["geen-uuid", "M", 1, 0, 1, 0, 0, 0, 0, 1, "v"]], "betalingen[0][0]"),
+        ([["00000000-0000-4000-8000-000000000001", "M", 1, 0, 1, 0, 0, 0, 0, 2, "v"]], "betalingen[0]"),
+        ([["00000000-0000-4000-8000-000000000001", "M", -1, 0, 1, 0, 0, 0, 0, 1, "v"]], "betalingen[0][2]"),
+        ([["00000000-0000-4000-8000-000000000001", "M", 1.5, 0, 1, 0, 0, 0, 0, 1, "v"]], "betalingen[0][2]"),
+        ([["00000000-0000-4000-8000-000000000001", "M", 1, 0, 1]], "betalingen[0]"),
+        ([], "betalingen"),
+    ],
+)
+def test_a_bad_payment_body_is_refused_and_changes_nothing(
+    client: TestClient, context_headers: Any, populatie: Populatie, betalingen: list[Any], veld: str
+) -> None:
+    run = _run(client, _service(context_headers, None)).json()
+    ams = _service(context_headers, AMS)
+    r = client.post(f"{V1}/betaalruns/{run['id']}/betalingen:batch", json={"betalingen": betalingen}, headers=ams)
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["invalidParams"][0]["name"] == veld
+    assert client.get(f"{V1}/betaalruns/{run['id']}", headers=ams).json()["gedaan"] == 0
+
+
+def test_files_are_stored_once_and_the_citizen_reads_the_specification(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    run = _run(client, _service(context_headers, None), gemeenten=(AMS,)).json()
+    ams = _service(context_headers, AMS)
+    werk = _alle_werk(client, run["id"], ams)
+    client.post(
+        f"{V1}/betaalruns/{run['id']}/betalingen:batch",
+        json={"betalingen": [_betaling(r[0]) for r in werk]},
+        headers=ams,
+    )
+    xml = b"<Document/>"
+    bestand = {
+        "soort": "pain.001",
+        "messageId": "GBI-0363-TEST",
+        "aantal": len(werk),
+        "totaalCents": 100_000 * len(werk),
+        "sha256": hashlib.sha256(xml).hexdigest(),
+        "inhoudGzip": base64.b64encode(gzip.compress(xml)).decode(),
+    }
+    url = f"{V1}/betaalruns/{run['id']}/bestanden:batch"
+    assert client.post(url, json={"bestanden": [bestand]}, headers=ams).status_code == 201
+    assert client.post(url, json={"bestanden": [bestand]}, headers=ams).status_code == 201  # same file: harmless
+    anders = {**bestand, "inhoudGzip": base64.b64encode(gzip.compress(b"<x/>")).decode(), "sha256": "0" * 64}
+    assert client.post(url, json={"bestanden": [anders]}, headers=ams).status_code == 400  # digest mismatch
+    assert client.get(f"{V1}/betaalruns/{run['id']}/bestanden/pain.001", headers=ams).content == xml
+
+    client_bsn = next(c["bsn"] for c in rijen(populatie) if c["gemeente"] == AMS)
+    burger = context_headers(
+        actor_id=client_bsn, actor_type=ActorType.BURGER, roles=("burger",), bsn=client_bsn, gemeente=AMS
+    )
+    r = client.get(f"{V1}/uitkeringsspecificaties", params={"bsn": client_bsn}, headers=burger)
+    assert r.status_code == 200, r.text
+    [spec] = r.json()["specificaties"]
+    assert spec["maand"] == "2026-07" and spec["uitTeBetalen"] == "1000.00"
+    assert [regel["bedrag"] for regel in spec["regels"]] == ["1050.00", "1050.00", "-50.00"]
+    assert spec["iban"].startswith("*") and not spec["iban"].startswith("NL")
+    andere = context_headers(
+        actor_id="1", actor_type=ActorType.BURGER, roles=("burger",), bsn="999993653", gemeente=AMS
+    )
+    assert client.get(f"{V1}/uitkeringsspecificaties", params={"bsn": client_bsn}, headers=andere).status_code == 403

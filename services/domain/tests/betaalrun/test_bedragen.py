@@ -1,0 +1,134 @@
+"""The month's amounts of the payment run: the same household calculation as the single API, plus the month's
+settlements (pro rata start, maatregel, vakantietoeslag payout, voorschot), and strict checks of the chunk body."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from gbi_domain.betaalrun import Maandfeiten, bereken_maand, huishouden_uit_json
+from gbi_domain.betaalrun.api import bereken_chunk
+from gbi_domain.mapping import bereken
+from gbi_shared import BadRequestError
+from gbi_shared.contracts.berekening import BerekeningVerzoek
+
+ALLEEN: dict[str, Any] = {
+    "aanvrager": {"geboortedatum": "1980-05-01"},
+    "vermogen": {"bezittingen": "500.00", "schulden": "0.00"},
+}
+HUISHOUDENS: list[dict[str, Any]] = [
+    ALLEEN,
+    {**ALLEEN, "partner": {"geboortedatum": "1982-02-02"}},
+    {**ALLEEN, "kinderen": [{"geboortedatum": "2016-03-01"}]},
+    {**ALLEEN, "medebewoners": [{"geboortedatum": "1960-01-01", "relatie": "ouder"}]},
+    {
+        **ALLEEN,
+        "inkomsten": [
+            {"persoon": "aanvrager", "soort": "arbeid", "nettoPerMaand": "400.00", "vrijlatingStartdatum": "2026-05-01"}
+        ],
+    },
+    {"aanvrager": {"geboortedatum": "2006-01-15"}, "vermogen": {"bezittingen": "0.00", "schulden": "0.00"}},
+    # not in the fast reader's shape (an unknown field): the contract decides, with the same answer
+    {**ALLEEN, "aanvrager": {"geboortedatum": "1980-05-01", "medischUrenbeperkt": False}},
+]
+
+
+@pytest.mark.parametrize("huishouden", HUISHOUDENS)
+@pytest.mark.parametrize("maand", [date(2026, 6, 1), date(2026, 7, 1)])
+def test_month_amount_equals_the_single_calculation(huishouden: dict[str, Any], maand: date) -> None:
+    verzoek = BerekeningVerzoek.model_validate({**huishouden, "gemeente": "0363", "peildatum": maand.isoformat()})
+    enkel = bereken(verzoek)
+    m = bereken_maand(huishouden_uit_json("0363", maand, huishouden), Maandfeiten(maand, date(2024, 1, 1)))
+    assert f"{m.bedrag // 100}.{m.bedrag % 100:02d}" == enkel.bedrag_per_maand
+    assert f"{m.reservering // 100}.{m.reservering % 100:02d}" == enkel.vakantietoeslag_reservering
+    assert m.normcategorie == enkel.normcategorie
+
+
+def test_the_july_norm_applies_from_july() -> None:
+    h = huishouden_uit_json("0363", date(2026, 6, 1), ALLEEN)
+    juni = bereken_maand(h, Maandfeiten(date(2026, 6, 1), date(2024, 1, 1)))
+    h7 = huishouden_uit_json("0363", date(2026, 7, 1), ALLEEN)
+    juli = bereken_maand(h7, Maandfeiten(date(2026, 7, 1), date(2024, 1, 1)))
+    assert (juni.norm, juli.norm) == (140150, 141946)  # M: 1401.50 from 2026-01-01, 1419.46 from 2026-07-01
+    assert juni.reservering == 7008  # 5% of 1401.50, half up
+    assert juni.bedrag == 140150 - 7008
+
+
+def test_maatregel_vakantietoeslag_and_voorschot() -> None:
+    maand = date(2026, 6, 1)
+    h = huishouden_uit_json("0363", maand, ALLEEN)
+    m = bereken_maand(
+        h,
+        Maandfeiten(
+            maand,
+            date(2024, 1, 1),
+            voorschot_open=50_000,
+            verlaging_bp=3000,
+            vakantietoeslag_opgebouwd=84_000,
+            uitbetalingsmaand=True,
+        ),
+    )
+    maandbedrag = 140150 - 7008
+    assert m.verlaging == (maandbedrag * 3000 + 5000) // 10000
+    assert m.vakantietoeslag == 84_000
+    assert m.voorschot == 50_000
+    assert m.bedrag == maandbedrag - m.verlaging + 84_000 - 50_000
+
+
+def test_vakantietoeslag_is_not_paid_outside_the_payout_month_and_voorschot_never_makes_it_negative() -> None:
+    maand = date(2026, 5, 1)
+    h = huishouden_uit_json("0363", maand, ALLEEN)
+    m = bereken_maand(
+        h, Maandfeiten(maand, date(2024, 1, 1), voorschot_open=10_000_000, vakantietoeslag_opgebouwd=84_000)
+    )
+    assert m.vakantietoeslag == 0
+    assert m.voorschot == 140150 - 7008
+    assert m.bedrag == 0
+
+
+def test_an_uitkering_starting_mid_month_is_paid_per_day() -> None:
+    maand = date(2026, 6, 1)
+    h = huishouden_uit_json("0363", maand, ALLEEN)
+    m = bereken_maand(h, Maandfeiten(maand, date(2026, 6, 16)))  # 15 of 30 days
+    assert m.bijstand == 140150 // 2 + 0  # 70075
+    assert m.reservering == (70075 * 5 + 50) // 100
+    assert m.bedrag == m.bijstand - m.reservering
+
+
+def _chunk(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "gemeente": "0363",
+        "maand": "2026-07",
+        "uitbetalingsmaand": False,
+        "regels": [["a", "2024-01-01", ALLEEN, 0, 0, 0]],
+    }
+    return {**body, **changes}
+
+
+def test_the_chunk_route_computes_and_reports_undecidable_households() -> None:
+    jong = {**ALLEEN, "partner": {"geboortedatum": "2015-01-01"}}  # a spouse under 18: a caseworker decides
+    out = bereken_chunk(_chunk(regels=[["a", "2024-01-01", ALLEEN, 0, 0, 0], ["b", "2024-01-01", jong, 0, 0, 0]]))
+    assert [b[0] for b in out["betalingen"]] == ["a"]
+    assert out["betalingen"][0][9] == 141946 - 7097
+    assert [f["uitkeringId"] for f in out["fouten"]] == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "veld"),
+    [
+        ({"gemeente": "363"}, "gemeente"),
+        ({"maand": "2026-13"}, "maand"),
+        ({"uitbetalingsmaand": "ja"}, "uitbetalingsmaand"),
+        ({"regels": []}, "regels"),
+        ({"regels": [["a", "2024-01-01", ALLEEN, -1, 0, 0]]}, "regels[0][3]"),
+        ({"regels": [["a", "2024-01-01", ALLEEN, 0, 10001, 0]]}, "regels[0][4]"),
+        ({"regels": [["a", "1-1-2024", ALLEEN, 0, 0, 0]]}, "regels[0][1]"),
+        ({"regels": [["a", "2024-01-01", ALLEEN, 0, 0]]}, "regels[0]"),
+    ],
+)
+def test_a_bad_chunk_is_refused_naming_the_field(changes: dict[str, Any], veld: str) -> None:
+    with pytest.raises(BadRequestError) as exc:
+        bereken_chunk(_chunk(**changes))
+    assert exc.value.invalid_params[0].name == veld
