@@ -72,9 +72,11 @@ def test_a_run_is_idempotent_per_key_and_counts_the_active_uitkeringen(
     per = {g["gemeente"]: g for g in run["gemeenten"]}
     expected = {g: sum(1 for c in rijen(populatie) if c["gemeente"] == g) for g in (AMS, RDAM)}
     assert {g: per[g]["totaal"] for g in per} == expected
-    assert run["gedaan"] == 0 and run["status"] == "lopend"
+    assert run["gedaan"] == 0
+    assert run["status"] == "lopend"
     again = _run(client, svc)
-    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == run["id"]
     other = _run(client, svc, gemeenten=(AMS,))
     assert other.status_code == 409
@@ -121,7 +123,9 @@ def test_tenants_are_isolated(client: TestClient, context_headers: Any, populati
     run = _run(client, _service(context_headers, None)).json()
     ams_ids = {r[0] for r in _alle_werk(client, run["id"], _service(context_headers, AMS))}
     rdam_ids = {r[0] for r in _alle_werk(client, run["id"], _service(context_headers, RDAM))}
-    assert ams_ids and rdam_ids and not ams_ids & rdam_ids
+    assert ams_ids
+    assert rdam_ids
+    assert not ams_ids & rdam_ids
     # Rotterdam cannot pay an Amsterdam uitkering: the row is not there for it
     r = client.post(
         f"{V1}/betaalruns/{run['id']}/betalingen:batch",
@@ -195,9 +199,11 @@ def test_files_are_stored_once_and_the_citizen_reads_the_specification(
     r = client.get(f"{V1}/uitkeringsspecificaties", params={"bsn": client_bsn}, headers=burger)
     assert r.status_code == 200, r.text
     [spec] = r.json()["specificaties"]
-    assert spec["maand"] == "2026-07" and spec["uitTeBetalen"] == "1000.00"
+    assert spec["maand"] == "2026-07"
+    assert spec["uitTeBetalen"] == "1000.00"
     assert [regel["bedrag"] for regel in spec["regels"]] == ["1050.00", "1050.00", "-50.00"]
-    assert spec["iban"].startswith("*") and not spec["iban"].startswith("NL")
+    assert spec["iban"].startswith("*")
+    assert not spec["iban"].startswith("NL")
     andere = context_headers(
         actor_id="1", actor_type=ActorType.BURGER, roles=("burger",), bsn="999993653", gemeente=AMS
     )
