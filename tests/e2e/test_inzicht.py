@@ -113,6 +113,16 @@ def test_a_straight_through_case_moves_the_figures_and_leaves_a_trail(gateway: H
     assert (laatste["handeling"], laatste["soortActor"]) == ("audittrail.raadplegen", "medewerker")
     assert again["volgendeVoor"] is not None
 
+    # The grounds: the sources with where and when they were fetched, the calculation line by line.
+    status, _, grond = gateway.call("GET", f"/api/v1/zaken/{aid}/onderbouwing", token=klantmanager)
+    assert status == 200, grond
+    bronnen = {h["bron"] for h in grond["herkomst"]}
+    assert any("BRP" in b for b in bronnen), grond["herkomst"]
+    assert all(h["opgevraagdOp"] for h in grond["herkomst"])
+    regels_berekening = grond["berekening"]["toelichting"]
+    assert regels_berekening
+    assert all(r["artikel"] and r["regel"] for r in regels_berekening)
+
     # The process diagram: decided, so no step is current.
     status, headers, svg = gateway.call("GET", f"/api/v1/zaken/{aid}/procesdiagram", token=klantmanager)
     assert status == 200, svg
@@ -123,7 +133,11 @@ def test_a_straight_through_case_moves_the_figures_and_leaves_a_trail(gateway: H
 
     # Another gemeente's staff: the case does not exist for them.
     elders = idp(actor_type="medewerker", gemeente=DEN_HAAG, roles="klantmanager,teamleider", name="Elders")
-    for path in (f"/api/v1/zaken/{aid}/audittrail", f"/api/v1/zaken/{aid}/procesdiagram"):
+    for path in (
+        f"/api/v1/zaken/{aid}/audittrail",
+        f"/api/v1/zaken/{aid}/procesdiagram",
+        f"/api/v1/zaken/{aid}/onderbouwing",
+    ):
         status, _, body = gateway.call("GET", path, token=elders)
         assert status == 404, (path, body)
     status, _, body = gateway.call("GET", f"/api/v1/zaken/{aid}/audittrail", token=burger)

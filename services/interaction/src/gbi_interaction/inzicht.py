@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from gbi_interaction.inzicht_service import InzichtService, als_csv
 from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
-from gbi_shared.contracts.inzicht import AudittrailPagina, Managementinformatie
+from gbi_shared.contracts.inzicht import AudittrailPagina, Managementinformatie, Zaakonderbouwing
 
 __all__ = ["CSV", "router", "wil_csv"]
 
@@ -115,6 +115,22 @@ async def raadpleeg_audittrail(
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200, description="Aantal per pagina")] = 50,
 ) -> AudittrailPagina:
     return await service.audittrail(ctx, aanvraag_id, voor=voor, page_size=page_size)
+
+
+@router.get(
+    "/zaken/{aanvraagId}/onderbouwing",
+    tags=["Zaken"],
+    summary="Brongegevens met herkomst en de berekening met toelichting",
+    description=(
+        "Waarop het besluit over deze aanvraag rust, zoals de behandeling het vastlegde: wat de BRP en de andere "
+        "bronnen antwoordden, met per onderdeel de bron en het moment van opvragen (`herkomst`), en de berekening "
+        "met haar toelichting per regel (regel, artikel, bedrag, parameterversie). Leeg (`null`) zolang die stap "
+        "nog niet is gezet. Voor klantmanager, inkomensconsulent, handhaver en teamleider."
+    ),
+    operation_id="raadpleegZaakOnderbouwing",
+)
+async def raadpleeg_onderbouwing(ctx: Ctx, service: Service, aanvraag_id: AanvraagId) -> Zaakonderbouwing:
+    return await service.onderbouwing(ctx, aanvraag_id)
 
 
 @router.get(

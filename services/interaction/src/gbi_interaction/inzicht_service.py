@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
+
+from pydantic import JsonValue
 
 from gbi_shared.clients import GatewayClient
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.inzicht import AudittrailPagina, Managementinformatie
+from gbi_shared.contracts.inzicht import AudittrailPagina, Herkomst, Managementinformatie, Zaakonderbouwing
 from gbi_shared.errors import ForbiddenError, NotFoundError
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "MANAGEMENT_ROLLEN",
     "InzichtService",
     "als_csv",
+    "herkomst_van",
 ]
 
 DATA = "/internal/data/v1"
@@ -73,6 +77,23 @@ class InzichtService:
             )
         except NotFoundError:
             raise NotFoundError(_GEEN_AANVRAAG) from None
+
+    async def onderbouwing(self, ctx: RequestContext, aanvraag_id: UUID) -> Zaakonderbouwing:
+        """The source data with provenance and the calculation with its explanation, as the process recorded them."""
+        _medewerker_met(ctx, DIAGRAM_ROLLEN, "De onderbouwing van een zaak")
+        try:
+            resp = await self._gw.request("GET", f"{PROCESS}/aanvragen/{aanvraag_id}/onderbouwing")
+        except NotFoundError:
+            raise NotFoundError(_GEEN_AANVRAAG) from None
+        data = resp.json()
+        bronnen = data.get("bronnen") if isinstance(data, dict) else None
+        berekening = data.get("berekening") if isinstance(data, dict) else None
+        return Zaakonderbouwing(
+            aanvraag_id=aanvraag_id,
+            herkomst=herkomst_van(bronnen),
+            bronnen=bronnen if isinstance(bronnen, dict) else None,
+            berekening=berekening if isinstance(berekening, dict) else None,
+        )
 
     async def procesdiagram(self, ctx: RequestContext, aanvraag_id: UUID) -> bytes:
         """The SVG of the case's process with its current step marked."""
@@ -128,3 +149,33 @@ def als_csv(info: Managementinformatie) -> str:
         for lk in r.leeftijd:
             rij("open-taken-leeftijd", f"{r.rol} {lk.label}", "aantal", lk.aantal)
     return out.getvalue()
+
+
+def herkomst_van(bronnen: JsonValue | Any) -> list[Herkomst]:
+    """Every part of the source data that names its source and moment (``bron`` + ``opgevraagdOp``, the
+    Bronvermelding of the contracts), with its path, in document order."""
+    out: list[Herkomst] = []
+
+    def walk(node: Any, pad: str) -> None:
+        if isinstance(node, dict):
+            vermelding = node.get("bron")
+            moment = node.get("opgevraagdOp")
+            if isinstance(vermelding, dict) and isinstance(vermelding.get("bron"), str):
+                moment = vermelding.get("opgevraagdOp")
+                vermelding = vermelding.get("bron")
+            if isinstance(vermelding, str) and isinstance(moment, str):
+                try:
+                    op = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+                except ValueError:
+                    op = None
+                if op is not None:
+                    out.append(Herkomst(onderdeel=pad or "(geheel)", bron=vermelding, opgevraagd_op=op))
+            for key, value in node.items():
+                if key != "bron":
+                    walk(value, f"{pad}.{key}" if pad else key)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{pad}[{index}]")
+
+    walk(bronnen, "")
+    return out

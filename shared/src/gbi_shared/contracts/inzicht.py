@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Literal
+from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from gbi_shared.contracts.common import CamelModel, GemeenteCode
 
@@ -24,10 +25,12 @@ __all__ = [
     "BesluitAantal",
     "Doorlooptijd",
     "DoorlooptijdKlasse",
+    "Herkomst",
     "LeeftijdKlasse",
     "MaandCijfers",
     "Managementinformatie",
     "OpenTakenRol",
+    "Zaakonderbouwing",
 ]
 
 #: The legal decision term (Awb 4:13 with art. 44 Pw): 8 weeks from the aanvraag.
@@ -131,3 +134,21 @@ class AudittrailPagina(CamelModel):
     volgende_voor: int | None = Field(
         default=None, description="Geef dit mee als ``voor`` voor de volgende (oudere) pagina; leeg op de laatste"
     )
+
+
+class Herkomst(CamelModel):
+    """Where and when one part of the source data was fetched."""
+
+    onderdeel: str = Field(description="Welk deel van de brongegevens (pad)", examples=["aanvrager.inkomsten"])
+    bron: str = Field(examples=["UWV"])
+    opgevraagd_op: datetime
+
+
+class Zaakonderbouwing(CamelModel):
+    """What a case's decision rests on, as the process recorded it: the source data with provenance and the
+    calculation with its explanation line by line (``null`` while that step has not run)."""
+
+    aanvraag_id: UUID
+    herkomst: list[Herkomst] = Field(description="Elk deel van de brongegevens met bron en moment van opvragen")
+    bronnen: dict[str, JsonValue] | None = Field(description="De brongegevens zoals de bronnen ze gaven")
+    berekening: dict[str, JsonValue] | None = Field(description="De berekening met toelichting per regel")

@@ -149,3 +149,38 @@ def test_model_diagram(client: TestClient, keys: tuple[str, str]) -> None:
     assert _groups(_parse(resp.text), "bpmn-actief") == []
     assert client.get("/internal/process/v1/definities/onbekend/diagram", headers=_headers(keys)).status_code == 404
     assert client.get("/internal/process/v1/definities/alo/diagram").status_code in (401, 403)
+
+
+# --- the grounds of a case (gbi_process.dossier_api) ----------------------------------------------------------------
+
+
+def test_onderbouwing_gives_the_recorded_sources_and_calculation(
+    client: TestClient, keys: tuple[str, str], gw: FakeGateway
+) -> None:
+    from gbi_process import dossier_api
+
+    client.app.dependency_overrides[dossier_api._gateway] = lambda: gw  # type: ignore[attr-defined]
+    indiening = {"bsn": BSN, "meldingsdatum": "2026-03-02", "aanvraagdatum": "2026-03-02", "gegevens": {}}
+    resp = client.post(
+        "/internal/process/v1/aanvragen", json=indiening, headers=_headers(keys, **{"Idempotency-Key": "o-1"})
+    )
+    assert resp.status_code == 202, resp.text
+    aid, instance = resp.json()["aanvraagId"], resp.json()["procesinstantieId"]
+    url = f"/internal/process/v1/aanvragen/{aid}/onderbouwing?gemeente=0599"
+
+    leeg = client.get(url, headers=_headers(keys))
+    assert leeg.status_code == 200, leeg.text
+    assert leeg.json() == {"aanvraagId": aid, "gemeente": "0599", "bronnen": None, "berekening": None}
+
+    bronnen = {"huishouden": {"bron": {"bron": "BRP", "opgevraagdOp": "2026-03-02T09:00:00Z"}}, "aanvrager": None}
+    berekening = {"recht": True, "toelichting": [{"stap": "norm", "regel": "Norm alleenstaande", "artikel": "Pw 21"}]}
+    gw.steps[(instance, "feit.bronnen")] = bronnen
+    gw.steps[(instance, "feit.berekening")] = {"antwoord": berekening, "invoer": {"x": 1}}
+    body = client.get(url, headers=_headers(keys)).json()
+    assert body["bronnen"] == bronnen
+    assert body["berekening"] == berekening
+
+    missing = client.get(
+        f"/internal/process/v1/aanvragen/{uuid.uuid4()}/onderbouwing?gemeente=0599", headers=_headers(keys)
+    )
+    assert missing.status_code == 404
