@@ -108,6 +108,8 @@ def _match_postgresql(
     session: Session, gemeente: str, levering_id: uuid.UUID, created_at: datetime, rows: list[StagedSignaal]
 ) -> Match:
     connection = session.connection()
+    # Room to hash the gemeente's clients in memory (the default 4 MB would spill the join to disk).
+    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     connection.exec_driver_sql(_PG_STAGING)
     raw: Any = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY signaal_staging ({_COLUMNS}) FROM STDIN") as copy:

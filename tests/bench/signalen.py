@@ -1,0 +1,339 @@
+"""Benchmark 4 of `make bench`: Inlichtingenbureau signal matching on the real service path, against the raw floor.
+
+Set-up (not timed): 200,000 clients (an aanvraag with an active uitkering each) spread over the GBI gemeenten,
+bulk-inserted with COPY; 1,000,000 signals, about 60% about a client of the gemeente (some before the uitkering
+started, so the period decides), the rest about people who are not clients; the JSON of every delivery is
+encoded up front (the integration layer's work, not the data layer's).
+
+Timed, in the same run on the same database:
+
+- **service path**: every delivery (one gemeente, up to 100,000 signals) POSTed through the gateway to
+  ``/internal/data/v1/signalen:batch`` as the integration layer does (its service token, ``GBI-Gemeente``), two
+  deliveries in flight: gateway hop, JSON validation, COPY into staging, the set-based match, the insert of the
+  handhavingsignalen, the processing-log entry, commit;
+- **join floor**: the raw SQL join of the same signals (already in a table) with the same clients, materialised;
+- **load + join floor**: COPY of the same signals into a table from Python plus that join.
+
+Correctness is checked, not assumed: the service must match exactly as many signals as the floor join, and a
+repeated delivery must come back entirely as ``dubbel``. Peak memory (VmHWM) of the data service and the gateway is
+read from /proc. Entries are dicts with the fields of run.py's ``Result``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import psycopg
+from sqlalchemy.engine import make_url
+
+__all__ = ["bench_signalen"]
+
+GEMEENTEN = ("0363", "0518", "0599", "0344", "0772", "0855", "0014", "0268", "0153", "0796", "0193", "0114")
+SOORTEN = ("inkomen", "voertuig", "bankrekening-buitenland", "detentie", "verblijf-buitenland")
+BATCH = 100_000
+CONCURRENCY = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    clients: int
+    signals: int
+    batch: int
+
+
+def _bsns(rnd: random.Random, n: int, taken: set[str]) -> list[str]:
+    """``n`` distinct BSNs that pass the elfproef and are not in ``taken``."""
+    out: list[str] = []
+    while len(out) < n:
+        digits = [rnd.randrange(10) for _ in range(8)]
+        if digits[0] == 0:
+            continue
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check == 10:
+            continue
+        bsn = "".join(map(str, digits)) + str(check)
+        if bsn not in taken:
+            taken.add(bsn)
+            out.append(bsn)
+    return out
+
+
+def _conninfo(database_url: str) -> str:
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _insert_clients(conninfo: str, clients: dict[str, list[tuple[str, date]]]) -> None:
+    """The bench's own minimal bulk insert of clients: aanvraag + active uitkering per client (COPY, as owner)."""
+    now = datetime.now(UTC)
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        with cur.copy(
+            "COPY aanvragen (id, gemeente, bsn, data_subject_id, meldingsdatum, aanvraagdatum, kanaal, gegevens,"
+            " status, version, idempotency_key, request_hash, created_by, created_at, updated_at) FROM STDIN"
+        ) as copy_a:
+            uitkeringen: list[tuple[Any, ...]] = []
+            for gemeente, people in clients.items():
+                for bsn, start in people:
+                    aanvraag_id = uuid.uuid4()
+                    melding = start - timedelta(days=30)
+                    copy_a.write_row(
+                        (
+                            aanvraag_id,
+                            gemeente,
+                            bsn,
+                            hashlib.sha256(bsn.encode()).hexdigest(),
+                            melding,
+                            melding,
+                            "digitaal",
+                            "{}",
+                            "besloten",
+                            1,
+                            f"bench-{aanvraag_id.hex}",
+                            "0" * 64,
+                            "bench",
+                            now,
+                            now,
+                        )
+                    )
+                    uitkeringen.append((uuid.uuid4(), gemeente, aanvraag_id, start, 120_000, "actief", "0" * 64, now))
+        with cur.copy(
+            "COPY uitkeringen (id, gemeente, aanvraag_id, startdatum, bedrag_per_maand_cents, status, request_hash,"
+            " created_at) FROM STDIN"
+        ) as copy_u:
+            for row in uitkeringen:
+                copy_u.write_row(row)
+        conn.commit()
+        conn.autocommit = True
+        cur.execute("ANALYZE aanvragen")
+        cur.execute("ANALYZE uitkeringen")
+
+
+def _signal(rnd: random.Random, sid: str, bsn: str) -> dict[str, Any]:
+    month = rnd.randrange(12)
+    vanaf = date(2025 + (6 + month) // 12, (6 + month) % 12 + 1, 1)
+    tot = None if rnd.random() < 0.1 else date(vanaf.year + vanaf.month // 12, vanaf.month % 12 + 1, 1)
+    soort = SOORTEN[rnd.randrange(len(SOORTEN))]
+    s: dict[str, Any] = {
+        "signaalId": sid,
+        "bsn": bsn,
+        "soort": soort,
+        "periode": {"vanaf": vanaf.isoformat(), "tot": tot.isoformat() if tot else None},
+        "ontvangenOp": "2026-07-10",
+        "omschrijving": {
+            "inkomen": "Inkomsten uit arbeid niet opgegeven",
+            "voertuig": "Voertuig op naam gesteld",
+            "bankrekening-buitenland": "Bankrekening in het buitenland",
+            "detentie": "Verblijf in een penitentiaire inrichting",
+            "verblijf-buitenland": "Verblijf in het buitenland langer dan vier weken",
+        }[soort],
+    }
+    if soort == "inkomen":
+        s["bedrag"] = f"{rnd.randrange(5000, 150000) / 100:.2f}"
+        s["instantie"] = "Werkgever BV"
+    elif soort == "voertuig":
+        s["kenteken"] = f"{rnd.randrange(10**6):06d}"
+    elif soort == "bankrekening-buitenland":
+        s["land"] = "BE"
+        s["bedrag"] = f"{rnd.randrange(100, 2000000) / 100:.2f}"
+    elif soort == "detentie":
+        s["instantie"] = "PI Vught"
+    else:
+        s["land"] = "MA"
+    return s
+
+
+def _population(sizes: Sizes) -> tuple[dict[str, list[tuple[str, date]]], list[tuple[str, list[dict[str, Any]]]]]:
+    rnd = random.Random(20260710)
+    taken: set[str] = set()
+    clients: dict[str, list[tuple[str, date]]] = {g: [] for g in GEMEENTEN}
+    for i, bsn in enumerate(_bsns(rnd, sizes.clients, taken)):
+        start = date(2020, 1, 1) + timedelta(days=rnd.randrange(6 * 365))
+        clients[GEMEENTEN[i % len(GEMEENTEN)]].append((bsn, start))
+    strangers = _bsns(rnd, max(1, sizes.signals // 4), taken)
+    deliveries: list[tuple[str, list[dict[str, Any]]]] = []
+    per_gemeente = sizes.signals // len(GEMEENTEN)
+    for g_index, gemeente in enumerate(GEMEENTEN):
+        count = per_gemeente + (1 if g_index < sizes.signals % len(GEMEENTEN) else 0)
+        people = clients[gemeente]
+        signals = []
+        for i in range(count):
+            bsn = (
+                people[rnd.randrange(len(people))][0]
+                if rnd.random() < 0.6
+                else strangers[rnd.randrange(len(strangers))]
+            )
+            signals.append(_signal(rnd, f"IB-{gemeente}-{i:08d}", bsn))
+        for start in range(0, count, sizes.batch):
+            deliveries.append((gemeente, signals[start : start + sizes.batch]))
+    return clients, deliveries
+
+
+def _vm(pid: int, field: str) -> int:
+    """VmHWM / VmRSS of a process in bytes (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+async def _deliver(
+    url: str, token: str, bodies: list[tuple[str, bytes]], concurrency: int
+) -> tuple[float, list[dict[str, Any]]]:
+    results: list[dict[str, Any]] = []
+    queue: Iterator[tuple[str, bytes]] = iter(bodies)
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+
+        async def worker() -> None:
+            for gemeente, body in queue:
+                headers = {
+                    "Authorization": f"Bearer {token}",
+                    "GBI-Gemeente": gemeente,
+                    "Content-Type": "application/json",
+                }
+                async with session.post(url, data=body, headers=headers) as r:
+                    payload = await r.read()
+                    if r.status != 200:
+                        raise RuntimeError(f"signalen:batch answered {r.status}: {payload[:300]!r}")
+                    results.append(json.loads(payload))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, results
+
+
+_FLOOR_TABLE = (
+    "CREATE TEMPORARY TABLE bench_signalen (gemeente text, signaal_id text, bsn text, soort text, vanaf date,"
+    " tot date, ontvangen_op date, omschrijving text, bedrag_cents bigint, kenteken text, land text, instantie text)"
+)
+_FLOOR_JOIN = """
+CREATE TEMPORARY TABLE bench_match AS
+SELECT s.gemeente, s.signaal_id, u.id AS uitkering_id, GREATEST(s.vanaf, u.startdatum) AS vanaf, s.tot
+FROM bench_signalen s
+JOIN aanvragen a ON a.gemeente = s.gemeente AND a.bsn = s.bsn
+JOIN uitkeringen u ON u.aanvraag_id = a.id AND u.status = 'actief' AND (s.tot IS NULL OR u.startdatum < s.tot)
+"""
+
+
+def _floor(conninfo: str, deliveries: list[tuple[str, list[dict[str, Any]]]]) -> tuple[float, float, int]:
+    """(COPY seconds, join seconds, matched rows) of the raw floor, as the database owner."""
+    rows = []
+    for gemeente, signals in deliveries:
+        for s in signals:
+            bedrag = s.get("bedrag")
+            rows.append(
+                (
+                    gemeente,
+                    s["signaalId"],
+                    s["bsn"],
+                    s["soort"],
+                    date.fromisoformat(s["periode"]["vanaf"]),
+                    date.fromisoformat(s["periode"]["tot"]) if s["periode"]["tot"] else None,
+                    date.fromisoformat(s["ontvangenOp"]),
+                    s["omschrijving"],
+                    int(bedrag.replace(".", "")) if bedrag else None,
+                    s.get("kenteken"),
+                    s.get("land"),
+                    s.get("instantie"),
+                )
+            )
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cur.execute(_FLOOR_TABLE)
+        started = time.perf_counter()
+        with cur.copy("COPY bench_signalen FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute("ANALYZE bench_signalen")
+        copied = time.perf_counter() - started
+        conn.commit()
+        started = time.perf_counter()
+        cur.execute(_FLOOR_JOIN)
+        matched = cur.rowcount
+        conn.commit()
+        joined = time.perf_counter() - started
+    return copied, joined, matched
+
+
+def bench_signalen(suite: Any, quick: bool, service_token: Any) -> list[dict[str, Any]]:
+    """Run benchmark 4 on a running suite (PostgreSQL only). ``service_token(suite, client_id)`` gives a token."""
+    if not suite.database_url.startswith("postgresql"):
+        print("  (signal matching is benchmarked on PostgreSQL only: set GBI_BENCH_DATABASE_URL)")
+        return []
+    sizes = Sizes(2_000, 10_000, 2_500) if quick else Sizes(200_000, 1_000_000, BATCH)
+    conninfo = _conninfo(suite.database_url)
+    clients, deliveries = _population(sizes)
+    _insert_clients(conninfo, clients)
+    bodies = [(g, json.dumps({"signalen": s, "cursor": s[-1]["signaalId"]}).encode()) for g, s in deliveries]
+    mb = sum(len(b) for _, b in bodies) / 1e6
+    print(f"  signals: {sizes.signals} in {len(bodies)} deliveries ({mb:.0f} MB JSON) against {sizes.clients} clients")
+    token = service_token(suite, "gbi-integration")
+    data_pid, gateway_pid = suite.procs["data"].pid, suite.procs["gateway"].pid
+    rss_before = _vm(data_pid, "VmRSS")
+    url = suite.config.url("gateway") + "/internal/data/v1/signalen:batch"
+    wall, results = asyncio.run(_deliver(url, token, bodies, CONCURRENCY))
+    data_peak, gateway_peak = _vm(data_pid, "VmHWM"), _vm(gateway_pid, "VmHWM")
+    aantal = sum(r["aantal"] for r in results)
+    gematcht = sum(r["gematcht"] for r in results)
+    nieuw = sum(r["nieuw"] for r in results)
+    if aantal != sizes.signals or nieuw != gematcht:
+        raise RuntimeError(f"deliveries answered aantal={aantal} gematcht={gematcht} nieuw={nieuw}")
+    # A repeated delivery changes nothing: everything that matched comes back as dubbel.
+    _, again = asyncio.run(_deliver(url, token, bodies[:1], 1))
+    if again[0]["nieuw"] != 0 or again[0]["dubbel"] != results_for(results, bodies[0])["gematcht"]:
+        raise RuntimeError(f"a repeated delivery was not idempotent: {again[0]}")
+    copied, joined, floor_matched = _floor(conninfo, deliveries)
+    if floor_matched != gematcht:
+        raise RuntimeError(f"the service matched {gematcht} signals, the floor join {floor_matched}")
+    n = sizes.signals
+    note = f"{n} signals vs {sizes.clients} clients, {len(bodies)} deliveries through the gateway; {gematcht} matched"
+    return [
+        _result(f"signalen_match_{n}", wall, "s", joined, note + "; baseline: raw SQL join of the same rows"),
+        _result(
+            f"signalen_match_{n}_vs_load_floor",
+            wall,
+            "s",
+            copied + joined,
+            "baseline: COPY the same signals from Python + the same join",
+        ),
+        _result("signalen_match_per_s", n / wall, "signals/s", n / joined, "service path vs raw join"),
+        _result(
+            "signalen_peak_rss_data",
+            data_peak / 1e6,
+            "MB",
+            rss_before / 1e6,
+            "data service VmHWM after the deliveries; baseline: its RSS before",
+        ),
+        _result("signalen_peak_rss_gateway", gateway_peak / 1e6, "MB", None, "gateway VmHWM over the whole run"),
+    ]
+
+
+def results_for(results: list[dict[str, Any]], body: tuple[str, bytes]) -> dict[str, Any]:
+    """The answer to the delivery ``body`` (matched by its cursor, the last signal id)."""
+    cursor = json.loads(body[1])["cursor"]
+    return next(r for r in results if r["cursor"] == cursor)
+
+
+def _result(name: str, value: float, unit: str, baseline: float | None, note: str) -> dict[str, Any]:
+    ratio = round(value / baseline, 2) if baseline else None
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline": round(baseline, 3) if baseline is not None else None,
+        "ratio": ratio,
+        "note": note,
+    }
