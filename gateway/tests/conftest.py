@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 from gbi_gateway.app import create_app
 from gbi_gateway.settings import LAYERS, GatewaySettings
 from gbi_shared.context import ContextVerifier
+from gbi_testing import dead_port
 
 ISSUER = "https://idp.test/gbi"
 AUDIENCE = "gbi"
@@ -105,14 +106,6 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on: connections are refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 # --- the echo upstream ------------------------------------------------------------------------------------------
@@ -316,7 +309,7 @@ def make_settings(keys: Keys, jwks_file: Path, upstream: Upstream) -> Callable[.
             **{f"upstream_{layer}_url": upstream.url[layer] for layer in LAYERS},
         }
         # The integration layer is down in every test gateway: nothing listens there.
-        values["upstream_integration_url"] = f"http://127.0.0.1:{free_port()}"
+        values["upstream_integration_url"] = f"http://127.0.0.1:{dead_port()}"
         return GatewaySettings(**(values | overrides))
 
     return make

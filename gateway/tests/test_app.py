@@ -8,8 +8,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from gbi_gateway.app import public_openapi
+from gbi_testing import dead_port
 
-from .conftest import Echo, Tokens, Upstream, free_port
+from .conftest import Echo, Tokens, Upstream
 
 
 def test_live(gateway: TestClient) -> None:
@@ -25,7 +26,7 @@ def test_ready_with_configured_keys(gateway: TestClient) -> None:
 
 
 def test_not_ready_when_the_jwks_url_is_unreachable(make_client: Callable[..., TestClient]) -> None:
-    client = make_client(oidc_jwks_file=None, oidc_jwks_url=f"http://127.0.0.1:{free_port()}/jwks")
+    client = make_client(oidc_jwks_file=None, oidc_jwks_url=f"http://127.0.0.1:{dead_port()}/jwks")
     resp = client.get("/health/ready")
     assert resp.status_code == 503
     body = resp.json()
@@ -69,7 +70,7 @@ def test_unknown_kid_refetches_the_jwks_at_most_every_ten_seconds(
 
 
 def test_jwks_url_down_is_503_not_401(make_client: Callable[..., TestClient], tokens: Tokens) -> None:
-    client = make_client(oidc_jwks_file=None, oidc_jwks_url=f"http://127.0.0.1:{free_port()}/jwks")
+    client = make_client(oidc_jwks_file=None, oidc_jwks_url=f"http://127.0.0.1:{dead_port()}/jwks")
     resp = client.get("/api/v1/aanvragen", headers=tokens.bearer("burger"))
     assert resp.status_code == 503
     assert resp.headers["content-type"] == "application/problem+json"
@@ -78,7 +79,7 @@ def test_jwks_url_down_is_503_not_401(make_client: Callable[..., TestClient], to
 def test_configured_keys_keep_working_when_the_jwks_url_is_down(
     make_client: Callable[..., TestClient], tokens: Tokens
 ) -> None:
-    client = make_client(oidc_jwks_url=f"http://127.0.0.1:{free_port()}/jwks")
+    client = make_client(oidc_jwks_url=f"http://127.0.0.1:{dead_port()}/jwks")
     assert client.get("/health/ready").status_code == 200
     resp = client.get("/api/v1/aanvragen", headers=tokens.bearer("burger"))
     assert resp.status_code == 200, resp.text

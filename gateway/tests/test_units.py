@@ -23,8 +23,9 @@ from gbi_shared._http import HttpResponse, HttpTransport
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.common import is_valid_bsn as valid_bsn
 from gbi_shared.errors import ServiceUnavailableError, UnauthorizedError
+from gbi_testing import dead_port
 
-from .conftest import AUDIENCE, ISSUER, VALID_BSN, Keys, Tokens, free_port
+from .conftest import AUDIENCE, ISSUER, VALID_BSN, Keys, Tokens
 
 # --- RouteTable -----------------------------------------------------------------------------------------------
 
@@ -411,7 +412,7 @@ def test_remote_keys_survive_an_identity_provider_outage(
 
 
 def test_jwks_url_down_without_other_keys_is_unavailable(tokens: Tokens) -> None:
-    result, ready = _verify(_settings(oidc_jwks_url=f"http://127.0.0.1:{free_port()}/jwks"), tokens.token("burger"))
+    result, ready = _verify(_settings(oidc_jwks_url=f"http://127.0.0.1:{dead_port()}/jwks"), tokens.token("burger"))
     assert isinstance(result, ServiceUnavailableError)
     assert isinstance(ready, str)
 

@@ -640,15 +640,12 @@ def test_document_uploads_get_their_own_body_limit() -> None:
 
 
 def test_a_service_with_credentials_is_ready_only_when_the_gateway_is_live() -> None:
-    import socket
-
     from fastapi.testclient import TestClient
 
     from gbi_shared import ServiceSettings, create_app
+    from gbi_testing import dead_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
+    closed_port = dead_port()
     settings = ServiceSettings(
         service_name="svc",
         gateway_url=f"http://127.0.0.1:{closed_port}",

@@ -34,8 +34,7 @@ from gbi_shared.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
-
-from .conftest import ServerThread, free_port
+from gbi_testing import ServerThread, dead_port
 
 T = TypeVar("T")
 
@@ -242,7 +241,7 @@ def test_identity_provider_down_is_service_unavailable(harness: Harness) -> None
         await client.request("GET", "/internal/data/v1/x")
 
     with pytest.raises(ServiceUnavailableError):
-        harness.run(body, token_url=f"http://127.0.0.1:{free_port()}/token")
+        harness.run(body, token_url=f"http://127.0.0.1:{dead_port()}/token")
 
 
 def test_client_without_credentials_refuses_to_call(harness: Harness, rec: Recorder) -> None:
@@ -482,7 +481,7 @@ def test_response_headers_are_case_insensitive_and_keep_repeats(harness: Harness
 
 
 def test_connection_refused_is_service_unavailable(harness: Harness) -> None:
-    port = free_port()
+    port = dead_port()
 
     async def body(client: GatewayClient, _: HttpTransport) -> None:
         await client.request("GET", "/internal/data/v1/x")
@@ -521,7 +520,7 @@ def test_transport_errors_are_recorded_on_the_client_span(
         await client.request("GET", "/internal/data/v1/x")
 
     with pytest.raises(ServiceUnavailableError):
-        harness.run(body, gateway_url=f"http://127.0.0.1:{free_port()}")
+        harness.run(body, gateway_url=f"http://127.0.0.1:{dead_port()}")
     client_spans = [s for s in spans[1].get_finished_spans() if s.name == "GET gbi-data"]
     assert len(client_spans) == 1
     assert not client_spans[0].status.is_ok

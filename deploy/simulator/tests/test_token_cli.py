@@ -80,11 +80,9 @@ def test_refusal_is_reported_on_stderr(post: Any, capsys: pytest.CaptureFixture[
 
 
 def test_unreachable_idp(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    # A port nobody listens on (bound and closed): the real HTTP path, failing fast.
-    import socket
+    # A port nobody listens on (below the ephemeral range): the real HTTP path, failing fast.
+    from gbi_testing import dead_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = dead_port()
     assert main(["--idp-url", f"http://127.0.0.1:{port}/idp", "burger", "--bsn", "999993653"]) == 1
     assert "not reachable" in capsys.readouterr().err

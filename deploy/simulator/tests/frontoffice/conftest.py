@@ -5,9 +5,6 @@ fake GBI on loopback that records the notifications it gets, and checkers of the
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 from fastapi import FastAPI
 from jsonschema import Draft7Validator, FormatChecker
@@ -33,6 +29,7 @@ from starlette.testclient import TestClient
 from gbi_simulator.app import create_app
 from gbi_simulator.frontoffice import Frontoffice, FrontofficeSettings
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
+from gbi_testing import ServerThread
 
 SPECS = default_specs_dir()
 GBI = SPECS / "gbi"
@@ -50,31 +47,6 @@ class FakeGbi:
     status: int = 200
 
 
-class _Server:
-    def __init__(self, app: Starlette) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, loop="asyncio", http="h11", ws="none", lifespan="off", log_config=None)
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake GBI did not start")
-            time.sleep(0.005)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
 @pytest.fixture(scope="session")
 def fake_gbi() -> Iterator[FakeGbi]:
     gbi = FakeGbi()
@@ -89,7 +61,7 @@ def fake_gbi() -> Iterator[FakeGbi]:
         return JSONResponse(answer, status_code=gbi.status, headers={"API-version": "0.9.0"})
 
     app = Starlette(routes=[Route("/koppelvlakken/levensonderhoud/notificaties", notificaties, methods=["POST"])])
-    with _Server(app) as server:
+    with ServerThread(app) as server:
         gbi.url = f"http://127.0.0.1:{server.port}"
         yield gbi
 

@@ -8,7 +8,8 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from ._pdf import is_wellformed_pdf, minimal_pdf
+from gbi_testing import is_wellformed_pdf, minimal_pdf
+
 from .conftest import RSIN_A, Zgw
 
 Rejections = Callable[[], list[dict[str, Any]]]

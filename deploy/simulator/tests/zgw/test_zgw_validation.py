@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from ._pdf import minimal_pdf
+from gbi_testing import minimal_pdf
+
 from .conftest import CRS, RSIN_A, Zgw, headers
 
 Rejections = Callable[[], list[dict[str, Any]]]

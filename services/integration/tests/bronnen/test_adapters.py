@@ -31,8 +31,9 @@ from gbi_shared._http import HttpTransport
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.bronnen import Periode, standaardperiode
 from gbi_shared.errors import ServiceUnavailableError, UpstreamError
+from gbi_testing import ServerThread, dead_port
 
-from .conftest import ServerThread, Simulator, bron_urls, free_port
+from .conftest import Simulator, bron_urls
 
 T = TypeVar("T")
 CTX = RequestContext(
@@ -349,7 +350,7 @@ def test_the_deadline_bounds_a_query_with_its_retries(simulator: Simulator) -> N
 
 
 def test_an_unreachable_source_is_unavailable(simulator: Simulator) -> None:
-    s = settings(simulator, dji_url=f"http://127.0.0.1:{free_port()}/dji/api/v1", bronnen_retries=1)
+    s = settings(simulator, dji_url=f"http://127.0.0.1:{dead_port()}/dji/api/v1", bronnen_retries=1)
     periode = standaardperiode(vandaag())
     with pytest.raises(ServiceUnavailableError, match="niet bereikbaar"):
         run(lambda t: DjiDetenties(s, t).detenties("999990792", periode, CTX))

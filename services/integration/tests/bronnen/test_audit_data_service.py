@@ -21,8 +21,9 @@ from gbi_data.migrate import upgrade
 from gbi_data.settings import DataSettings
 from gbi_shared import ActorType
 from gbi_shared.contracts.data import AuditPage, AuditVerification
+from gbi_testing import ServerThread
 
-from .conftest import AUDIENCE, DEN_HAAG, ISSUER, Headers, ServerThread
+from .conftest import AUDIENCE, DEN_HAAG, ISSUER, Headers
 
 API = "/internal/integration/v1"
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +23,6 @@ from functools import cache
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -40,7 +36,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from gbi_integration.app import create_app
 from gbi_integration.settings import IntegrationSettings
@@ -50,6 +45,7 @@ from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.frontoffice import Frontoffice, FrontofficeSettings
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
+from gbi_testing import ServerThread, dead_port
 
 SPECS = default_specs_dir()
 GBI = SPECS / "gbi"
@@ -59,46 +55,6 @@ FO_TOKEN = "front-office-token-voor-gbi-0123456789"
 PREFIX = "/koppelvlakken/levensonderhoud"
 PROBLEM = "application/problem+json"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class ServerThread:
-    """An ASGI app under uvicorn in a background thread on a loopback port."""
-
-    def __init__(self, app: ASGIApp, *, lifespan: str = "off") -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, loop="asyncio", http="h11", ws="none", lifespan=lifespan, log_config=None, access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.005)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 @pytest.fixture(autouse=True)
@@ -390,7 +346,7 @@ def settings(sim: Simulator, gateway: Gateway, keys: tuple[str, str], **override
                 "token": FO_TOKEN,
             },
             "kapot": {
-                "url": f"http://127.0.0.1:{free_port()}/fo",
+                "url": f"http://127.0.0.1:{dead_port()}/fo",
                 "gemeenten": [ROTTERDAM],
                 "token": "een-token-van-de-kapotte-front-office",
             },

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import threading
 import time
 import urllib.request
 import uuid
@@ -19,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
@@ -41,6 +38,7 @@ from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, GatewayClient, 
 from gbi_shared._http import HttpTransport
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
+from gbi_testing import ServerThread
 
 ISSUER = "gbi-gateway"
 AUDIENCE = "gbi-services"
@@ -51,47 +49,6 @@ PUBLIC_URL = "https://api.gbi.example"
 V1 = "/internal/data/v1"
 N = f"{V1}/notificaties"
 T = TypeVar("T")
-
-
-class ServerThread:
-    """Runs an ASGI app under uvicorn in a background thread on a loopback port."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            app, loop="asyncio", http="h11", ws="none", lifespan="off", log_config=None, access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.005)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (connections are refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 @pytest.fixture(autouse=True)

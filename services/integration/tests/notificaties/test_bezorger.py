@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from gbi_integration.notificaties import Bezorger, absoluut
+from gbi_testing import dead_port
 
-from .conftest import AUTH, PUBLIC_URL, Abonnee, Data, Gateway, free_port, until
+from .conftest import AUTH, PUBLIC_URL, Abonnee, Data, Gateway, until
 
 
 def _ts(value: str) -> datetime:
@@ -110,7 +111,7 @@ def test_a_wrong_authorization_header_fails_and_is_given_up(run, data: Data, abo
 
 
 def test_an_unreachable_or_slow_subscriber_is_a_failure(run, data: Data, abonnee: Abonnee) -> None:
-    data.abonnement(f"http://127.0.0.1:{free_port()}/weg")
+    data.abonnement(f"http://127.0.0.1:{dead_port()}/weg")
     abonnee.zet("traag", modus="traag", vertraging=2.5)
     data.abonnement(abonnee.callback("traag"))
     data.aanvraag()

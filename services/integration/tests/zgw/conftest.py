@@ -7,9 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,7 +15,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import uvicorn
 import yaml
 from openapi_schema_validator import OAS30WriteValidator, oas30_format_checker
 from opentelemetry import trace
@@ -33,6 +29,7 @@ from gbi_shared._http import HttpResponse, HttpTransport
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
 from gbi_simulator.zgw import gemeente_rsin
+from gbi_testing import ServerThread
 
 SPECS_DIR = default_specs_dir()
 DOCS = {
@@ -61,34 +58,20 @@ class Simulator:
             specs_dir=SPECS_DIR, log_json=False, environment="test", zgw_clients_file=clients_file
         )
         self.app = create_simulator(settings)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, loop="asyncio", http="h11", ws="none", lifespan="on", log_config=None, access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._server = ServerThread(self.app, lifespan="on")
+        self.port: int = self._server.port
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("simulator did not start")
-            time.sleep(0.01)
+        self._server.start()
         # Load the ZGW documents now, not inside the first test's timeout.
         self.app.state.zgw.specs()
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
+        self._server.stop()
 
     # -- what the simulated zaaksysteem recorded
 

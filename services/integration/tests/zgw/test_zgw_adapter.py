@@ -21,8 +21,8 @@ from gbi_shared.contracts.zaken import (
     ZaakStatusNaam,
 )
 from gbi_shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from gbi_testing import dead_port, is_wellformed_pdf, minimal_pdf
 
-from ._pdf import is_wellformed_pdf, minimal_pdf
 from .conftest import AMSTERDAM, ROTTERDAM, UTRECHT, Harness, Simulator, check_request, zgw_settings
 
 BSN = "999993112"
@@ -280,11 +280,7 @@ def test_reads_are_retried_writes_are_not(harness: Harness) -> None:
 
 
 def test_an_unreachable_zaaksysteem_opens_the_breaker(sim: Simulator) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    dead = f"http://127.0.0.1:{dead_port()}"
     h = Harness(sim=sim, settings=zgw_settings(dead, breaker_failures=3, zgw_retries=0))
 
     async def attempts(zs: ZgwZaaksysteem) -> list[str]:

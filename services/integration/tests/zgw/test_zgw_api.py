@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from gbi_integration.app import create_app
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+from gbi_testing import minimal_pdf
 
-from ._pdf import minimal_pdf
 from .conftest import AMSTERDAM, ROTTERDAM, Simulator, zgw_settings
 
 ZAKEN = "/internal/integration/v1/zaken"

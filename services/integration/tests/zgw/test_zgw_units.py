@@ -28,8 +28,8 @@ from gbi_shared.contracts.zaken import (
     ZaakStatusNaam,
 )
 from gbi_shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from gbi_testing import minimal_pdf
 
-from ._pdf import minimal_pdf
 from .conftest import Sent, check_request
 
 RSIN = "001103635"  # elfproef

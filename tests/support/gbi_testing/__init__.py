@@ -1,0 +1,11 @@
+"""Test helpers every package's tests share (on ``sys.path`` through pytest's ``pythonpath``, never installed).
+
+- :class:`ServerThread`: an ASGI app under uvicorn in a background thread, on loopback sockets of its own.
+- :func:`dead_port`: a loopback port nobody listens on, for "the other side is down" tests.
+- :func:`minimal_pdf`, :func:`is_wellformed_pdf`: a small but real PDF, and a structural check of one.
+"""
+
+from gbi_testing.pdf import is_wellformed_pdf, minimal_pdf
+from gbi_testing.servers import DEAD_PORT_RANGE, ServerThread, dead_port
+
+__all__ = ["DEAD_PORT_RANGE", "ServerThread", "dead_port", "is_wellformed_pdf", "minimal_pdf"]
