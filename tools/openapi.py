@@ -77,6 +77,15 @@ def to_openapi30(node: Any) -> Any:
     if "$ref" in out and len(out) > 1:
         # OpenAPI 3.0 ignores siblings of $ref; keep them by wrapping the reference.
         out = {"allOf": [{"$ref": out.pop("$ref")}], **out}
+    patterns = out.get("patternProperties")
+    if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in out:
+        # OpenAPI 3.0 has no patternProperties: the values' schema becomes additionalProperties, the key pattern
+        # (still enforced by the service) is named in the description.
+        [(pattern, values)] = patterns.items()
+        out.pop("patternProperties")
+        out["additionalProperties"] = values
+        note = f"Sleutels volgen het patroon {pattern}"
+        out["description"] = f"{out['description']} ({note})" if out.get("description") else note
     for unsupported in ("contentMediaType", "contentEncoding", "$schema", "propertyNames"):
         out.pop(unsupported, None)
     return out

@@ -4,10 +4,10 @@ announced in its own transaction; the integration service's delivery worker POST
 subscriber is offline the worker keeps trying with backoff, and once it is back the notification arrives exactly
 once. The same when the integration service itself is down when the change happens: nothing is lost.
 
-The interaction layer has no public beheer API for abonnementen yet, so the test plays it: the interaction
-service's own token (client credentials from the suite's ``dev-clients.json``) and a beheerder's context signed
-with the gateway's key, as the interaction layer will forward it. The suite runs the worker with short intervals
-and backoff (``extra_env`` in ``conftest.py``).
+The beheerder takes the abonnement through GBI's public API (``/api/v1/abonnementen``, with a token of the
+development IdP); the test reads the leveringen and causes the change as a GBI service would (the interaction
+service's own token, client credentials from the suite's ``dev-clients.json``, and a beheerder's context signed with
+the gateway's key). The suite runs the worker with short intervals and backoff (``extra_env`` in ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from .conftest import Http
 pytestmark = pytest.mark.e2e
 
 INTEGRATION = "/internal/integration/v1/notificaties"
+PUBLIEK = "/api/v1/abonnementen"
 DATA = "/internal/data/v1"
 # Gemeenten where no other end-to-end test makes changes: what arrives is what these tests caused.
 UTRECHT = "0344"
@@ -92,12 +93,23 @@ class Beheer:
         with urllib.request.urlopen(f"{self.sim}/abonnee/_ontvangen?abonnee={naam}", timeout=10) as resp:
             return dict(json.loads(resp.read()))
 
+    def token_van(self, **params: str) -> str:
+        """A caller's own token from the development IdP (``urn:gbi:dev``, or client credentials)."""
+        if params.get("grant_type") == "client_credentials":
+            params["client_secret"] = self.suite.client_secrets[params["client_id"]]
+        form = urllib.parse.urlencode({"grant_type": "urn:gbi:dev", **params}).encode()
+        req = urllib.request.Request(self.sim + "/idp/token", data=form, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return str(json.loads(resp.read())["access_token"])
+
     # the steps
     def neem_abonnement(self, gemeente: str, naam: str, auth: str) -> dict[str, Any]:
-        status, _, body = self.call(
+        """Through the public API, as the gemeente's beheerder with their own token."""
+        token = self.token_van(actor_type="medewerker", gemeente=gemeente, roles="beheerder", name="Beheerder")
+        status, headers, body = self.gw.call(
             "POST",
-            f"{INTEGRATION}/abonnementen",
-            ctx=self.beheerder(gemeente),
+            PUBLIEK,
+            token=token,
             body={
                 "callbackUrl": f"{self.sim}/abonnee/{naam}/callback",
                 "auth": auth,
@@ -105,6 +117,7 @@ class Beheer:
             },
         )
         assert status == 201, body
+        assert headers["location"] == f"{PUBLIEK}/{body['id']}"
         assert auth not in json.dumps(body)
         return dict(body)
 
@@ -220,3 +233,37 @@ def test_nothing_is_lost_while_the_integration_service_is_down(beheer: Beheer, s
     )
     time.sleep(1.0)
     assert [(i["id"], i["aantal"]) for i in beheer.ontvangen(naam)["items"]] == [(item["id"], 1)]
+
+
+def test_a_gemeentes_systems_manage_their_abonnementen_through_the_public_api(beheer: Beheer) -> None:
+    """``/api/v1/abonnementen`` through the gateway: an integrator (client credentials) manages its own, the
+    beheerder sees all of the gemeente, another gemeente nothing, a klantmanager or a citizen may not."""
+    integrator = beheer.token_van(grant_type="client_credentials", client_id=f"integrator-{ZWOLLE}")
+    body = {
+        "callbackUrl": f"{beheer.sim}/abonnee/publiek-e2e/callback",
+        "auth": "Bearer " + secrets.token_urlsafe(24),
+        "kanalen": [{"naam": "aanvragen"}],
+    }
+    status, headers, eigen = beheer.gw.call("POST", PUBLIEK, token=integrator, body=body)
+    assert status == 201, eigen
+    assert headers["api-version"] == "1.0.0"
+    assert eigen["eigenaar"] == f"integrator-{ZWOLLE}"
+    assert eigen["gemeente"] == ZWOLLE
+    beheerder = beheer.token_van(actor_type="medewerker", gemeente=ZWOLLE, roles="beheerder")
+    status, _, lijst = beheer.gw.call("GET", PUBLIEK, token=beheerder)
+    assert status == 200, lijst
+    assert eigen["id"] in [a["id"] for a in lijst["items"]]
+    ander = beheer.token_van(actor_type="medewerker", gemeente=UTRECHT, roles="beheerder")
+    assert beheer.gw.call("GET", f"{PUBLIEK}/{eigen['id']}", token=ander)[0] == 404
+    klantmanager = beheer.token_van(actor_type="medewerker", gemeente=ZWOLLE, roles="klantmanager")
+    burger = beheer.token_van(actor_type="burger", bsn="999993653")
+    for token in (klantmanager, burger):
+        status, headers, problem = beheer.gw.call("GET", PUBLIEK, token=token)
+        assert status == 403, problem
+        assert headers["content-type"] == "application/problem+json"
+    assert beheer.gw.call("GET", PUBLIEK)[0] == 401
+    status, _, problem = beheer.gw.call("POST", PUBLIEK, token=integrator, body=body | {"callbackUrl": "ftp://x"})
+    assert status == 400
+    assert [p["name"] for p in problem["invalidParams"]] == ["callbackUrl"]
+    assert beheer.gw.call("DELETE", f"{PUBLIEK}/{eigen['id']}", token=integrator)[0] == 204
+    assert beheer.gw.call("GET", f"{PUBLIEK}/{eigen['id']}", token=beheerder)[0] == 404

@@ -27,7 +27,7 @@ from gbi_shared.contracts.notificaties import (
     LeveringStatus,
 )
 
-__all__ = ["BezorgerWeergave", "router"]
+__all__ = ["DATA", "BezorgerWeergave", "met_auth", "router"]
 
 DATA = "/internal/data/v1/notificaties"
 
@@ -51,7 +51,7 @@ def _gateway(request: Request) -> GatewayClient:
 Gateway = Annotated[GatewayClient, Depends(_gateway)]
 
 
-def _met_auth(body: BaseModel, auth: Any) -> dict[str, Any]:
+def met_auth(body: BaseModel, auth: Any) -> dict[str, Any]:
     """The body for the data service, the Authorization header in plain text (pydantic masks a SecretStr)."""
     out = body.model_dump(mode="json", by_alias=True, exclude_none=True)
     if auth is not None:
@@ -87,7 +87,7 @@ async def abonnementen(gateway: Gateway) -> AbonnementLijst:
     summary="Neem een abonnement op kanalen van de gemeente",
 )
 async def neem_abonnement(body: AbonnementNieuw, gateway: Gateway, response: Response) -> Abonnement:
-    abonnement = await gateway.post_model(f"{DATA}/abonnementen", _met_auth(body, body.auth), Abonnement)
+    abonnement = await gateway.post_model(f"{DATA}/abonnementen", met_auth(body, body.auth), Abonnement)
     response.headers["Location"] = f"{router.prefix}/abonnementen/{abonnement.id}"
     return abonnement
 
@@ -99,9 +99,7 @@ async def abonnement(abonnement_id: AbonnementId, gateway: Gateway) -> Abonnemen
 
 @router.put("/abonnementen/{abonnementId}", response_model=Abonnement, summary="Wijzig een abonnement")
 async def wijzig_abonnement(abonnement_id: AbonnementId, body: AbonnementWijziging, gateway: Gateway) -> Abonnement:
-    response = await gateway.request(
-        "PUT", f"{DATA}/abonnementen/{abonnement_id}", json_body=_met_auth(body, body.auth)
-    )
+    response = await gateway.request("PUT", f"{DATA}/abonnementen/{abonnement_id}", json_body=met_auth(body, body.auth))
     return Abonnement.model_validate_json(response.body)
 
 
