@@ -1,13 +1,14 @@
 """Benchmark 4 of `make bench`: Inlichtingenbureau signal matching on the real service path, against the raw floor.
 
-Set-up (not timed): 200,000 clients (an aanvraag with an active uitkering each) spread over the GBI gemeenten,
-bulk-inserted with COPY; 1,000,000 signals, about 60% about a client of the gemeente (some before the uitkering
-started, so the period decides), the rest about people who are not clients; the JSON of every delivery is
-encoded up front (the integration layer's work, not the data layer's).
+Set-up (not timed): 200,000 clients made by the payment run's population generator (``python -m
+gbi_data.betaalrun.generator``: aanvraag, toekenning, active uitkering, spread over the 12 largest GBI gemeenten in
+proportion to their bijstand population); 1,000,000 signals in proportion to the clients per gemeente, about 60%
+about a client (some before the uitkering started, so the period decides), the rest about people who are not
+clients; the JSON of every delivery is encoded up front (the integration layer's work, not the data layer's).
 
 Timed, in the same run on the same database:
 
-- **service path**: every delivery (one gemeente, up to 100,000 signals) POSTed through the gateway to
+- **service path**: every delivery (one gemeente, up to 25,000 signals) POSTed through the gateway to
   ``/internal/data/v1/signalen:batch`` as the integration layer does (its service token, ``GBI-Gemeente``), two
   deliveries in flight: gateway hop, JSON validation, COPY into staging, the set-based match, the insert of the
   handhavingsignalen, the processing-log entry, commit;
@@ -22,14 +23,16 @@ read from /proc. Entries are dicts with the fields of run.py's ``Result``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
+import os
 import random
+import subprocess
+import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import aiohttp
@@ -40,8 +43,11 @@ __all__ = ["bench_signalen"]
 
 GEMEENTEN = ("0363", "0518", "0599", "0344", "0772", "0855", "0014", "0268", "0153", "0796", "0193", "0114")
 SOORTEN = ("inkomen", "voertuig", "bankrekening-buitenland", "detentie", "verblijf-buitenland")
-BATCH = 100_000
+BATCH = 25_000
 CONCURRENCY = 2
+# The generator's seed for this population: BSNs differ from the payment run bench's populations (seeds 200000
+# and 420000) because the seeds differ modulo 16.
+SEED = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,49 +79,26 @@ def _conninfo(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _insert_clients(conninfo: str, clients: dict[str, list[tuple[str, date]]]) -> None:
-    """The bench's own minimal bulk insert of clients: aanvraag + active uitkering per client (COPY, as owner)."""
-    now = datetime.now(UTC)
-    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
-        with cur.copy(
-            "COPY aanvragen (id, gemeente, bsn, data_subject_id, meldingsdatum, aanvraagdatum, kanaal, gegevens,"
-            " status, version, idempotency_key, request_hash, created_by, created_at, updated_at) FROM STDIN"
-        ) as copy_a:
-            uitkeringen: list[tuple[Any, ...]] = []
-            for gemeente, people in clients.items():
-                for bsn, start in people:
-                    aanvraag_id = uuid.uuid4()
-                    melding = start - timedelta(days=30)
-                    copy_a.write_row(
-                        (
-                            aanvraag_id,
-                            gemeente,
-                            bsn,
-                            hashlib.sha256(bsn.encode()).hexdigest(),
-                            melding,
-                            melding,
-                            "digitaal",
-                            "{}",
-                            "besloten",
-                            1,
-                            f"bench-{aanvraag_id.hex}",
-                            "0" * 64,
-                            "bench",
-                            now,
-                            now,
-                        )
-                    )
-                    uitkeringen.append((uuid.uuid4(), gemeente, aanvraag_id, start, 120_000, "actief", "0" * 64, now))
-        with cur.copy(
-            "COPY uitkeringen (id, gemeente, aanvraag_id, startdatum, bedrag_per_maand_cents, status, request_hash,"
-            " created_at) FROM STDIN"
-        ) as copy_u:
-            for row in uitkeringen:
-                copy_u.write_row(row)
-        conn.commit()
-        conn.autocommit = True
+def _generate_clients(database_url: str, n: int, workdir: str) -> dict[str, list[tuple[str, date]]]:
+    """The synthetic population of the payment run's generator (its documented command), read back per gemeente:
+    (BSN, startdatum) of every active uitkering."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GBI_")}
+    env["GBI_DATABASE_URL"] = database_url
+    env["GBI_AUDIT_PSEUDONYM_KEY"] = "bench-pseudonym-key-0123456789abcdef"
+    command = [sys.executable, "-m", "gbi_data.betaalrun.generator", "--clients", str(n), "--seed", str(SEED)]
+    subprocess.run(command, env=env, check=True, cwd=workdir, capture_output=True, text=True)
+    clients: dict[str, list[tuple[str, date]]] = {}
+    with psycopg.connect(_conninfo(database_url)) as conn, conn.cursor() as cur:
         cur.execute("ANALYZE aanvragen")
         cur.execute("ANALYZE uitkeringen")
+        cur.execute(
+            "SELECT a.gemeente, a.bsn, u.startdatum FROM aanvragen a JOIN uitkeringen u ON u.aanvraag_id = a.id"
+            " WHERE u.status = 'actief' AND a.idempotency_key LIKE %s ORDER BY a.gemeente, a.bsn",
+            (f"gen-{SEED}-%",),
+        )
+        for gemeente, bsn, start in cur:
+            clients.setdefault(gemeente, []).append((bsn, start))
+    return clients
 
 
 def _signal(rnd: random.Random, sid: str, bsn: str) -> dict[str, Any]:
@@ -152,30 +135,27 @@ def _signal(rnd: random.Random, sid: str, bsn: str) -> dict[str, Any]:
     return s
 
 
-def _population(sizes: Sizes) -> tuple[dict[str, list[tuple[str, date]]], list[tuple[str, list[dict[str, Any]]]]]:
+def _deliveries(clients: dict[str, list[tuple[str, date]]], sizes: Sizes) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The signals per gemeente in proportion to its clients, cut into deliveries of at most ``sizes.batch``."""
     rnd = random.Random(20260710)
-    taken: set[str] = set()
-    clients: dict[str, list[tuple[str, date]]] = {g: [] for g in GEMEENTEN}
-    for i, bsn in enumerate(_bsns(rnd, sizes.clients, taken)):
-        start = date(2020, 1, 1) + timedelta(days=rnd.randrange(6 * 365))
-        clients[GEMEENTEN[i % len(GEMEENTEN)]].append((bsn, start))
+    taken = {bsn for people in clients.values() for bsn, _ in people}
     strangers = _bsns(rnd, max(1, sizes.signals // 4), taken)
+    total = sum(len(people) for people in clients.values())
     deliveries: list[tuple[str, list[dict[str, Any]]]] = []
-    per_gemeente = sizes.signals // len(GEMEENTEN)
-    for g_index, gemeente in enumerate(GEMEENTEN):
-        count = per_gemeente + (1 if g_index < sizes.signals % len(GEMEENTEN) else 0)
+    remaining = sizes.signals
+    gemeenten = sorted(clients)
+    for index, gemeente in enumerate(gemeenten):
         people = clients[gemeente]
+        count = remaining if index == len(gemeenten) - 1 else round(sizes.signals * len(people) / total)
+        remaining -= count
         signals = []
         for i in range(count):
-            bsn = (
-                people[rnd.randrange(len(people))][0]
-                if rnd.random() < 0.6
-                else strangers[rnd.randrange(len(strangers))]
-            )
+            client = rnd.random() < 0.6
+            bsn = people[rnd.randrange(len(people))][0] if client else strangers[rnd.randrange(len(strangers))]
             signals.append(_signal(rnd, f"IB-{gemeente}-{i:08d}", bsn))
         for start in range(0, count, sizes.batch):
             deliveries.append((gemeente, signals[start : start + sizes.batch]))
-    return clients, deliveries
+    return deliveries
 
 
 def _vm(pid: int, field: str) -> int:
@@ -230,7 +210,7 @@ JOIN uitkeringen u ON u.aanvraag_id = a.id AND u.status = 'actief' AND (s.tot IS
 
 
 def _floor(conninfo: str, deliveries: list[tuple[str, list[dict[str, Any]]]]) -> tuple[float, float, int]:
-    """(COPY seconds, join seconds, matched rows) of the raw floor, as the database owner."""
+    """(COPY seconds, join seconds, signals matched) of the raw floor, as the database owner."""
     rows = []
     for gemeente, signals in deliveries:
         for s in signals:
@@ -262,9 +242,12 @@ def _floor(conninfo: str, deliveries: list[tuple[str, list[dict[str, Any]]]]) ->
         conn.commit()
         started = time.perf_counter()
         cur.execute(_FLOOR_JOIN)
-        matched = cur.rowcount
         conn.commit()
         joined = time.perf_counter() - started
+        # Signals, not rows: a person with two active uitkeringen gives a signal two join rows (the service records
+        # one, for the uitkering that started last).
+        cur.execute("SELECT count(*) FROM (SELECT DISTINCT gemeente, signaal_id FROM bench_match) m")
+        matched = int(cur.fetchone()[0])  # type: ignore[index]
     return copied, joined, matched
 
 
@@ -275,8 +258,11 @@ def bench_signalen(suite: Any, quick: bool, service_token: Any) -> list[dict[str
         return []
     sizes = Sizes(2_000, 10_000, 2_500) if quick else Sizes(200_000, 1_000_000, BATCH)
     conninfo = _conninfo(suite.database_url)
-    clients, deliveries = _population(sizes)
-    _insert_clients(conninfo, clients)
+    with tempfile.TemporaryDirectory() as workdir:
+        clients = _generate_clients(suite.database_url, sizes.clients, workdir)
+    if sum(len(p) for p in clients.values()) != sizes.clients:
+        raise RuntimeError(f"the generator made {sum(len(p) for p in clients.values())} clients, not {sizes.clients}")
+    deliveries = _deliveries(clients, sizes)
     bodies = [(g, json.dumps({"signalen": s, "cursor": s[-1]["signaalId"]}).encode()) for g, s in deliveries]
     mb = sum(len(b) for _, b in bodies) / 1e6
     print(f"  signals: {sizes.signals} in {len(bodies)} deliveries ({mb:.0f} MB JSON) against {sizes.clients} clients")
