@@ -21,12 +21,20 @@ help: ## list the targets
 .PHONY: env
 env: .venv/.synced ## create the environment from the lock file
 
+WEB_ASSETS := services/interaction/web-assets
+$(WEB_ASSETS)/node_modules/.installed: $(WEB_ASSETS)/package-lock.json
+	cd $(WEB_ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: web
+web: $(WEB_ASSETS)/node_modules/.installed ## install the web pages' assets from npm (NL Design System CSS, axe-core)
+
 $(SPECTRAL): tools/spectral/package-lock.json
 	cd tools/spectral && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 .PHONY: run
-run: env ## start the whole suite (SQLite by default; GBI_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+run: env web ## start the whole suite (SQLite by default; GBI_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 	$(PY) -m gbi_runner
 
 .PHONY: lint
@@ -55,7 +63,7 @@ api-lint: env $(SPECTRAL) ## lint the public OpenAPI with the NL API Design Rule
 	$(SPECTRAL) lint --fail-severity error -r $(ADR_RULESET) gateway/src/gbi_gateway/openapi.json
 
 .PHONY: pytest
-pytest: env ## all tests (unit, api, contract, end-to-end)
+pytest: env web ## all tests (unit, api, contract, end-to-end)
 	$(UV) run --frozen pytest -q -p no:cacheprovider
 
 .PHONY: test

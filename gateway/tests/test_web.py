@@ -75,3 +75,11 @@ def test_a_look_alike_path_is_not_forwarded_as_a_page(gateway: TestClient, echo:
     resp = gateway.get("/portaalx")
     assert resp.status_code in (401, 404)
     assert echo.seen == []
+
+
+def test_a_redirect_of_a_page_reaches_the_browser_unfollowed(gateway: TestClient, echo: Echo) -> None:
+    headers = json.dumps({"Location": "http://127.0.0.1:9/idp/authorize?state=x"})
+    resp = gateway.get("/login?echo_status=303&echo_headers=" + quote(headers), follow_redirects=False)
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "http://127.0.0.1:9/idp/authorize?state=x"
+    assert len(echo.seen) == 1

@@ -63,6 +63,8 @@ def test_a_citizen_logs_in_on_the_digid_like_screen(idp: TestClient) -> None:  #
     assert "Inloggen met DigiD" in page.text
     assert 'lang="nl"' in page.text
     assert "999994116" in page.text
+    # The form's redirect back to the client is allowed by the page's own CSP (form-action), nothing else.
+    assert "form-action 'self' http://127.0.0.1:8000;" in page.headers["content-security-policy"]
     code = _code(_login(idp, params, {"bsn": "999994116"}), params["state"])
     resp = _redeem(idp, code, verifier)
     assert resp.status_code == 200, resp.text

@@ -1,7 +1,7 @@
 """The web pages of the interaction layer (portal, workbench, beheer, management), passed through the gateway.
 
 Pages are not API calls: a browser sends no Bearer token but a session cookie, which only the interaction layer
-can read (ADR 0014). So the gateway forwards page paths to the interaction layer *without* authenticating them
+can read (ADR 0012). So the gateway forwards page paths to the interaction layer *without* authenticating them
 and *without* a ``GBI-Context``: a page has no verified caller at the gateway. The pages themselves call GBI's
 public API back through the gateway with the logged-in user's own token, so every authorisation decision stays
 where it is. What is forwarded is a short allow-list (cookies, form content, Origin for the CSRF check); any
@@ -103,6 +103,7 @@ class WebPages:
             connect_timeout_s=self._s.upstream_connect_timeout_s,
             target="gbi-interaction",
             raise_for_status=False,
+            follow_redirects=False,  # a page's redirect (to the login, after a form) is the browser's to follow
         )
         named = {t.strip().lower() for k, v in resp.headers.items() if k.lower() == "connection" for t in v.split(",")}
         dropped = _HOP_BY_HOP | named

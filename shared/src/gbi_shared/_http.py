@@ -73,9 +73,11 @@ class HttpTransport:
         connect_timeout_s: float | None = None,
         target: str = "upstream",
         raise_for_status: bool = True,
+        follow_redirects: bool = True,
     ) -> HttpResponse:
         """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s: not
-        reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504."""
+        reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504. A proxy passes
+        ``follow_redirects=False`` to hand a redirect to its caller as it is."""
         out_headers = dict(headers or {})
         with self._tracer.start_as_current_span(
             f"{method} {target}",
@@ -90,7 +92,12 @@ class HttpTransport:
                 )
             try:
                 async with self.session().request(
-                    method, url, headers=out_headers, data=body, timeout=timeout or self._timeout
+                    method,
+                    url,
+                    headers=out_headers,
+                    data=body,
+                    timeout=timeout or self._timeout,
+                    allow_redirects=follow_redirects,
                 ) as resp:
                     payload = await resp.read()
                     span.set_attribute("http.response.status_code", resp.status)

@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -85,7 +85,14 @@ def _check(idp: IdentityProvider, p: dict[str, str]) -> dict[str, str]:
     return {k: p[k] for k in keys} | {"actor_type": actor}
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _page(title: str, body: str, status: int = 200, back_to: str | None = None) -> HTMLResponse:
+    """A page of the login screen. Its CSP lets the form's redirect go back to the client (``form-action``
+    binds redirects after a submission too); otherwise the strict policy of every GBI process."""
     doc = (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -94,7 +101,9 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
         "Kies een testpersoon of een medewerker.</p></header>"
         f"<main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
     )
-    return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store"})
+    form_action = "'self'" + (f" {_origin(back_to)}" if back_to else "")
+    csp = f"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action {form_action}; object-src 'none'"
+    return HTMLResponse(doc, status_code=status, headers={"Cache-Control": "no-store", "Content-Security-Policy": csp})
 
 
 def _hidden(p: dict[str, str]) -> str:
@@ -156,8 +165,8 @@ def _annuleer(p: dict[str, str]) -> str:
 def _screen(p: dict[str, str], melding: str | None = None, **kwargs: Any) -> HTMLResponse:
     status = 400 if melding else 200
     if p["actor_type"] == "medewerker":
-        return _page("Inloggen als medewerker", _medewerker_form(p, melding, **kwargs), status)
-    return _page("Inloggen met DigiD", _burger_form(p, melding, **kwargs), status)
+        return _page("Inloggen als medewerker", _medewerker_form(p, melding, **kwargs), status, p["redirect_uri"])
+    return _page("Inloggen met DigiD", _burger_form(p, melding, **kwargs), status, p["redirect_uri"])
 
 
 @router.get("/authorize", summary="Login screen (authorization code flow with PKCE)", response_class=HTMLResponse)

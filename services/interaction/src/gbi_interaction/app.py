@@ -13,6 +13,7 @@ from gbi_interaction.lagen import Lagen
 from gbi_interaction.service import InteractionService
 from gbi_interaction.settings import InteractionSettings
 from gbi_interaction.validatie import validatie_handler
+from gbi_interaction.web import mount_web
 from gbi_interaction.werkplek_service import WerkplekService
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
@@ -37,4 +38,6 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
     app.state.aanvragen = AanvraagService(lagen)
     app.state.werkplek = WerkplekService(lagen)
     app.state.inzicht = InzichtService(app.state.gateway)
+    # The web pages (portal, workbench, beheer, management): HTML over GBI's own public API (docs/adr/0012).
+    mount_web(app, settings)
     return app

@@ -12,8 +12,9 @@ Proportions follow the national picture (CBS, bijstand 2024: about 410,000 house
 together about 45%): alleenstaanden ~58%, alleenstaande ouders ~22%, couples without children ~8%, with children
 ~12%; ages 18-26 ~9%, 27-44 ~36%, 45-AOW ~55%; a kostendeler (co-resident 27+) in ~12% of households; counted
 income (part-time work, another benefit, alimony) for ~18%; assets below the limit. About 2% have an unsettled
-voorschot and 2% a maatregel (5%, 30% or 100%, 1-3 months). The same ``--seed`` gives the same population,
-ids included, so a test or benchmark can be repeated exactly. Every row carries its gemeente (tenant-correct).
+voorschot and 2% a maatregel (5%, 30% or 100%, 1-3 months from the start month). The same ``--seed`` gives the
+same population, ids included, so a test or benchmark can be repeated exactly; populations of different seeds can be
+added to one database (their BSNs differ for seeds that differ modulo 16). Every row carries its gemeente (tenant-correct).
 """
 
 from __future__ import annotations
@@ -182,7 +183,8 @@ def rijen(p: Populatie) -> Iterator[dict[str, Any]]:
             client: dict[str, Any] = {
                 "gemeente": gemeente,
                 "nummer": nummer,
-                "bsn": bsn(nummer),
+                "seed": p.seed,
+                "bsn": bsn(nummer + (p.seed % 16) * 500_000),
                 "aanvraag_id": aid,
                 "besluit_id": bid,
                 "uitkering_id": uid,
@@ -251,7 +253,7 @@ def _rows(client: dict[str, Any], pseudo: Pseudonymiser, now: datetime) -> dict[
                 gegevens,
                 "besloten",
                 1,
-                f"gen-{client['nummer']}",
+                f"gen-{client['seed']}-{client['nummer']}",
                 digest,
                 GENERATOR,
                 now,

@@ -74,7 +74,11 @@ async def _maak(
     gateway: GatewayClient, maand: str, gemeenten: list[str], betaaldatum: date | None, key: str, response: Response
 ) -> Betaalrun:
     body = BetaalrunNieuw(maand=maand, gemeenten=gemeenten, betaaldatum=betaaldatum or _standaard_betaaldatum(maand))
-    resp = await gateway.request("POST", f"{DATA}/betaalruns", json_body=body, headers={"Idempotency-Key": key})
+    # The process layer records the run as itself (the data service's run routes are for GBI services only); the
+    # caller was checked before, and the key carries their gemeente.
+    resp = await gateway.request(
+        "POST", f"{DATA}/betaalruns", json_body=body, headers={"Idempotency-Key": key}, as_service=True
+    )
     if resp.headers.get("Idempotent-Replayed") == "true":
         response.headers["Idempotent-Replayed"] = "true"
     return Betaalrun.model_validate_json(resp.body)
