@@ -14,7 +14,8 @@ together about 45%): alleenstaanden ~58%, alleenstaande ouders ~22%, couples wit
 income (part-time work, another benefit, alimony) for ~18%; assets below the limit. About 2% have an unsettled
 voorschot and 2% a maatregel (5%, 30% or 100%, 1-3 months from the start month). The same ``--seed`` gives the
 same population, ids included, so a test or benchmark can be repeated exactly; populations of different seeds can be
-added to one database (their BSNs differ for seeds that differ modulo 16). Every row carries its gemeente (tenant-correct).
+added to one database (their BSNs differ for seeds that differ modulo 16). Every row carries its gemeente
+(tenant-correct).
 """
 
 from __future__ import annotations
