@@ -26,6 +26,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 
+from betaalrun import bench_betaalrun  # noqa: E402  (tests/bench/betaalrun.py: benchmark 3)
 from signalen import bench_signalen  # noqa: E402  (tests/bench/signalen.py: benchmark 4)
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -439,8 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
         "--only",
-        default="engine,gateway,batch,alo,signalen",
-        help="comma-separated: engine, gateway, batch, alo, signalen (default: all)",
+        default="engine,gateway,batch,alo,signalen,betaalrun",
+        help="comma-separated: engine, gateway, batch, alo, signalen, betaalrun (default: all)",
     )
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
@@ -475,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
                     suite.kill(replica.name)
             if "signalen" in only:
                 results.extend(Result(**r) for r in bench_signalen(suite, args.quick, _service_token))
+    if "betaalrun" in only:  # its own suite and database (it truncates and kills nothing of the others)
+        port = int(os.environ.get("GBI_BENCH_BASE_PORT", "18000")) + 200
+        results.extend(Result(**asdict(r)) for r in bench_betaalrun(args.quick, base_port=port))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print(f"\n{'benchmark':<34} {'value':>12} {'unit':<14} {'baseline':>10} {'ratio':>7}  note")
