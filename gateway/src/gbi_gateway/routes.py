@@ -25,6 +25,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/berekeningen": "domain",
     "/api/v1/beschikkingen": "domain",
     "/api/v1/beleid": "domain",
+    "/api/v1/betaalruns": "process",
+    "/api/v1/uitkeringsspecificaties": "process",
     # Notifications out: a gemeente's systems manage their abonnementen (NRC style); the data service keeps them.
     "/api/v1/abonnementen": "integration",
     # GBI koppelvlakken Levensonderhoud (VNG): their own path style and OpenAPI documents, not part of /api/v1.
