@@ -20,6 +20,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/taken": "interaction",
     "/api/v1/zaken": "interaction",
     "/api/v1/documenten": "interaction",
+    "/api/v1/signalen": "interaction",
     "/api/v1/managementinformatie": "interaction",
     "/api/v1/normen": "domain",
     "/api/v1/berekeningen": "domain",

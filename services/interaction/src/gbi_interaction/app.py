@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from gbi_interaction import aanvragen, inzicht, taken, zaken
+from gbi_interaction import aanvragen, inzicht, signalen, taken, zaken
 from gbi_interaction.aanvraag_service import AanvraagService
 from gbi_interaction.api import router
 from gbi_interaction.inzicht_service import InzichtService
@@ -28,7 +28,7 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
         settings,
         title="GBI interactielaag",
         description="Kanalen van GBI: het burgerportaal, de werkplek van de medewerker en de publieke API's.",
-        routers=[router, aanvragen.router, taken.router, zaken.router, inzicht.router],
+        routers=[router, aanvragen.router, taken.router, zaken.router, inzicht.router, signalen.router],
         readiness=[client_credentials_check(settings)],
     )
     # Invalid input answered in plain Dutch, naming each field (replaces the factory's English reasons).

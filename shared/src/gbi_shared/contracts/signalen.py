@@ -28,6 +28,7 @@ from typing_extensions import TypedDict
 
 from gbi_shared.contracts.bronnen import IB_SIGNAAL_SOORTEN, IbSignaalSoort
 from gbi_shared.contracts.common import CamelModel, GemeenteCode
+from gbi_shared.contracts.kanaal import PaginaLinks
 
 __all__ = [
     "HANDHAVINGSIGNAAL_STATUSSEN",
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_SIGNALEN_PER_LEVERING",
     "SIGNAAL_LEVERING",
     "Handhavingsignaal",
+    "HandhavingsignaalOverzicht",
     "HandhavingsignaalPagina",
     "HandhavingsignaalStatus",
     "IbSignaalSoort",
@@ -135,3 +137,10 @@ class Handhavingsignaal(CamelModel):
 class HandhavingsignaalPagina(CamelModel):
     items: list[Handhavingsignaal]
     next_after: str | None = Field(default=None, description="Geef mee als ``after`` voor de volgende pagina")
+
+
+class HandhavingsignaalOverzicht(CamelModel):
+    """The public list (``GET /api/v1/signalen``): a page of handhavingsignalen and the link to the next."""
+
+    items: list[Handhavingsignaal]
+    links: PaginaLinks
