@@ -46,6 +46,7 @@ from gbi_shared.errors import (
     error_for_problem,
 )
 from gbi_shared.logs import configure_logging
+from gbi_shared.security_headers import SecurityHeadersMiddleware
 from gbi_shared.settings import ServiceSettings
 from gbi_shared.telemetry import Telemetry, setup_telemetry
 
@@ -383,6 +384,8 @@ def create_app(
         max_body_bytes_batch=settings.max_body_bytes_batch,
         max_body_bytes_documents=settings.max_body_bytes_documents,
     )
+    # Outermost: every response, also the problems the request middleware answers itself, carries them.
+    app.add_middleware(SecurityHeadersMiddleware, exempt_csp_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> Response:

@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 GENESIS_HASH = "0" * 64
-HASH_VERSION = 1
+#: The hash of entries written now covers the fields of version 2; entries of version 1 (before migration 0007,
+#: without end time and parent span) keep verifying with the fields they were hashed with.
+HASH_VERSION = 2
 
 
 class Pseudonymiser:
@@ -75,9 +77,10 @@ def _timestamp(value: datetime) -> str:
 
 
 def hashed_fields(record: AuditRecord) -> dict[str, Any]:
-    """The fields the hash covers: everything but the hash itself."""
-    return {
-        "v": HASH_VERSION,
+    """The fields the hash covers: everything but the hash itself (for the entry's own ``hash_version``)."""
+    version = record.hash_version or 1
+    fields: dict[str, Any] = {
+        "v": version,
         "id": str(record.id),
         "gemeente": record.gemeente,
         "seq": record.seq,
@@ -95,6 +98,10 @@ def hashed_fields(record: AuditRecord) -> dict[str, Any]:
         "outcome": record.outcome,
         "prev_hash": record.prev_hash,
     }
+    if version >= 2:
+        fields["ended_at"] = _timestamp(record.ended_at) if record.ended_at is not None else None
+        fields["parent_span_id"] = record.parent_span_id
+    return fields
 
 
 def record_hash(record: AuditRecord) -> str:
@@ -116,25 +123,38 @@ class AuditEntry:
     data_subject_type: str | None = None
     trace_id: str | None = None
     span_id: str | None = None
+    parent_span_id: str | None = None
+    # The standard's start_time and end_time of the action; unset: the moment of the append for both.
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
-def _current_trace_ids() -> tuple[str, str]:
-    span_context = trace.get_current_span().get_span_context()
+def _current_trace_ids() -> tuple[str, str, str | None]:
+    """(trace id, span id, parent span id) of the current span: the data service's server span, whose parent is the
+    calling layer's action (W3C trace context). Without a span: fresh random ids and no parent."""
+    span = trace.get_current_span()
+    span_context = span.get_span_context()
     if span_context.is_valid:
-        return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")
-    return secrets.token_hex(16), secrets.token_hex(8)
+        parent = getattr(span, "parent", None)
+        parent_id = format(parent.span_id, "016x") if parent is not None and parent.span_id else None
+        return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x"), parent_id
+    return secrets.token_hex(16), secrets.token_hex(8), None
 
 
 def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
     """Append ``entry`` to ``gemeente``'s chain in the caller's transaction (so it commits or rolls back together
     with the processing it records)."""
     head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
-    trace_id, span_id = _current_trace_ids()
+    trace_id, span_id, parent_span_id = _current_trace_ids()
+    now = utcnow()
     record = AuditRecord(
         id=uuid.uuid4(),
         gemeente=gemeente,
         seq=head.last_seq + 1,
-        occurred_at=utcnow(),
+        occurred_at=entry.started_at or now,
+        ended_at=entry.ended_at or now,
+        parent_span_id=entry.parent_span_id or (parent_span_id if not entry.span_id else None),
+        hash_version=HASH_VERSION,
         trace_id=entry.trace_id or trace_id,
         span_id=entry.span_id or span_id,
         status=entry.status,

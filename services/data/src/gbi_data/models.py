@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -155,6 +156,10 @@ class AuditRecord(Base):
     outcome: Mapped[str] = mapped_column(String(50), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Revision 0007: the standard's end_time and parent_span_id; which fields the hash covers (1: before 0007).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    parent_span_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hash_version: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="1", default=1)
 
 
 class AuditChainHead(Base):

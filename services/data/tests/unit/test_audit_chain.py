@@ -9,14 +9,17 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
+
 from gbi_data import audit, repository
 from gbi_data.audit import GENESIS_HASH, AuditEntry, Pseudonymiser, canonical_json, record_hash, verify_chain
-from gbi_data.database import Database
+from gbi_data.database import Database, normalise_url
 from gbi_data.migrate import upgrade
 from gbi_data.models import AuditRecord
 from gbi_data.settings import DataSettings
@@ -43,6 +46,28 @@ def _append(database: Database, gemeente: str, n: int, entry: AuditEntry = ENTRY
 def _verify(database: Database, gemeente: str = AMSTERDAM) -> audit.ChainVerification:
     with database.transaction(gemeente=gemeente) as session:
         return verify_chain(session, gemeente)
+
+
+@pytest.fixture
+def tamper(migrated: DataSettings) -> Iterator[Callable[..., Any]]:
+    """SQL as an intruder with the table owner's rights: on PostgreSQL they first switch off the append-only triggers
+    of migration 0007 (which otherwise refuse every UPDATE and DELETE), so what is left to catch them is the chain."""
+    engine = create_engine(normalise_url(migrated.database_url))
+
+    def run(sql: str, gemeente: str = AMSTERDAM, **params: Any) -> None:
+        with engine.begin() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                connection.execute(text("SELECT set_config('gbi.gemeente', :g, true)"), {"g": gemeente})
+                for table in ("audit_log", "audit_chain_heads"):
+                    connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            connection.execute(text(sql), params)
+            if postgres:
+                for table in ("audit_log", "audit_chain_heads"):
+                    connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+
+    yield run
+    engine.dispose()
 
 
 # --- pure parts -----------------------------------------------------------------------------------------------------
@@ -78,15 +103,18 @@ def test_every_field_is_covered_by_the_hash() -> None:
         purpose="p",
         outcome="success",
         prev_hash=GENESIS_HASH,
+        ended_at=datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC),
+        parent_span_id="1" * 16,
+        hash_version=audit.HASH_VERSION,
     )
     original = record_hash(record)
+    assert {"ended_at", "parent_span_id"} <= set(audit.hashed_fields(record))
     for field in audit.hashed_fields(record):
         if field == "v":
             continue
         before = getattr(record, field)
-        setattr(
-            record, field, 2 if field == "seq" else datetime(2026, 1, 2, tzinfo=UTC) if field == "occurred_at" else "z"
-        )
+        later = datetime(2026, 1, 2, tzinfo=UTC)
+        setattr(record, field, 2 if field == "seq" else later if field in ("occurred_at", "ended_at") else "z")
         assert record_hash(record) != original, field
         setattr(record, field, before)
     assert record_hash(record) == original
@@ -112,21 +140,21 @@ def test_empty_chain_is_valid(database: Database) -> None:
     assert _verify(database, AMSTERDAM) == audit.ChainVerification(AMSTERDAM, True, 0, 0)
 
 
-def test_editing_an_entry_is_detected(database: Database, owner_sql: Callable[..., Any]) -> None:
+def test_editing_an_entry_is_detected(database: Database, tamper: Callable[..., Any]) -> None:
     _append(database, AMSTERDAM, 4)
-    owner_sql("UPDATE audit_log SET outcome = 'denied' WHERE gemeente = '0363' AND seq = 2")
+    tamper("UPDATE audit_log SET outcome = 'denied' WHERE gemeente = '0363' AND seq = 2")
     result = _verify(database)
     assert not result.valid
     assert result.first_invalid_seq == 2
     assert "altered" in (result.reason or "")
 
 
-def test_editing_an_entry_and_its_hash_breaks_the_next_link(database: Database, owner_sql: Callable[..., Any]) -> None:
+def test_editing_an_entry_and_its_hash_breaks_the_next_link(database: Database, tamper: Callable[..., Any]) -> None:
     _append(database, AMSTERDAM, 4)
     with database.transaction(gemeente=AMSTERDAM) as session:
         second = next(r for r in repository.iter_audit_chain(session, AMSTERDAM) if r.seq == 2)
         forged = replace_record(second, actor="someone-else")
-    owner_sql(
+    tamper(
         "UPDATE audit_log SET actor = :actor, hash = :hash WHERE gemeente = '0363' AND seq = 2",
         actor=forged.actor,
         hash=forged.hash,
@@ -137,18 +165,18 @@ def test_editing_an_entry_and_its_hash_breaks_the_next_link(database: Database, 
     assert "link" in (result.reason or "")
 
 
-def test_deleting_an_entry_is_detected(database: Database, owner_sql: Callable[..., Any]) -> None:
+def test_deleting_an_entry_is_detected(database: Database, tamper: Callable[..., Any]) -> None:
     _append(database, AMSTERDAM, 4)
-    owner_sql("DELETE FROM audit_log WHERE gemeente = '0363' AND seq = 2")
+    tamper("DELETE FROM audit_log WHERE gemeente = '0363' AND seq = 2")
     result = _verify(database)
     assert not result.valid
     assert result.first_invalid_seq == 2
     assert "missing" in (result.reason or "")
 
 
-def test_deleting_the_last_entries_is_detected(database: Database, owner_sql: Callable[..., Any]) -> None:
+def test_deleting_the_last_entries_is_detected(database: Database, tamper: Callable[..., Any]) -> None:
     _append(database, AMSTERDAM, 4)
-    owner_sql("DELETE FROM audit_log WHERE gemeente = '0363' AND seq >= 3")
+    tamper("DELETE FROM audit_log WHERE gemeente = '0363' AND seq >= 3")
     result = _verify(database)
     assert not result.valid
     assert result.first_invalid_seq == 3
@@ -173,11 +201,11 @@ def test_concurrent_appends_give_one_gapless_chain(database: Database) -> None:
     assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 30, 30)
 
 
-def test_verify_cli_exit_codes(database: Database, migrated: DataSettings, owner_sql: Callable[..., Any]) -> None:
+def test_verify_cli_exit_codes(database: Database, migrated: DataSettings, tamper: Callable[..., Any]) -> None:
     _append(database, AMSTERDAM, 2)
     _append(database, ROTTERDAM, 1)
     assert audit.main(["verify"], settings=migrated) == 0
-    owner_sql("UPDATE audit_log SET purpose = 'iets anders' WHERE gemeente = '0363' AND seq = 1")
+    tamper("UPDATE audit_log SET purpose = 'iets anders' WHERE gemeente = '0363' AND seq = 1")
     assert audit.main(["verify"], settings=migrated) == 1
     assert audit.main(["verify", "--gemeente", ROTTERDAM], settings=migrated) == 0
 
