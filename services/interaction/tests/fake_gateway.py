@@ -322,6 +322,8 @@ class FakeGateway:
             ("POST", f"/internal/process/v1/aanvragen/{u}/documenten-ontvangen", self._documenten_ontvangen),
             ("GET", f"/internal/process/v1/aanvragen/{u}/voortgang", self._voortgang),
             ("GET", f"{V1}/aanvragen", self._list_aanvragen),
+            ("GET", f"{V1}/burgeraanvragen", self._list_burgeraanvragen),
+            ("GET", f"{V1}/burgeraanvragen/{u}", self._get_burgeraanvraag),
             ("GET", f"{V1}/aanvragen/{u}", self._get_aanvraag),
             ("GET", f"{V1}/aanvragen/{u}/documenten", self._list_documenten),
             ("POST", f"{V1}/aanvragen/{u}/documenten", self._post_document),
@@ -478,6 +480,33 @@ class FakeGateway:
         items = [{k: v for k, v in r.items() if k not in ("bsn", "gegevens", "tijdlijn")} for r in page]
         more = str(start + size) if len(rows) > start + size else None
         return JSONResponse({"items": items, "nextAfter": more})
+
+    @staticmethod
+    def _samenvatting(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if k not in ("bsn", "gegevens", "tijdlijn")}
+
+    async def _list_burgeraanvragen(self, ctx: RequestContext | None, query: dict[str, str], *_: Any) -> Response:
+        """The citizen-wide index: a burger's own aanvragen in every gemeente (no tenant needed)."""
+        if ctx is None or ctx.actor_type is not ActorType.BURGER:
+            raise Problem(403, "Alleen een burger", "forbidden")
+        rows = [r for r in self.aanvragen.values() if r["bsn"] == ctx.bsn]
+        if "status" in query:
+            rows = [r for r in rows if r["status"] == query["status"]]
+        rows.sort(key=lambda r: r["createdAt"], reverse=True)
+        start = int(query.get("after", "0"))
+        size = int(query.get("pageSize", "20"))
+        more = str(start + size) if len(rows) > start + size else None
+        return JSONResponse({"items": [self._samenvatting(r) for r in rows[start : start + size]], "nextAfter": more})
+
+    async def _get_burgeraanvraag(
+        self, ctx: RequestContext | None, _q: Any, _b: bytes, _r: Request, aanvraag_id: str
+    ) -> Response:
+        if ctx is None or ctx.actor_type is not ActorType.BURGER:
+            raise Problem(403, "Alleen een burger", "forbidden")
+        row = self.aanvragen.get(aanvraag_id)
+        if row is None or row["bsn"] != ctx.bsn:
+            raise Problem(404, "Geen aanvraag met dit id", "not-found")
+        return JSONResponse(self._samenvatting(row))
 
     async def _get_aanvraag(
         self, ctx: RequestContext | None, _q: Any, _b: bytes, _r: Request, aanvraag_id: str

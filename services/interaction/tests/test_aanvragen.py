@@ -221,20 +221,30 @@ def test_a_citizen_lists_only_their_own_aanvragen(client: TestClient, fake: Fake
     assert item["links"]["self"]["href"] == f"/api/v1/aanvragen/{own}"
     assert "bsn" not in item
     assert body["links"] == {"self": {"href": "/api/v1/aanvragen"}, "next": None}
-    (listed,) = fake.calls("GET", "/internal/data/v1/aanvragen")
-    # Called for the citizen's gemeente (per the BRP), with the citizen's own context.
-    assert listed.headers["gbi-gemeente"] == AMSTERDAM
+    (listed,) = fake.calls("GET", "/internal/data/v1/burgeraanvragen")
+    # The citizen-wide index (ADR 0010), with the citizen's own context and no gemeente named.
+    assert "gbi-gemeente" not in listed.headers
     assert listed.ctx is not None
     assert listed.ctx.bsn == BURGER_A
+    assert fake.calls("GET", "/internal/data/v1/aanvragen") == []
 
 
-def test_the_citizens_gemeente_is_looked_up_once_and_remembered(
+def test_a_citizen_who_moved_still_finds_the_aanvraag_of_the_gemeente_they_left(
     client: TestClient, fake: FakeGateway, wie: Wie
 ) -> None:
-    aanvraag_id = fake.aanvraag(BURGER_A, AMSTERDAM)
-    client.get("/api/v1/aanvragen", headers=wie.burger())
-    client.get(f"/api/v1/aanvragen/{aanvraag_id}", headers=wie.burger())
-    assert len(fake.calls("POST", "/internal/integration/v1/brp/huishoudens")) == 1
+    # The BRP says BURGER_A lives in Amsterdam now; the aanvraag lives in Den Haag, where they lived before.
+    oud = fake.aanvraag(BURGER_A, DEN_HAAG)
+    nieuw = fake.aanvraag(BURGER_A, AMSTERDAM)
+    listed = client.get("/api/v1/aanvragen", headers=wie.burger())
+    assert listed.status_code == 200, listed.text
+    assert {i["id"] for i in listed.json()["items"]} == {oud, nieuw}
+    resp = client.get(f"/api/v1/aanvragen/{oud}", headers=wie.burger())
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["gemeente"] == DEN_HAAG
+    (read,) = fake.calls("GET", f"/internal/data/v1/aanvragen/{oud}")
+    assert read.headers["gbi-gemeente"] == DEN_HAAG  # asked in the gemeente that holds it
+    # Another citizen's aanvraag stays invisible, exactly like one that does not exist.
+    _problem(client.get(f"/api/v1/aanvragen/{oud}", headers=wie.burger(BURGER_B)), 404)
 
 
 def test_pages_link_to_the_next(client: TestClient, fake: FakeGateway, wie: Wie) -> None:

@@ -44,6 +44,8 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     }
 }
 
+_REPLAYED: dict[int | str, dict[str, Any]] = {200: {"description": "Bestond al (Idempotent-Replayed: true)"}}
+
 router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
 
 
@@ -120,7 +122,7 @@ def get_gemeente(
     "/proefberekeningen",
     response_model=ProefberekeningRecord,
     status_code=status.HTTP_201_CREATED,
-    responses=_CONFLICT,
+    responses=_REPLAYED | _CONFLICT,
     tags=["proefberekeningen"],
 )
 def create_proefberekening(
@@ -134,13 +136,14 @@ def create_proefberekening(
     ] = None,
 ) -> ProefberekeningRecord:
     """Store a proefberekening for the caller's gemeente (audited in the same transaction). The same
-    Idempotency-Key with the same body returns the same record (``Idempotent-Replayed: true``); with another
+    Idempotency-Key with the same body returns the same record (200, ``Idempotent-Replayed: true``); with another
     body, 409."""
     record, replayed = service.create_proefberekening(
         tenant.session, tenant.ctx, tenant.gemeente, body, idempotency_key
     )
     response.headers["Location"] = f"{PREFIX}/proefberekeningen/{record.id}"
-    if replayed:
+    if replayed:  # one rule for every create of the data service: a replay is 200 (docs/runtime-contract.md)
+        response.status_code = status.HTTP_200_OK
         response.headers[REPLAYED_HEADER] = "true"
     return record
 

@@ -213,16 +213,14 @@ class AanvraagService:
     ) -> AanvraagPagina:
         """A citizen's own aanvragen; a caseworker's gemeente's. No BSN in the list."""
         _burger_of_medewerker(ctx)
-        gemeente = None
         if ctx.actor_type is ActorType.BURGER:
-            gemeente = await self._lagen.woonplaats.van(ctx)
-            if gemeente is None:
-                return AanvraagPagina(items=[])
-        return await self._lagen.store(gemeente).aanvragen(status=status, page_size=page_size, after=after)
+            # Citizen-wide (ADR 0010): also the aanvragen of a gemeente the citizen moved away from.
+            return await self._lagen.store(None).burger_aanvragen(status=status, page_size=page_size, after=after)
+        return await self._lagen.store(None).aanvragen(status=status, page_size=page_size, after=after)
 
     async def _zichtbare(self, ctx: RequestContext, aanvraag_id: UUID) -> tuple[str | None, Aanvraag]:
         _burger_of_medewerker(ctx)
-        gemeente = await self._lagen.gemeente_voor(ctx)
+        gemeente = await self._lagen.gemeente_van_aanvraag(ctx, aanvraag_id)
         try:
             return gemeente, await self._lagen.store(gemeente).aanvraag(aanvraag_id)
         except NotFoundError:
@@ -267,7 +265,7 @@ class AanvraagService:
     async def documenten(self, ctx: RequestContext, aanvraag_id: UUID) -> DocumentOverzicht:
         """The documents of an aanvraag: what was uploaded, and the beschikking once it is made."""
         _burger_of_medewerker(ctx)
-        gemeente = await self._lagen.gemeente_voor(ctx)
+        gemeente = await self._lagen.gemeente_van_aanvraag(ctx, aanvraag_id)
         try:
             lijst = await self._lagen.store(gemeente).documenten(aanvraag_id)
         except NotFoundError:
@@ -290,11 +288,18 @@ class AanvraagService:
     async def document_inhoud(self, ctx: RequestContext, document_id: UUID) -> HttpResponse:
         """The bytes of one document (audited by the store): the citizen's own, or of their gemeente for staff."""
         _burger_of_medewerker(ctx)
-        try:
-            gemeente = await self._lagen.gemeente_voor(ctx)
-            return await self._lagen.store(gemeente).document_inhoud(document_id)
-        except NotFoundError:
-            raise NotFoundError(_GEEN_DOCUMENT) from None
+        if ctx.actor_type is not ActorType.BURGER:
+            try:
+                return await self._lagen.store(None).document_inhoud(document_id)
+            except NotFoundError:
+                raise NotFoundError(_GEEN_DOCUMENT) from None
+        # A citizen: the document lives in one of the gemeenten that hold their aanvragen (ADR 0010).
+        for gemeente in await self._lagen.gemeenten_van_burger(ctx):
+            try:
+                return await self._lagen.store(gemeente).document_inhoud(document_id)
+            except NotFoundError:
+                continue
+        raise NotFoundError(_GEEN_DOCUMENT)
 
     # --- upload ---------------------------------------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ class AanvraagService:
         and the signal to the process has a key per document; so a retry after a failure (the process not
         reachable, say) stores nothing twice and signals at most once."""
         _burger_of_medewerker(ctx)
-        gemeente = await self._lagen.gemeente_voor(ctx)
+        gemeente = await self._lagen.gemeente_van_aanvraag(ctx, aanvraag_id)
         sha256 = hashlib.sha256(bestand.inhoud).hexdigest()
         if idempotency_key is not None:
             sleutel = afgeleide_sleutel(

@@ -26,6 +26,7 @@ from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.alo import (
     Aanvraag,
     AanvraagPagina,
+    AanvraagSamenvatting,
     AanvraagStatus,
     Besluit,
     Document,
@@ -166,6 +167,21 @@ class AloStore:
     async def aanvraag(self, aanvraag_id: UUID) -> Aanvraag:
         return await self._get(f"/aanvragen/{aanvraag_id}", Aanvraag)
 
+    # --- a citizen's own aanvragen in every gemeente (the citizen-wide index; a burger context only) -------------
+
+    async def burger_aanvragen(
+        self, *, status: AanvraagStatus | None, page_size: int, after: str | None
+    ) -> AanvraagPagina:
+        params = {"pageSize": str(page_size)}
+        if status is not None:
+            params["status"] = status
+        if after is not None:
+            params["after"] = after
+        return await self._gw.get_model(f"{DATA}/burgeraanvragen", AanvraagPagina, params=params)
+
+    async def burger_aanvraag(self, aanvraag_id: UUID) -> AanvraagSamenvatting:
+        return await self._gw.get_model(f"{DATA}/burgeraanvragen/{aanvraag_id}", AanvraagSamenvatting)
+
     async def documenten(self, aanvraag_id: UUID) -> DocumentLijst:
         return await self._get(f"/aanvragen/{aanvraag_id}/documenten", DocumentLijst)
 
@@ -295,6 +311,26 @@ class Lagen:
         if gemeente is None:
             raise NotFoundError("Geen aanvraag met dit id")
         return gemeente
+
+    async def gemeente_van_aanvraag(self, ctx: RequestContext, aanvraag_id: UUID) -> str | None:
+        """The gemeente to name on calls about one aanvraag: for a citizen the gemeente that holds it, found in the
+        citizen-wide index (so it is found after the citizen moved); None for everyone else. 404 when it is not
+        the citizen's."""
+        if ctx.actor_type is not ActorType.BURGER:
+            return None
+        try:
+            return (await self.store(None).burger_aanvraag(aanvraag_id)).gemeente
+        except NotFoundError:
+            raise NotFoundError("Geen aanvraag met dit id") from None
+
+    async def gemeenten_van_burger(self, ctx: RequestContext) -> list[str]:
+        """Every gemeente that holds an aanvraag of this citizen (newest first), then where they live now."""
+        pagina = await self.store(None).burger_aanvragen(status=None, page_size=100, after=None)
+        gemeenten = list(dict.fromkeys(a.gemeente for a in pagina.items))
+        hier = await self.woonplaats.van(ctx)
+        if hier is not None and hier not in gemeenten:
+            gemeenten.append(hier)
+        return gemeenten
 
     def store(self, gemeente: str | None) -> AloStore:
         return AloStore(self.gateway, gemeente)

@@ -38,6 +38,7 @@ __all__ = [
     "AanvraagStatus",
     "AanvraagStatusWijziging",
     "Besluit",
+    "BesluitBeschikking",
     "BesluitNieuw",
     "BesluitSoort",
     "ClaimResultaat",
@@ -453,6 +454,13 @@ class BesluitNieuw(CamelModel):
         if self.goedgekeurd_door is not None and self.goedgekeurd_door == self.vastgesteld_door:
             raise ValueError("vier ogen: goedgekeurdDoor is een ander dan vastgesteldDoor")
         return self
+
+
+class BesluitBeschikking(CamelModel):
+    """Link the beschikking (the letter, a document of soort ``beschikking`` of the same aanvraag) to the besluit,
+    once: the same document again changes nothing, another document is 409."""
+
+    beschikking_document_id: UUID
 
 
 class Besluit(CamelModel):

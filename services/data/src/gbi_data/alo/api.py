@@ -34,9 +34,11 @@ from gbi_shared.contracts.alo import (
     Aanvraag,
     AanvraagNieuw,
     AanvraagPagina,
+    AanvraagSamenvatting,
     AanvraagStatus,
     AanvraagStatusWijziging,
     Besluit,
+    BesluitBeschikking,
     BesluitNieuw,
     ClaimResultaat,
     ClaimVerzoek,
@@ -196,6 +198,39 @@ def list_aanvragen(
     return service.zoek_aanvragen(
         tenant.session, tenant.ctx, tenant.gemeente, bsn=bsn, status=status_, after=after, page_size=page_size
     )
+
+
+def _citizen_session(request: Request, _ctx: Context) -> Iterator[Session]:
+    """A transaction bound to no gemeente, for a citizen's lookup of their own aanvragen across gemeenten (the
+    service binds the citizen's pseudonym and audits in each gemeente it found rows in)."""
+    database: Database = request.app.state.database
+    with database.transaction(gemeente=None) as session:
+        yield session
+
+
+CitizenSession = Annotated[Session, Depends(_citizen_session, scope="function")]
+
+
+@router.get("/burgeraanvragen", response_model=AanvraagPagina, tags=["aanvragen"])
+def list_burgeraanvragen(
+    session: CitizenSession,
+    service: Service,
+    ctx: Context,
+    status_: Annotated[AanvraagStatus | None, Query(alias="status")] = None,
+    page_size: PageSize = 20,
+    after: After = None,
+) -> AanvraagPagina:
+    """The calling citizen's own aanvragen in every gemeente (also one they moved away from), newest first, without
+    BSN; only for a burger context (403 otherwise). Audited in each gemeente."""
+    return service.burger_aanvragen(session, ctx, status=status_, after=after, page_size=page_size)
+
+
+@router.get("/burgeraanvragen/{aanvraagId}", response_model=AanvraagSamenvatting, tags=["aanvragen"])
+def get_burgeraanvraag(
+    session: CitizenSession, service: Service, ctx: Context, aanvraag_id: AanvraagId
+) -> AanvraagSamenvatting:
+    """One of the calling citizen's own aanvragen with the gemeente that holds it (404 for anyone else's)."""
+    return service.burger_aanvraag(session, ctx, aanvraag_id)
 
 
 @router.get("/aanvragen/{aanvraagId}", response_model=Aanvraag, tags=["aanvragen"])
@@ -367,6 +402,19 @@ def post_besluit(
     besluit, replayed = service.leg_besluit_vast(tenant.session, tenant.ctx, tenant.gemeente, aanvraag_id, body)
     _created(response, f"/aanvragen/{aanvraag_id}/besluit", replayed)
     return besluit
+
+
+@router.patch(
+    "/aanvragen/{aanvraagId}/besluit",
+    response_model=Besluit,
+    dependencies=SERVICE_ONLY,
+    responses=_CONFLICT,
+    tags=["besluiten"],
+)
+def patch_besluit(body: BesluitBeschikking, tenant: TenantScope, service: Service, aanvraag_id: AanvraagId) -> Besluit:
+    """Link the beschikking (a document of soort beschikking of this aanvraag) to the besluit: once; the same
+    document again answers the besluit unchanged, another document 409."""
+    return service.koppel_beschikking(tenant.session, tenant.ctx, tenant.gemeente, aanvraag_id, body)
 
 
 @router.get("/aanvragen/{aanvraagId}/besluit", response_model=Besluit, tags=["besluiten"])

@@ -91,6 +91,8 @@ class Aanvraag(Base):
         UniqueConstraint("id", "gemeente"),
         Index("ix_aanvragen_gemeente_data_subject_id", "gemeente", "data_subject_id"),
         Index("ix_aanvragen_gemeente_created_at", "gemeente", "created_at"),
+        # Citizen-wide (migration 0008): a citizen's own aanvragen in every gemeente.
+        Index("ix_aanvragen_data_subject_id", "data_subject_id", "created_at"),
         CheckConstraint(_in("status", AANVRAAG_STATUSSEN), name="status_valid"),
         CheckConstraint("version >= 1", name="version_positive"),
     )

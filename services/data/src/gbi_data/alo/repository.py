@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -139,6 +139,36 @@ def list_aanvragen(
     if position is not None:
         query = query.where(position)
     return session.scalars(query.order_by(Aanvraag.created_at.desc(), Aanvraag.id.desc()).limit(limit)).all()
+
+
+def list_aanvragen_van_burger(
+    session: Session, data_subject_id: str, *, status: str | None, after: Cursor | None, limit: int
+) -> Sequence[Aanvraag]:
+    """A citizen's own aanvragen in every gemeente, newest first (the citizen-wide index, migration 0008). On
+    PostgreSQL the transaction must carry ``gbi.subject`` (:func:`bind_subject`); row-level security then shows
+    exactly this citizen's rows of ``aanvragen`` and nothing of any other table."""
+    query = select(Aanvraag).where(Aanvraag.data_subject_id == data_subject_id).options(defer(Aanvraag.gegevens))
+    if status is not None:
+        query = query.where(Aanvraag.status == status)
+    position = _before(Aanvraag.created_at, Aanvraag.id, after, descending=True)
+    if position is not None:
+        query = query.where(position)
+    return session.scalars(query.order_by(Aanvraag.created_at.desc(), Aanvraag.id.desc()).limit(limit)).all()
+
+
+def get_aanvraag_van_burger(session: Session, data_subject_id: str, aanvraag_id: uuid.UUID) -> Aanvraag | None:
+    return session.scalars(
+        select(Aanvraag)
+        .where(Aanvraag.id == aanvraag_id, Aanvraag.data_subject_id == data_subject_id)
+        .options(defer(Aanvraag.gegevens))
+    ).one_or_none()
+
+
+def bind_subject(session: Session, data_subject_id: str) -> None:
+    """PostgreSQL: let this transaction see one citizen's ``aanvragen`` rows in every gemeente (policy
+    ``burger_eigen_aanvragen``). Only the citizen lookup binds a subject, in a transaction bound to no gemeente."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('gbi.subject', :subject, true)"), {"subject": data_subject_id})
 
 
 def subjects_of(session: Session, gemeente: str, aanvraag_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:

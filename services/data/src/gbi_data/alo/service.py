@@ -62,6 +62,7 @@ from gbi_data.alo.models import (
     Voorschot as VoorschotRow,
 )
 from gbi_data.notificaties import publiceer
+from gbi_data.repository import bind_tenant
 from gbi_data.settings import DataSettings
 from gbi_shared import (
     ActorType,
@@ -81,6 +82,7 @@ from gbi_shared.contracts.alo import (
     AanvraagStatus,
     AanvraagStatusWijziging,
     Besluit,
+    BesluitBeschikking,
     BesluitNieuw,
     ClaimResultaat,
     ClaimVerzoek,
@@ -334,6 +336,53 @@ class AloService:
         next_after = encode_cursor("aanvragen", page[-1].created_at, page[-1].id) if len(rows) > page_size else None
         self._audit(session, ctx, gemeente, "aanvraag.zoeken", subject, f"listed-{len(items)}")
         return AanvraagPagina(items=items, next_after=next_after)
+
+    # --- a citizen's own aanvragen in every gemeente (the citizen-wide index, ADR 0010) ---------------------------
+
+    def _burger_subject(self, session: Session, ctx: RequestContext) -> str:
+        if ctx.actor_type is not ActorType.BURGER or not ctx.bsn:
+            raise ForbiddenError("Alleen een burger ziet zo zijn eigen aanvragen")
+        subject = self._subject(ctx.bsn)
+        repository.bind_subject(session, subject)
+        return subject
+
+    def _audit_per_gemeente(
+        self, session: Session, ctx: RequestContext, subject: str, gevonden: Sequence[AanvraagRow], operation: str
+    ) -> None:
+        """One audit entry in each gemeente whose rows the citizen saw (each gemeente keeps its own chain)."""
+        for gemeente in sorted({r.gemeente for r in gevonden}):
+            bind_tenant(session, gemeente)
+            count = sum(1 for r in gevonden if r.gemeente == gemeente)
+            self._audit(session, ctx, gemeente, operation, subject, f"listed-{count}")
+
+    def burger_aanvragen(
+        self,
+        session: Session,
+        ctx: RequestContext,
+        *,
+        status: AanvraagStatus | None,
+        after: str | None,
+        page_size: int,
+    ) -> AanvraagPagina:
+        """The calling citizen's own aanvragen in every gemeente, newest first, without BSN: a citizen who moved
+        still finds the aanvragen of the gemeente they left."""
+        subject = self._burger_subject(session, ctx)
+        cursor = decode_cursor(after, "aanvragen")
+        rows = repository.list_aanvragen_van_burger(session, subject, status=status, after=cursor, limit=page_size + 1)
+        page = rows[:page_size]
+        items = [AanvraagSamenvatting.model_validate(r, from_attributes=True) for r in page]
+        next_after = encode_cursor("aanvragen", page[-1].created_at, page[-1].id) if len(rows) > page_size else None
+        self._audit_per_gemeente(session, ctx, subject, page, "aanvraag.zoeken")
+        return AanvraagPagina(items=items, next_after=next_after)
+
+    def burger_aanvraag(self, session: Session, ctx: RequestContext, aanvraag_id: uuid.UUID) -> AanvraagSamenvatting:
+        """One of the calling citizen's own aanvragen, in whichever gemeente it lives (404 for anyone else's)."""
+        subject = self._burger_subject(session, ctx)
+        row = repository.get_aanvraag_van_burger(session, subject, aanvraag_id)
+        if row is None:
+            raise NotFoundError("Geen aanvraag met dit id")
+        self._audit_per_gemeente(session, ctx, subject, [row], "aanvraag.vinden")
+        return AanvraagSamenvatting.model_validate(row, from_attributes=True)
 
     def wijzig_status(
         self,
@@ -943,6 +992,28 @@ class AloService:
         self._meld(session, case, "besluit", "create", row.created_at, "besluit", besluitSoort=row.soort)
         self._audit(session, ctx, gemeente, "besluit.vastleggen", case.data_subject_id, "created")
         return _besluit(row), False
+
+    def koppel_beschikking(
+        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: BesluitBeschikking
+    ) -> Besluit:
+        """Link the rendered beschikking to the besluit (once; the same document again is a no-op, another 409)."""
+        case = self._visible_case(session, ctx, gemeente, aanvraag_id)
+        row = repository.get_besluit(session, gemeente, case.id)
+        if row is None:
+            raise NotFoundError("Over deze aanvraag is nog niet besloten")
+        document = repository.get_document(session, gemeente, body.beschikking_document_id)
+        if document is None or document.aanvraag_id != case.id or document.soort != "beschikking":
+            raise BadRequestError.for_field(
+                "beschikkingDocumentId", "geen beschikking bij deze aanvraag met dit id", code="unknown"
+            )
+        if row.beschikking_document_id == document.id:
+            return _besluit(row)
+        if row.beschikking_document_id is not None:
+            raise ConflictError("Bij dit besluit hoort al een andere beschikking", code="beschikking-bestaat")
+        row.beschikking_document_id = document.id
+        session.flush()
+        self._audit(session, ctx, gemeente, "besluit.beschikking", case.data_subject_id, "linked")
+        return _besluit(row)
 
     def besluit(self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID) -> Besluit:
         case = self._visible_case(session, ctx, gemeente, aanvraag_id)

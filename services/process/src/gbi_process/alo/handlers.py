@@ -500,6 +500,7 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
         },
         idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
     )
+    await stap.store.koppel_beschikking(stap.aanvraag.id, document.id)
     zaak_besluit = await _zaak_besluit(stap, besluit)
     await stap.post(
         f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",

@@ -112,6 +112,21 @@ def _retry_delay(attempts: int, opts: RunOptions) -> timedelta:
     return timedelta(seconds=min(opts.retry_max_s, opts.retry_base_s * (2 ** min(attempts, 16))))
 
 
+def _onbruikbaar(element: str, outcome: str | None, variables: Mapping[str, Any]) -> str | None:
+    """Why a completed inbox task cannot move the process (it is issued again with this reason), or None.
+
+    A toekenning needs an amount from a calculation that gives a right (Pw 11, 43): the beschikking states the
+    calculation, so a consultant cannot grant what the calculation refuses; they reject with reasons, or have the
+    data corrected first."""
+    geen_recht = variables.get("besluit_voorstel") != "toekenning" or int(variables.get("bedrag_cents") or 0) <= 0
+    if element == "beoordeling" and outcome == "toekenning" and geen_recht:
+        return (
+            "een toekenning kan niet, de berekening geeft geen recht op bijstand (geen bedrag); wijs af met de "
+            "reden, of laat de gegevens herstellen"
+        )
+    return None
+
+
 def _attempt_key(task_id: str, n: int) -> str:
     return task_id if n == 0 else f"{task_id}.{n}"
 
@@ -305,9 +320,12 @@ class InstanceRun:
                 log.exception("instance %s: handler %s failed", self.instance_id, item.handler)
                 await self._fail(inst, item, f"{type(exc).__name__}: {exc}", retry=False)
                 return
-            log.debug(
-                "instance %s: %s done in %.0f ms",
+            # One line per execution of a side effect: tests/e2e/test_alo.py checks two replicas never run a step
+            # twice (a crash may legitimately repeat one; its recorded result then wins).
+            log.info(
+                "instance %s: step %s (%s) executed in %.0f ms",
                 self.instance_id,
+                item.task_id,
                 item.handler,
                 (time.perf_counter() - started) * 1000,
             )
@@ -365,6 +383,10 @@ class InstanceRun:
                     variables[name] = data[key]
                     break
         outcome = taak.uitkomst if item.outcomes else None
+        onbruikbaar = _onbruikbaar(item.element, outcome, inst.variables)
+        if onbruikbaar is not None:
+            await self._create_task(inst, item, len(attempts), f"Opnieuw: {onbruikbaar}")
+            return False
         try:
             inst.complete_user_task(item.task_id, outcome, variables, actor=taak.afgerond_door)
         except (InvalidVariablesError, ActorNotAllowedError) as exc:

@@ -19,6 +19,7 @@ from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
     Aanvraag,
     Besluit,
+    BesluitBeschikking,
     BesluitNieuw,
     ClaimResultaat,
     ClaimVerzoek,
@@ -31,6 +32,7 @@ from gbi_shared.contracts.alo import (
     Stap,
     StapNieuw,
     Taak,
+    TaakDetail,
     TaakNieuw,
     TaakPagina,
     TijdlijnItem,
@@ -169,7 +171,10 @@ class AloStore:
             after = page.next_after
 
     async def maak_taak(self, body: TaakNieuw) -> Taak:
-        return await self.gw.post_model(f"{DATA}/taken", body, Taak, **self._kw())
+        """Open an inbox task (first write wins per taakSleutel). The store answers the task in full (with its
+        notes); the runner keeps the list view of it."""
+        detail = await self.gw.post_model(f"{DATA}/taken", body, TaakDetail, **self._kw())
+        return Taak.model_validate(detail.model_dump(exclude={"opmerkingen"}))
 
     # --- documenten, besluit, uitkering, voorschotten -------------------------------------------------------------
 
@@ -204,6 +209,16 @@ class AloStore:
             if existing is None:
                 raise
             return existing
+
+    async def koppel_beschikking(self, aanvraag_id: uuid.UUID, document_id: uuid.UUID) -> Besluit:
+        """Link the beschikking to the besluit (the same document again is a no-op)."""
+        resp = await self.gw.request(
+            "PATCH",
+            f"{DATA}/aanvragen/{aanvraag_id}/besluit",
+            json_body=BesluitBeschikking(beschikking_document_id=document_id).model_dump(mode="json", by_alias=True),
+            **self._kw(),
+        )
+        return Besluit.model_validate_json(resp.body)
 
     async def uitkering(self, aanvraag_id: uuid.UUID) -> Uitkering | None:
         try:

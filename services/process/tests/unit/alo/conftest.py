@@ -241,7 +241,7 @@ class FakeGateway:
         if parts == ["taken"] and method == "POST":
             for t in self.taken.values():
                 if t["procesinstantieId"] == body["procesinstantieId"] and t["taakSleutel"] == body["taakSleutel"]:
-                    return 200, t
+                    return 200, {**t, "opmerkingen": []}  # the store answers a task in full (TaakDetail)
             inst = self.instances[body["procesinstantieId"]]
             tid = str(uuid.uuid4())
             self.taken[tid] = {
@@ -271,7 +271,7 @@ class FakeGateway:
                 "createdAt": _iso(self.now),
                 "version": 1,
             }
-            return 201, self.taken[tid]
+            return 201, {**self.taken[tid], "opmerkingen": []}
         raise NotFoundError(f"no fake for {method} {path}")
 
     def _step(self, key: tuple[str, str]) -> dict[str, Any]:

@@ -235,6 +235,25 @@ async def test_four_eyes_task_names_the_assessment_and_excludes_its_actor(world:
 
 
 @run
+async def test_a_toekenning_the_calculation_does_not_carry_goes_back_to_the_consultant(world: World) -> None:
+    _, iid = await world.submit()
+    world.handlers.results["berekening.uitvoeren"] = {"besluit_voorstel": "afwijzing", "bedrag_cents": 0}
+    world.handlers.results["risico.beoordelen"] = dict(WARM)
+    await world.worker().run_until_idle()
+    eerste = world.gw.complete_task("beoordeling", "toekenning", "ic-1", afwijkingBerekening=True)
+    await world.worker().run_until_idle()
+    [opnieuw] = [t for t in world.gw.taken.values() if t["status"] == "open"]
+    assert opnieuw["gegevens"]["element"] == "beoordeling"
+    assert opnieuw["id"] != eerste["id"]
+    assert opnieuw["reden"].startswith("Opnieuw: een toekenning kan niet")
+    assert "besluit.vastleggen" not in world.handlers.calls  # nothing decided on it
+    world.gw.complete_task("beoordeling", "afwijzing", "ic-1", afwijkingBerekening=False)
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.handlers.calls.count("besluit.vastleggen") == 1
+
+
+@run
 async def test_timers_fire_on_the_store_clock(world: World) -> None:
     aid, iid = await world.submit()
     world.handlers.results["zoektermijn.bepalen"] = {"zoektermijn": True, "zoektermijn_reden": "jonger dan 27"}
