@@ -220,7 +220,7 @@ def _wijzigingen(versies: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for pad in sorted(set(vorige) | set(nu))
             if vorige.get(pad) != nu.get(pad)
         ]
-        uit.append(v | {"verschil": verschil if vorige else []})
+        uit.append(v | {"verschil": verschil if vorige else [], "eerste": not vorige})
         vorige = nu
     return list(reversed(uit))
 
@@ -250,7 +250,7 @@ def _beleid_pagina(
             "onderwerp": onderwerp,
             "naam": ONDERWERP_NAMEN[onderwerp],
             "versies": _wijzigingen(versies),
-            "huidig": huidig,
+            "geldend": huidig,
             "laatste": laatste,
             "velden": _velden(basis, invoer),
             "mag_wijzigen": wie.heeft_rol("beheerder"),

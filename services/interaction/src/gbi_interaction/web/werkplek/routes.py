@@ -147,14 +147,19 @@ def _bedrag_cents(cents: Any) -> str | None:
 
 
 def _velden(taak: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fields a task asks for when completing it (``gegevens.velden``: name -> type of the BPMN model)."""
-    velden = taak.get("gegevens", {}).get("velden") or {}
+    """The fields a task asks for when completing it (``gegevens.velden``: name -> type of the BPMN model), without
+    the outcome variable itself (chosen as the uitkomst)."""
+    gegevens = taak.get("gegevens") or {}
+    velden = gegevens.get("velden") or {}
+    uitkomsten = set(gegevens.get("uitkomsten") or [])
     out = []
     for naam, soort in velden.items():
         soort = str(soort)
         optioneel = soort.endswith("?")
         basis = soort.rstrip("?")
         keuzes = basis.split("|") if "|" in basis else None
+        if keuzes and uitkomsten and set(keuzes) == uitkomsten:
+            continue
         out.append(
             {
                 "naam": naam,
