@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from gbi_runner import Suite
 
 from .conftest import Pagina
-from .test_werkplek import login_medewerker
 
 ROTTERDAM = "0599"
+
+
+def login_medewerker(p: Pagina, naar: str, gemeente: str, rollen: list[str], naam: str) -> None:
+    """Through the development IdP's staff screen: gemeente, roles and name, then back to ``naar``."""
+    page = p.page
+    p.ga_naar(naar)
+    p.wacht_op_url(r"/idp/authorize")
+    page.select_option("#gemeente", gemeente)
+    for rol in rollen:
+        page.locator(f"#r-{rol}").check()
+    page.fill("#naam", naam)
+    page.get_by_role("button", name="Inloggen").click()
+    p.wacht_op_url(re.escape(naar) + r"(\?.*)?$")
 
 
 def test_teamleider_sees_charts_tables_and_exports_csv(pagina: Pagina, web_suite: Suite) -> None:
