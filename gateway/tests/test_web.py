@@ -48,12 +48,17 @@ def test_a_form_post_is_forwarded_with_its_body_and_set_cookie_comes_back(gatewa
     resp = gateway.post(
         "/login?echo_headers=" + quote(cookies),
         content=b"csrf=t&bsn=999993653",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://testserver"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": "http://testserver",
+            "X-CSRF-Token": "t",
+        },
     )
     seen = _seen(resp)
     assert seen["method"] == "POST"
     assert seen["body"] == "csrf=t&bsn=999993653"
     assert seen["headers"]["origin"] == "http://testserver"
+    assert seen["headers"]["x-csrf-token"] == "t"
     assert resp.headers.get_list("set-cookie") == ["a=1; HttpOnly", "b=2; HttpOnly"]
 
 

@@ -163,3 +163,24 @@ def test_pages_need_a_login_and_forms_need_their_csrf_token(pagina: Pagina, web_
     # Someone else's (or a non-existent) aanvraag: not found, same page.
     p.ga_naar("/portaal/aanvragen/00000000-0000-4000-8000-000000000000")
     assert page.get_by_role("heading", level=1).inner_text() == "Pagina niet gevonden"
+
+
+def test_the_session_warning_comes_two_minutes_before_the_end_and_keeps_the_user_in(
+    pagina: Pagina, web_suite: Suite
+) -> None:
+    p = pagina
+    page = p.page
+    page.clock.install()
+    _login_burger(p, KATINKA)
+    waarschuwing = page.get_by_role("alertdialog", name="Uw sessie verloopt bijna")
+    assert not waarschuwing.is_visible()
+    page.clock.fast_forward("13:05")  # 785 s without a request: within the last two minutes of 15
+    waarschuwing.wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "sessie-verleng"
+    assert "seconden wordt u automatisch uitgelogd" in waarschuwing.inner_text()
+    p.bekijk("sessie-waarschuwing")
+    with page.expect_response(re.compile(r"/sessie/verleng$")) as antwoord:
+        page.get_by_role("button", name="Ingelogd blijven").click()
+    assert antwoord.value.status == 204
+    assert 800 < int(antwoord.value.headers["gbi-sessie-resterend"]) <= 900
+    waarschuwing.wait_for(state="hidden")

@@ -30,7 +30,17 @@ _EXACT = frozenset({"/", "/logout", "/favicon.ico"})
 _METHODS = ["GET", "POST"]
 
 _FORWARD_REQUEST = frozenset(
-    {"accept", "accept-language", "content-type", "cookie", "origin", "referer", "user-agent", "if-none-match"}
+    {
+        "accept",
+        "accept-language",
+        "content-type",
+        "cookie",
+        "origin",
+        "referer",
+        "user-agent",
+        "if-none-match",
+        "x-csrf-token",  # the session warning's script call (forms carry the token in the body)
+    }
 )
 _HOP_BY_HOP = frozenset(
     {

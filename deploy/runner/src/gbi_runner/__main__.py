@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("GBI_PROCESS_REPLICAS", "1")),
         help="process services in all; the extra ones only add workers on the same store (default 1)",
     )
+    parser.add_argument("--no-demo", action="store_true", help="no demo aanvragen (gbi_runner.demo)")
     args = parser.parse_args(argv)
     config = SuiteConfig(
         var_dir=args.var_dir,
@@ -60,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     gw = config.url("gateway")
     print(f"\n  API:      {gw}/api/v1/openapi.json  (docs: {gw}/api/v1/docs)")
     print("  Token:    uv run python -m gbi_simulator.token burger --bsn 999993653")
+    print(f"  Pages:    {gw}/  (portaal: log in as a test person; werkplek, beheer, management: as staff)")
+    if not args.no_demo:
+        from gbi_runner.demo import seed_demo
+
+        print("\n  Demo aanvragen:")
+        for line in seed_demo(suite):
+            print(f"    {line}")
     print("\nCtrl-C stops everything.\n", flush=True)
     try:
         while not stopping:
