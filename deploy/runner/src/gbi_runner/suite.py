@@ -74,7 +74,9 @@ class SuiteConfig:
     specs_dir: Path = field(default_factory=lambda: REPO_ROOT.parent / "shared" / "specs")
     log_dir: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
-    ready_timeout_s: float = 60.0
+    # The longest wait for every process to be ready (a bound, not a pace: start() returns as soon as all are). On a
+    # shared 2-core machine under load, importing and migrating alone took over 60 s for the data service.
+    ready_timeout_s: float = 180.0
     # Process replicas in all (1: the one the gateway routes to; more: extra workers on the same store).
     process_replicas: int = 1
 
