@@ -265,7 +265,10 @@ def bench_signalen(suite: Any, quick: bool, service_token: Any) -> list[dict[str
     deliveries = _deliveries(clients, sizes)
     bodies = [(g, json.dumps({"signalen": s, "cursor": s[-1]["signaalId"]}).encode()) for g, s in deliveries]
     mb = sum(len(b) for _, b in bodies) / 1e6
-    print(f"  signals: {sizes.signals} in {len(bodies)} deliveries ({mb:.0f} MB JSON) against {sizes.clients} clients")
+    print(
+        f"  signals: {sizes.signals} in {len(bodies)} deliveries ({mb:.0f} MB JSON) against {sizes.clients} clients",
+        flush=True,
+    )
     token = service_token(suite, "gbi-integration")
     data_pid, gateway_pid = suite.procs["data"].pid, suite.procs["gateway"].pid
     rss_before = _vm(data_pid, "VmRSS")

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, inspect
 
 from gbi_data import repository
 from gbi_data.alo.models import ALO_TABLES
+from gbi_data.betaalrun.models import BETAALRUN_TABLES
 from gbi_data.database import Database, normalise_url
 from gbi_data.migrate import check, downgrade, main, upgrade
 from gbi_data.notificaties.models import NOTIFICATIE_TABLES
@@ -20,6 +21,7 @@ from gbi_data.settings import DataSettings
 from gbi_data.signalen.models import SIGNAAL_TABLES
 
 TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads", "beleidsversies"}
+ALL_TABLES = TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES) | set(BETAALRUN_TABLES)
 
 
 def _tables(settings: DataSettings) -> set[str]:
@@ -41,11 +43,11 @@ def _gemeente_count(settings: DataSettings) -> int:
 
 def test_upgrade_downgrade_upgrade(settings: DataSettings) -> None:
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES)
+    assert _tables(settings) == ALL_TABLES
     downgrade(settings, "base")
     assert _tables(settings) == set()
     assert upgrade(settings) == len(GEMEENTEN)
-    assert _tables(settings) == TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES)
+    assert _tables(settings) == ALL_TABLES
     assert _gemeente_count(settings) == 13
 
 
