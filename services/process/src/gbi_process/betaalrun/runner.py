@@ -35,6 +35,7 @@ DATA = "/internal/data/v1"
 DOMAIN = "/internal/domain/v1"
 INTEGRATION = "/internal/integration/v1"
 CHUNK = 5000
+GEMEENTEN_TEGELIJK = 3
 LEASE_S = 15
 POLL_S = 2.0
 STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
@@ -151,39 +152,56 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
             as_service=True,
         )
 
-    for deel in run["gemeenten"]:
-        gemeente = deel["gemeente"]
-        if deel["status"] == "open":
-            await _betaal_gemeente(gateway, run_id, gemeente, maand, verleng, resultaat)
-            await gateway.request(
-                "PUT",
-                f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
-                json_body={"status": "betaald"},
-                as_service=True,
-            )
-            deel = {**deel, "status": "betaald"}
-        if deel["status"] == "betaald":
-            await verleng()
-            resp = await gateway.request(
-                "POST",
-                f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
-                json_body={"gemeente": gemeente},
-                gemeente=gemeente,
-                as_service=True,
-                timeout_s=600.0,
-            )
-            bestand = resp.json()
-            await gateway.request(
-                "PUT",
-                f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
-                json_body={
-                    "status": "bestand",
-                    "aantal": bestand["aantal"],
-                    "totaalCents": bestand["totaalCents"],
-                    "messageId": bestand["messageId"],
-                },
-                as_service=True,
-            )
+    gelijktijdig = asyncio.Semaphore(GEMEENTEN_TEGELIJK)
+
+    async def gemeente_afmaken(deel: dict[str, Any]) -> None:
+        async with gelijktijdig:
+            gemeente = deel["gemeente"]
+            status = deel["status"]
+            if status == "open":
+                await _betaal_gemeente(gateway, run_id, gemeente, maand, verleng, resultaat)
+                await gateway.request(
+                    "PUT",
+                    f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
+                    json_body={"status": "betaald"},
+                    as_service=True,
+                )
+                status = "betaald"
+            if status == "betaald":
+                await verleng()
+                resp = await gateway.request(
+                    "POST",
+                    f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
+                    json_body={"gemeente": gemeente},
+                    gemeente=gemeente,
+                    as_service=True,
+                    timeout_s=600.0,
+                )
+                bestand = resp.json()
+                await gateway.request(
+                    "PUT",
+                    f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
+                    json_body={
+                        "status": "bestand",
+                        "aantal": bestand["aantal"],
+                        "totaalCents": bestand["totaalCents"],
+                        "messageId": bestand["messageId"],
+                    },
+                    as_service=True,
+                )
+
+    # A few gemeenten at a time: one gemeente's SEPA file is written while another's payments are computed, and
+    # the fixed cost per gemeente (policy, files, status) overlaps. The largest gemeenten first.
+    delen = sorted(run["gemeenten"], key=lambda d: -int(d["totaal"]))
+    taken = [asyncio.create_task(gemeente_afmaken(d)) for d in delen]
+    try:
+        await asyncio.gather(*taken)
+    finally:
+        for t in taken:
+            t.cancel()
+        for t in taken:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
     return resultaat
 
 
