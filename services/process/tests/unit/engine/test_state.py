@@ -57,14 +57,16 @@ def test_the_state_stays_small_at_every_step(engine: SpiffEngine) -> None:
 
 
 def test_straight_through_throughput(engine: SpiffEngine, record_property: Callable[[str, object], None]) -> None:
-    """A smoke bound only (machines differ); the measured figures are in orchestration/README.md."""
+    """Runs the straight-through path 40 times, with and without a restore after every step, and records the rate
+    (no bound: `make test` asserts no timing, a shared machine would make it flaky; the figures are in
+    orchestration/README.md and `make bench`)."""
     for restore in (False, True):
         start = time.perf_counter()
         for _ in range(40):
             run_stp(engine, restore=restore)
         per_second = 40 / (time.perf_counter() - start)
         record_property("stp_per_second_restore" if restore else "stp_per_second", round(per_second))
-        assert per_second > 5
+        assert per_second > 0
 
 
 @pytest.mark.parametrize(
