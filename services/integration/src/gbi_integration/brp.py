@@ -13,7 +13,7 @@ from gbi_shared.context import RequestContext
 from gbi_shared.contracts.huishouden import Bronvermelding, BrpPersoon, Huishouden
 from gbi_shared.errors import NotFoundError, UpstreamError
 
-__all__ = ["BRP_FIELDS", "BrpPort", "HaalCentraalBrp", "huishouden_from_persoon"]
+__all__ = ["BRP_FIELDS", "MEDEBEWONER_FIELDS", "BrpPort", "HaalCentraalBrp", "huishouden_from_persoon", "medebewoners"]
 
 BRP_FIELDS = [
     "burgerservicenummer",
@@ -26,7 +26,10 @@ BRP_FIELDS = [
     "kinderen.burgerservicenummer",
     "kinderen.naam",
     "kinderen.geboorte.datum",
+    "verblijfplaats.adresseerbaarObjectIdentificatie",
 ]
+# ZoekMetAdresseerbaarObjectIdentificatie answers with GezagPersoonBeperkt: the co-residents' BSN, name and birth.
+MEDEBEWONER_FIELDS = ["burgerservicenummer", "naam", "geboorte.datum"]
 BRON = "BRP (Haal Centraal BRP Personen bevragen 2)"
 
 
@@ -55,6 +58,26 @@ def _persoon(raw: dict[str, Any]) -> BrpPersoon:
         geboortedatum=_datum((raw.get("geboorte") or {}).get("datum")),
         naam=_naam(raw.get("naam") or {}),
     )
+
+
+def _adresseerbaar_object(raw: dict[str, Any]) -> str | None:
+    aoi = (raw.get("verblijfplaats") or {}).get("adresseerbaarObjectIdentificatie")
+    return aoi if isinstance(aoi, str) and aoi else None
+
+
+def medebewoners(huishouden: Huishouden, bewoners: list[dict[str, Any]]) -> list[BrpPersoon]:
+    """The persons at the address other than the applicant, the partner and the children already in the
+    household (once each, in the BRP's order). A resident without a BSN cannot be told apart, so is kept."""
+    bekend = {p.bsn for p in (huishouden.aanvrager, huishouden.partner, *huishouden.kinderen) if p and p.bsn}
+    out: list[BrpPersoon] = []
+    for raw in bewoners:
+        persoon = _persoon(raw)
+        if persoon.bsn is not None and persoon.bsn in bekend:
+            continue
+        if persoon.bsn is not None:
+            bekend.add(persoon.bsn)
+        out.append(persoon)
+    return out
 
 
 def huishouden_from_persoon(raw: dict[str, Any], *, fetched_at: datetime) -> Huishouden:
@@ -118,4 +141,18 @@ class HaalCentraalBrp:
         personen = data.get("personen") or []
         if not personen:
             raise NotFoundError("Deze persoon staat niet in de BRP")
-        return huishouden_from_persoon(personen[0], fetched_at=datetime.now(UTC))
+        result = huishouden_from_persoon(personen[0], fetched_at=datetime.now(UTC))
+        aoi = _adresseerbaar_object(personen[0])
+        if aoi is None:
+            # No address object (briefadres, abroad, unknown): nobody to find; the application still declares them.
+            return result
+        # Same headers, breaker, retries and timeout as the first bevraging (one protocolled purpose).
+        bewoners = await self._personen(
+            {
+                "type": "ZoekMetAdresseerbaarObjectIdentificatie",
+                "adresseerbaarObjectIdentificatie": aoi,
+                "fields": MEDEBEWONER_FIELDS,
+            },
+            ctx,
+        )
+        return result.model_copy(update={"medebewoners": medebewoners(result, bewoners.get("personen") or [])})

@@ -29,10 +29,16 @@ class BrpPersoon(CamelModel):
 
 
 class Huishouden(CamelModel):
-    """The applicant's household per the BRP: partner and minor children as registered."""
+    """The applicant's household per the BRP: partner and minor children as registered, and the other persons
+    registered at the same address (``medebewoners``: possible kostendelers, Pw 22a; their relation to the
+    applicant is not in the BRP answer, so it is left to the application or the consulent)."""
 
     gemeente: GemeenteCode = Field(description="Gemeente van inschrijving (woonplaatsbeginsel)")
     aanvrager: BrpPersoon
     partner: BrpPersoon | None = None
     kinderen: list[BrpPersoon] = Field(default_factory=list)
     bron: Bronvermelding
+    medebewoners: list[BrpPersoon] = Field(
+        default_factory=list,
+        description="Andere ingeschrevenen op hetzelfde adresseerbaar object (zonder aanvrager, partner en kinderen)",
+    )
