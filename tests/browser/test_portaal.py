@@ -10,9 +10,14 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from gbi_runner import Suite
 
 from .conftest import ARTIFACTS, Pagina
+
+# The suite starts inside the first test's time and a loaded machine slows every step: a generous ceiling.
+pytestmark = pytest.mark.timeout(900)
 
 KATINKA = "999994116"
 
@@ -110,11 +115,11 @@ def test_citizen_applies_sees_the_decision_and_downloads_the_beschikking(pagina:
     aanvraag_url = page.url
     assert "Uw aanvraag is verstuurd" in page.get_by_role("status").first.inner_text()
     p.bekijk("aanvraag-ontvangen")
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240
     besloten = "Er is een besluit over uw aanvraag."
     while page.locator("#status").inner_text() != besloten or not page.locator("#beschikking").count():
         assert time.monotonic() < deadline, (
-            f"geen besluit en beschikking binnen 90 s: {page.locator('main').inner_text()}"
+            f"geen besluit en beschikking binnen 240 s: {page.locator('main').inner_text()}"
         )
         time.sleep(1)
         page.goto(aanvraag_url)

@@ -8,8 +8,12 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+import pytest
+
 from gbi_runner import Suite
 from gbi_runner.demo import DEMO_AANVRAGEN, seed_demo
+
+pytestmark = pytest.mark.timeout(900)
 
 
 def _staff_get(suite: Suite, gemeente: str, path: str) -> Any:
