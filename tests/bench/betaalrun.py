@@ -8,7 +8,8 @@ For each size (200,000 and 420,000 uitkeringen; ``--quick``: 2,000) in a Postgre
    and the **raw floor**: the same read and ``COPY`` with integer arithmetic instead of the engine;
 3. the **payment run** through the suite: ``POST /internal/process/v1/betaalruns`` for all gemeenten, then poll
    until it is ``gereed`` (payments stored, SEPA file and journal per gemeente written and reconciled);
-4. the peak resident memory (VmHWM) of every process of the suite after the run.
+4. the peak resident memory (VmHWM) of every process of the suite after the run, and the CPU seconds each used
+   during the run (on a shared machine the CPU cost is the steadier figure; wall time includes the neighbours).
 
 Nothing here asserts a time. The machine is shared with the load generator: compare within one run.
 """
@@ -112,7 +113,14 @@ def wait_run(suite: Any, run_id: str, timeout_s: float = 900.0) -> dict[str, Any
             return run
         if time.monotonic() > deadline:
             raise TimeoutError(f"betaalrun {run_id} not done in {timeout_s}s: {run['gedaan']}/{run['totaal']}")
-        time.sleep(0.25)
+        time.sleep(1.0)
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used (``/proc/<pid>/stat``): on a shared machine this says what
+    the work cost, where wall time also says how busy the neighbours were."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -122,7 +130,7 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _floor(url: str, n: int, *, engine: bool) -> float:
+def _floor(url: str, n: int, *, engine: bool) -> tuple[float, float]:
     """Read the n rows the run reads, compute the amounts, COPY n payment rows into a scratch table, commit."""
     import psycopg
 
@@ -139,6 +147,7 @@ def _floor(url: str, n: int, *, engine: bool) -> float:
             "norm bigint, reservering bigint)"
         )
         t0 = time.perf_counter()
+        c0 = time.process_time()
         with conn.cursor() as read, conn.cursor() as write:
             read.execute(
                 "SELECT g.uitkering_id, g.gemeente, u.startdatum, g.huishouden FROM uitkering_grondslagen g "
@@ -165,9 +174,10 @@ def _floor(url: str, n: int, *, engine: bool) -> float:
                         count += 1
         conn.commit()
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
     if count != n:
         raise RuntimeError(f"floor read {count} rows, expected {n}")  # pragma: no cover
-    return wall
+    return wall, cpu
 
 
 def generate(url: str, n: int, var: Path, *, seed: int | None = None, start: str = MAAND) -> tuple[float, list[str]]:
@@ -225,12 +235,14 @@ def bench_betaalrun(quick: bool, *, base_port: int, sizes: tuple[int, ...] | Non
             for n in sizes:
                 _truncate(url)
                 gen_wall, gemeenten = generate(url, n, Path(tmp))
-                floor_raw = _floor(url, n, engine=False)
-                floor = _floor(url, n, engine=True)
+                floor_raw, _ = _floor(url, n, engine=False)
+                floor, floor_cpu = _floor(url, n, engine=True)
+                cpu0 = {name: cpu_s(proc.pid) for name, proc in suite.procs.items()}
                 t0 = time.perf_counter()
                 run = start_run(suite, MAAND, f"bench-{n}-{uuid.uuid4().hex[:6]}", gemeenten)
-                done = wait_run(suite, str(run["id"]))
+                done = wait_run(suite, str(run["id"]), timeout_s=max(900.0, n / 50))
                 wall = time.perf_counter() - t0
+                cpu = {name: cpu_s(proc.pid) - cpu0[name] for name, proc in suite.procs.items()}
                 if done["status"] != "gereed" or done["gedaan"] != n:
                     raise RuntimeError(f"payment run of {n}: {done['status']} {done['gedaan']}/{done['totaal']}")
                 label = f"{n // 1000}k" if n >= 1000 else str(n)
@@ -254,6 +266,15 @@ def bench_betaalrun(quick: bool, *, base_port: int, sizes: tuple[int, ...] | Non
                         "vs raw floor: read, integer arithmetic, COPY",
                     ),
                     BenchResult(f"betaalrun_{label}_per_s", round(n / wall), "uitkeringen/s"),
+                    BenchResult(
+                        f"betaalrun_{label}_cpu",
+                        round(sum(cpu.values()), 2),
+                        "cpu-s",
+                        round(floor_cpu, 2),
+                        round(sum(cpu.values()) / floor_cpu, 2) if floor_cpu else None,
+                        "CPU of all suite processes during the run (PostgreSQL not counted) vs the floor's CPU; "
+                        + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()) if v >= 0.05),
+                    ),
                 ]
                 for name, proc in sorted(suite.procs.items()):
                     results.append(

@@ -375,6 +375,11 @@ def genereer(settings: DataSettings, p: Populatie, *, batch: int = 20_000) -> di
         if n % batch == 0:
             flush()
     flush()
+    if pg:  # fresh statistics, as a database that grew over years has them
+        with engine.connect() as c:
+            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE aanvragen, besluiten, uitkeringen, uitkering_grondslagen, voorschotten, maatregelen"
+            )
     engine.dispose()
     return totals
 
