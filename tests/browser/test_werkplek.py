@@ -245,8 +245,8 @@ def test_caseworker_completes_warm_tasks_and_teamleider_approves(pagina: Pagina,
     p.bekijk("dossier-besloten")
 
 
-def test_four_eyes_holds_in_the_browser_and_other_roles_are_refused(pagina: Pagina, web_suite: Suite) -> None:
-    """A burger-free check of the guards: a beheerder without a case role gets a page saying so (403)."""
+def test_a_beheerder_without_a_case_role_gets_no_inbox(pagina: Pagina, web_suite: Suite) -> None:
+    """The inbox is for staff who work on cases: a beheerder gets a page saying so (403), not a list."""
     p = pagina
     login_medewerker(p, "/beheer", DEN_HAAG, ["beheerder"], "Bea Beheerder")
     p.ga_naar("/werkplek")
