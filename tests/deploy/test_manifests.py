@@ -31,6 +31,7 @@ from typing import Any, cast
 import pytest
 import yaml
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from gbi_shared.settings import Environment, ServiceSettings
 
@@ -628,6 +629,55 @@ def variables_read_by(settings: type[ServiceSettings]) -> set[str]:
     return {f"{prefix}{field}".upper() for field in settings.model_fields}
 
 
+def all_settings_classes(component: str) -> list[type[BaseSettings]]:
+    """Every pydantic settings class defined in the component's package (not only ``<package>.settings``: a
+    feature may read its own ``GBI_*`` prefix, as the simulator's front office does)."""
+    package = contract().components[component].package
+    spec = importlib.util.find_spec(package)
+    assert spec is not None, f"{package} is not installed"
+    assert spec.submodule_search_locations is not None
+    classes: list[type[BaseSettings]] = []
+    for location in spec.submodule_search_locations:
+        for path in sorted(Path(location).rglob("*.py")):
+            if not re.search(
+                r"\b(BaseSettings|ServiceSettings|SettingsConfigDict)\b", path.read_text(encoding="utf-8")
+            ):
+                continue
+            relative = path.relative_to(location).with_suffix("")
+            parts = [p for p in relative.parts if p != "__init__"]
+            module_name = ".".join([package, *parts])
+            module = importlib.import_module(module_name)
+            classes += [
+                value
+                for value in vars(module).values()
+                if isinstance(value, type) and issubclass(value, BaseSettings) and value.__module__ == module_name
+            ]
+    return classes
+
+
+def env_names_of(settings: type[BaseSettings]) -> set[str]:
+    """The environment variables a settings class reads: its fields under the prefix, or their alias."""
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    names = set()
+    for field_name, info in settings.model_fields.items():
+        alias = info.validation_alias
+        names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper())
+    return names
+
+
+@pytest.mark.parametrize("component", list(contract().components))
+def test_every_gbi_variable_the_code_reads_is_in_the_contract(component: str) -> None:
+    """docs/runtime-contract.md names every ``GBI_*`` variable any settings class of the component reads (in the
+    table when deployments must set it, else among the tunables), so the contract cannot drift from the code."""
+    text = CONTRACT.read_text(encoding="utf-8")
+    listed = set(re.findall(r"GBI_[A-Z0-9_]+", text)) | set(contract().variables())
+    classes = all_settings_classes(component)
+    assert classes, f"{component}: no settings class found"
+    read = {name for cls in classes for name in env_names_of(cls) if name.startswith("GBI_")}
+    missing = sorted(read - listed)
+    assert not missing, f"{component} reads {missing}, which docs/runtime-contract.md does not list"
+
+
 @RENDERINGS
 def test_every_env_variable_is_one_the_contract_or_the_code_gives_that_component(directory: Path) -> None:
     manifests = rendered(directory)
@@ -651,6 +701,9 @@ def placeholder_secret(name: str, key: str) -> str:
     if name == "gbi-zgw":
         # JSON per gemeente (client id, HS256 secret, RSIN passing the elfproef).
         return json.dumps({"0363": {"client_id": "gbi-0363", "secret": "p" * 40, "rsin": "002220647"}})
+    if name == "gbi-koppelvlak":
+        # JSON per front office (its API, the gemeenten it serves, the bearer token GBI pulls with).
+        return json.dumps({"gzac": {"url": "https://fo.example.nl/api", "gemeenten": ["0363"], "token": "t" * 32}})
     return f"placeholder-for-{name}-{key}-".ljust(48, "x")
 
 
