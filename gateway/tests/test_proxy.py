@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import jwt
 import pytest
@@ -603,3 +603,16 @@ def test_unknown_bsn_caller_has_its_own_context(
     )
     assert first.bsn == VALID_BSN
     assert second.bsn == OTHER_VALID_BSN
+
+
+def test_an_upstream_redirect_reaches_the_caller_unfollowed(gateway: TestClient, echo: Echo, tokens: Tokens) -> None:
+    # The Location points back at the same upstream: a proxy that followed it would ask the layer twice.
+    headers = json.dumps({"Location": "/api/v1/ergens-anders"})
+    resp = gateway.get(
+        "/api/v1/aanvragen?echo_status=303&echo_headers=" + quote(headers),
+        headers={"Authorization": f"Bearer {tokens.rs256(tokens.claims('burger'))}"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/api/v1/ergens-anders"
+    assert [seen["path"] for seen in echo.seen] == ["/api/v1/aanvragen"]

@@ -213,6 +213,7 @@ class Proxy:
             connect_timeout_s=self._s.upstream_connect_timeout_s,
             target=f"gbi-{route.layer}",
             raise_for_status=False,
+            follow_redirects=False,  # an upstream's redirect is the caller's to follow, never the gateway's
         )
         # Hop-by-hop: the fixed list plus any header the upstream's Connection header names (RFC 9110 7.6.1).
         named = {t.strip().lower() for k, v in resp.headers.items() if k.lower() == "connection" for t in v.split(",")}
