@@ -69,6 +69,10 @@ pytest: env web ## all tests (unit, api, contract, end-to-end)
 .PHONY: test
 test: lint typecheck contracts openapi-check api-lint pytest ## every check and every test
 
+.PHONY: test-faults
+test-faults: env ## fault suite: kills, restarts and outages under concurrent ALO applications (own PostgreSQL)
+	GBI_FAULTS=1 $(UV) run --frozen pytest -q -p no:cacheprovider --timeout 900 tests/fault
+
 .PHONY: bench
 bench: env ## benchmarks (prints a table, writes bench/results.json)
 	$(PY) tests/bench/run.py

@@ -73,7 +73,12 @@ def _standaard_betaaldatum(maand: str) -> date:
 async def _maak(
     gateway: GatewayClient, maand: str, gemeenten: list[str], betaaldatum: date | None, key: str, response: Response
 ) -> Betaalrun:
-    body = BetaalrunNieuw(maand=maand, gemeenten=gemeenten, betaaldatum=betaaldatum or _standaard_betaaldatum(maand))
+    try:
+        standaard = _standaard_betaaldatum(maand)
+    except (ValueError, OverflowError):
+        # The pattern lets through months the calendar does not have (year 0000; 0001-01 has no 25th before it).
+        raise BadRequestError.for_field("maand", "Geen bestaande maand") from None
+    body = BetaalrunNieuw(maand=maand, gemeenten=gemeenten, betaaldatum=betaaldatum or standaard)
     # The process layer records the run as itself (the data service's run routes are for GBI services only); the
     # caller was checked before, and the key carries their gemeente.
     resp = await gateway.request(
