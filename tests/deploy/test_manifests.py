@@ -1066,6 +1066,9 @@ def test_dockerfile_is_multi_stage_on_pinned_base_images() -> None:
     for tokens in froms:
         image = expand(tokens[0], defaults)
         name, tag, digest = split_image(image)
+        if name in {"node", "docker.io/library/node"}:  # only the stage that builds the front-end packages
+            assert digest or (tag and re.fullmatch(r"\d+\.\d+\.\d+-(bookworm-)?slim", tag)), f"{image}: pin a release"
+            continue
         assert name in {"python", "docker.io/library/python"}, image
         assert digest or (tag and re.fullmatch(r"3\.11\.\d+-slim(-[a-z]+)?", tag)), f"{image}: pin a patch release"
     final = len(froms) - 1
@@ -1150,6 +1153,42 @@ def test_dockerfile_runtime_stage_is_non_root_read_only_friendly_and_serves_ever
         assert factory == contract().components[component].factory
     default = arg_defaults([i for i in instructions if i.stage == final]).get("GBI_COMPONENT")
     assert default in production_components()
+
+
+WEB_ASSETS = "services/interaction/web-assets"
+
+
+def test_dockerfile_builds_the_web_assets_from_the_npm_lock_file_and_points_the_pages_at_them() -> None:
+    instructions = dockerfile()
+    defaults = arg_defaults([i for i in instructions if i.stage == -1])
+    froms = [shlex.split(i.arguments) for i in instructions if i.keyword == "FROM"]
+    final = len(froms) - 1
+    node_stages = [
+        (index, tokens[2])
+        for index, tokens in enumerate(froms)
+        if split_image(expand(tokens[0], defaults))[0] in {"node", "docker.io/library/node"} and len(tokens) == 3
+    ]
+    assert len(node_stages) == 1, "one named node stage builds the front-end packages"
+    stage, name = node_stages[0]
+    assert stage != final, "node is not in the runtime image"
+    sources = {source for c in copies(instructions) if c.stage == stage for source in c.sources}
+    assert {f"{WEB_ASSETS}/package.json", f"{WEB_ASSETS}/package-lock.json"} <= sources
+    (npm,) = [i for i in stage_of(instructions, "RUN", stage) if "npm " in i.arguments]
+    tokens = shlex.split(npm.arguments)
+    assert tokens[tokens.index("npm") + 1] == "ci", "install exactly what package-lock.json says"
+    assert "--ignore-scripts" in tokens, "no package runs code at build time"
+    lock = json.loads((ROOT / WEB_ASSETS / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["lockfileVersion"] >= 2
+    (copied,) = [c for c in copies(instructions) if c.from_stage == name and c.stage == final]
+    assert copied.sources[0].endswith("/node_modules")
+    env = {
+        key: value
+        for i in stage_of(instructions, "ENV", final)
+        for key, _, value in (token.partition("=") for token in shlex.split(i.arguments))
+    }
+    assert env.get("GBI_WEB_ASSETS_DIR") == copied.destination, "the pages serve what the assets stage installed"
+    assert "GBI_WEB_ASSETS_DIR" in (ROOT / "docs" / "runtime-contract.md").read_text(encoding="utf-8")
+    assert ignored(f"{WEB_ASSETS}/node_modules", dockerignore_patterns()), "never the developer's own node_modules"
 
 
 def dockerignore_patterns() -> list[str]:
