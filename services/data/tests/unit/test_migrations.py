@@ -14,6 +14,7 @@ from gbi_data import repository
 from gbi_data.alo.models import ALO_TABLES
 from gbi_data.betaalrun.models import BETAALRUN_TABLES
 from gbi_data.database import Database, normalise_url
+from gbi_data.interactie.models import INTERACTIE_TABLES
 from gbi_data.migrate import check, downgrade, main, upgrade
 from gbi_data.notificaties.models import NOTIFICATIE_TABLES
 from gbi_data.seed import BELEID, GEMEENTEN, seed_beleid
@@ -22,6 +23,7 @@ from gbi_data.signalen.models import SIGNAAL_TABLES
 
 TABLES = {"gemeenten", "proefberekeningen", "audit_log", "audit_chain_heads", "beleidsversies"}
 ALL_TABLES = TABLES | set(ALO_TABLES) | set(NOTIFICATIE_TABLES) | set(SIGNAAL_TABLES) | set(BETAALRUN_TABLES)
+ALL_TABLES |= set(INTERACTIE_TABLES)
 
 
 def _tables(settings: DataSettings) -> set[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from gbi_data.alo import models as _alo_models  # noqa: F401  (registers the ALO tables on Base)
 from gbi_data.betaalrun import models as _betaalrun_models  # noqa: F401  (and those of the betaalrun)
 from gbi_data.database import create_db_engine, normalise_url
+from gbi_data.interactie import models as _interactie_models  # noqa: F401  (and those of the web pages)
 from gbi_data.models import Base
 from gbi_data.notificaties import models as _notificatie_models  # noqa: F401  (and those of notificaties)
 from gbi_data.settings import get_settings
