@@ -108,7 +108,13 @@ def wait_run(suite: Any, run_id: str, timeout_s: float = 900.0) -> dict[str, Any
     token = _token(suite)
     deadline = time.monotonic() + timeout_s
     while True:
-        run: dict[str, Any] = _call("GET", suite.config.url("gateway") + f"/api/v1/betaalruns/{run_id}", token)
+        try:
+            run: dict[str, Any] = _call("GET", suite.config.url("gateway") + f"/api/v1/betaalruns/{run_id}", token)
+        except RuntimeError as exc:  # a busy layer (503/504) while the run works: look again
+            if ": 50" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+            continue
         if run["status"] != "lopend":
             return run
         if time.monotonic() > deadline:
@@ -276,6 +282,8 @@ def bench_betaalrun(quick: bool, *, base_port: int, sizes: tuple[int, ...] | Non
                         + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items()) if v >= 0.05),
                     ),
                 ]
+                for r in results[-5:]:
+                    print(r, flush=True)
                 for name, proc in sorted(suite.procs.items()):
                     results.append(
                         BenchResult(

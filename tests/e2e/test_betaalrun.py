@@ -191,6 +191,9 @@ class Api:
         deadline = time.monotonic() + timeout_s
         while True:
             status, run = self.call("GET", f"/api/v1/betaalruns/{run_id}", token)
+            if status in (503, 504):  # a layer busy with the run itself: look again
+                time.sleep(0.5)
+                continue
             assert status == 200, run
             if run["status"] != "lopend":
                 return dict(run)
