@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 ZOEKTERMIJN_LEEFTIJD = 27
+KOSTENDELER_LEEFTIJD = 27  # Pw 19a lid 1: a kostendeler is 27 or older
 #: A vehicle worth more than this (RDW catalogue price, depreciated) is checked by a person (Pw 34: vermogen).
 VOERTUIG_DREMPEL_CENTS = 5_000_00
 #: Declared and registered net income per month may differ this much (averaging over months rounds).
@@ -215,6 +216,25 @@ class Risico:
         }
 
 
+def onverklaarde_medebewoners(huishouden: Huishouden, gegevens: AanvraagGegevens, peildatum: date) -> int:
+    """How many persons registered at the address (besides applicant, partner and children) could be kostendelers
+    (27 or older on the peildatum, or without a known birth date) and are not among the declared medebewoners.
+    Declared and registered persons are paired on birth date, each declaration used once."""
+    verklaard: dict[date, int] = {}
+    for m in gegevens.medebewoners:
+        verklaard[m.geboortedatum] = verklaard.get(m.geboortedatum, 0) + 1
+    onverklaard = 0
+    for bewoner in huishouden.medebewoners:
+        geboren = bewoner.geboortedatum
+        if geboren is not None and leeftijd(geboren, peildatum) < KOSTENDELER_LEEFTIJD:
+            continue
+        if geboren is not None and verklaard.get(geboren, 0) > 0:
+            verklaard[geboren] -= 1
+            continue
+        onverklaard += 1
+    return onverklaard
+
+
 def _bron_inkomen(dossier: Dossier | None, persoon: RolCode, peildatum: date) -> int:
     if dossier is None or dossier.inkomsten is None:
         return 0
@@ -237,6 +257,10 @@ def risico(
     - an Inlichtingenbureau signal -> intake (explain it), a signal about living abroad -> also a home visit;
     - detention (DJI) on the peildatum, student finance (DUO) running for someone under 27 -> assessment;
     - declared medebewoners with relatie overig (maybe a partner: gezamenlijke huishouding) -> home visit;
+    - persons the BRP registers at the address who may be kostendelers (27 or older on the peildatum, or of unknown
+      age) and whom the application does not declare (matched on birth date) -> intake: the kostendelersnorm
+      (Pw 19a, 22a) is decided on who lives there, so a household that differs from the register is never decided
+      automatically;
     - no IBAN declared -> intake; every signal of the calculation (AOW age, krediethypotheek, ...) -> assessment.
     """
     r = Risico()
@@ -283,6 +307,12 @@ def risico(
         if m.relatie == "overig":
             r.huisbezoek.append("medebewoner zonder familie- of huurrelatie: gezamenlijke huishouding vaststellen")
             break
+    onverklaard = onverklaarde_medebewoners(feiten.huishouden, gegevens, peildatum)
+    if onverklaard:
+        r.intake.append(
+            f"volgens de BRP wonen er {onverklaard} mogelijke kostendeler(s) (27 jaar of ouder) op het adres die de "
+            "aanvraag niet noemt: kostendelers vaststellen (Pw 19a, 22a)"
+        )
     if not gegevens.iban:
         r.intake.append("geen IBAN opgegeven")
     for signaal in berekening.signaleringen:

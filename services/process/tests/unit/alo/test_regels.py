@@ -226,3 +226,43 @@ def test_the_calculation_request_combines_sources_and_declarations() -> None:
         regels.Bronfeiten(huishouden=huishouden, aanvrager=None, partner=None), gegevens, PEIL
     )
     assert sorted(i.soort for i in voorlopig.inkomsten) == ["alimentatie", "arbeid"]
+
+
+def _met_bewoners(*geboren: str | None) -> Huishouden:
+    return _huishouden(
+        medebewoners=[
+            {"bsn": bsn, "geboortedatum": g} if g else {"bsn": bsn}
+            for bsn, g in zip(("999970720", "999970732", "999970744"), geboren, strict=False)
+        ]
+    )
+
+
+def test_an_adult_at_the_address_the_application_does_not_declare_needs_an_intake() -> None:
+    # Registered at the address: a 45-year-old (possible kostendeler) and a 12-year-old (never one).
+    r = _risico(_dossier(), huishouden=_met_bewoners("1980-09-01", "2013-08-01"))
+    assert not r.stp
+    assert r.intake == [
+        "volgens de BRP wonen er 1 mogelijke kostendeler(s) (27 jaar of ouder) op het adres die de aanvraag niet "
+        "noemt: kostendelers vaststellen (Pw 19a, 22a)"
+    ]
+
+
+def test_declared_co_residents_are_paired_with_the_register_on_birth_date() -> None:
+    huishouden = _met_bewoners("1980-09-01", "1978-12-01")
+    een = {"medebewoners": [{"geboortedatum": "1980-09-01", "relatie": "broer-zus"}]}
+    beide = {
+        "medebewoners": [
+            {"geboortedatum": "1980-09-01", "relatie": "broer-zus"},
+            {"geboortedatum": "1978-12-01", "relatie": "kamerhuurder", "commercieleHuurovereenkomst": True},
+        ]
+    }
+    assert regels.onverklaarde_medebewoners(huishouden, AanvraagGegevens.model_validate(een), PEIL) == 1
+    assert regels.onverklaarde_medebewoners(huishouden, AanvraagGegevens.model_validate(beide), PEIL) == 0
+    assert _risico(_dossier(), beide, huishouden=huishouden).stp
+
+
+def test_under_27_at_the_peildatum_is_no_kostendeler_and_an_unknown_age_is_checked() -> None:
+    # The peildatum is 2026-03-02: born 1999-03-03 is 26 that day (no kostendeler, Pw 19a); born 1999-03-02 is 27.
+    assert regels.onverklaarde_medebewoners(_met_bewoners("1999-03-03"), AanvraagGegevens(), PEIL) == 0
+    assert regels.onverklaarde_medebewoners(_met_bewoners("1999-03-02"), AanvraagGegevens(), PEIL) == 1
+    assert regels.onverklaarde_medebewoners(_met_bewoners(None), AanvraagGegevens(), PEIL) == 1
