@@ -29,6 +29,7 @@ GLOBAL_TABLES = {
     "kanalen": "notification channels (ZGW Notificaties): names and filters, no tenant data",
     "klok": "the one row of the test clock's offset",
     "betaalruns": "a payment run over several gemeenten; its tenant rows live in betalingen",
+    "web_sessies": "web sessions (issue 6): one exists before login, keyed by a cookie hash; service-only routes",
 }
 # Tables with a gemeente column that are read across gemeenten by design, each with its reason. Reported in
 # docs/reliability.md; the data service's own filter is their only guard.

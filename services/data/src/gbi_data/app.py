@@ -16,6 +16,7 @@ from gbi_data.alo.api import router as alo_router
 from gbi_data.api import router
 from gbi_data.betaalrun.api import router as betaalrun_router
 from gbi_data.database import Database
+from gbi_data.interactie.api import router as interactie_router
 from gbi_data.inzicht import router as inzicht_router
 from gbi_data.notificaties.api import router as notificaties_router
 from gbi_data.service import DataService
@@ -47,7 +48,15 @@ def create_app(settings: DataSettings | None = None) -> FastAPI:
         settings,
         title="GBI data",
         description="The only owner of GBI's database: tenant-isolated records and the processing log.",
-        routers=[router, alo_router, notificaties_router, inzicht_router, signalen_router, betaalrun_router],
+        routers=[
+            router,
+            alo_router,
+            notificaties_router,
+            inzicht_router,
+            signalen_router,
+            betaalrun_router,
+            interactie_router,
+        ],
         readiness=[ReadinessCheck("database", database_ready)],
         on_shutdown=[close_database],
     )
