@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -185,7 +186,11 @@ def werk(
 async def schrijf_betalingen(run_id: RunId, request: Request, tenant: TenantScope, svc: Svc) -> Response:
     _service_tenant(tenant)
     body = parse_json(await request.body())
-    return _json(svc.schrijf(tenant.session, tenant.ctx, tenant.gemeente, run_id, body))
+    # The database work runs in a worker thread: on the event loop, a statement waiting for a lock would stall the
+    # very responses whose transactions hold that lock (observed as a standstill at 145,000 payments).
+    return _json(
+        await anyio.to_thread.run_sync(lambda: svc.schrijf(tenant.session, tenant.ctx, tenant.gemeente, run_id, body))
+    )
 
 
 @router.get(
@@ -223,7 +228,10 @@ def rekening(gemeente: Annotated[str, Path(pattern=r"^[0-9]{4}$")], tenant: Read
 async def bewaar_bestanden(run_id: RunId, request: Request, tenant: TenantScope, svc: Svc) -> Response:
     _service_tenant(tenant)
     body = parse_json(await request.body())
-    return _json(svc.bewaar_bestanden(tenant.session, tenant.gemeente, run_id, body), status_code=201)
+    opgeslagen = await anyio.to_thread.run_sync(
+        lambda: svc.bewaar_bestanden(tenant.session, tenant.gemeente, run_id, body)
+    )
+    return _json(opgeslagen, status_code=201)
 
 
 @router.get(
