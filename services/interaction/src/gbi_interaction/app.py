@@ -13,7 +13,7 @@ from gbi_interaction.lagen import Lagen
 from gbi_interaction.service import InteractionService
 from gbi_interaction.settings import InteractionSettings
 from gbi_interaction.validatie import validatie_handler
-from gbi_interaction.web import mount_web
+from gbi_interaction.web import mount_web, start_opruimen, stop_opruimen
 from gbi_interaction.werkplek_service import WerkplekService
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
@@ -30,6 +30,9 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
         description="Kanalen van GBI: het burgerportaal, de werkplek van de medewerker en de publieke API's.",
         routers=[router, aanvragen.router, taken.router, zaken.router, inzicht.router, signalen.router],
         readiness=[client_credentials_check(settings)],
+        # Ended web sessions and expired drafts are deleted in the background (docs/adr/0012).
+        on_startup=[start_opruimen],
+        on_shutdown=[stop_opruimen],
     )
     # Invalid input answered in plain Dutch, naming each field (replaces the factory's English reasons).
     app.add_exception_handler(RequestValidationError, validatie_handler)

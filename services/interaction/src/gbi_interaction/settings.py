@@ -19,6 +19,8 @@ class InteractionSettings(ServiceSettings):
     web_assets_dir: Path | None = None
     # Inactivity after which a web session ends (seconds; the pages warn two minutes before).
     web_session_idle_s: int = 900
+    # How often this service asks the data service to delete ended web sessions and expired drafts (seconds).
+    web_session_purge_interval_s: int = 300
 
     def authorize_url(self) -> str | None:
         if self.oidc_authorize_url:

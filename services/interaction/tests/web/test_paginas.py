@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gbi_interaction.web.kern import Web
-from gbi_interaction.web.sessie import Gebruiker, Sessie
+from gbi_interaction.web.sessie import Gebruiker, Sessie, sleutel
+
+from .conftest import GeheugenConceptOpslag, GeheugenSessieOpslag
 
 BURGER = Gebruiker(sub="burger-1", actor_type="burger", naam="Katinka Vogel", bsn="999994116")
 KLANTMANAGER = Gebruiker(sub="m-1", actor_type="medewerker", naam="An", gemeente="0599", rollen=("klantmanager",))
@@ -23,13 +25,31 @@ def _web(client: TestClient) -> Web:
     return w
 
 
+def _opslag(client: TestClient) -> GeheugenSessieOpslag:
+    opslag = _web(client).sessies.opslag
+    assert isinstance(opslag, GeheugenSessieOpslag)
+    return opslag
+
+
+def _concepten(client: TestClient) -> GeheugenConceptOpslag:
+    concepten = _web(client).concepten
+    assert isinstance(concepten, GeheugenConceptOpslag)
+    return concepten
+
+
+def _sessie(client: TestClient, sessie_id: str | None) -> Sessie | None:
+    """The session as the store holds it."""
+    return _opslag(client).sessie(sessie_id)
+
+
 def _ingelogd(client: TestClient, wie: Gebruiker) -> Sessie:
-    """A logged-in session, as /login/terug leaves it, with its cookie in the client."""
+    """A logged-in session, as /login/terug leaves it in the store, with its cookie in the client."""
     w = _web(client)
     s = w.sessies.nieuw()
     s.gebruiker = wie
     s.token = "token-van-de-idp"
     s.token_verloopt = time.time() + 3600
+    _opslag(client).zet(s)
     client.cookies.clear()
     client.cookies.set(w.cookie, s.id)
     return s
@@ -65,7 +85,7 @@ def test_a_page_for_citizens_sends_to_the_digid_login_and_back(client: TestClien
     assert query["redirect_uri"] == "http://testserver/login/terug"
     assert query["actor_type"] == "burger"
     assert query["code_challenge_method"] == "S256"
-    s = _web(client).sessies.lees(client.cookies.get("gbi_sessie"))
+    s = _sessie(client, client.cookies.get("gbi_sessie"))
     assert s is not None
     assert s.login is not None
     assert s.login.state == query["state"]
@@ -77,7 +97,7 @@ def test_a_page_for_citizens_sends_to_the_digid_login_and_back(client: TestClien
 @pytest.mark.parametrize("naar", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
 def test_the_login_never_returns_to_another_site(client: TestClient, naar: str) -> None:
     client.get("/login", params={"als": "burger", "naar": naar}, follow_redirects=False)
-    s = _web(client).sessies.lees(client.cookies.get("gbi_sessie"))
+    s = _sessie(client, client.cookies.get("gbi_sessie"))
     assert s is not None
     assert s.login is not None
     assert s.login.naar == "/portaal"
@@ -88,21 +108,23 @@ def test_a_login_callback_with_an_unknown_state_is_refused(client: TestClient) -
     resp = client.get("/login/terug?code=abc&state=verzonnen", follow_redirects=False)
     assert resp.status_code == 400
     assert "Inloggen mislukt" in resp.text
-    s = _web(client).sessies.lees(client.cookies.get("gbi_sessie"))
+    s = _sessie(client, client.cookies.get("gbi_sessie"))
     assert s is not None
     assert s.gebruiker is None
 
 
 def test_forms_without_the_sessions_csrf_token_change_nothing(client: TestClient) -> None:
     s = _ingelogd(client, BURGER)
-    _web(client).concepten.bewaar(BURGER.sub, "aanvraag-levensonderhoud", {"partner": "nee"})
+    _concepten(client).items[(str(BURGER.bsn), "aanvraag-levensonderhoud")] = {"partner": "nee"}
     for data in ({}, {"csrf": "vervalst"}, {"csrf": s.csrf + "x"}):
         resp = client.post("/portaal/aanvraag/huishouden", data={**data, "partner": "ja"})
         assert resp.status_code == 403
         assert "Dit formulier is verlopen of niet door u verstuurd." in resp.text
-    assert _web(client).concepten.lees(BURGER.sub, "aanvraag-levensonderhoud") == {"partner": "nee"}
+    assert _concepten(client).items.get((str(BURGER.bsn), "aanvraag-levensonderhoud")) == {"partner": "nee"}
     assert client.post("/logout", data={"csrf": "vervalst"}).status_code == 403
-    assert _web(client).sessies.lees(s.id) is s
+    nog = _sessie(client, s.id)
+    assert nog is not None
+    assert nog.gebruiker == BURGER
 
 
 def test_a_step_with_errors_is_saved_and_shown_with_dutch_errors(client: TestClient) -> None:
@@ -113,7 +135,7 @@ def test_a_step_with_errors_is_saved_and_shown_with_dutch_errors(client: TestCli
     assert "Vul bij woonkosten een bedrag in euro in" in resp.text
     assert 'aria-invalid="true"' in resp.text
     assert "<title>Fout: Stap 2 van 6" in resp.text
-    concept = _web(client).concepten.lees(BURGER.sub, "aanvraag-levensonderhoud")
+    concept = _concepten(client).items.get((str(BURGER.bsn), "aanvraag-levensonderhoud"))
     assert concept is not None
     assert concept["woonkosten"] == "veel"
     ok = client.post(
@@ -125,12 +147,28 @@ def test_a_step_with_errors_is_saved_and_shown_with_dutch_errors(client: TestCli
     assert ok.headers["location"] == "/portaal/aanvraag/inkomen"
 
 
+def test_a_citizen_outside_gbi_is_told_so_at_the_first_step_and_nothing_is_kept(client: TestClient) -> None:
+    s = _ingelogd(client, BURGER)
+    _concepten(client).buiten_gbi.add(str(BURGER.bsn))
+    resp = client.post("/portaal/aanvraag/huishouden", data={"csrf": s.csrf, "partner": "nee"})
+    assert resp.status_code == 422
+    assert "Woont u in een gemeente die bij GBI is aangesloten?" in resp.text
+    assert _concepten(client).items == {}
+
+
 def test_logout_ends_the_login_and_rotates_the_session(client: TestClient) -> None:
     s = _ingelogd(client, BURGER)
     oud = s.id
     resp = client.post("/logout", data={"csrf": s.csrf}, follow_redirects=False)
     assert resp.status_code == 303
-    assert _web(client).sessies.lees(oud) is None
+    assert sleutel(oud) not in _opslag(client).items  # DELETE of the old id
+    nieuw = resp.cookies.get("gbi_sessie")
+    assert nieuw is not None
+    assert nieuw != oud
+    na = _sessie(client, nieuw)
+    assert na is not None
+    assert na.gebruiker is None
+    assert na.token is None
     assert client.get("/portaal", follow_redirects=False).status_code == 303
 
 

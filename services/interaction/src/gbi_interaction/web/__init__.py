@@ -4,6 +4,8 @@ public API. See README.md in this folder for how to add a page, and docs/adr/001
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -18,9 +20,10 @@ from gbi_interaction.web.beheer import routes as beheer
 from gbi_interaction.web.kern import WEB_DIR, Web, pagina_voor_fout
 from gbi_interaction.web.management import routes as management
 from gbi_interaction.web.portaal import routes as portaal
+from gbi_interaction.web.sessie import ruim_op_lus
 from gbi_interaction.web.werkplek import routes as werkplek
 
-__all__ = ["WEB_PREFIXES", "assets_dir", "is_web_path", "mount_web"]
+__all__ = ["WEB_PREFIXES", "assets_dir", "is_web_path", "mount_web", "start_opruimen", "stop_opruimen"]
 
 log = logging.getLogger("gbi.interaction.web")
 
@@ -51,7 +54,7 @@ class _Static(StaticFiles):
 
 
 def mount_web(app: FastAPI, settings: InteractionSettings) -> Web:
-    w = Web(settings, app.state.transport)
+    w = Web(settings, app.state.transport, app.state.gateway)
     app.state.web = w
     for router in (start.router, auth.router, portaal.router, werkplek.router, beheer.router, management.router):
         app.include_router(router)
@@ -80,9 +83,25 @@ def mount_web(app: FastAPI, settings: InteractionSettings) -> Web:
 
     async def http_fout(request: Request, exc: Exception) -> Response:
         if isinstance(exc, StarletteHTTPException) and is_web_path(request.url.path):
-            return pagina_voor_fout(request, exc.status_code)
+            return await pagina_voor_fout(request, exc.status_code)
         response: Response = await api_handler(request, exc)  # type: ignore[misc]
         return response
 
     app.add_exception_handler(StarletteHTTPException, http_fout)
     return w
+
+
+async def start_opruimen(app: FastAPI) -> None:
+    """Lifespan hook: purge ended web sessions and expired drafts every ``GBI_WEB_SESSION_PURGE_INTERVAL_S``."""
+    settings: InteractionSettings = app.state.settings
+    if settings.web_session_purge_interval_s > 0:
+        interval = settings.web_session_purge_interval_s
+        app.state.web_opruimen = asyncio.create_task(ruim_op_lus(app.state.gateway, interval))
+
+
+async def stop_opruimen(app: FastAPI) -> None:
+    taak: asyncio.Task[None] | None = getattr(app.state, "web_opruimen", None)
+    if taak is not None:
+        taak.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await taak

@@ -71,7 +71,7 @@ async def login(
     verifier = secrets.token_urlsafe(48)
     state = secrets.token_urlsafe(24)
     standaard = "/portaal" if als == "burger" else "/werkplek"
-    s.login = LoginPoging(state, verifier, veilig_pad(naar_pad, standaard), als, time.monotonic())
+    s.login = LoginPoging(state, verifier, veilig_pad(naar_pad, standaard), als, time.time())
     query = urlencode(
         {
             "response_type": "code",
@@ -110,7 +110,7 @@ async def login_terug(
         raise PaginaFout(
             400, "Inloggen mislukt", "Dit inlogverzoek is verlopen of onbekend. Probeer opnieuw in te loggen."
         )
-    if time.monotonic() - poging.begonnen > _LOGIN_GELDIG_S:
+    if not 0 <= time.time() - poging.begonnen <= _LOGIN_GELDIG_S:
         raise PaginaFout(400, "Inloggen mislukt", "Het inloggen duurde te lang. Probeer het opnieuw.")
     if error is not None or code is None:
         return naar(request, "/", "U bent niet ingelogd: het inloggen is afgebroken.")
@@ -164,7 +164,7 @@ async def logout(request: Request) -> Response:
     s.gebruiker = None
     s.token = None
     s.login = None
-    w.sessies.vernieuw(s)
+    w.sessies.vernieuw(s)  # the old id is deleted from the store when the request ends
     return naar(request, "/", "U bent uitgelogd.")
 
 

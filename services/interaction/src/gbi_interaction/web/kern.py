@@ -35,9 +35,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import FormData
 
 from gbi_interaction.settings import InteractionSettings
-from gbi_interaction.web.sessie import ConceptStore, Gebruiker, Sessie, SessieStore, cookie_naam
+from gbi_interaction.web.sessie import ConceptOpslag, DataSessieOpslag, Gebruiker, Sessie, SessieStore, cookie_naam
 from gbi_shared._http import HttpResponse, HttpTransport
-from gbi_shared.clients import REQUEST_ID_HEADER, inbound_request_id
+from gbi_shared.clients import REQUEST_ID_HEADER, GatewayClient, inbound_request_id
 from gbi_shared.errors import ServiceError, UnauthorizedError
 from gbi_shared.settings import Environment as Omgeving
 
@@ -129,13 +129,15 @@ def fout_van(error: ServiceError) -> PaginaFout:
 class Web:
     """What the pages share, built once per app: settings, templates, sessions, drafts and the HTTP transport."""
 
-    def __init__(self, settings: InteractionSettings, transport: HttpTransport) -> None:
+    def __init__(self, settings: InteractionSettings, transport: HttpTransport, gateway: GatewayClient) -> None:
         self.settings = settings
         self.transport = transport
+        self.gateway = gateway
         self.secure = settings.environment is Omgeving.PRODUCTION
         self.cookie = cookie_naam(self.secure)
-        self.sessies = SessieStore(idle_s=settings.web_session_idle_s)
-        self.concepten = ConceptStore()
+        # Sessions live in the data service, so every replica shares them and a restart logs nobody out.
+        self.sessies = SessieStore(DataSessieOpslag(gateway), idle_s=settings.web_session_idle_s)
+        self.concepten = ConceptOpslag(gateway)
         self.templates = Environment(
             loader=FileSystemLoader(str(WEB_DIR / "templates")),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -161,17 +163,34 @@ def web(request: Request) -> Web:
 # --------------------------------------------------------------------------------------------------- session
 
 
+async def laad_sessie(request: Request) -> None:
+    """Load the request's session from the store (once, before the page runs): see :func:`sessie`."""
+    if getattr(request.state, "sessie_geladen", False):
+        return
+    request.state.sessie_geladen = True
+    w = web(request)
+    cookie = request.cookies.get(w.cookie)
+    s = await w.sessies.lees(cookie)
+    if s is not None:
+        request.state.sessie = s
+    elif cookie:
+        request.state.sessie_verlopen = True
+
+
+async def bewaar_sessie(request: Request) -> None:
+    """Store the request's session when it is new or changed (after the page is made)."""
+    s: Sessie | None = getattr(request.state, "sessie", None)
+    if s is not None:
+        await web(request).sessies.bewaar(s)
+
+
 def sessie(request: Request) -> Sessie:
-    """The request's session (one is started when there is none), remembered on ``request.state``."""
+    """The request's session (one is started when there is none), remembered on ``request.state``. Page routes
+    load it before they run and store it after (:class:`WebRoute`)."""
     bestaand: Sessie | None = getattr(request.state, "sessie", None)
     if bestaand is not None:
         return bestaand
-    w = web(request)
-    s = w.sessies.lees(request.cookies.get(w.cookie))
-    if s is None:
-        s = w.sessies.nieuw()
-        if request.cookies.get(w.cookie):
-            request.state.sessie_verlopen = True
+    s = web(request).sessies.nieuw()
     request.state.sessie = s
     return s
 
@@ -340,7 +359,7 @@ class GbiApi:
             return await self._w.transport.request(method, url, headers=out, body=body, target="gbi-gateway")
         except UnauthorizedError:
             # The token is no longer accepted (expired, revoked): the session is over.
-            self._w.sessies.verwijder(self._s.id)
+            self._w.sessies.beeindig(self._s)
             als = self._s.gebruiker.actor_type if self._s.gebruiker else "burger"
             raise InlogNodig(self._naar, als, verlopen=True) from None
 
@@ -387,11 +406,27 @@ class WebRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             try:
-                return await original(request)
+                await laad_sessie(request)
+                response = await original(request)
             except Exception as exc:  # every failure becomes a page; details go to the log only
-                return _als_pagina(request, exc)
+                response = _als_pagina(request, exc)
+            return await _met_bewaarde_sessie(request, response)
 
         return handler
+
+
+async def _met_bewaarde_sessie(request: Request, response: Response) -> Response:
+    """The response, once its session is stored; a page about the failure when the store cannot be reached (the
+    session would otherwise be lost without a word)."""
+    try:
+        await bewaar_sessie(request)
+    except ServiceError as exc:
+        log.warning("web session not stored: %s %s", exc.status, exc.instance_code)
+        request.state.sessie = None
+        s = sessie(request)
+        s.nieuw = False
+        return fout_pagina(request, PaginaFout(503, *_STORING))
+    return response
 
 
 def web_router(prefix: str = "") -> APIRouter:
@@ -399,10 +434,14 @@ def web_router(prefix: str = "") -> APIRouter:
     return APIRouter(prefix=prefix, route_class=WebRoute, include_in_schema=False)
 
 
-def pagina_voor_fout(request: Request, status: int) -> Response:
+async def pagina_voor_fout(request: Request, status: int) -> Response:
     """For the app's exception handlers: an unknown page path (404) or method (405) as a page."""
     titel, uitleg = _STATUS_TEKST.get(status, ("Dat ging niet goed", "Deze pagina kan zo niet worden geopend."))
-    return fout_pagina(request, PaginaFout(status, titel, uitleg))
+    try:
+        await laad_sessie(request)
+    except ServiceError:
+        request.state.sessie_verlopen = False  # the store is unreachable: the page shows as logged out
+    return await _met_bewaarde_sessie(request, fout_pagina(request, PaginaFout(status, titel, uitleg)))
 
 
 # --------------------------------------------------------------------------------------------------- filters

@@ -57,8 +57,14 @@ def registreer(w: Web) -> None:
     w.navigatie.append(("/portaal/aanvraag", "Bijstand aanvragen", lambda wie: wie is not None and wie.is_burger))
 
 
-def _concept(request: Request, wie: Gebruiker) -> dict[str, Any]:
-    return web(request).concepten.lees(wie.sub, CONCEPT) or {}
+_BUITEN_GBI = (
+    "Wij kunnen uw aanvraag niet behandelen. Woont u in een gemeente die bij GBI is aangesloten? "
+    "Neem anders contact op met uw gemeente."
+)
+
+
+async def _concept(request: Request, wie: Gebruiker) -> dict[str, Any]:
+    return await web(request).concepten.lees(wie, CONCEPT) or {}
 
 
 # ----------------------------------------------------------------------------------------------- Mijn aanvragen
@@ -70,7 +76,7 @@ async def mijn_aanvragen(request: Request, wie: Burger) -> Response:
     return pagina(
         request,
         "portaal/overzicht.html",
-        {"aanvragen": overzicht["items"], "concept": bool(_concept(request, wie))},
+        {"aanvragen": overzicht["items"], "concept": bool(await _concept(request, wie))},
         titel="Mijn aanvragen",
     )
 
@@ -80,7 +86,7 @@ async def mijn_aanvragen(request: Request, wie: Burger) -> Response:
 
 @router.get("/aanvraag")
 async def aanvraag_start(request: Request, wie: Burger) -> Response:
-    concept = _concept(request, wie)
+    concept = await _concept(request, wie)
     # Continue at the first step with an error (or the last step when everything is filled in).
     fouten = aanvraagformulier.controleer(concept) if concept else {}
     volgende = next((s.naam for s in STAPPEN if s.naam in fouten), STAPPEN[-1].naam) if concept else STAPPEN[0].naam
@@ -134,7 +140,7 @@ def _stap_pagina(
 @router.get("/aanvraag/{naam}")
 async def aanvraag_stap(request: Request, wie: Burger, naam: Annotated[str, Path(max_length=30)]) -> Response:
     s = _stap_of_404(naam)
-    return _stap_pagina(request, s, _concept(request, wie), {})
+    return _stap_pagina(request, s, await _concept(request, wie), {})
 
 
 @router.post("/aanvraag/{naam}")
@@ -142,12 +148,12 @@ async def aanvraag_stap_opslaan(request: Request, wie: Burger, naam: Annotated[s
     s = _stap_of_404(naam)
     form = await formulier(request)
     w = web(request)
-    concept = _concept(request, wie)
+    concept = await _concept(request, wie)
     concept.setdefault("_id", uuid.uuid4().hex)
     concept.update(aanvraagformulier.velden_van(s, form))
-    if s.naam != "controleren":
-        # Saved also when it has errors: nothing typed is lost.
-        w.concepten.bewaar(wie.sub, CONCEPT, concept)
+    # Saved also when it has errors: nothing typed is lost. Not saved: the citizen lives outside GBI.
+    if s.naam != "controleren" and not await w.concepten.bewaar(wie, CONCEPT, concept):
+        raise PaginaFout(422, "Aanvraag niet mogelijk", _BUITEN_GBI)
     fouten = s.controle(concept)
     if fouten:
         return _stap_pagina(request, s, concept, fouten, status=400)
@@ -173,14 +179,9 @@ async def _verstuur(request: Request, wie: Gebruiker, w: Web, concept: dict[str,
         return _stap_pagina(request, controleren, concept, {"versturen": _api_fouten(redenen)}, status=400)
     except ServiceError as exc:
         if exc.status == 422:
-            raise PaginaFout(
-                422,
-                "Aanvraag niet mogelijk",
-                "Wij kunnen uw aanvraag niet behandelen. Woont u in een gemeente die bij GBI is aangesloten? "
-                "Neem anders contact op met uw gemeente.",
-            ) from None
+            raise PaginaFout(422, "Aanvraag niet mogelijk", _BUITEN_GBI) from None
         raise
-    w.concepten.verwijder(wie.sub, CONCEPT)
+    await w.concepten.verwijder(wie, CONCEPT)
     return naar(
         request,
         f"/portaal/aanvragen/{ontvangst['id']}",
@@ -252,7 +253,7 @@ def _samenvatting(d: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, str
 @router.post("/concept/verwijderen")
 async def concept_verwijderen(request: Request, wie: Burger) -> Response:
     await formulier(request)
-    web(request).concepten.verwijder(wie.sub, CONCEPT)
+    await web(request).concepten.verwijder(wie, CONCEPT)
     return naar(request, "/portaal", "Uw opgeslagen aanvraag is verwijderd.")
 
 
