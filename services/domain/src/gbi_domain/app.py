@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gbi_domain.api import router
-from gbi_domain.betaalrun.api import router as betaalrun_router
 from gbi_domain.beschikking.api import router as beschikking_router
+from gbi_domain.betaalrun.api import router as betaalrun_router
 from gbi_domain.engine import standaard_regelset
 from gbi_domain.service import DomainService
 from gbi_domain.settings import DomainSettings
