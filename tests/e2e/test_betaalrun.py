@@ -19,6 +19,7 @@ month) and July 2026 (a norm change month). Proven here:
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
@@ -32,6 +33,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -418,3 +420,76 @@ def test_a_run_killed_half_way_resumes_and_pays_each_once(api: Api, suite: Suite
         date(2026, 8, 1),
     )
     assert betaald == verschillend == totaal
+
+
+def _maandbedrag_alleenstaande(peildatum: date) -> int:
+    """Norm M in force on ``peildatum`` minus the reserved 5% vakantietoeslag (round half up), in cents, from the
+    law facts in ../shared/domain (not from our own engine)."""
+    with (ROOT.parent / "shared" / "domain" / "normbedragen.csv").open(newline="", encoding="utf-8") as fh:
+        rows = {r["key"]: r for r in csv.DictReader(fh)}
+    kolommen = sorted(k for k in rows["M"] if k[:1].isdigit() and date.fromisoformat(k) <= peildatum)
+    norm = Decimal(rows["M"][kolommen[-1]])
+    return int((norm - (norm * Decimal("0.05")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) * 100)
+
+
+def test_a_straight_through_toekenning_is_paid_by_the_next_monthly_run(
+    api: Api, populatie: Populatie, database: str
+) -> None:
+    """The ALO registers the uitkering with its grondslag (the household of the besluit's calculation, the IBAN and
+    name from the application), so the monthly run pays a client granted through the public API."""
+    bsn = "999994116"  # Katinka Vogel, 0599 (Rotterdam): nothing in any source, decided straight through
+    burger = api.token(grant_type="urn:gbi:dev", actor_type="burger", bsn=bsn)
+    body = {
+        "huishouden": {"kinderen": []},
+        "woning": {"soort": "huurwoning", "woonkostenPerMaand": "650.00"},
+        "inkomsten": [],
+        "vermogen": {"bezittingen": "0.00", "schulden": "0.00"},
+        "iban": "NL91 ABNA 0417 1643 00",
+        "contact": {"email": "katinka@example.nl"},
+        "naarWaarheidIngevuld": True,
+    }
+    status, ontvangen = api.call("POST", "/api/v1/aanvragen", burger, body, {"Idempotency-Key": uuid.uuid4().hex})
+    assert status == 202, ontvangen
+    aid = ontvangen["id"]
+    deadline = time.monotonic() + 90
+    while not (
+        rows := _sql(
+            database,
+            "SELECT u.id, u.startdatum, b.bedrag_per_maand_cents, g.iban, g.naam FROM uitkeringen u "
+            "JOIN besluiten b ON b.aanvraag_id = u.aanvraag_id "
+            "LEFT JOIN uitkering_grondslagen g ON g.uitkering_id = u.id WHERE u.aanvraag_id = %s",
+            uuid.UUID(aid),
+        )
+    ):
+        assert time.monotonic() < deadline, api.call("GET", f"/api/v1/aanvragen/{aid}", burger)
+        time.sleep(0.3)
+    [(uitkering_id, startdatum, besluit_cents, iban, naam)] = rows
+    assert naam, rows  # the BRP name (she declared none)
+    assert iban == "NL91ABNA0417164300"
+    assert besluit_cents == _maandbedrag_alleenstaande(startdatum)
+
+    # The run for the first full month after the ingangsdatum pays her exactly the monthly amount.
+    maand = date(startdatum.year + startdatum.month // 12, startdatum.month % 12 + 1, 1)
+    run = api.wait(api.start(maand.strftime("%Y-%m"), f"e2e-alo-{uuid.uuid4().hex[:8]}", [RDAM])["id"])
+    assert run["status"] == "gereed", run
+    [(bedrag, bijstand, reservering, betaald_iban)] = _sql(
+        database,
+        "SELECT bedrag_cents, bijstand_cents, reservering_cents, iban FROM betalingen "
+        "WHERE uitkering_id = %s AND maand = %s",
+        uitkering_id,
+        maand,
+    )
+    assert betaald_iban == "NL91ABNA0417164300"
+    assert bedrag == bijstand - reservering == _maandbedrag_alleenstaande(maand)
+    if _maandbedrag_alleenstaande(maand) == _maandbedrag_alleenstaande(startdatum):  # no norm change in between
+        assert bedrag == besluit_cents
+
+    context = RequestContext("b", ActorType.BURGER, frozenset({"burger"}), bsn=bsn)
+    status, lijst = api.call(
+        "GET", "/api/v1/uitkeringsspecificaties", api.service_token(), headers={"GBI-Context": api.signer.sign(context)}
+    )
+    assert status == 200, lijst
+    [spec] = [s for s in lijst["specificaties"] if s["maand"] == maand.strftime("%Y-%m")]
+    assert Decimal(spec["uitTeBetalen"]) * 100 == bedrag
+    assert spec["iban"].endswith("4300")
+    assert "ABNA" not in spec["iban"]

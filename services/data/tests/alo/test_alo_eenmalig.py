@@ -5,10 +5,13 @@ the existing row back, never a second one; the same key with other content is 40
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select
 
 from gbi_data.alo.models import Besluit, Processtap, Uitkering, Voorschot
+from gbi_data.betaalrun import repository as betaalrun_repository
+from gbi_data.betaalrun.models import UitkeringGrondslag
 
 V1 = "/internal/data/v1"
 
@@ -194,3 +197,67 @@ def test_no_voorschot_exists_twice(alo, actors, database) -> None:
     )
     operations = alo.operations()
     assert operations.count("voorschot.vastleggen") == 2
+
+
+def _grondslag(**changes: object) -> dict:
+    return {
+        "huishouden": {
+            "aanvrager": {"geboortedatum": "1992-09-09"},
+            "vermogen": {"bezittingen": "0.00", "schulden": "0.00"},
+        },
+        "iban": "NL91ABNA0417164300",
+        "naam": "K. Vogel",
+    } | changes
+
+
+def test_the_uitkering_is_stored_with_its_grondslag_once_for_the_payment_run(alo, actors, database) -> None:
+    """The ALO's uitkering carries what the monthly payment run pays it on, in the same transaction."""
+    aanvraag = alo.aanvraag()
+    alo.client.post(f"{V1}/aanvragen/{aanvraag['id']}/besluit", json=_besluit(), headers=actors.service())
+    body = {
+        "aanvraagId": aanvraag["id"],
+        "startdatum": "2026-03-09",
+        "bedragPerMaandCents": 140150,
+        "grondslag": _grondslag(),
+    }
+    # Bad grondslag (no IBAN in normal form, no name): 400, nothing stored.
+    for bad in (_grondslag(iban="NL91 ABNA 0417 1643 00"), _grondslag(naam=""), {"iban": "NL91ABNA0417164300"}):
+        r = alo.client.post(f"{V1}/uitkeringen", json=body | {"grondslag": bad}, headers=actors.service())
+        assert r.status_code == 400, r.text
+    assert _count(database, Uitkering) == 0
+    assert _count(database, UitkeringGrondslag) == 0
+
+    first = alo.client.post(f"{V1}/uitkeringen", json=body, headers=actors.service())
+    assert first.status_code == 201, first.text
+    retry = alo.client.post(f"{V1}/uitkeringen", json=body, headers=actors.service())
+    assert (retry.status_code, retry.json()) == (200, first.json())
+    other = alo.client.post(
+        f"{V1}/uitkeringen", json=body | {"grondslag": _grondslag(naam="Iemand Anders")}, headers=actors.service()
+    )
+    assert other.status_code == 409
+    assert alo.problem(other)["code"] == "uitkering-bestaat"
+    with database.transaction(gemeente="0363") as session:
+        rows = session.scalars(select(UitkeringGrondslag)).all()
+        assert [(str(g.uitkering_id), g.gemeente, g.iban, g.naam) for g in rows] == [
+            (first.json()["id"], "0363", "NL91ABNA0417164300", "K. Vogel")
+        ]
+        assert rows[0].huishouden == _grondslag()["huishouden"]
+    # Another gemeente's tenant sees no grondslag (row-level security on PostgreSQL, the gemeente column on both).
+    with database.transaction(gemeente="0599") as session:
+        assert session.scalars(select(UitkeringGrondslag).where(UitkeringGrondslag.gemeente == "0599")).all() == []
+
+
+def test_an_uitkering_without_grondslag_is_stored_and_the_run_counts_it_as_not_payable(alo, actors, database) -> None:
+    aanvraag = alo.aanvraag()
+    alo.client.post(f"{V1}/aanvragen/{aanvraag['id']}/besluit", json=_besluit(), headers=actors.service())
+    body = {"aanvraagId": aanvraag["id"], "startdatum": "2026-03-09", "bedragPerMaandCents": 140150}
+    first = alo.client.post(f"{V1}/uitkeringen", json=body, headers=actors.service())
+    assert first.status_code == 201, first.text
+    # The request without the optional field hashes as before: a retry (also one sending grondslag: null) replays.
+    again = alo.client.post(f"{V1}/uitkeringen", json=body | {"grondslag": None}, headers=actors.service())
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert _count(database, UitkeringGrondslag) == 0
+    with database.transaction(gemeente="0363") as session:
+        assert betaalrun_repository.tel_zonder_grondslag(session, "0363", date(2026, 4, 1)) == 1
+        assert betaalrun_repository.tel_zonder_grondslag(session, "0363", date(2026, 2, 1)) == 0  # not yet running
+        assert betaalrun_repository.tel_uitkeringen(session, "0363", date(2026, 4, 1)) == 0

@@ -74,6 +74,7 @@ __all__ = [
     "TijdlijnItem",
     "TijdlijnItemNieuw",
     "Uitkering",
+    "UitkeringGrondslagNieuw",
     "UitkeringNieuw",
     "Voorschot",
     "VoorschotLijst",
@@ -478,12 +479,23 @@ class Besluit(CamelModel):
     created_at: datetime
 
 
+class UitkeringGrondslagNieuw(CamelModel):
+    """What the monthly payment run calculates the uitkering on: the household the besluit's calculation was made
+    on (a domain ``BerekeningVerzoek`` without ``gemeente`` and ``peildatum``) and the client's account."""
+
+    huishouden: JsonObject = Field(description="Het huishouden als BerekeningVerzoek, zonder gemeente en peildatum")
+    iban: str = Field(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$", description="IBAN in normaalvorm")
+    naam: str = Field(min_length=1, max_length=70, description="Naam van de rekeninghouder")
+
+
 class UitkeringNieuw(CamelModel):
-    """The benefit that follows a toekenning (one per aanvraag)."""
+    """The benefit that follows a toekenning (one per aanvraag). ``grondslag``: what the payment run pays it on,
+    stored in the same transaction; without it the uitkering is not paid until a grondslag is recorded."""
 
     aanvraag_id: UUID
     startdatum: date
     bedrag_per_maand_cents: int = Field(ge=0, le=100_000_000)
+    grondslag: UitkeringGrondslagNieuw | None = None
 
 
 class Uitkering(CamelModel):

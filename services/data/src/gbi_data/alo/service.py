@@ -61,6 +61,7 @@ from gbi_data.alo.models import (
 from gbi_data.alo.models import (
     Voorschot as VoorschotRow,
 )
+from gbi_data.betaalrun.models import UitkeringGrondslag
 from gbi_data.notificaties import publiceer
 from gbi_data.repository import bind_tenant
 from gbi_data.settings import DataSettings
@@ -1026,12 +1027,17 @@ class AloService:
     def start_uitkering(
         self, session: Session, ctx: RequestContext, gemeente: str, body: UitkeringNieuw
     ) -> tuple[Uitkering, bool]:
-        """Start the benefit of a granted aanvraag (one per aanvraag)."""
+        """Start the benefit of a granted aanvraag (one per aanvraag), with its ``grondslag`` (what the monthly
+        payment run pays it on) in the same transaction. Without a grondslag the uitkering is stored and logged:
+        the payment run reports it as not payable until one is recorded."""
         case = self._referenced_case(session, gemeente, body.aanvraag_id, "aanvraagId")
         besluit = repository.get_besluit(session, gemeente, case.id)
         if besluit is None or besluit.soort != "toekenning":
             raise UnprocessableError("Zonder toekenning geen uitkering", code="geen-toekenning")
-        request_hash = self._digest(body.model_dump(mode="json", by_alias=True))
+        inhoud = body.model_dump(mode="json", by_alias=True)
+        if inhoud.get("grondslag") is None:
+            inhoud.pop("grondslag", None)  # the digest of a request without one is what it was before the field
+        request_hash = self._digest(inhoud)
 
         def replay(existing: UitkeringRow) -> Uitkering:
             if existing.request_hash != request_hash:
@@ -1056,6 +1062,24 @@ class AloService:
             if existing is None:
                 raise ConflictError("De uitkering kon niet worden vastgelegd; probeer het opnieuw")
             return replay(existing), True
+        if body.grondslag is not None:
+            session.add(
+                UitkeringGrondslag(
+                    uitkering_id=row.id,
+                    gemeente=gemeente,
+                    huishouden=body.grondslag.huishouden,
+                    iban=body.grondslag.iban,
+                    naam=body.grondslag.naam,
+                    updated_at=row.created_at,
+                )
+            )
+            session.flush()
+        else:
+            log.warning(
+                "uitkering %s (gemeente %s) vastgelegd zonder grondslag: de betaalrun betaalt haar niet",
+                row.id,
+                gemeente,
+            )
         self._meld(session, case, "uitkering", "create", row.created_at, "uitkering")
         self._audit(session, ctx, gemeente, "uitkering.vastleggen", case.data_subject_id, "created")
         return _uitkering(row), False

@@ -114,6 +114,15 @@ def tel_uitkeringen(session: Session, gemeente: str, maand: date) -> int:
     return int(session.execute(text(sql), {"gemeente": gemeente, "volgende": volgende_maand(maand)}).scalar_one())
 
 
+def tel_zonder_grondslag(session: Session, gemeente: str, maand: date) -> int:
+    """Active uitkeringen of ``gemeente`` running in ``maand`` that the run cannot pay: no grondslag recorded."""
+    sql = (
+        "SELECT count(*) FROM uitkeringen u WHERE u.gemeente = :gemeente AND "
+        f"{_actief()} AND NOT EXISTS (SELECT 1 FROM uitkering_grondslagen g WHERE g.uitkering_id = u.id)"
+    )
+    return int(session.execute(text(sql), {"gemeente": gemeente, "volgende": volgende_maand(maand)}).scalar_one())
+
+
 def tel_betaald(session: Session, gemeente: str, maand: date) -> int:
     sql = "SELECT count(*) FROM betalingen WHERE gemeente = :gemeente AND maand = :maand"
     return int(session.execute(text(sql), {"gemeente": gemeente, "maand": maand}).scalar_one())

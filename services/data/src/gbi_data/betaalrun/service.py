@@ -12,6 +12,7 @@ import binascii
 import gzip
 import hashlib
 import json
+import logging
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ from gbi_shared.contracts.betaalrun import (
 )
 
 __all__ = ["PROCESSING_ACTIVITY", "BetaalrunService"]
+
+log = logging.getLogger("gbi.data.betaalrun")
 
 PROCESSING_ACTIVITY = "gbi.betaalrun"
 MAX_CHUNK = 10_000
@@ -111,6 +114,16 @@ class BetaalrunService:
             self._bind(session, code)
             totaal = repository.tel_uitkeringen(session, code, maand)
             gedaan = repository.tel_betaald(session, code, maand)
+            zonder = repository.tel_zonder_grondslag(session, code, maand)
+            if zonder:
+                log.warning(
+                    "betaalrun %s, gemeente %s, maand %s: %d actieve uitkering(en) zonder grondslag worden niet "
+                    "betaald",
+                    run.id,
+                    code,
+                    body.maand,
+                    zonder,
+                )
             session.add(
                 BetaalrunGemeente(
                     betaalrun_id=run.id,

@@ -18,6 +18,7 @@ Facts a later step needs (what the sources said, the calculation) are recorded o
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -37,6 +38,7 @@ from gbi_shared.contracts.alo import (
     BesluitNieuw,
     Taak,
     TijdlijnItemNieuw,
+    UitkeringGrondslagNieuw,
     UitkeringNieuw,
     VoorschotNieuw,
 )
@@ -56,6 +58,7 @@ from gbi_shared.contracts.beschikking import (
 from gbi_shared.contracts.bronnen import BRONNEN, Dossier, DossierVerzoek, bedrag, centen
 from gbi_shared.contracts.data import Gemeente
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
+from gbi_shared.contracts.kanaal import is_valid_iban, normalize_iban
 from gbi_shared.contracts.zaken import (
     ZaakBesluit,
     ZaakBesluittypeNaam,
@@ -78,6 +81,7 @@ from gbi_shared.errors import (
 __all__ = ["HANDLERS", "Handler", "Stap", "WachtOpBron", "vandaag_in_nl"]
 
 NL = ZoneInfo("Europe/Amsterdam")
+log = logging.getLogger("gbi.process.alo")
 INTEGRATION = "/internal/integration/v1"
 AUTOMATISCH = "gbi-proces (automatisch besluit)"
 #: Awb 4:14: the extension announced when the teamleider postpones the decision.
@@ -516,6 +520,31 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
     return {"beschikking_id": str(document.id)}
 
 
+async def _grondslag(stap: Stap) -> UitkeringGrondslagNieuw | None:
+    """What the monthly payment run pays on: the household of the calculation the besluit was made on (without
+    gemeente and peildatum: the run calculates each month anew) and the account and name from the application
+    (the name as declared, else the BRP's). None, logged, when one of them is missing: the run reports it."""
+    berekening = await stap.feit("berekening")
+    feiten = await _bronfeiten(stap)
+    gegevens = stap.gegevens
+    iban = normalize_iban(gegevens.iban) if gegevens.iban else None
+    naam = gegevens.naam or (feiten.huishouden.aanvrager.naam if feiten and feiten.huishouden.aanvrager.naam else None)
+    ontbreekt = [
+        veld
+        for veld, waarde in (
+            ("berekening", berekening),
+            ("iban", iban if iban and is_valid_iban(iban) else None),
+            ("naam", naam),
+        )
+        if not waarde
+    ]
+    if ontbreekt or berekening is None or iban is None or naam is None:
+        log.warning("aanvraag %s: uitkering zonder grondslag (ontbreekt: %s)", stap.aanvraag.id, ", ".join(ontbreekt))
+        return None
+    huishouden = {k: v for k, v in dict(berekening["verzoek"]).items() if k not in ("gemeente", "peildatum")}
+    return UitkeringGrondslagNieuw(huishouden=huishouden, iban=iban, naam=_regel(naam, 70))
+
+
 async def uitkering_registreren(stap: Stap) -> dict[str, Any]:
     besluit = await stap.store.besluit(stap.aanvraag.id)
     if besluit is None or besluit.soort != "toekenning" or besluit.ingangsdatum is None:
@@ -525,6 +554,7 @@ async def uitkering_registreren(stap: Stap) -> dict[str, Any]:
             aanvraag_id=stap.aanvraag.id,
             startdatum=besluit.ingangsdatum,
             bedrag_per_maand_cents=besluit.bedrag_per_maand_cents or 0,
+            grondslag=await _grondslag(stap),
         )
     )
     return {"uitkering_id": str(uitkering.id)}
