@@ -15,10 +15,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import time
-import urllib.parse
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +24,7 @@ from typing import Any
 import pytest
 
 from gbi_runner import Suite, SuiteConfig
+from gbi_testing import free_base_port, fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -48,44 +46,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_base_port() -> int:
-    """A base port where base+0..5 and base+90 are free, below the ephemeral range (see tests/e2e/conftest.py)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = 20000 + (s.getsockname()[1] % 12000)
-        if all(_port_free(base + i) for i in (0, 1, 2, 3, 4, 5, 90)):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 @pytest.fixture(scope="session")
 def browser_database_url() -> Iterator[str | None]:
-    base = os.environ.get("GBI_TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    name = f"gbi_browser_{uuid.uuid4().hex[:8]}"
-    parsed = urllib.parse.urlsplit(base.replace("postgresql+psycopg://", "postgresql://"))
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("gbi_browser") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +59,7 @@ def web_suite(tmp_path_factory: pytest.TempPathFactory, browser_database_url: st
     var = tmp_path_factory.mktemp("gbi-browser-var")
     config = SuiteConfig(
         var_dir=var,
-        base_port=_free_base_port(),
+        base_port=free_base_port(),
         database_url=browser_database_url,
         log_dir=ARTIFACTS / "logs",
         extra_env={"GBI_UPSTREAM_TIMEOUT_S": "15"},

@@ -6,11 +6,8 @@ On PostgreSQL when GBI_TEST_DATABASE_URL is set (CI), in a database of its own; 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,36 +15,15 @@ from typing import Any
 import pytest
 
 from gbi_runner import Suite, SuiteConfig
+from gbi_testing import free_base_port, fresh_database, port_free
 
 from .otlp import OtlpReceiver
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _free_base_port() -> int:
-    """A base port where base+0..5 and base+90 are all free.
-
-    Always below the kernel's ephemeral range (32768-60999 on Linux): a readiness poll of a port nobody listens on yet
-    can otherwise be answered by the client's own socket (a TCP self-connect), which then reads its own request back.
-    """
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        base = 20000 + (base % 12000)
-        ports = [base + i for i in (0, 1, 2, 3, 4, 5, 90)]
-        if all(_port_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+_free_base_port = free_base_port  # the names the e2e modules import
+_port_free = port_free
 
 
 @pytest.fixture(scope="session")
@@ -60,22 +36,8 @@ def otlp() -> Iterator[OtlpReceiver]:
 
 @pytest.fixture(scope="session")
 def e2e_database_url() -> Iterator[str | None]:
-    base = os.environ.get("GBI_TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    name = f"gbi_e2e_{uuid.uuid4().hex[:8]}"
-    parsed = urllib.parse.urlsplit(base.replace("postgresql+psycopg://", "postgresql://"))
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("gbi_e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

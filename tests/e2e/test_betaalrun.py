@@ -23,7 +23,6 @@ import csv
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ from lxml import etree
 from gbi_data.betaalrun.generator import Populatie, rijen
 from gbi_runner import Suite, SuiteConfig
 from gbi_shared.context import ActorType, ContextSigner, RequestContext
+from gbi_testing import free_base_port, fresh_database
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GBI_TEST_DATABASE_URL"), reason="the payment run end to end needs PostgreSQL"
@@ -58,46 +58,22 @@ START = "2026-05"
 AMS, RDAM = "0363", "0599"
 
 
-def _free_base_port() -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = 20000 + (s.getsockname()[1] % 12000)
-        ok = True
-        for p in (base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 90):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-        if ok:
-            return base
-    raise RuntimeError("no free ports")
-
-
 def _dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    base = os.environ["GBI_TEST_DATABASE_URL"]
-    name = f"gbi_e2e_betaalrun_{uuid.uuid4().hex[:8]}"
-    admin = urllib.parse.urlsplit(_dsn(base))._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("gbi_e2e_betaalrun") as url:
+        assert url is not None  # the module is skipped without GBI_TEST_DATABASE_URL
+        yield url
 
 
 @pytest.fixture(scope="module")
 def suite(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     var = tmp_path_factory.mktemp("gbi-betaalrun")
     config = SuiteConfig(
-        var_dir=var, base_port=_free_base_port(), database_url=database, log_dir=ARTIFACTS, ready_timeout_s=240
+        var_dir=var, base_port=free_base_port(), database_url=database, log_dir=ARTIFACTS, ready_timeout_s=240
     )
     s = Suite(config)
     with s.running():

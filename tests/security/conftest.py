@@ -8,10 +8,8 @@ On PostgreSQL when GBI_TEST_DATABASE_URL is set (CI), in a database of its own; 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
-import socket
 import tempfile
 import time
 import urllib.error
@@ -24,31 +22,14 @@ from typing import Any
 
 import pytest
 
+import gbi_testing
 from gbi_runner import Suite, SuiteConfig
 from gbi_runner.suite import COMPONENTS
+from gbi_testing import fresh_database
+from gbi_testing import port_free as port_free  # re-exported: the fault suite and test_gateway_trust use it
 
 PROBLEM_JSON = "application/problem+json"
 INTEGRATOR_GEMEENTEN = ("0363", "0518", "0599")
-
-
-def free_base_port() -> int:
-    """A base port where base+0..5, base+11..12 and base+90 are free, below the ephemeral range (see tests/e2e)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = 20000 + (s.getsockname()[1] % 12000)
-        if all(port_free(base + i) for i in (0, 1, 2, 3, 4, 5, 11, 12, 90)):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def write_clients(var: Path) -> None:
@@ -171,24 +152,15 @@ def wait_for(what: str, probe: Callable[[], Any], timeout_s: float = 90.0, inter
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def free_base_port() -> int:
+    """A base port for the suite where base+11..12 are free too (see tests/support/gbi_testing/suites.py)."""
+    return gbi_testing.free_base_port((*gbi_testing.SUITE_PORT_OFFSETS, 11, 12))
+
+
 @pytest.fixture(scope="package")
 def security_database_url() -> Iterator[str | None]:
-    base = os.environ.get("GBI_TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    import psycopg
-
-    name = f"gbi_sec_{uuid.uuid4().hex[:8]}"
-    parsed = urllib.parse.urlsplit(base.replace("postgresql+psycopg://", "postgresql://"))
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("gbi_sec") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -2,10 +2,22 @@
 
 - :class:`ServerThread`: an ASGI app under uvicorn in a background thread, on loopback sockets of its own.
 - :func:`dead_port`: a loopback port nobody listens on, for "the other side is down" tests.
+- :func:`free_base_port`, :func:`port_free`, :func:`fresh_database`: ports and a PostgreSQL database for a suite.
 - :func:`minimal_pdf`, :func:`is_wellformed_pdf`: a small but real PDF, and a structural check of one.
 """
 
 from gbi_testing.pdf import is_wellformed_pdf, minimal_pdf
 from gbi_testing.servers import DEAD_PORT_RANGE, ServerThread, dead_port
+from gbi_testing.suites import SUITE_PORT_OFFSETS, free_base_port, fresh_database, port_free
 
-__all__ = ["DEAD_PORT_RANGE", "ServerThread", "dead_port", "is_wellformed_pdf", "minimal_pdf"]
+__all__ = [
+    "DEAD_PORT_RANGE",
+    "SUITE_PORT_OFFSETS",
+    "ServerThread",
+    "dead_port",
+    "free_base_port",
+    "fresh_database",
+    "is_wellformed_pdf",
+    "minimal_pdf",
+    "port_free",
+]
