@@ -34,8 +34,8 @@ GLOBAL_TABLES = {
 # Tables with a gemeente column that are read across gemeenten by design, each with its reason. Reported in
 # docs/reliability.md; the data service's own filter is their only guard.
 RLS_EXEMPT = {
-    "betaalrekeningen": "issue 8 (payment run, in progress): the gemeente's own payer account, read by the run",
-    "betaalrun_gemeenten": "issue 8 (payment run, in progress): which gemeenten one run covers",
+    "betaalrekeningen": "the gemeente's own payer account (its IBAN, no personal data), read by a run over gemeenten",
+    "betaalrun_gemeenten": "which gemeenten one payment run covers and their progress counts (no personal data)",
 }
 
 

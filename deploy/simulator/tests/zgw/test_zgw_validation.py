@@ -196,6 +196,9 @@ def test_rules_of_statussen_rollen_besluiten_and_documenten(zgw: Zgw, catalogus:
     assert _params(zgw.post("zaken", "/statussen", early, expect=400)) == [
         ("datumStatusGezet", "date-before-startdatum")
     ]
+    # The day is the Dutch one: 23:30Z on 1 June is 01:30 on 2 June in Amsterdam (CEST), the zaak's startdatum.
+    late_evening_utc = {**early, "datumStatusGezet": "2025-06-01T23:30:00Z"}
+    zgw.post("zaken", "/statussen", late_evening_utc, expect=201)
     ok = {**early, "datumStatusGezet": "2025-06-02T10:00:00Z"}
     zgw.post("zaken", "/statussen", ok, expect=201)
     assert _params(zgw.post("zaken", "/statussen", ok, expect=400)) == [("nonFieldErrors", "unique")]

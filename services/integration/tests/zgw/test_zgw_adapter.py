@@ -129,6 +129,22 @@ def test_every_step_repeated_registers_nothing_twice(harness: Harness) -> None:
     assert sum(1 for z in sim.app.state.zgw.store.all("zaken") if z.data["identificatie"] == "GBI-ALO-HERHAAL") == 1
 
 
+def test_a_status_just_after_dutch_midnight_is_sent_as_dutch_time(harness: Harness) -> None:
+    """23:30 UTC on 1 June is 01:30 on 2 June in the Netherlands, the zaak's startdatum: the zaaksysteem accepts it
+    (a decision taken in the first hour(s) of a Dutch day once failed here with date-before-startdatum)."""
+
+    async def after_midnight(zs: ZgwZaaksysteem) -> Any:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-NACHT", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))
+        return await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, datetime(2025, 6, 1, 23, 30, tzinfo=UTC))
+
+    status = harness.run(after_midnight)
+    assert status.nieuw is True
+    assert status.datum == datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
+    sent = [w for w in harness.transport.writes() if w.url.endswith("/statussen")]
+    assert len(sent) == 1
+    assert sent[0].body["datumStatusGezet"] == "2025-06-02T01:30:00+02:00"
+
+
 def test_a_retried_registreer_zaak_creates_one_zaak(harness: Harness) -> None:
     async def retried(zs: ZgwZaaksysteem) -> list[Any]:
         first = await zs.registreer_zaak(AMSTERDAM, "ALO-NOGMAALS", BSN, "Aanvraag levensonderhoud", date(2025, 6, 2))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gbi_simulator.zgw.core import Call, Reply, is_valid_rsin, lookup_filter, same_url
 from gbi_simulator.zgw.problems import ZgwProblem
@@ -277,7 +278,8 @@ def status_create(call: Call) -> Reply:
             "nonFieldErrors", "zaaktype-mismatch", "Het statustype hoort niet bij het zaaktype van de zaak."
         )
     gezet = body["datumStatusGezet"]
-    if gezet[:10] < zaak.data["startdatum"]:
+    # A zaak's dates are Dutch calendar days: 23:30Z on 28 November is already 29 November in the Netherlands.
+    if _dag(gezet) < zaak.data["startdatum"]:
         raise ZgwProblem.field(
             "datumStatusGezet",
             "date-before-startdatum",
@@ -323,6 +325,14 @@ def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
 
 
+_NL = ZoneInfo("Europe/Amsterdam")
+
+
+def _dag(value: str) -> str:
+    """The Dutch calendar day (ISO) of a moment with an offset."""
+    return _moment(value).astimezone(_NL).date().isoformat()
+
+
 def _same_moment(a: str, b: str) -> bool:
     return _moment(a) == _moment(b)
 
@@ -333,7 +343,7 @@ def _recompute_status(call: Call, zaak: Record) -> None:
     zaak.data["status"] = latest.ref
     statustype = call.store.resolve(latest.data["statustype"], "statustypen")
     if statustype is not None and statustype.data["isEindstatus"]:
-        zaak.data["einddatum"] = latest.data["datumStatusGezet"][:10]
+        zaak.data["einddatum"] = _dag(latest.data["datumStatusGezet"])
     else:
         zaak.data["einddatum"] = None
 

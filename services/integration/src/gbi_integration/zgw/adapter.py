@@ -252,8 +252,8 @@ class ZgwZaaksysteem:
     async def zet_status(
         self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
     ) -> ZaakStatusRegistratie:
-        if datum.tzinfo is None:
-            datum = datum.replace(tzinfo=_AMSTERDAM)
+        # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
+        datum = datum.replace(tzinfo=_AMSTERDAM) if datum.tzinfo is None else datum.astimezone(_AMSTERDAM)
         client, cat = await self._context(zaak.gemeente)
         statustype = cat.statustypen[status]
 

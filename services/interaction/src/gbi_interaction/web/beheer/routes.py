@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
@@ -53,6 +54,9 @@ ROLLENMODEL: tuple[tuple[str, str], ...] = (
     ("auditor", "Verwerkingenlogboek en audittrails inzien, managementinformatie"),
 )
 
+#: "Today" for a Dutch caseworker or beheerder is the Dutch calendar day, not the UTC one.
+_NL = ZoneInfo("Europe/Amsterdam")
+
 
 def registreer(w: Web) -> None:
     w.navigatie.append(
@@ -65,7 +69,7 @@ def registreer(w: Web) -> None:
 
 
 def _vandaag() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return datetime.now(_NL).date().isoformat()
 
 
 def _onderwerp(onderwerp: str) -> str:

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -60,6 +61,9 @@ VOORTGANG_BRONNEN = (re.compile(r"^/api/v1/betaalruns/[0-9a-fA-F-]{36}$"),)
 
 Medewerker = Annotated[Gebruiker, Depends(medewerker(*WERKBAK_ROLLEN))]
 Ieder = Annotated[Gebruiker, Depends(medewerker())]
+
+#: "Today" for a Dutch caseworker or beheerder is the Dutch calendar day, not the UTC one.
+_NL = ZoneInfo("Europe/Amsterdam")
 
 
 def registreer(w: Web) -> None:
@@ -322,7 +326,7 @@ def _lees_afronding(taak: dict[str, Any], form: Any) -> tuple[dict[str, Any], di
             except ValueError:
                 fouten[sleutel] = "Vul een datum in als JJJJ-MM-DD, bijvoorbeeld 2026-12-15."
                 continue
-            if dag < datetime.now(UTC).date():
+            if dag < datetime.now(_NL).date():
                 fouten[sleutel] = "Deze datum ligt in het verleden."
                 continue
             gegevens[naam] = dag.isoformat()
@@ -414,7 +418,7 @@ def _voorbeeld_verzoek(zaak: dict[str, Any], berekening: dict[str, Any] | None, 
         "aanvraagId": str(zaak["id"]),
         "aanvraagdatum": zaak.get("aanvraagdatum"),
         "zaakIdentificatie": re.sub(r"[^A-Za-z0-9._/-]", "-", str(zaak_id or zaak["id"]))[:64],
-        "datum": datetime.now(UTC).date().isoformat(),
+        "datum": datetime.now(_NL).date().isoformat(),
         "ontvanger": {
             "naam": _regel(opgegeven.get("naam") or "De aanvrager"),
             "adres": [_regel(r) for r in (opgegeven.get("adres") or ["(adres volgens de Basisregistratie Personen)"])][
@@ -436,7 +440,7 @@ def _voorbeeld_verzoek(zaak: dict[str, Any], berekening: dict[str, Any] | None, 
     else:
         verzoek["buitenBehandeling"] = {
             "verzoekDatum": zaak.get("aanvraagdatum"),
-            "hersteltermijnTot": datetime.now(UTC).date().isoformat(),
+            "hersteltermijnTot": datetime.now(_NL).date().isoformat(),
             "ontbrekendeStukken": ["de gevraagde stukken"],
         }
     return verzoek
