@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gbi_simulator.zgw.core import Call, Reply, is_valid_rsin, lookup_filter, same_url
 from gbi_simulator.zgw.problems import ZgwProblem
 from gbi_simulator.zgw.spec import SchemaError
 from gbi_simulator.zgw.store import Record
+
+_NL = ZoneInfo("Europe/Amsterdam")
 
 __all__ = [
     "rol_create",
@@ -277,7 +280,9 @@ def status_create(call: Call) -> Reply:
             "nonFieldErrors", "zaaktype-mismatch", "Het statustype hoort niet bij het zaaktype van de zaak."
         )
     gezet = body["datumStatusGezet"]
-    if gezet[:10] < zaak.data["startdatum"]:
+    # The startdatum is a Dutch calendar day: compare the moment's day in Europe/Amsterdam, not its UTC day
+    # (23:30Z on the 1st is 01:30 on the 2nd in the Netherlands).
+    if _moment(gezet).astimezone(_NL).date().isoformat() < zaak.data["startdatum"]:
         raise ZgwProblem.field(
             "datumStatusGezet",
             "date-before-startdatum",
