@@ -21,6 +21,7 @@ ALLEENSTAANDE = "999995431"  # 's-Gravenhage (0518), lives alone, born 1978
 ALLEENSTAANDE_OUDER = "999970902"  # Rotterdam (0599), daughter born 2023
 PAAR_MET_KINDEREN = "999993112"  # Amsterdam (0363), partner 999994542, children 8 and 17
 NIET_GBI = "999990913"  # lives in Haarlemmermeer, not a GBI gemeente
+BUURMAN = "999990792"  # also 's-Gravenhage (0518): another citizen of the same gemeente
 
 SIX = {"gbi-gateway", "gbi-interaction", "gbi-process", "gbi-integration", "gbi-domain", "gbi-data"}
 
@@ -67,6 +68,42 @@ def test_a_citizen_gets_an_estimate_through_all_five_layers_in_one_trace(
             break
         time.sleep(0.25)
     assert traceparent_trace is not None, {t: otlp.store.services_in(t) for t in otlp.store.traces}
+
+
+def test_the_location_of_an_estimate_reads_it_back_only_for_those_who_may(gateway: Http, idp: Any) -> None:
+    token = idp(actor_type="burger", bsn=ALLEENSTAANDE)
+    status, headers, made = gateway.call(
+        "POST", "/api/v1/proefberekeningen", token=token, body={"bsn": ALLEENSTAANDE, "peildatum": "2026-03-15"}
+    )
+    assert status == 201, made
+    location = headers["location"]
+    # The citizen and staff of the gemeente read back exactly what was made.
+    den_haag = idp(actor_type="medewerker", gemeente="0518", roles="inkomensconsulent", name="I. Consulent")
+    for reader in (token, den_haag):
+        status, headers, body = gateway.call("GET", location, token=reader)
+        assert status == 200, body
+        assert headers["api-version"] == "1.0.0"
+        assert body == made
+        assert body["berekening"]["bedragPerMaand"] == "1331.42"
+    # Another gemeente's staff, another citizen of the same gemeente, a citizen elsewhere: the same 404 as an id
+    # that does not exist, so nothing reveals that the estimate exists.
+    missing = gateway.call("GET", "/api/v1/proefberekeningen/00000000-0000-4000-8000-000000000000", token=den_haag)
+    _problem(*missing, 404)
+    for other in (
+        idp(actor_type="medewerker", gemeente="0363", roles="klantmanager", name="A. Manager"),
+        idp(actor_type="burger", bsn=BUURMAN),
+        idp(actor_type="burger", bsn=ALLEENSTAANDE_OUDER),
+    ):
+        refused = gateway.call("GET", location, token=other)
+        _problem(*refused, 404)
+        assert (refused[2]["title"], refused[2]["detail"]) == (missing[2]["title"], missing[2]["detail"])
+    # A role that makes no estimates; no token; an id that is no uuid (400 naming the parameter).
+    auditor = idp(actor_type="medewerker", gemeente="0518", roles="auditor", name="A. Uditor")
+    _problem(*gateway.call("GET", location, token=auditor), 403)
+    _problem(*gateway.call("GET", location), 401)
+    status, headers, body = gateway.call("GET", "/api/v1/proefberekeningen/geen-uuid", token=den_haag)
+    _problem(status, headers, body, 400)
+    assert [p["name"] for p in body["invalidParams"]] == ["proefberekeningId"]
 
 
 def test_the_norm_follows_the_law_on_the_peildatum(gateway: Http, idp: Any) -> None:

@@ -69,7 +69,8 @@ class Op:
       - ``create``: creates something for the caller or for a data subject named in the body; a caller may not
         create for another tenant's data subject.
       - ``reference``: no tenant data at all (law figures, pure calculations on the body, documentation).
-    resource: which fixture resource's id fills the path (``aanvraag``, ``besloten``, ``taak``, ``document``).
+    resource: which fixture resource's id fills the path (``aanvraag``, ``besloten``, ``taak``, ``document``,
+    ``proefberekening``, ...).
     """
 
     kind: str
@@ -127,6 +128,7 @@ MATRIX: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/taken/{taakId}/opmerkingen"): Op("action", "taak", body={"tekst": "van een ander"}),
     # Quick estimate: stores a pseudonymised result; the subject is in the body.
     ("POST", "/api/v1/proefberekeningen"): Op("create", note="for the citizen's own BSN, or staff of its gemeente"),
+    ("GET", "/api/v1/proefberekeningen/{proefberekeningId}"): Op("item", "proefberekening"),
     # Local policy: the caller's own gemeente from its context.
     ("GET", "/api/v1/beleid/{onderwerp}"): Op("context"),
     ("GET", "/api/v1/beleid/{onderwerp}/versies"): Op("context"),

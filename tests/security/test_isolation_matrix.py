@@ -113,7 +113,13 @@ def world(gateway: Http, tokens: Tokens, besloten: str) -> World:
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert status == 201, abonnement
+    # Lonneke's quick estimate (the walking skeleton's resource).
+    status, _, proef = gateway.call(
+        "POST", "/api/v1/proefberekeningen", token=lonneke, body={"bsn": LONNEKE, "peildatum": "2026-03-15"}
+    )
+    assert status == 201, proef
     resources = {
+        "proefberekening": Resource(str(proef["id"]), "0518", LONNEKE),
         "abonnement": Resource(str(abonnement["id"]), "0518", LONNEKE),
         "aanvraag": Resource(str(a["id"]), "0518", LONNEKE),
         "besloten": Resource(besloten, "0599", KATINKA),

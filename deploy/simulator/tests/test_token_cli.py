@@ -48,6 +48,12 @@ def claims(token: str) -> dict[str, Any]:
     return decoded
 
 
+@pytest.fixture(autouse=True)
+def _no_suite_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GBI_SIMULATOR_IDP_ISSUER", raising=False)
+    monkeypatch.delenv("GBI_BASE_PORT", raising=False)
+
+
 def test_burger_token(post: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["burger", "--bsn", "999993653"], post=post) == 0
     token = capsys.readouterr().out.strip()
@@ -64,6 +70,20 @@ def test_medewerker_token_with_another_idp_url(post: Any, capsys: pytest.Capture
     assert claims(token)["gemeente"] == "0599"
     assert claims(token)["name"] == "Piet Jansen"
     assert post.calls[0][0] == "http://localhost:9999/idp/token"
+
+
+def test_the_idp_of_a_suite_on_another_base_port(
+    post: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``GBI_BASE_PORT=23400 make run`` then ``GBI_BASE_PORT=23400 make token ARGS=...``: the simulator is at +90.
+    monkeypatch.setenv("GBI_BASE_PORT", "23400")
+    assert main(["burger", "--bsn", "999993653"], post=post) == 0
+    assert post.calls[-1][0] == "http://127.0.0.1:23490/idp/token"
+    # The issuer the suite gives its processes still wins (that is where they verify tokens).
+    monkeypatch.setenv("GBI_SIMULATOR_IDP_ISSUER", "http://127.0.0.1:9999/idp")
+    assert main(["burger", "--bsn", "999993653"], post=post) == 0
+    assert post.calls[-1][0] == "http://127.0.0.1:9999/idp/token"
+    assert capsys.readouterr().out.count(".") == 4  # two JWTs
 
 
 def test_client_token(post: Any, capsys: pytest.CaptureFixture[str]) -> None:

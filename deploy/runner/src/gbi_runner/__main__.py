@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<12} {url}")
     gw = config.url("gateway")
     print(f"\n  API:      {gw}/api/v1/openapi.json  (docs: {gw}/api/v1/docs)")
-    print("  Token:    uv run python -m gbi_simulator.token burger --bsn 999993653")
+    port_env = "" if config.base_port == 8000 else f"GBI_BASE_PORT={config.base_port} "
+    print(f'  Token:    {port_env}make -s token ARGS="burger --bsn 999993653"')
     print(f"  Pages:    {gw}/  (portaal: log in as a test person; werkplek, beheer, management: as staff)")
     if not args.no_demo:
         from gbi_runner.demo import seed_demo

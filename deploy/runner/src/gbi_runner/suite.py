@@ -288,7 +288,9 @@ class Suite:
 
     def migrate(self) -> None:
         env = self.env_for(_by_name("data"))
-        subprocess.run([sys.executable, "-m", "gbi_data.migrate"], env=env, check=True, cwd=REPO_ROOT)
+        done = subprocess.run([sys.executable, "-m", "gbi_data.migrate"], env=env, check=False, cwd=REPO_ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"the database migration failed (exit {done.returncode}); see its message above")
 
     # -- processes -----------------------------------------------------------------------------------------
     def start_component(self, component: Component) -> subprocess.Popen[bytes]:
@@ -319,13 +321,22 @@ class Suite:
         return proc
 
     def start(self) -> None:
+        """Start everything and wait until all are ready. Only the data service needs the migrated schema: the
+        other processes start (import, bind, fetch keys) while the migration runs, on the core it leaves idle.
+        When anything fails, what was started is stopped again before the error is raised."""
         self.prepare()
-        self.migrate()
-        for comp in COMPONENTS:
-            self.start_component(comp)
-        for n in range(1, self.config.process_replicas):
-            self.start_component(process_replica(n))
-        self.wait_ready()
+        try:
+            for comp in COMPONENTS:
+                if comp.name != "data":
+                    self.start_component(comp)
+            for n in range(1, self.config.process_replicas):
+                self.start_component(process_replica(n))
+            self.migrate()
+            self.start_component(_by_name("data"))
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def start_replica(self, n: int = 1) -> Component:
         """Start (or restart) the n-th extra process replica and wait until it is ready."""

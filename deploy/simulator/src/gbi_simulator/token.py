@@ -4,8 +4,9 @@
     python -m gbi_simulator.token medewerker --gemeente 0363 --roles klantmanager,teamleider [--name "An de Vries"]
     python -m gbi_simulator.token client --client-id gbi-process --client-secret ...
 
-The IdP is reached at ``--idp-url`` (default ``$GBI_SIMULATOR_IDP_ISSUER`` or http://127.0.0.1:8090/idp); the
-access token alone is written to stdout, so ``TOKEN=$(python -m gbi_simulator.token burger --bsn ...)`` works.
+The IdP is reached at ``--idp-url`` (default ``$GBI_SIMULATOR_IDP_ISSUER``, else the simulator of a suite started
+with ``GBI_BASE_PORT`` (base port + 90), else http://127.0.0.1:8090/idp); the access token alone is written to
+stdout, so ``TOKEN=$(python -m gbi_simulator.token burger --bsn ...)`` works.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from urllib.parse import urlencode, urlsplit
 
-from gbi_simulator._constants import DEFAULT_IDP_ISSUER
+from gbi_simulator._constants import DEFAULT_IDP_ISSUER, idp_issuer_for_base_port
 
-__all__ = ["Post", "TokenError", "main", "request_token"]
+__all__ = ["Post", "TokenError", "default_idp_url", "main", "request_token"]
 
 # (url, form fields) -> (status, JSON body); replaceable in tests.
 Post = Callable[[str, dict[str, str]], tuple[int, dict[str, object]]]
@@ -75,11 +76,22 @@ def request_token(idp_url: str, form: dict[str, str], post: Post = _http_post) -
     return token
 
 
+def default_idp_url() -> str:
+    """``GBI_SIMULATOR_IDP_ISSUER``; else the IdP of the suite on ``GBI_BASE_PORT`` (as ``make run`` reads it)."""
+    issuer = os.environ.get("GBI_SIMULATOR_IDP_ISSUER")
+    if issuer:
+        return issuer
+    base_port = os.environ.get("GBI_BASE_PORT", "").strip()
+    if base_port.isdigit():
+        return idp_issuer_for_base_port(int(base_port))
+    return DEFAULT_IDP_ISSUER
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gbi_simulator.token", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--idp-url",
-        default=os.environ.get("GBI_SIMULATOR_IDP_ISSUER", DEFAULT_IDP_ISSUER),
+        default=default_idp_url(),
         help="issuer URL of the identity provider (default: %(default)s)",
     )
     kinds = parser.add_subparsers(dest="kind", required=True)

@@ -196,9 +196,12 @@ def test_rules_of_statussen_rollen_besluiten_and_documenten(zgw: Zgw, catalogus:
     assert _params(zgw.post("zaken", "/statussen", early, expect=400)) == [
         ("datumStatusGezet", "date-before-startdatum")
     ]
-    # The day is the Dutch one: 23:30Z on 1 June is 01:30 on 2 June in Amsterdam (CEST), the zaak's startdatum.
-    late_evening_utc = {**early, "datumStatusGezet": "2025-06-01T23:30:00Z"}
-    zgw.post("zaken", "/statussen", late_evening_utc, expect=201)
+    # The startdatum is a Dutch day: 21:30Z on the 1st is still the 1st in Amsterdam, 22:30Z already the 2nd.
+    late_evening = {**early, "datumStatusGezet": "2025-06-01T21:30:00Z"}
+    assert _params(zgw.post("zaken", "/statussen", late_evening, expect=400)) == [
+        ("datumStatusGezet", "date-before-startdatum")
+    ]
+    zgw.post("zaken", "/statussen", {**early, "datumStatusGezet": "2025-06-01T22:30:00Z"}, expect=201)
     ok = {**early, "datumStatusGezet": "2025-06-02T10:00:00Z"}
     zgw.post("zaken", "/statussen", ok, expect=201)
     assert _params(zgw.post("zaken", "/statussen", ok, expect=400)) == [("nonFieldErrors", "unique")]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from gbi_data import repository
@@ -124,3 +125,14 @@ def test_cli_creates_the_default_sqlite_file_relative_to_the_working_directory(t
     assert result.returncode == 0, result.stderr
     assert "13 gemeenten added" in result.stdout
     assert (tmp_path / "var" / "gbi.db").is_file()
+
+
+def test_an_unusable_database_is_one_line_without_password(capsys: pytest.CaptureFixture[str]) -> None:
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    settings = DataSettings(database_url="postgresql+psycopg://gbi:geheim-wachtwoord@127.0.0.1:1/gbi")
+    assert main(["upgrade"], settings=settings) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("the database at postgresql+psycopg://gbi:***@127.0.0.1:1/gbi is not usable: ")
+    assert err.count("\n") == 1
+    assert "geheim-wachtwoord" not in err
+    assert "Traceback" not in err

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from gbi_interaction.service import InteractionService
 from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
@@ -43,3 +44,24 @@ async def maak_proefberekening(
     result = await service.proefberekening(body, ctx, idempotency_key)
     response.headers["Location"] = f"/api/v1/proefberekeningen/{result.id}"
     return result
+
+
+@router.get(
+    "/proefberekeningen/{proefberekeningId}",
+    summary="Haal een proefberekening op",
+    description=(
+        "Een eerder gemaakte proefberekening (de `Location` van het aanmaken). Een burger ziet alleen de eigen "
+        "proefberekeningen, gemaakt in de gemeente waar hij nu woont; een klantmanager of inkomensconsulent die "
+        "van de eigen gemeente. Een proefberekening van een andere gemeente of een andere burger geeft 404, net als "
+        "een die niet bestaat."
+    ),
+    tags=["Proefberekeningen"],
+    operation_id="haalProefberekening",
+    responses={200: {"description": "De proefberekening"}},
+)
+async def haal_proefberekening(
+    proefberekening_id: Annotated[UUID, Path(alias="proefberekeningId", description="Het id uit de Location")],
+    ctx: Annotated[RequestContext, Depends(current_context)],
+    service: Annotated[InteractionService, Depends(_service)],
+) -> Proefberekening:
+    return await service.haal_proefberekening(proefberekening_id, ctx)

@@ -37,7 +37,7 @@ def create_app(settings: InteractionSettings | None = None) -> FastAPI:
     # Invalid input answered in plain Dutch, naming each field (replaces the factory's English reasons).
     app.add_exception_handler(RequestValidationError, validatie_handler)
     lagen = Lagen(app.state.gateway)
-    app.state.service = InteractionService(app.state.gateway)
+    app.state.service = InteractionService(app.state.gateway, lagen.woonplaats)
     app.state.aanvragen = AanvraagService(lagen)
     app.state.werkplek = WerkplekService(lagen)
     app.state.inzicht = InzichtService(app.state.gateway)

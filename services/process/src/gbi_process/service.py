@@ -18,7 +18,7 @@ from gbi_shared.contracts.berekening import BerekeningAntwoord
 from gbi_shared.contracts.common import euro_to_cents
 from gbi_shared.contracts.data import ProefberekeningRecord, ProefberekeningRecordCreate
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
-from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek
+from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek, proefberekening_uit_record
 from gbi_shared.errors import NotFoundError, UnprocessableError
 
 __all__ = ["ProcessService", "vandaag"]
@@ -95,10 +95,4 @@ class ProcessService:
             gemeente=huishouden.gemeente,
             headers=headers,
         )
-        return Proefberekening(
-            id=record.id,
-            gemeente=record.gemeente,
-            peildatum=record.peildatum,
-            berekening=BerekeningAntwoord.model_validate(record.result),
-            aangemaakt_op=record.created_at,
-        )
+        return proefberekening_uit_record(record)

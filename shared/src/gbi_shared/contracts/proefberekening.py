@@ -9,8 +9,9 @@ from pydantic import Field
 
 from gbi_shared.contracts.berekening import BerekeningAntwoord
 from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
+from gbi_shared.contracts.data import ProefberekeningRecord
 
-__all__ = ["DISCLAIMER", "Proefberekening", "ProefberekeningVerzoek"]
+__all__ = ["DISCLAIMER", "Proefberekening", "ProefberekeningVerzoek", "proefberekening_uit_record"]
 
 DISCLAIMER = (
     "Dit is een indicatie op basis van de BRP, zonder inkomen en vermogen, en geeft geen rechten. "
@@ -30,3 +31,14 @@ class Proefberekening(CamelModel):
     berekening: BerekeningAntwoord = Field(description="De berekening met toelichting per stap")
     aangemaakt_op: datetime
     disclaimer: str = DISCLAIMER
+
+
+def proefberekening_uit_record(record: ProefberekeningRecord) -> Proefberekening:
+    """The public proefberekening of a stored record (the data service's), the same when made and when read."""
+    return Proefberekening(
+        id=record.id,
+        gemeente=record.gemeente,
+        peildatum=record.peildatum,
+        berekening=BerekeningAntwoord.model_validate(record.result),
+        aangemaakt_op=record.created_at,
+    )

@@ -22,6 +22,8 @@ from gbi_simulator.zgw.problems import ZgwProblem
 from gbi_simulator.zgw.spec import SchemaError
 from gbi_simulator.zgw.store import Record
 
+_NL = ZoneInfo("Europe/Amsterdam")
+
 __all__ = [
     "rol_create",
     "rol_list",
@@ -323,9 +325,6 @@ def status_create(call: Call) -> Reply:
 
 def _moment(value: str) -> datetime:
     return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-
-
-_NL = ZoneInfo("Europe/Amsterdam")
 
 
 def _dag(value: str) -> str:
