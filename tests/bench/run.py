@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -467,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     benches: list[Callable[[], list[Result]]] = [lambda: bench_domain_engine(args.quick)] if "engine" in only else []
     for bench in benches:
         results.extend(bench())
-    with tempfile.TemporaryDirectory() as tmp, bench_schema(db) as db_url:
+    needs_suite = bool(only & {"gateway", "batch", "alo", "signalen"})
+    with tempfile.TemporaryDirectory() as tmp, bench_schema(db if needs_suite else None) as db_url:
         suite = Suite(
             SuiteConfig(
                 var_dir=Path(tmp),
@@ -479,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                 extra_env=BENCH_ENV,
             )
         )
-        with suite.running():
+        with suite.running() if needs_suite else nullcontext():
             if "gateway" in only:
                 results.extend(bench_gateway(suite, args.quick))
             if "batch" in only:

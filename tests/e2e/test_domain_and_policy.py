@@ -122,6 +122,41 @@ def test_calculation_of_a_household_with_kostendelers_and_income(gateway: Http, 
     assert lines["vrijlating-n"]["bedrag"] == "100.00"
 
 
+def test_same_request_same_answer_and_undecidable_input_names_the_field(gateway: Http, idp: Any) -> None:
+    token = _medewerker(idp, "0363", "inkomensconsulent", "I. Consulent")
+    answers = [
+        gateway.call("POST", "/api/v1/berekeningen", token=token, body=_huishouden_met_kostendelers())[2]
+        for _ in range(2)
+    ]
+    assert answers[0] == answers[1]
+    missing = _huishouden_met_kostendelers()
+    del missing["medebewoners"][0]["geboortedatum"]
+    body = _problem(gateway.call("POST", "/api/v1/berekeningen", token=token, body=missing), 400)
+    assert [p["name"] for p in body["invalidParams"]] == ["medebewoners.0.geboortedatum"]
+    judgement = {**_huishouden_met_kostendelers(), "partner": {"geboortedatum": "1980-01-01", "gedetineerd": True}}
+    body = _problem(gateway.call("POST", "/api/v1/berekeningen", token=token, body=judgement), 422)
+    assert (body["code"], [p["name"] for p in body["invalidParams"]]) == (
+        "niet-automatisch-beslisbaar",
+        ["partner.gedetineerd"],
+    )
+
+
+def test_voorschot_is_95_percent_of_the_expected_payment_from_2026(gateway: Http, idp: Any) -> None:
+    token = _medewerker(idp, "0363", "inkomensconsulent", "I. Consulent")
+    status, _, body = gateway.call(
+        "POST", "/api/v1/berekeningen/voorschotten", token=token, body=_huishouden_met_kostendelers()
+    )
+    assert status == 200, body
+    # Expected payment 254.21 (see above); 95% = 241.4995 -> rounded up to 241.50 (Pw 52 lid 2, 2026).
+    assert (body["percentage"], body["grondslag"], body["bedrag"]) == ("95", "254.21", "241.50")
+    assert body["toelichting"][0]["parameterversie"] == "VOORSCHOT_MIN_PCT@2026-01-01"
+    status, _, body = gateway.call(
+        "POST", "/api/v1/berekeningen/voorschotten", token=token, body=_huishouden_met_kostendelers("2025-12-15")
+    )
+    assert status == 200, body
+    assert body["percentage"] == "90"
+
+
 def test_a_batch_of_a_hundred_households_with_one_invalid(gateway: Http, idp: Any) -> None:
     token = _medewerker(idp, "0363", "inkomensconsulent", "I. Consulent")
     huishoudens = []

@@ -13,6 +13,7 @@ They raise the domain errors of :mod:`gbi_domain.errors` unchanged.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from gbi_domain.engine import (
@@ -56,6 +57,7 @@ __all__ = [
     "bereken",
     "bereken_bijzondere_bijstand_antwoord",
     "bereken_voorschot_antwoord",
+    "berekening_json",
     "naar_beleid",
     "naar_berekening_antwoord",
     "naar_huishouden",
@@ -63,49 +65,76 @@ __all__ = [
 ]
 
 
+_RELATIES: dict[str, Relatie] = {r.value: r for r in Relatie}
+_ROLLEN: dict[str, Rol] = {r.value: r for r in Rol}
+_SOORTEN: dict[str, InkomstenSoort] = {s.value: s for s in InkomstenSoort}
+
+
+_CENTEN: dict[str, int] = {}
+
+
+def _centen(bedrag: str) -> int:
+    """A contract ``Bedrag`` in cents, remembered (amounts such as ``"0.00"`` repeat across a batch). The contract
+    has validated the form (digits, a point, two decimals); anything else goes through the strict parser."""
+    centen = _CENTEN.get(bedrag)
+    if centen is None:
+        if bedrag[-3:-2] == "." and bedrag.isascii() and bedrag[:-3].isdigit() and bedrag[-2:].isdigit():
+            centen = int(bedrag[:-3]) * 100 + int(bedrag[-2:])
+        else:
+            centen = parse_bedrag(bedrag)
+        if len(_CENTEN) >= 100_000:
+            _CENTEN.clear()
+        _CENTEN[bedrag] = centen
+    return centen
+
+
 def _persoon(p: PersoonInvoer) -> Persoon:
     return Persoon(
-        geboortedatum=p.geboortedatum,
-        in_inrichting=p.in_inrichting,
-        gedetineerd=p.gedetineerd,
-        verblijf_buitenland_dagen=p.verblijf_buitenland_dagen,
-        studiefinanciering=p.studiefinanciering,
-        medisch_urenbeperkt=p.medisch_urenbeperkt,
+        p.geboortedatum,
+        p.in_inrichting,
+        p.gedetineerd,
+        p.verblijf_buitenland_dagen,
+        p.studiefinanciering,
+        p.medisch_urenbeperkt,
+        p.onttrekt_zich_aan_straf,
     )
 
 
 def naar_huishouden(verzoek: BerekeningVerzoek) -> Huishouden:
     """Contract -> engine input (amounts to cents, codes to enums)."""
+    vermogen = verzoek.vermogen
     return Huishouden(
         gemeente=verzoek.gemeente,
         peildatum=verzoek.peildatum,
         aanvrager=_persoon(verzoek.aanvrager),
         partner=_persoon(verzoek.partner) if verzoek.partner is not None else None,
-        kinderen=tuple(k.geboortedatum for k in verzoek.kinderen),
+        kinderen=tuple([k.geboortedatum for k in verzoek.kinderen]) if verzoek.kinderen else (),
         medebewoners=tuple(
-            Medebewoner(
-                geboortedatum=m.geboortedatum,
-                relatie=Relatie(m.relatie),
-                commerciele_huurovereenkomst=m.commerciele_huurovereenkomst,
-                studiefinanciering=m.studiefinanciering,
-            )
-            for m in verzoek.medebewoners
-        ),
+            [
+                Medebewoner(
+                    m.geboortedatum,
+                    _RELATIES[m.relatie],
+                    m.commerciele_huurovereenkomst,
+                    m.studiefinanciering,
+                    m.bbl_leerling,
+                )
+                for m in verzoek.medebewoners
+            ]
+        )
+        if verzoek.medebewoners
+        else (),
         inkomsten=tuple(
-            Inkomen(
-                persoon=Rol(i.persoon),
-                soort=InkomstenSoort(i.soort),
-                netto_per_maand=parse_bedrag(i.netto_per_maand),
-                vrijlating_startdatum=i.vrijlating_startdatum,
-            )
-            for i in verzoek.inkomsten
-        ),
+            [
+                Inkomen(_ROLLEN[i.persoon], _SOORTEN[i.soort], _centen(i.netto_per_maand), i.vrijlating_startdatum)
+                for i in verzoek.inkomsten
+            ]
+        )
+        if verzoek.inkomsten
+        else (),
         vermogen=None
-        if verzoek.vermogen is None
+        if vermogen is None
         else Vermogen(
-            bezittingen=parse_bedrag(verzoek.vermogen.bezittingen),
-            schulden=parse_bedrag(verzoek.vermogen.schulden),
-            overwaarde_eigen_woning=parse_bedrag(verzoek.vermogen.overwaarde_eigen_woning),
+            _centen(vermogen.bezittingen), _centen(vermogen.schulden), _centen(vermogen.overwaarde_eigen_woning)
         ),
     )
 
@@ -147,6 +176,80 @@ def naar_berekening_antwoord(b: Berekening) -> BerekeningAntwoord:
         geldlening=b.geldlening,
         toelichting=_toelichting(b.toelichting),
         regelset_versie=b.regelset_versie,
+    )
+
+
+# The batch endpoint answers thousands of households per call: a pydantic model per explanation line, validated
+# again by FastAPI, cost more than the calculation itself. ``berekening_json`` writes the JSON text of
+# ``BerekeningAntwoord`` straight from the engine's values: every string that is not a fixed code or an amount
+# goes through ``json.dumps``, and explanation lines (immutable, and shared by many households: the same norm line
+# on the same peildatum) are written once and reused. tests/unit/test_batch_json.py proves the text equal to
+# ``naar_berekening_antwoord(b).model_dump(mode="json", by_alias=True)`` over generated households.
+
+_TEKST_MAX = 100_000
+_REGELS_JSON: dict[Toelichtingregel, str] = {}
+_TEKSTEN_JSON: dict[str, str] = {}
+
+
+def _js(tekst: str) -> str:
+    """A JSON string literal, remembered (gemeente codes, categories, reasons repeat across households)."""
+    gevonden = _TEKSTEN_JSON.get(tekst)
+    if gevonden is None:
+        gevonden = json.dumps(tekst, ensure_ascii=False)
+        if len(_TEKSTEN_JSON) >= _TEKST_MAX:
+            _TEKSTEN_JSON.clear()
+        _TEKSTEN_JSON[tekst] = gevonden
+    return gevonden
+
+
+def _regel_json(r: Toelichtingregel) -> str:
+    gevonden = _REGELS_JSON.get(r)
+    if gevonden is None:
+        gevonden = json.dumps(
+            {
+                "stap": r.stap,
+                "regel": r.tekst,
+                "artikel": r.artikel,
+                "bedrag": None if r.bedrag is None else format_bedrag(r.bedrag),
+                "parameterversie": r.parameter,
+                "geldigVanaf": None if r.geldig_vanaf is None else r.geldig_vanaf.isoformat(),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        if len(_REGELS_JSON) >= _TEKST_MAX:
+            _REGELS_JSON.clear()
+        _REGELS_JSON[r] = gevonden
+    return gevonden
+
+
+def _redenen_json(redenen: tuple[Reden, ...]) -> str:
+    if not redenen:
+        return "[]"
+    return (
+        "["
+        + ",".join([f'{{"code":{_js(r.code)},"tekst":{_js(r.tekst)},"artikel":{_js(r.artikel)}}}' for r in redenen])
+        + "]"
+    )
+
+
+def berekening_json(b: Berekening) -> str:
+    """Engine result -> the JSON text of ``BerekeningAntwoord`` (camelCase, amounts as ``"1234.56"``)."""
+    return (
+        f'{{"gemeente":{_js(b.gemeente)},"peildatum":"{b.peildatum.isoformat()}",'
+        f'"recht":{"true" if b.recht else "false"},'
+        f'"redenen":{_redenen_json(b.redenen)},"signaleringen":{_redenen_json(b.signaleringen)},'
+        f'"leefvorm":"{b.leefvorm.value}",'
+        f'"normcategorie":{"null" if b.normcategorie is None else _js(b.normcategorie)},'
+        f'"aantalKostendelers":{"null" if b.aantal_kostendelers is None else int(b.aantal_kostendelers)},'
+        f'"norm":"{format_bedrag(b.norm)}",'
+        f'"vakantietoeslagReservering":"{format_bedrag(b.vakantietoeslag_reservering)}",'
+        f'"inTeKortenInkomen":"{format_bedrag(b.in_te_korten_inkomen)}",'
+        f'"bijstandInclusiefVakantietoeslag":"{format_bedrag(b.bijstand)}",'
+        f'"bedragPerMaand":"{format_bedrag(b.bedrag_per_maand)}",'
+        f'"geldlening":{"true" if b.geldlening else "false"},'
+        f'"toelichting":[{",".join([_regel_json(r) for r in b.toelichting])}],'
+        f'"regelsetVersie":{_js(b.regelset_versie)}}}'
     )
 
 

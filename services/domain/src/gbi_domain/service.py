@@ -8,10 +8,11 @@ from typing import TypeVar
 
 from gbi_domain import errors as domain_errors
 from gbi_domain.engine import bereken_batch
+from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.mapping import (
     bereken,
     bereken_voorschot_antwoord,
-    naar_berekening_antwoord,
+    berekening_json,
     naar_huishouden,
     zoek_norm_antwoord,
 )
@@ -27,12 +28,11 @@ from gbi_shared.errors import (
     ForbiddenError,
     InvalidParam,
     NotFoundError,
-    Problem,
     ServiceError,
     UnprocessableError,
 )
 
-__all__ = ["BatchResultaat", "DomainService", "to_service_error"]
+__all__ = ["DomainService", "to_service_error"]
 
 T = TypeVar("T")
 
@@ -63,17 +63,6 @@ def _guard(call: Callable[[], T], *, lookup: bool = False) -> T:
         raise to_service_error(exc, lookup=lookup) from exc
 
 
-class BatchResultaat:
-    """One entry of a batch answer: the calculation or the problem, at the index of the request."""
-
-    __slots__ = ("berekening", "fout", "index")
-
-    def __init__(self, index: int, berekening: BerekeningAntwoord | None, fout: Problem | None) -> None:
-        self.index = index
-        self.berekening = berekening
-        self.fout = fout
-
-
 class DomainService:
     """Calculations are open to staff, system clients and GBI services; a GBI service may calculate on behalf of
     a citizen (the proefberekening). Staff and system clients calculate only for their own gemeente."""
@@ -102,26 +91,40 @@ class DomainService:
         self._may_calculate(ctx, verzoek.gemeente)
         return _guard(lambda: bereken_voorschot_antwoord(verzoek))
 
-    def batch(self, verzoeken: list[BerekeningVerzoek], ctx: RequestContext) -> list[BatchResultaat]:
-        """Many households in one call; each answer carries its index, a household that cannot be calculated
-        carries its problem instead of failing the batch."""
-        for verzoek in verzoeken:
-            self._may_calculate(ctx, verzoek.gemeente)
-        resultaten: list[BatchResultaat | None] = [None] * len(verzoeken)
-        huishoudens = []
-        posities = []
-        for i, verzoek in enumerate(verzoeken):
-            try:
-                huishoudens.append(naar_huishouden(verzoek))
-                posities.append(i)
-            except domain_errors.DomainError as exc:
-                resultaten[i] = BatchResultaat(i, None, _prefixed(to_service_error(exc), i).to_problem())
-        for i, uitkomst in zip(posities, bereken_batch(huishoudens), strict=True):
-            if isinstance(uitkomst, domain_errors.DomainError):
-                resultaten[i] = BatchResultaat(i, None, _prefixed(to_service_error(uitkomst), i).to_problem())
-            else:
-                resultaten[i] = BatchResultaat(i, naar_berekening_antwoord(uitkomst), None)
-        return [r for r in resultaten if r is not None]
+    def batch_json(self, verzoeken: list[BerekeningVerzoek], ctx: RequestContext) -> bytes:
+        """Many households in one call, answered as the JSON of ``BatchAntwoord``: each result carries its index;
+        a household that cannot be calculated carries its problem instead of failing the batch.
+
+        Only engine values are built per household, no pydantic model per explanation line; the JSON is written
+        from them (:func:`gbi_domain.mapping.berekening_json`) and equals what the models would give.
+        """
+        for gemeente in dict.fromkeys(verzoek.gemeente for verzoek in verzoeken):
+            self._may_calculate(ctx, gemeente)
+        with gc_gepauzeerd():
+            delen: list[str] = [""] * len(verzoeken)
+            huishoudens = []
+            posities = []
+            fouten = 0
+            for i, verzoek in enumerate(verzoeken):
+                try:
+                    huishoudens.append(naar_huishouden(verzoek))
+                    posities.append(i)
+                except domain_errors.DomainError as exc:
+                    delen[i] = _batch_fout(i, exc)
+                    fouten += 1
+            for i, uitkomst in zip(posities, bereken_batch(huishoudens), strict=True):
+                if isinstance(uitkomst, domain_errors.DomainError):
+                    delen[i] = _batch_fout(i, uitkomst)
+                    fouten += 1
+                else:
+                    delen[i] = f'{{"index":{i},"berekening":{berekening_json(uitkomst)},"fout":null}}'
+            tekst = f'{{"aantal":{len(delen)},"aantalFouten":{fouten},"resultaten":[{",".join(delen)}]}}'
+            return tekst.encode()
+
+
+def _batch_fout(index: int, exc: domain_errors.DomainError) -> str:
+    probleem = _prefixed(to_service_error(exc), index).to_problem()
+    return f'{{"index":{index},"berekening":null,"fout":{probleem.model_dump_json(by_alias=True)}}}'
 
 
 def _prefixed(err: ServiceError, index: int) -> ServiceError:

@@ -132,3 +132,23 @@ def test_a_bad_chunk_is_refused_naming_the_field(changes: dict[str, Any], veld: 
     with pytest.raises(BadRequestError) as exc:
         bereken_chunk(_chunk(**changes))
     assert exc.value.invalid_params[0].name == veld
+
+
+def test_fast_reader_equals_the_contract_for_every_flag() -> None:
+    from gbi_domain.betaalrun.bedragen import _snel
+    from gbi_domain.mapping import naar_huishouden
+    from gbi_shared.contracts.berekening import BerekeningVerzoek
+
+    h = {
+        "aanvrager": {"geboortedatum": "1980-01-01", "onttrektZichAanStraf": True, "medischUrenbeperkt": True},
+        "partner": {"geboortedatum": "1981-01-01", "inInrichting": False, "verblijfBuitenlandDagen": 3},
+        "medebewoners": [
+            {"geboortedatum": "1990-01-01", "relatie": "overig", "bblLeerling": True},
+            {"geboortedatum": "1950-01-01", "relatie": "ouder", "commercieleHuurovereenkomst": True},
+        ],
+    }
+    snel = _snel("0363", date(2026, 3, 1), h)
+    contract = naar_huishouden(BerekeningVerzoek.model_validate({**h, "gemeente": "0363", "peildatum": "2026-03-01"}))
+    assert snel == contract
+    assert snel.aanvrager.onttrekt_zich_aan_straf
+    assert snel.medebewoners[0].bbl_leerling

@@ -246,6 +246,8 @@ def test_aow_kostendelersnorm_gebruikt_gehuwdennorm_pensioengerechtigden() -> No
         (kd(), True),
         (kd(26), False),
         (kd(studiefinanciering=True), False),
+        (kd(bbl_leerling=True), False),
+        (kd(relatie=Relatie.KIND, bbl_leerling=True), False),
         (kd(relatie=Relatie.KAMERHUURDER, commerciele_huurovereenkomst=True), False),
         (kd(relatie=Relatie.KOSTGANGER, commerciele_huurovereenkomst=True), False),
         (kd(relatie=Relatie.OVERIG, commerciele_huurovereenkomst=True), False),

@@ -35,6 +35,13 @@ def test_gedetineerd() -> None:
     assert codes(Persoon(geboren(30), gedetineerd=True)) == ["geen-recht-detentie"]
 
 
+def test_onttrekking_aan_straf() -> None:
+    assert codes(Persoon(geboren(30), onttrekt_zich_aan_straf=True)) == ["geen-recht-onttrekking-straf"]
+    with pytest.raises(UndecidableError) as exc:
+        bereken_algemene_bijstand(huis(Persoon(geboren(30)), Persoon(geboren(30), onttrekt_zich_aan_straf=True)))
+    assert exc.value.field == "partner.onttrektZichAanStraf"
+
+
 def test_buitenland_vier_weken() -> None:
     assert codes(Persoon(geboren(30), verblijf_buitenland_dagen=28)) == []
     assert codes(Persoon(geboren(30), verblijf_buitenland_dagen=29)) == ["geen-recht-buitenland"]

@@ -92,6 +92,11 @@ class PersoonInvoer(CamelModel):
     medisch_urenbeperkt: bool = Field(
         default=False, description="Medisch urenbeperkt, voor de vrijlating van Pw 31 lid 2 y"
     )
+    onttrekt_zich_aan_straf: bool = Field(
+        default=False,
+        description="Onttrekt zich aan de tenuitvoerlegging van een vrijheidsstraf of vrijheidsbenemende maatregel "
+        "(Pw 13 lid 1)",
+    )
 
 
 class KindInvoer(CamelModel):
@@ -109,6 +114,9 @@ class MedebewonerInvoer(CamelModel):
         default=False, description="Huurt of woont in tegen een commerciele prijs op een schriftelijke overeenkomst"
     )
     studiefinanciering: bool = Field(default=False, description="Ontvangt studiefinanciering of WTOS")
+    bbl_leerling: bool = Field(
+        default=False, description="Volgt de beroepsbegeleidende leerweg (BBL); geen kostendeler (Pw 19a lid 1)"
+    )
 
 
 class InkomenInvoer(CamelModel):

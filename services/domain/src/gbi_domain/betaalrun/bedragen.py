@@ -51,9 +51,12 @@ _PERSOON_VELDEN = frozenset(
         "verblijfBuitenlandDagen",
         "studiefinanciering",
         "medischUrenbeperkt",
+        "onttrektZichAanStraf",
     }
 )
-_MEDEBEWONER_VELDEN = frozenset({"geboortedatum", "relatie", "commercieleHuurovereenkomst", "studiefinanciering"})
+_MEDEBEWONER_VELDEN = frozenset(
+    {"geboortedatum", "relatie", "commercieleHuurovereenkomst", "studiefinanciering", "bblLeerling"}
+)
 _INKOMEN_VELDEN = frozenset({"persoon", "soort", "nettoPerMaand", "vrijlatingStartdatum"})
 _VERMOGEN_VELDEN = frozenset({"bezittingen", "schulden", "overwaardeEigenWoning"})
 _HUISHOUDEN_VELDEN = frozenset({"aanvrager", "partner", "kinderen", "medebewoners", "inkomsten", "vermogen"})
@@ -90,6 +93,7 @@ def _persoon(d: Any) -> Persoon:
         verblijf_buitenland_dagen=dagen,
         studiefinanciering=_bool(d, "studiefinanciering"),
         medisch_urenbeperkt=_bool(d, "medischUrenbeperkt"),
+        onttrekt_zich_aan_straf=_bool(d, "onttrektZichAanStraf"),
     )
 
 
@@ -118,6 +122,7 @@ def _snel(gemeente: str, peildatum: date, h: Any) -> Huishouden:
                 relatie=Relatie(m["relatie"]),
                 commerciele_huurovereenkomst=_bool(m, "commercieleHuurovereenkomst"),
                 studiefinanciering=_bool(m, "studiefinanciering"),
+                bbl_leerling=_bool(m, "bblLeerling"),
             )
         )
     inkomsten = []

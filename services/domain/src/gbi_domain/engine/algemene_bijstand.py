@@ -4,8 +4,8 @@ Steps, each explained in the result's ``toelichting`` with its article and the r
 
 1. leefvorm (art. 3, 4): gehuwden when there is a partner, alleenstaande ouder with a child under 18, else
    alleenstaande;
-2. exclusions (art. 13): detained, abroad more than 4 weeks in the calendar year (13 from the AOW age), under
-   18 (lid 1); under 27 able to get student finance, 18-20 in an institution (lid 2);
+2. exclusions (art. 13): detained or evading a sentence, abroad more than 4 weeks in the calendar year (13 from
+   the AOW age), under 18 (lid 1); under 27 able to get student finance, 18-20 in an institution (lid 2);
 3. the norm by leefvorm and ages on the peildatum (art. 20, 21, 22, 23), lowered by the kostendelersnorm
    (art. 19a, 22a) when kostendelers share the home;
 4. counted income (art. 31, 32): net, without kinderbijslag and Awir toeslagen, less the vrijlatingen n, r
@@ -22,7 +22,6 @@ a claimant of 27 or older with student finance.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from enum import IntEnum
 from typing import cast
 
 from gbi_domain.engine.datums import plus_maanden
+from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.engine.geld import format_bedrag, format_pct, pct_van_afgerond, rond_half_op
 from gbi_domain.engine.model import (
     Berekening,
@@ -226,6 +226,7 @@ _GEEN_UITSLUITINGEN: tuple[Uitsluiting, ...] = ()
 def uitsluitingen(persoon: Persoon, pad: str, klasse: Klasse, pr: Peilregels) -> tuple[Uitsluiting, ...]:
     if not (
         persoon.gedetineerd
+        or persoon.onttrekt_zich_aan_straf
         or persoon.verblijf_buitenland_dagen
         or persoon.studiefinanciering
         or persoon.in_inrichting
@@ -249,6 +250,19 @@ def uitsluitingen(persoon: Persoon, pad: str, klasse: Klasse, pr: Peilregels) ->
             Uitsluiting(
                 Reden("geen-recht-detentie", f"{wie} is rechtens zijn vrijheid ontnomen", "Pw 13 lid 1"),
                 f"{pad}.gedetineerd",
+                1,
+            )
+        )
+    if persoon.onttrekt_zich_aan_straf:
+        uit.append(
+            Uitsluiting(
+                Reden(
+                    "geen-recht-onttrekking-straf",
+                    f"{wie} onttrekt zich aan de tenuitvoerlegging van een vrijheidsstraf of vrijheidsbenemende "
+                    "maatregel",
+                    "Pw 13 lid 1",
+                ),
+                f"{pad}.onttrektZichAanStraf",
                 1,
             )
         )
@@ -337,6 +351,8 @@ def _is_kostendeler(mb: Medebewoner, pr: Peilregels) -> str | None:
         return f"jonger dan {pr.regel('KOSTENDELER_MIN_LEEFTIJD').geheel} jaar"
     if mb.studiefinanciering:
         return "ontvangt studiefinanciering of WTOS"
+    if mb.bbl_leerling:
+        return "volgt de beroepsbegeleidende leerweg (BBL)"
     if mb.commerciele_huurovereenkomst and mb.relatie not in _VERWANTEN:
         return "huurt of woont in tegen een commerciele prijs op een schriftelijke overeenkomst"
     return None
@@ -911,21 +927,17 @@ def bereken_batch(
     """Calculate many households in process; a household the engine cannot decide on yields its error as a
     value in its place instead of stopping the batch. Rule lookups are cached per peildatum.
 
-    The cyclic garbage collector is paused for the duration of the batch (and restored as it was): the engine
-    builds no reference cycles, so reference counting frees everything, and the collector would otherwise
-    rescan the growing list of results again and again (about a third of the time of a 20,000-household batch).
+    The cyclic garbage collector is paused for the duration of the batch (:mod:`gbi_domain.engine.gc_pauze`): the
+    engine builds no reference cycles, and the collector would otherwise rescan the growing list of results again
+    and again (about a third of the time of a 20,000-household batch).
     """
     rs = regelset if regelset is not None else standaard_regelset()
     uitkomsten: list[Berekening | DomainError] = []
-    gc_aan = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_gepauzeerd():
         for h in huishoudens:
             try:
                 uitkomsten.append(bereken_algemene_bijstand(h, rs))
             except DomainError as fout:
-                uitkomsten.append(fout)
-    finally:
-        if gc_aan:
-            gc.enable()
+                # without its traceback: that would hold this frame, and so this list, in a reference cycle
+                uitkomsten.append(fout.with_traceback(None))
     return uitkomsten

@@ -22,13 +22,14 @@ __all__ = [
 BASISPUNTEN_PER_PROCENT = 100
 _HONDERD_PROCENT = 100 * BASISPUNTEN_PER_PROCENT
 
-_BEDRAG = re.compile(r"^(0|[1-9][0-9]{0,11})\.([0-9]{2})$")
-_PCT = re.compile(r"^(0|[1-9][0-9]{0,3})(?:\.([0-9]{1,2}))?$")
+# ``fullmatch``: ``$`` would also match before a trailing newline ("1.00\n"), which the contracts refuse.
+_BEDRAG = re.compile(r"(0|[1-9][0-9]{0,11})\.([0-9]{2})", re.ASCII)
+_PCT = re.compile(r"(0|[1-9][0-9]{0,3})(?:\.([0-9]{1,2}))?", re.ASCII)
 
 
 def parse_bedrag(tekst: str) -> int:
     """``"1401.50"`` -> ``140150`` cents. Exactly two decimals, no sign, no thousands separator."""
-    m = _BEDRAG.match(tekst)
+    m = _BEDRAG.fullmatch(tekst)
     if m is None:
         raise ValueError(f"geen bedrag met precies twee decimalen: {tekst!r}")
     return int(m.group(1)) * 100 + int(m.group(2))
@@ -43,7 +44,7 @@ def format_bedrag(centen: int) -> str:
 
 def parse_pct(tekst: str) -> int:
     """``"12.5"`` -> ``1250`` basis points. At most two decimals, no sign."""
-    m = _PCT.match(tekst)
+    m = _PCT.fullmatch(tekst)
     if m is None:
         raise ValueError(f"geen percentage (hoogstens twee decimalen): {tekst!r}")
     fractie = (m.group(2) or "").ljust(2, "0")

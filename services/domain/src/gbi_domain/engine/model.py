@@ -73,7 +73,8 @@ class Persoon:
     ``verblijf_buitenland_dagen`` counts the days outside the Netherlands in the calendar year of the
     peildatum (Pw art. 13 lid 1). ``studiefinanciering``: can get student finance (WSF 2000) or WTOS for the
     education followed (Pw art. 13 lid 2). ``medisch_urenbeperkt``: medically limited in working hours, for
-    the y-vrijlating (Pw art. 31 lid 2 y).
+    the y-vrijlating (Pw art. 31 lid 2 y). ``onttrekt_zich_aan_straf``: evades the execution of a custodial
+    sentence or measure (Pw art. 13 lid 1).
     """
 
     geboortedatum: date
@@ -82,6 +83,7 @@ class Persoon:
     verblijf_buitenland_dagen: int = 0
     studiefinanciering: bool = False
     medisch_urenbeperkt: bool = False
+    onttrekt_zich_aan_straf: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,15 @@ class Medebewoner:
     """Someone else with their main residence in the same home (a possible kostendeler, Pw art. 19a).
 
     ``commerciele_huurovereenkomst``: rents or boards at a commercial price on a written contract.
-    ``studiefinanciering``: receives student finance or WTOS.
+    ``studiefinanciering``: receives student finance or WTOS. ``bbl_leerling``: follows the beroepsbegeleidende
+    leerweg (BBL, WEB). Neither is a kostendeler (Pw art. 19a lid 1).
     """
 
     geboortedatum: date
     relatie: Relatie
     commerciele_huurovereenkomst: bool = False
     studiefinanciering: bool = False
+    bbl_leerling: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,110 @@
+"""The batch endpoint's JSON writer: the text it writes is exactly what the pydantic contracts give, for every
+kind of outcome (right, no right with reasons, signals, kostendelers, errors), and the GC pause nests."""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gbi_domain.engine import Berekening, bereken_algemene_bijstand
+from gbi_domain.engine.gc_pauze import gc_gepauzeerd
+from gbi_domain.engine.geld import format_bedrag, parse_bedrag
+from gbi_domain.errors import DomainError
+from gbi_domain.mapping import _centen, berekening_json, naar_berekening_antwoord
+from gbi_shared.contracts.berekening import BerekeningAntwoord
+
+from .test_eigenschappen import INSTELLINGEN, huishoudens
+from .test_huishouden import geboren, huis, kd
+
+
+def _gelijk(b: Berekening) -> None:
+    tekst = berekening_json(b)
+    verwacht = naar_berekening_antwoord(b).model_dump(mode="json", by_alias=True)
+    assert json.loads(tekst) == verwacht
+    assert list(json.loads(tekst)) == list(verwacht)  # same fields, same order
+    BerekeningAntwoord.model_validate_json(tekst)
+
+
+@INSTELLINGEN
+@given(huishoudens())
+def test_json_gelijk_aan_contract(h: object) -> None:
+    try:
+        b = bereken_algemene_bijstand(h)  # type: ignore[arg-type]
+    except DomainError:
+        return
+    _gelijk(b)
+
+
+@pytest.mark.parametrize(
+    "b",
+    [
+        bereken_algemene_bijstand(huis(date(2024, 7, 1), medebewoners=(kd(), kd()))),  # KD, A = 3
+        bereken_algemene_bijstand(huis(vermogen=None)),  # signal vermogen-niet-getoetst, no amount lines
+        bereken_algemene_bijstand(huis(aanvrager=huis().aanvrager.__class__(geboren(19)))),  # J, signal verhoging
+        bereken_algemene_bijstand(
+            huis(aanvrager=huis().aanvrager.__class__(geboren(30), gedetineerd=True, verblijf_buitenland_dagen=40))
+        ),  # no right: two reasons, normcategorie null
+    ],
+)
+def test_json_gelijk_aan_contract_voorbeelden(b: Berekening) -> None:
+    _gelijk(b)
+
+
+def test_json_met_bijzondere_tekens() -> None:
+    b = bereken_algemene_bijstand(huis())
+    from dataclasses import replace
+
+    from gbi_domain.engine import Reden
+
+    raar = replace(b, redenen=(Reden('a"b', "tekst met \\ en \n en é en \u2028", "Pw 11"),), gemeente='05"9')
+    assert json.loads(berekening_json(raar))["redenen"][0]["tekst"] == "tekst met \\ en \n en é en \u2028"
+    _gelijk(raar)
+
+
+@given(st.integers(0, 10**14 - 1))
+def test_centen_gelijk_aan_parse_bedrag(centen: int) -> None:
+    tekst = format_bedrag(centen)
+    assert _centen(tekst) == parse_bedrag(tekst) == centen
+
+
+@pytest.mark.parametrize("tekst", ["1.5", "12,50", "-1.00", "+1.00", " 1.00", "1.0a", "١.٠٠", "1.00\n", "01.00"])
+def test_centen_weigert_wat_het_contract_weigert(tekst: str) -> None:
+    with pytest.raises(ValueError, match="twee decimalen"):
+        parse_bedrag(tekst)
+    if tekst != "01.00":  # _centen reads amounts the contract has validated; "01.00" never gets there
+        with pytest.raises(ValueError, match="twee decimalen"):
+            _centen(tekst)
+
+
+def test_gc_pauze_nest_en_overlapt_tussen_draden() -> None:
+    assert gc.isenabled()
+    binnen = threading.Event()
+    klaar = threading.Event()
+
+    def ander() -> None:
+        with gc_gepauzeerd():
+            binnen.set()
+            klaar.wait(5)
+
+    draad = threading.Thread(target=ander)
+    with gc_gepauzeerd():
+        assert not gc.isenabled()
+        draad.start()
+        assert binnen.wait(5)
+    assert not gc.isenabled()  # the other thread's pause still runs
+    klaar.set()
+    draad.join(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_gepauzeerd():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
