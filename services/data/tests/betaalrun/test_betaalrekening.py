@@ -94,6 +94,7 @@ def test_a_beheerder_registers_and_changes_the_account_idempotently_and_audited(
         ({"naam": "G" * 71}, "naam"),
         ({"naam": "   "}, "naam"),
         ({"toelichting": "x" * 501}, "toelichting"),
+        ({"toelichting": "geopend\x00"}, "toelichting"),
         ({"gemeente": RDAM}, "gemeente"),  # unknown field: a body never names another gemeente
     ],
 )

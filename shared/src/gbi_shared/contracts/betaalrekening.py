@@ -87,6 +87,8 @@ class BetaalrekeningWijziging(CamelModel):
     toelichting: str = Field(
         default="",
         max_length=TOELICHTING_MAX,
+        # Text with line breaks and tabs, no other control characters (PostgreSQL stores no NUL).
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
         description="Toelichting voor wie de rekening beheert (bijvoorbeeld het besluit waarmee die is geopend)",
     )
 
