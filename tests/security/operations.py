@@ -107,6 +107,9 @@ MATRIX: dict[tuple[str, str], Op] = {
     # Payment run (issue 8): for the caller's own gemeente; the body may name one, never another.
     ("POST", "/api/v1/betaalruns"): Op("create", note="proven by test_nobody_starts_another_gemeentes_betaalrun"),
     ("GET", "/api/v1/betaalruns/{betaalrunId}"): Op("item", "betaalrun"),
+    # The gemeente's payer account: the caller's own gemeente from its context, never named in path or body.
+    ("GET", "/api/v1/betaalrekening"): Op("context", note="proven by test_a_payer_account_is_only_the_callers_own"),
+    ("PUT", "/api/v1/betaalrekening"): Op("context", note="writes the caller's own gemeente only"),
     # Notification subscriptions of integrators (ZGW Notificaties style).
     ("GET", "/api/v1/abonnementen"): Op("list"),
     ("POST", "/api/v1/abonnementen"): Op("create", note="for the caller's own gemeente"),

@@ -36,6 +36,8 @@ KATINKA = "999994116"  # 0599
 ANDERE_BURGER = "999993112"  # 0363
 BUURVROUW = {"0518": "999990792", "0599": "999970902"}  # another citizen of the same gemeente
 VREEMDE_GEMEENTE = "0363"
+# Not Lonneke's IBAN (NL91ABNA0417164300), so a leak of the account is told apart from hers.
+REKENING_0518 = {"iban": "NL02ABNA0123456789", "bic": "ABNANL2A", "naam": "Gemeente Den Haag Sociaal Domein"}
 ROLES = ("klantmanager", "inkomensconsulent", "handhaver", "teamleider", "beheerder", "auditor")
 ALL_ROLES = ",".join(ROLES)
 OPERATIONS = discover()
@@ -90,7 +92,13 @@ def world(gateway: Http, tokens: Tokens, besloten: str) -> World:
         headers={"Content-Type": "application/pdf"},
     )
     assert status == 201, doc
-    # A payment run and an integrator's subscription in 's-Gravenhage.
+    # The payer account of 's-Gravenhage (registered by its beheerder through the public API), a payment run and
+    # an integrator's subscription.
+    status, _, rekening = gateway.call(
+        "PUT", "/api/v1/betaalrekening", token=tokens.medewerker("0518", "beheerder"), body=REKENING_0518
+    )
+    assert status == 200, rekening
+    assert rekening["gemeente"] == "0518"
     status, _, run = gateway.call(
         "POST",
         "/api/v1/betaalruns",
@@ -98,9 +106,8 @@ def world(gateway: Http, tokens: Tokens, besloten: str) -> World:
         body={"maand": "2026-01"},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
-    # Needs the gemeente's payer account (issue 8, set up outside the public API): without it the run's own
-    # item test is skipped with the reason, the create test below still runs.
-    betaalrun = str(run["id"]) if status in (200, 202) else None
+    assert status == 202, run
+    betaalrun = str(run["id"])
     status, _, abonnement = gateway.call(
         "POST",
         "/api/v1/abonnementen",
@@ -126,10 +133,9 @@ def world(gateway: Http, tokens: Tokens, besloten: str) -> World:
         "taak": Resource(taak, "0518", LONNEKE),
         "document": Resource(str(doc["id"]), "0518", LONNEKE),
     }
-    if betaalrun is not None:
-        resources["betaalrun"] = Resource(betaalrun, "0518", LONNEKE)
+    resources["betaalrun"] = Resource(betaalrun, "0518", LONNEKE)
     secrets = {r.id for r in resources.values()} | {LONNEKE, KATINKA, "Lonneke", "Katinka", "loonstrook"}
-    secrets |= {"zaaksysteem.example.org", "geheim-van-den-haag"}
+    secrets |= {"zaaksysteem.example.org", "geheim-van-den-haag", REKENING_0518["iban"], REKENING_0518["naam"]}
     return World(resources, secrets)
 
 
@@ -362,12 +368,13 @@ def test_local_policy_answers_only_the_callers_own_gemeente(
             assert found <= {gemeente}, (gemeente, found)
         else:
             # A write names no gemeente: an attempt to name another one is refused or ignored, never applied there.
-            before = gateway.call("GET", onderwerp_path, token=tokens.medewerker("0599", ALL_ROLES))[2]
+            # (normalised: a 404 problem differs only in its request's own instance)
+            before = _normalise(gateway.call("GET", onderwerp_path, token=tokens.medewerker("0599", ALL_ROLES)))
             status, _, body = gateway.call(
                 method, onderwerp_path, token=token, body={"gemeente": "0599", "geldigVanaf": "2099-01-01"}
             )
             assert status < 500, body
-            after = gateway.call("GET", onderwerp_path, token=tokens.medewerker("0599", ALL_ROLES))[2]
+            after = _normalise(gateway.call("GET", onderwerp_path, token=tokens.medewerker("0599", ALL_ROLES)))
             assert before == after
 
 
@@ -396,3 +403,41 @@ def test_nobody_starts_another_gemeentes_betaalrun(gateway: Http, tokens: Tokens
     )
     assert 400 <= status < 500, (status, answer)
     assert headers["content-type"].startswith(PROBLEM_JSON)
+
+
+def test_a_payer_account_is_only_the_callers_own(gateway: Http, tokens: Tokens, world: World) -> None:
+    eigen = tokens.medewerker("0518", "beheerder")
+    assert gateway.call("GET", "/api/v1/betaalrekening", token=eigen)[2]["iban"] == REKENING_0518["iban"]
+    # Nobody of another gemeente, no citizen and no integrator sees it; nobody but a beheerder of 0518 changes it.
+    resource = world.resources["betaalrun"]
+    foreign = foreign_callers(tokens, resource)
+    callers = dict(foreign)
+    callers.update(
+        {
+            k: v
+            for k, v in owner_callers(tokens, resource).items()
+            if k not in ("beheerder of the gemeente", "medewerker of the gemeente (all roles)")
+        }
+    )
+    anders = {"iban": "NL91ABNA0417164300", "naam": "Indringer"}
+    for caller, token in callers.items():
+        answer = gateway.call("GET", "/api/v1/betaalrekening", token=token)
+        assert answer[0] < 500, (caller, answer)
+        if caller in foreign:
+            assert not _leaks(world, answer), (caller, answer)
+        elif caller in ("teamleider of the gemeente", "auditor of the gemeente"):
+            assert answer[0] == 200, (caller, answer)
+        else:
+            assert answer[0] == 403, (caller, answer)
+        status, headers, body = gateway.call("PUT", "/api/v1/betaalrekening", token=token, body=anders)
+        if caller in ("beheerder of another gemeente", "medewerker of another gemeente (all roles)"):
+            # A beheerder of 0363 registers 0363's own account: it lands there, never in 0518.
+            assert (status, body["gemeente"]) == (200, VREEMDE_GEMEENTE), (caller, status, body)
+        else:
+            assert status == 403, (caller, status, body)
+            assert headers["content-type"].startswith(PROBLEM_JSON)
+    assert gateway.call("GET", "/api/v1/betaalrekening", token=eigen)[2] == {
+        **REKENING_0518,
+        "gemeente": "0518",
+        "toelichting": "",
+    }

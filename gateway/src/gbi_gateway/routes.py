@@ -27,6 +27,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "/api/v1/beschikkingen": "domain",
     "/api/v1/beleid": "domain",
     "/api/v1/betaalruns": "process",
+    "/api/v1/betaalrekening": "process",
     "/api/v1/uitkeringsspecificaties": "process",
     # Notifications out: a gemeente's systems manage their abonnementen (NRC style); the data service keeps them.
     "/api/v1/abonnementen": "integration",

@@ -22,6 +22,8 @@ from gbi_data.api import IDEMPOTENCY_KEY_HEADER, PREFIX, REPLAYED_HEADER, ReadOn
 from gbi_data.betaalrun.service import BetaalrunService, parse_json
 from gbi_data.database import Database
 from gbi_shared import PROBLEM_RESPONSES, ActorType, ForbiddenError, RequestContext, require_roles
+from gbi_shared.contracts.betaalrekening import Betaalrekening as BetaalrekeningUit
+from gbi_shared.contracts.betaalrekening import BetaalrekeningWijziging
 from gbi_shared.contracts.betaalrun import Betaalrun, BetaalrunNieuw, UitkeringsspecificatieLijst
 from gbi_shared.contracts.common import CamelModel
 
@@ -216,6 +218,24 @@ def rekening(gemeente: Annotated[str, Path(pattern=r"^[0-9]{4}$")], tenant: Read
     if gemeente != tenant.gemeente:
         raise ForbiddenError("Alleen de rekening van de eigen gemeente")
     return _json(svc.rekening(tenant.session, gemeente))
+
+
+@router.put(
+    "/betaalrekeningen/{gemeente}",
+    response_model=BetaalrekeningUit,
+    summary="Register or replace the account the gemeente pays from (beheerder of the gemeente, or a GBI service)",
+    description="The same account again changes nothing; 409 while a run of the gemeente has no SEPA file yet.",
+    dependencies=[Depends(require_roles("beheerder", actor_types=[ActorType.SERVICE]))],
+)
+def zet_rekening(
+    gemeente: Annotated[str, Path(pattern=r"^[0-9]{4}$")],
+    body: BetaalrekeningWijziging,
+    tenant: TenantScope,
+    svc: Svc,
+) -> BetaalrekeningUit:
+    if gemeente != tenant.gemeente:
+        raise ForbiddenError("Alleen de rekening van de eigen gemeente")
+    return svc.zet_rekening(tenant.session, tenant.ctx, gemeente, body)
 
 
 @router.post(

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gbi_data import audit
@@ -32,6 +33,8 @@ from gbi_shared import (
     RequestContext,
     UnprocessableError,
 )
+from gbi_shared.contracts.betaalrekening import Betaalrekening as BetaalrekeningUit
+from gbi_shared.contracts.betaalrekening import BetaalrekeningWijziging
 from gbi_shared.contracts.betaalrun import Betaalrun as BetaalrunUit
 from gbi_shared.contracts.betaalrun import (
     BetaalrunGemeenteVoortgang,
@@ -359,7 +362,84 @@ class BetaalrunService:
         g = session.get(Gemeente, gemeente)
         if row is None or g is None:
             raise NotFoundError("Deze gemeente heeft geen betaalrekening")
-        return {"gemeente": gemeente, "iban": row.iban, "bic": row.bic, "naam": row.naam}
+        return {
+            "gemeente": gemeente,
+            "iban": row.iban,
+            "bic": row.bic,
+            "naam": row.naam,
+            "toelichting": row.toelichting,
+        }
+
+    def zet_rekening(
+        self, session: Session, ctx: RequestContext, gemeente: str, body: BetaalrekeningWijziging
+    ) -> BetaalrekeningUit:
+        """Register or replace the gemeente's payer account, audited in the same transaction. The same account
+        again changes nothing (no audit entry). Refused (409) while a run of the gemeente has not made its SEPA
+        file yet: that file is written with the account it reads then."""
+        if session.get(Gemeente, gemeente) is None:
+            raise NotFoundError("Deze gemeente bestaat niet")
+        query = select(Betaalrekening).where(Betaalrekening.gemeente == gemeente)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = session.scalars(query).first()
+        nieuw = (body.iban, body.bic, body.naam, body.toelichting)
+        if row is not None and (row.iban, row.bic, row.naam, row.toelichting) == nieuw:
+            return BetaalrekeningUit(
+                gemeente=gemeente, iban=row.iban, bic=row.bic, naam=row.naam, toelichting=row.toelichting
+            )
+        lopend = session.scalars(
+            select(BetaalrunGemeente.betaalrun_id)
+            .join(Betaalrun, Betaalrun.id == BetaalrunGemeente.betaalrun_id)
+            .where(
+                BetaalrunGemeente.gemeente == gemeente,
+                BetaalrunGemeente.status != "bestand",
+                Betaalrun.status == "lopend",
+            )
+            .limit(1)
+        ).first()
+        if lopend is not None:
+            raise ConflictError(
+                f"Er loopt een betaalrun van deze gemeente ({lopend}); wijzig de betaalrekening als die klaar is",
+                code="betaalrun-loopt",
+            )
+        if row is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        Betaalrekening(
+                            gemeente=gemeente,
+                            iban=body.iban,
+                            bic=body.bic,
+                            naam=body.naam,
+                            toelichting=body.toelichting,
+                        )
+                    )
+            except IntegrityError:
+                raise ConflictError(
+                    "De betaalrekening is tegelijk door een ander vastgelegd; probeer het opnieuw",
+                    code="tegelijk-gewijzigd",
+                ) from None
+            uitkomst = "created"
+        else:
+            row.iban, row.bic, row.naam, row.toelichting = nieuw
+            uitkomst = "updated"
+        session.flush()
+        audit.append(
+            session,
+            gemeente,
+            audit.AuditEntry(
+                operation="betaalrekening.vastleggen",
+                processing_activity=PROCESSING_ACTIVITY,
+                actor=ctx.actor_id,
+                actor_type=ctx.actor_type.value,
+                purpose=ctx.purpose,
+                outcome=uitkomst,
+            ),
+        )
+        log.info("gemeente %s: betaalrekening %s (%s) door %s", gemeente, uitkomst, _mask(body.iban), ctx.actor_id)
+        return BetaalrekeningUit(
+            gemeente=gemeente, iban=body.iban, bic=body.bic, naam=body.naam, toelichting=body.toelichting
+        )
 
     def bewaar_bestanden(self, session: Session, gemeente: str, run_id: uuid.UUID, body: Any) -> dict[str, Any]:
         run = self._get(session, run_id)

@@ -5,6 +5,8 @@ Public (``/api/v1``, through the gateway):
 - ``POST /api/v1/betaalruns``: a beheerder of a gemeente starts the run of a month for that gemeente
   (``Idempotency-Key`` required: the same key gives the same run, never a second one); 202 with the run.
 - ``GET /api/v1/betaalruns/{betaalrunId}``: status and voortgang (gedaan / totaal); staff see their own gemeente.
+- ``GET``/``PUT /api/v1/betaalrekening``: the payer account of the caller's gemeente (the debtor of its SEPA
+  files); a beheerder registers or changes it, beheerder, teamleider and auditor read it.
 - ``GET /api/v1/uitkeringsspecificaties``: a citizen's payment specifications (their own BSN, from the token), or
   for staff (klantmanager, inkomensconsulent) those of ``bsn`` in their gemeente.
 
@@ -33,6 +35,7 @@ from gbi_shared import (
     current_context,
     require_roles,
 )
+from gbi_shared.contracts.betaalrekening import Betaalrekening, BetaalrekeningWijziging
 from gbi_shared.contracts.betaalrun import Betaalrun, BetaalrunNieuw, BetaalrunVerzoek, UitkeringsspecificatieLijst
 from gbi_shared.contracts.common import CamelModel
 
@@ -219,3 +222,47 @@ async def start_betaalrun_intern(
     run = await _maak(gateway, body.maand, gemeenten, body.betaaldatum, f"gbi:{idempotency_key}", response)
     _wake(request)
     return run
+
+
+# --- the gemeente's payer account (the debtor of its SEPA files) ----------------------------------------------------
+
+
+def _beheer(ctx: RequestContext, roles: tuple[str, ...]) -> str:
+    if ctx.actor_type is not ActorType.MEDEWERKER or not ctx.has_role(*roles) or not ctx.gemeente:
+        raise ForbiddenError("U heeft geen rol die dit mag")
+    return ctx.gemeente
+
+
+@public_router.get(
+    "/betaalrekening",
+    summary="De betaalrekening van de eigen gemeente",
+    description="De rekening waarvan de betaalrun van de gemeente betaalt (de debiteur van het SEPA-bestand). "
+    "Medewerkers met de rol beheerder, teamleider of auditor; 404 als de gemeente er nog geen heeft vastgelegd.",
+    tags=["Betaalruns"],
+    operation_id="getBetaalrekening",
+)
+async def lees_betaalrekening(ctx: Ctx, gateway: Gateway) -> Betaalrekening:
+    gemeente = _beheer(ctx, INZIEN)
+    resp = await gateway.request("GET", f"{DATA}/betaalrekeningen/{gemeente}", gemeente=gemeente, as_service=True)
+    return Betaalrekening.model_validate_json(resp.body)
+
+
+@public_router.put(
+    "/betaalrekening",
+    summary="Leg de betaalrekening van de eigen gemeente vast of wijzig die (beheerder)",
+    description=(
+        "Vervangt de hele rekening: een Nederlands IBAN (controlegetal mod 97; spaties en kleine letters mogen), een "
+        "BIC (optioneel), de naam van de rekeninghouder (hoogstens 70 tekens uit de SEPA-tekenset) en een "
+        "toelichting. Dezelfde rekening nog eens verandert niets. Elke wijziging staat in het verwerkingenlogboek "
+        "van de gemeente. Niet terwijl een betaalrun van de gemeente loopt en zijn SEPA-bestand nog niet heeft "
+        "(409). Fouten noemen het veld (invalidParams)."
+    ),
+    tags=["Betaalruns"],
+    operation_id="putBetaalrekening",
+    responses={409: {"description": "Er loopt een betaalrun van de gemeente", "content": _PROBLEM}},
+)
+async def zet_betaalrekening(body: BetaalrekeningWijziging, ctx: Ctx, gateway: Gateway) -> Betaalrekening:
+    gemeente = _beheer(ctx, STARTEN)
+    # The beheerder's own context goes along: the data service checks the role again and audits the beheerder.
+    resp = await gateway.request("PUT", f"{DATA}/betaalrekeningen/{gemeente}", json_body=body, gemeente=gemeente)
+    return Betaalrekening.model_validate_json(resp.body)
