@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
@@ -60,16 +61,15 @@ async def maak(
     after = 0
     maand = betaaldatum = None
     while True:
-        page: dict[str, Any] = (
-            await gateway.request(
-                "GET",
-                f"{DATA}/betaalruns/{run_id}/betalingen",
-                params={"after": str(after), "limit": str(PAGE)},
-                gemeente=g,
-                as_service=True,
-                timeout_s=120.0,
-            )
-        ).json()
+        resp = await gateway.request(
+            "GET",
+            f"{DATA}/betaalruns/{run_id}/betalingen",
+            params={"after": str(after), "limit": str(PAGE)},
+            gemeente=g,
+            as_service=True,
+            timeout_s=120.0,
+        )
+        page: dict[str, Any] = orjson.loads(resp.body)
         maand, betaaldatum = page["maand"], page["betaaldatum"]
         rows = page["betalingen"]
         regels.extend(Betaalregel(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows)

@@ -25,6 +25,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from gbi_shared import GatewayClient, NotFoundError, ServiceError
 
 __all__ = ["BetaalrunWorker", "RunResultaat", "betaal_run"]
@@ -88,7 +90,7 @@ async def _betaal_gemeente(
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            regels = resp.json()["regels"]
+            regels = orjson.loads(resp.body)["regels"]
             if not regels:
                 break
             await werk_q.put(regels)
@@ -101,12 +103,12 @@ async def _betaal_gemeente(
             resp = await gateway.request(
                 "POST",
                 f"{DOMAIN}/betaalrun/bedragen:batch",
-                json_body=body,
+                json_bytes=orjson.dumps(body),
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            antwoord = resp.json()
+            antwoord = orjson.loads(resp.body)
             if antwoord["fouten"]:
                 resultaat.fouten.extend(antwoord["fouten"])
                 log.warning("betaalrun %s: %d uitkeringen niet te berekenen", run_id, len(antwoord["fouten"]))
@@ -119,7 +121,7 @@ async def _betaal_gemeente(
             resp = await gateway.request(
                 "POST",
                 f"{DATA}/betaalruns/{run_id}/betalingen:batch",
-                json_body={"betalingen": betalingen},
+                json_bytes=orjson.dumps({"betalingen": betalingen}),
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
