@@ -6,7 +6,8 @@ Per gemeente, three stages run as a pipeline over chunks of uitkeringen (bounded
     domain POST /internal/domain/v1/betaalrun/bedragen:batch           the month's amounts of the chunk
     data   POST /internal/data/v1/betaalruns/{id}/betalingen:batch     COPY into betalingen (unique per month)
 
-then the integration layer writes the gemeente's SEPA file and journal (``.../betaalruns/{id}/bestanden``).
+then the integration layer writes the gemeente's SEPA file and journal (``.../betaalruns/{id}/bestanden``, a job
+there: asked again while it answers 202).
 
 Idempotent and resumable without a cursor: the data service hands out only uitkeringen that have no payment for
 the month, and ``UNIQUE (uitkering_id, maand)`` refuses a second one. A worker that dies (kill -9, redeploy) leaves
@@ -42,6 +43,7 @@ LEASE_S = 15
 POLL_S = 2.0
 STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
 _TIMEOUT_S = 120.0
+BESTAND_POLL_S = 0.2
 
 
 def worker_id() -> str:
@@ -170,15 +172,21 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
                 )
                 status = "betaald"
             if status == "betaald":
-                await verleng()
-                resp = await gateway.request(
-                    "POST",
-                    f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
-                    json_body={"gemeente": gemeente},
-                    gemeente=gemeente,
-                    as_service=True,
-                    timeout_s=600.0,
-                )
+                # The files are a job of the integration layer: each request waits for it a few seconds and
+                # answers 202 while it runs, so no request meets a gateway timeout; asking again joins the job.
+                while True:
+                    await verleng()
+                    resp = await gateway.request(
+                        "POST",
+                        f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
+                        json_body={"gemeente": gemeente},
+                        gemeente=gemeente,
+                        as_service=True,
+                        timeout_s=_TIMEOUT_S,
+                    )
+                    if resp.status != 202:
+                        break
+                    await asyncio.sleep(BESTAND_POLL_S)
                 bestand = resp.json()
                 await gateway.request(
                     "PUT",
