@@ -120,6 +120,7 @@ class GatewayClient:
         path: str,
         *,
         json_body: Any = None,
+        json_bytes: bytes | None = None,
         params: dict[str, str] | None = None,
         gemeente: str | None = None,
         as_service: bool = False,
@@ -130,7 +131,10 @@ class GatewayClient:
         if headers:
             out.update(headers)
         body = None
-        if json_body is not None:
+        if json_bytes is not None:  # a JSON body the caller encoded itself (bulk routes: orjson, spliced bytes)
+            body = json_bytes
+            out["Content-Type"] = "application/json"
+        elif json_body is not None:
             if isinstance(json_body, BaseModel):
                 body = json_body.model_dump_json(by_alias=True, exclude_none=True).encode()
             else:

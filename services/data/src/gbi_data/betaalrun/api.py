@@ -8,12 +8,12 @@ checked by hand: they carry thousands of rows and field-by-field model validatio
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -57,7 +57,8 @@ RunsSession = Annotated[Session, Depends(_runs_session, scope="function")]
 
 
 def _json(payload: Any, status_code: int = 200) -> Response:
-    return Response(json.dumps(payload, separators=(",", ":")), status_code=status_code, media_type="application/json")
+    body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 class ClaimVerzoek(CamelModel):

@@ -13,9 +13,10 @@ together about 45%): alleenstaanden ~58%, alleenstaande ouders ~22%, couples wit
 ~12%; ages 18-26 ~9%, 27-44 ~36%, 45-AOW ~55%; a kostendeler (co-resident 27+) in ~12% of households; counted
 income (part-time work, another benefit, alimony) for ~18%; assets below the limit. About 2% have an unsettled
 voorschot and 2% a maatregel (5%, 30% or 100%, 1-3 months from the start month). The same ``--seed`` gives the
-same population, ids included, so a test or benchmark can be repeated exactly; populations of different seeds can be
-added to one database (their BSNs differ for seeds that differ modulo 16). Every row carries its gemeente
-(tenant-correct).
+same population, ids included, so a test or benchmark can be repeated exactly. Every client has a BSN of its own that
+passes the elfproef (``bsns``: unique within any population up to 8 million); populations of different seeds can be
+added to one database (their BSNs differ for seeds that differ modulo 16, up to about 511,000 clients each). Every
+row carries its gemeente (tenant-correct).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from gbi_data.database import normalise_url
 from gbi_data.seed import GEMEENTEN
 from gbi_data.settings import DataSettings
 
-__all__ = ["Populatie", "genereer", "main", "rijen"]
+__all__ = ["Populatie", "bsns", "elfproef", "genereer", "main", "rijen"]
 
 # Relative size of each gemeente's bijstand population (CBS 2024, rounded), in the order of the seed.
 GEWICHTEN = {
@@ -75,16 +76,43 @@ def iban_nl(bank: str, rekening: int) -> str:
     return f"NL{98 - _mod97(numeric):02d}{bban}"
 
 
-def bsn(volgnummer: int) -> str:
-    """The ``volgnummer``-th 9-digit number starting with 9 that passes the elfproef (deterministic)."""
-    n = 90_000_000 + volgnummer * 11 // 10
-    while True:
-        digits = f"{n:08d}"
-        s = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
-        check = s % 11
+# BSNs of generated clients: 9 digits, the first 8 a prefix from 90000000-98999999 (never the 9999xxxxx persons of
+# the simulator's sources), the last the elfproef check digit. The prefix range is cut into 16 slots of 562,500
+# prefixes; a population takes consecutive prefixes from the slot of its seed (seed mod 16) and skips the prefixes
+# whose check digit would be 10 (about 1 in 11), which leaves about 511,000 BSNs per slot.
+BSN_VAN = 90_000_000
+BSN_TOT = 99_000_000
+BSN_SLOTS = 16
+BSN_SLOT = (BSN_TOT - BSN_VAN) // BSN_SLOTS
+
+
+def elfproef(nummer: str) -> bool:
+    """The BSN elfproef: 9 digits d1..d9 with 9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11."""
+    if len(nummer) != 9 or not nummer.isdigit():
+        return False
+    s = sum(int(d) * w for d, w in zip(nummer, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+    return s % 11 == 0
+
+
+def bsns(seed: int) -> Iterator[str]:
+    """The distinct BSNs of a population of ``seed``, in order (deterministic). Every BSN passes the elfproef and
+    none repeats within a population of up to 8 million; populations whose seeds differ modulo 16 get disjoint
+    BSNs up to about 511,000 clients each (past its slot a population runs on into the next one)."""
+    prefix = BSN_VAN + (seed % BSN_SLOTS) * BSN_SLOT
+    gewogen = _gewogen(prefix)
+    for _ in range(BSN_TOT - BSN_VAN):
+        check = gewogen % 11
         if check < 10:
-            return digits + str(check)
-        n += 1
+            yield f"{prefix:08d}{check}"
+        prefix += 1
+        if prefix == BSN_TOT:
+            prefix = BSN_VAN
+        # The last prefix digit weighs 2: one up adds 2, unless the digits carried over.
+        gewogen = gewogen + 2 if prefix % 10 else _gewogen(prefix)
+
+
+def _gewogen(prefix: int) -> int:
+    return sum(int(d) * w for d, w in zip(f"{prefix:08d}", range(9, 1, -1), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +195,7 @@ def rijen(p: Populatie) -> Iterator[dict[str, Any]]:
     for i in sorted(range(len(quota)), key=lambda i: quota[i] - counts[i], reverse=True)[: p.clients - sum(counts)]:
         counts[i] += 1
     nummer = 0
+    nummers = bsns(p.seed)
     for gemeente, aantal in zip(p.gemeenten, counts, strict=True):
         for _ in range(aantal):
             nummer += 1
@@ -185,7 +214,7 @@ def rijen(p: Populatie) -> Iterator[dict[str, Any]]:
                 "gemeente": gemeente,
                 "nummer": nummer,
                 "seed": p.seed,
-                "bsn": bsn(nummer + (p.seed % 16) * 500_000),
+                "bsn": next(nummers),
                 "aanvraag_id": aid,
                 "besluit_id": bid,
                 "uitkering_id": uid,

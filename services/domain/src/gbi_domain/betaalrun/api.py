@@ -10,12 +10,12 @@ verlagingCents, vakantietoeslagCents, voorschotVerrekendCents, bedragCents, rege
 from __future__ import annotations
 
 import gc
-import json
 import re
 from datetime import date
 from typing import Annotated, Any
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
@@ -119,9 +119,9 @@ async def bedragen(request: Request, _ctx: Service) -> Response:
 
     def work() -> bytes:
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             raise BadRequestError.for_field("body", "geen geldige JSON") from exc
-        return json.dumps(bereken_chunk(body), separators=(",", ":")).encode()
+        return orjson.dumps(bereken_chunk(body))
 
     return Response(await anyio.to_thread.run_sync(work), media_type="application/json")

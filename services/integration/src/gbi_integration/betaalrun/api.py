@@ -4,17 +4,25 @@
 reads the gemeente's account and the run's payments from the data service in pages, writes pain.001.001.03,
 builds and reconciles the journal, stores both (gzip) and answers ``{messageId, aantal, totaalCents}``. Repeating it
 gives the same files (the MsgId is derived from the run), so a resumed run never makes a second, different file.
+
+No request waits for a whole file: the work runs as a job of this process, and a request waits for it at most
+``WACHT_S`` seconds. A job not done by then answers ``202 {status: "bezig"}``; the caller asks again with the same
+request (the same job, not a second one) until it gets the ``200`` with the result. A job that failed answers its
+error once and is forgotten, so the next request starts afresh; after a restart of this process the next request
+starts a new job (the files come out the same). A gemeente of 110,000 payments so never meets a gateway timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Request
+import orjson
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from gbi_integration.bank import Debtor
@@ -27,6 +35,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/internal/integration/v1", responses=PROBLEM_RESPONSES, tags=["betaalruns"])
 DATA = "/internal/data/v1"
 PAGE = 10_000
+WACHT_S = 10.0  # how long one request waits for the job before it answers 202
 Service = Annotated[RequestContext, Depends(require_roles(actor_types=[ActorType.SERVICE]))]
 
 
@@ -44,32 +53,66 @@ def _message_id(run_id: uuid.UUID, gemeente: str) -> str:
     return f"GBI-{gemeente}-{run_id.hex[:24].upper()}"
 
 
-@router.post("/betaalruns/{betaalrunId}/bestanden", response_model=BestandenAntwoord)
+class BestandenBezig(CamelModel):
+    status: str = "bezig"
+
+
+def _jobs(request: Request) -> dict[tuple[uuid.UUID, str], asyncio.Task[BestandenAntwoord]]:
+    jobs: dict[tuple[uuid.UUID, str], asyncio.Task[BestandenAntwoord]] | None = getattr(
+        request.app.state, "betaalrun_bestanden", None
+    )
+    if jobs is None:
+        jobs = request.app.state.betaalrun_bestanden = {}
+    return jobs
+
+
+@router.post(
+    "/betaalruns/{betaalrunId}/bestanden",
+    response_model=BestandenAntwoord,
+    responses={202: {"model": BestandenBezig, "description": "Nog bezig: vraag het zo opnieuw"}},
+)
 async def maak(
     run_id: Annotated[uuid.UUID, Path(alias="betaalrunId")],
     body: BestandenVerzoek,
     ctx: Service,
     request: Request,
-) -> BestandenAntwoord:
+) -> Any:
     if ctx.gemeente != body.gemeente:
         raise ForbiddenError("GBI-Gemeente en gemeente verschillen")
     gateway: GatewayClient = request.app.state.gateway
-    g = body.gemeente
+    jobs = _jobs(request)
+    key = (run_id, body.gemeente)
+    job = jobs.get(key)
+    if job is None:
+        job = jobs[key] = asyncio.create_task(_maak_bestanden(gateway, run_id, body.gemeente))
+    try:
+        # shield: a caller that goes away (or this request's wait running out) does not cancel the job.
+        resultaat = await asyncio.wait_for(asyncio.shield(job), timeout=WACHT_S)
+    except TimeoutError:
+        return Response(BestandenBezig().model_dump_json(), status_code=202, media_type="application/json")
+    except BaseException:
+        if job.done():
+            jobs.pop(key, None)  # failed: the next request starts afresh
+        raise
+    jobs.pop(key, None)
+    return resultaat
+
+
+async def _maak_bestanden(gateway: GatewayClient, run_id: uuid.UUID, g: str) -> BestandenAntwoord:
     rekening = (await gateway.request("GET", f"{DATA}/betaalrekeningen/{g}", gemeente=g, as_service=True)).json()
     regels: list[Betaalregel] = []
     after = 0
     maand = betaaldatum = None
     while True:
-        page: dict[str, Any] = (
-            await gateway.request(
-                "GET",
-                f"{DATA}/betaalruns/{run_id}/betalingen",
-                params={"after": str(after), "limit": str(PAGE)},
-                gemeente=g,
-                as_service=True,
-                timeout_s=120.0,
-            )
-        ).json()
+        resp = await gateway.request(
+            "GET",
+            f"{DATA}/betaalruns/{run_id}/betalingen",
+            params={"after": str(after), "limit": str(PAGE)},
+            gemeente=g,
+            as_service=True,
+            timeout_s=120.0,
+        )
+        page: dict[str, Any] = orjson.loads(resp.body)
         maand, betaaldatum = page["maand"], page["betaaldatum"]
         rows = page["betalingen"]
         regels.extend(Betaalregel(r[0], r[2], r[3], r[4], r[5], r[6]) for r in rows)

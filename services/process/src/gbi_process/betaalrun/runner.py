@@ -6,7 +6,8 @@ Per gemeente, three stages run as a pipeline over chunks of uitkeringen (bounded
     domain POST /internal/domain/v1/betaalrun/bedragen:batch           the month's amounts of the chunk
     data   POST /internal/data/v1/betaalruns/{id}/betalingen:batch     COPY into betalingen (unique per month)
 
-then the integration layer writes the gemeente's SEPA file and journal (``.../betaalruns/{id}/bestanden``).
+then the integration layer writes the gemeente's SEPA file and journal (``.../betaalruns/{id}/bestanden``, a job
+there: asked again while it answers 202).
 
 Idempotent and resumable without a cursor: the data service hands out only uitkeringen that have no payment for
 the month, and ``UNIQUE (uitkering_id, maand)`` refuses a second one. A worker that dies (kill -9, redeploy) leaves
@@ -25,6 +26,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from gbi_shared import GatewayClient, NotFoundError, ServiceError
 
 __all__ = ["BetaalrunWorker", "RunResultaat", "betaal_run"]
@@ -40,6 +43,7 @@ LEASE_S = 15
 POLL_S = 2.0
 STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
 _TIMEOUT_S = 120.0
+BESTAND_POLL_S = 0.2
 
 
 def worker_id() -> str:
@@ -88,7 +92,7 @@ async def _betaal_gemeente(
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            regels = resp.json()["regels"]
+            regels = orjson.loads(resp.body)["regels"]
             if not regels:
                 break
             await werk_q.put(regels)
@@ -101,12 +105,12 @@ async def _betaal_gemeente(
             resp = await gateway.request(
                 "POST",
                 f"{DOMAIN}/betaalrun/bedragen:batch",
-                json_body=body,
+                json_bytes=orjson.dumps(body),
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            antwoord = resp.json()
+            antwoord = orjson.loads(resp.body)
             if antwoord["fouten"]:
                 resultaat.fouten.extend(antwoord["fouten"])
                 log.warning("betaalrun %s: %d uitkeringen niet te berekenen", run_id, len(antwoord["fouten"]))
@@ -119,7 +123,7 @@ async def _betaal_gemeente(
             resp = await gateway.request(
                 "POST",
                 f"{DATA}/betaalruns/{run_id}/betalingen:batch",
-                json_body={"betalingen": betalingen},
+                json_bytes=orjson.dumps({"betalingen": betalingen}),
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
@@ -168,15 +172,21 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
                 )
                 status = "betaald"
             if status == "betaald":
-                await verleng()
-                resp = await gateway.request(
-                    "POST",
-                    f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
-                    json_body={"gemeente": gemeente},
-                    gemeente=gemeente,
-                    as_service=True,
-                    timeout_s=600.0,
-                )
+                # The files are a job of the integration layer: each request waits for it a few seconds and
+                # answers 202 while it runs, so no request meets a gateway timeout; asking again joins the job.
+                while True:
+                    await verleng()
+                    resp = await gateway.request(
+                        "POST",
+                        f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
+                        json_body={"gemeente": gemeente},
+                        gemeente=gemeente,
+                        as_service=True,
+                        timeout_s=_TIMEOUT_S,
+                    )
+                    if resp.status != 202:
+                        break
+                    await asyncio.sleep(BESTAND_POLL_S)
                 bestand = resp.json()
                 await gateway.request(
                     "PUT",

@@ -1,0 +1,80 @@
+"""The SEPA file of a gemeente is a job of the integration process: a request waits for it at most ``WACHT_S`` and
+answers 202 while it runs; asking again joins the same job (never a second one) and gets the result once it is done;
+a failed job answers its error once and the next request starts afresh."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from fastapi import Response
+
+from gbi_integration.betaalrun import api
+from gbi_shared import ActorType, RequestContext, ServiceUnavailableError
+
+RUN = uuid.uuid4()
+CTX = RequestContext("gbi-process", ActorType.SERVICE, frozenset({"gbi-service"}), "0363")
+
+
+def _request() -> Any:
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(gateway=None)))
+
+
+async def _vraag(request: Any) -> Any:
+    return await api.maak(RUN, api.BestandenVerzoek(gemeente="0363"), CTX, request)
+
+
+def test_a_slow_file_answers_202_until_done_and_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "WACHT_S", 0.05)
+    gestart: list[str] = []
+    klaar = asyncio.Event()
+
+    async def bouw(_gateway: Any, run_id: uuid.UUID, gemeente: str) -> api.BestandenAntwoord:
+        gestart.append(gemeente)
+        await klaar.wait()
+        return api.BestandenAntwoord(message_id=f"GBI-{gemeente}-X", aantal=3, totaal_cents=300)
+
+    monkeypatch.setattr(api, "_maak_bestanden", bouw)
+
+    async def scenario() -> None:
+        request = _request()
+        for _ in range(3):
+            bezig = await _vraag(request)
+            assert isinstance(bezig, Response)
+            assert bezig.status_code == 202
+            assert json.loads(bytes(bezig.body)) == {"status": "bezig"}
+        klaar.set()
+        resultaat = await _vraag(request)
+        assert resultaat == api.BestandenAntwoord(message_id="GBI-0363-X", aantal=3, totaal_cents=300)
+        assert gestart == ["0363"]  # three requests while it ran, one job
+        assert request.app.state.betaalrun_bestanden == {}  # delivered, forgotten
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_job_answers_its_error_once_and_the_next_request_starts_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(api, "WACHT_S", 1.0)
+    pogingen: list[int] = []
+
+    async def bouw(_gateway: Any, run_id: uuid.UUID, gemeente: str) -> api.BestandenAntwoord:
+        pogingen.append(1)
+        if len(pogingen) == 1:
+            raise ServiceUnavailableError("gbi-data is niet bereikbaar")
+        return api.BestandenAntwoord(message_id="GBI-0363-X", aantal=1, totaal_cents=100)
+
+    monkeypatch.setattr(api, "_maak_bestanden", bouw)
+
+    async def scenario() -> None:
+        request = _request()
+        with pytest.raises(ServiceUnavailableError):
+            await _vraag(request)
+        assert (await _vraag(request)).aantal == 1
+        assert len(pogingen) == 2
+
+    asyncio.run(scenario())
