@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gbi_domain.engine import Berekening, bereken_algemene_bijstand
+from gbi_domain.engine import Berekening, Toelichtingregel, bereken_algemene_bijstand
 from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.engine.geld import format_bedrag, parse_bedrag
 from gbi_domain.errors import DomainError
@@ -108,3 +108,39 @@ def test_gc_pauze_nest_en_overlapt_tussen_draden() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+_TEKST = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+    | st.sampled_from(['"', "\\", '"bedrag":"0.00"', '","bedrag":"', "\u2028", "é"]),
+    max_size=4,
+).map("".join)
+
+
+@INSTELLINGEN
+@given(
+    st.lists(
+        st.builds(
+            Toelichtingregel,
+            _TEKST,
+            _TEKST,
+            _TEKST,
+            st.none() | st.integers(-(10**9), 10**12),
+            st.none() | _TEKST,
+            st.none() | st.dates(),
+        ),
+        max_size=6,
+    )
+)
+def test_toelichtingregels_met_en_zonder_bedrag_gelijk_aan_contract(regels: list[Toelichtingregel]) -> None:
+    """Lines are written from remembered parts (whole, or around the amount): any text, amount or date, asked
+    once or again, gives the text the contract gives."""
+    from dataclasses import replace
+
+    b = replace(bereken_algemene_bijstand(huis()), toelichting=tuple(regels))
+    _gelijk(b)
+    _gelijk(b)  # the second time from the remembered parts
+    opnieuw = replace(
+        b, toelichting=tuple(r._replace(bedrag=None if r.bedrag is None else r.bedrag + 1) for r in regels)
+    )
+    _gelijk(opnieuw)
