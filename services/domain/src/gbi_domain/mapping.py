@@ -257,6 +257,30 @@ def _redenen_json(redenen: tuple[Reden, ...]) -> str:
 
 def berekening_json(b: Berekening) -> str:
     """Engine result -> the JSON text of ``BerekeningAntwoord`` (camelCase, amounts as ``"1234.56"``)."""
+    norm, reservering, inkomen, bijstand, per_maand = (
+        b.norm,
+        b.vakantietoeslag_reservering,
+        b.in_te_korten_inkomen,
+        b.bijstand,
+        b.bedrag_per_maand,
+    )
+    if norm < 0 or reservering < 0 or inkomen < 0 or bijstand < 0 or per_maand < 0:
+        bedragen = (
+            f'"norm":"{format_bedrag(norm)}",'
+            f'"vakantietoeslagReservering":"{format_bedrag(reservering)}",'
+            f'"inTeKortenInkomen":"{format_bedrag(inkomen)}",'
+            f'"bijstandInclusiefVakantietoeslag":"{format_bedrag(bijstand)}",'
+            f'"bedragPerMaand":"{format_bedrag(per_maand)}",'
+        )
+    else:  # format_bedrag written out for amounts of zero or more (the engine's): one call instead of five
+        bedragen = (
+            f'"norm":"{norm // 100}.{norm % 100:02d}",'
+            f'"vakantietoeslagReservering":"{reservering // 100}.{reservering % 100:02d}",'
+            f'"inTeKortenInkomen":"{inkomen // 100}.{inkomen % 100:02d}",'
+            f'"bijstandInclusiefVakantietoeslag":"{bijstand // 100}.{bijstand % 100:02d}",'
+            f'"bedragPerMaand":"{per_maand // 100}.{per_maand % 100:02d}",'
+        )
+    regel = _REGELS_JSON.get
     return (
         f'{{"gemeente":{_js(b.gemeente)},"peildatum":"{b.peildatum.isoformat()}",'
         f'"recht":{"true" if b.recht else "false"},'
@@ -264,13 +288,9 @@ def berekening_json(b: Berekening) -> str:
         f'"leefvorm":"{b.leefvorm.value}",'
         f'"normcategorie":{"null" if b.normcategorie is None else _js(b.normcategorie)},'
         f'"aantalKostendelers":{"null" if b.aantal_kostendelers is None else int(b.aantal_kostendelers)},'
-        f'"norm":"{format_bedrag(b.norm)}",'
-        f'"vakantietoeslagReservering":"{format_bedrag(b.vakantietoeslag_reservering)}",'
-        f'"inTeKortenInkomen":"{format_bedrag(b.in_te_korten_inkomen)}",'
-        f'"bijstandInclusiefVakantietoeslag":"{format_bedrag(b.bijstand)}",'
-        f'"bedragPerMaand":"{format_bedrag(b.bedrag_per_maand)}",'
+        f"{bedragen}"
         f'"geldlening":{"true" if b.geldlening else "false"},'
-        f'"toelichting":[{",".join([_regel_json(r) for r in b.toelichting])}],'
+        f'"toelichting":[{",".join([regel(r) or _regel_json(r) for r in b.toelichting])}],'
         f'"regelsetVersie":{_js(b.regelset_versie)}}}'
     )
 

@@ -144,3 +144,29 @@ def test_toelichtingregels_met_en_zonder_bedrag_gelijk_aan_contract(regels: list
         b, toelichting=tuple(r._replace(bedrag=None if r.bedrag is None else r.bedrag + 1) for r in regels)
     )
     _gelijk(opnieuw)
+
+
+@INSTELLINGEN
+@given(st.lists(st.integers(-(10**12), 10**13), min_size=5, max_size=5))
+def test_bedragen_van_de_berekening_zoals_format_bedrag(bedragen: list[int]) -> None:
+    """The five amounts are written out inline when none is negative, by format_bedrag otherwise: the same text."""
+    from dataclasses import replace
+
+    b = replace(
+        bereken_algemene_bijstand(huis()),
+        norm=bedragen[0],
+        vakantietoeslag_reservering=bedragen[1],
+        in_te_korten_inkomen=bedragen[2],
+        bijstand=bedragen[3],
+        bedrag_per_maand=bedragen[4],
+    )
+    uit = json.loads(berekening_json(b))
+    assert [
+        uit["norm"],
+        uit["vakantietoeslagReservering"],
+        uit["inTeKortenInkomen"],
+        uit["bijstandInclusiefVakantietoeslag"],
+        uit["bedragPerMaand"],
+    ] == [format_bedrag(c) for c in bedragen]
+    if min(bedragen) >= 0:
+        _gelijk(b)
