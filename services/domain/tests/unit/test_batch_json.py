@@ -16,7 +16,7 @@ from gbi_domain.engine import Berekening, Toelichtingregel, bereken_algemene_bij
 from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.engine.geld import format_bedrag, parse_bedrag
 from gbi_domain.errors import DomainError
-from gbi_domain.mapping import _centen, berekening_json, naar_berekening_antwoord
+from gbi_domain.mapping import _centen, berekening_json, naar_berekening_antwoord, naar_huishouden
 from gbi_shared.contracts.berekening import BerekeningAntwoord
 
 from .test_eigenschappen import INSTELLINGEN, huishoudens
@@ -170,3 +170,29 @@ def test_bedragen_van_de_berekening_zoals_format_bedrag(bedragen: list[int]) -> 
     ] == [format_bedrag(c) for c in bedragen]
     if min(bedragen) >= 0:
         _gelijk(b)
+
+
+def test_batch_antwoord_kop_en_staart_op_eerste_en_laatste_deel() -> None:
+    """The batch answer's head and tail are joined onto its first and last part, also when those are problems,
+    when there is one part, and when there are none."""
+    from gbi_domain.service import DomainService
+    from gbi_shared import ActorType, RequestContext
+    from gbi_shared.contracts.berekening import BerekeningVerzoek
+
+    ctx = RequestContext(actor_id="t", actor_type=ActorType.SYSTEEM, roles=frozenset(), gemeente="0599")
+    goed = BerekeningVerzoek.model_validate(
+        {"gemeente": "0599", "peildatum": "2026-03-01", "aanvrager": {"geboortedatum": "1990-01-01"}}
+    )
+    fout = goed.model_copy(update={"peildatum": date(2027, 3, 1)})  # no rules known: a problem in place
+    svc = DomainService()
+    assert json.loads(svc.batch_json([], ctx)) == {"aantal": 0, "aantalFouten": 0, "resultaten": []}
+    een = json.loads(svc.batch_json([goed], ctx))
+    assert (een["aantal"], een["aantalFouten"], [r["index"] for r in een["resultaten"]]) == (1, 0, [0])
+    assert een["resultaten"][0]["berekening"] == json.loads(
+        berekening_json(bereken_algemene_bijstand(naar_huishouden(goed)))
+    )
+    drie = json.loads(svc.batch_json([fout, goed, fout], ctx))
+    assert (drie["aantal"], drie["aantalFouten"]) == (3, 2)
+    assert [r["fout"] is None for r in drie["resultaten"]] == [False, True, False]
+    assert drie["resultaten"][1] == {"index": 1, "berekening": een["resultaten"][0]["berekening"], "fout": None}
+    assert json.loads(svc.batch_json([fout], ctx))["resultaten"][0]["fout"]["status"] == 422
