@@ -103,13 +103,19 @@ def _persoon(p: PersoonInvoer) -> Persoon:
 def naar_huishouden(verzoek: BerekeningVerzoek) -> Huishouden:
     """Contract -> engine input (amounts to cents, codes to enums)."""
     vermogen = verzoek.vermogen
-    return Huishouden(
-        gemeente=verzoek.gemeente,
-        peildatum=verzoek.peildatum,
-        aanvrager=_persoon(verzoek.aanvrager),
-        partner=_persoon(verzoek.partner) if verzoek.partner is not None else None,
-        kinderen=tuple([k.geboortedatum for k in verzoek.kinderen]) if verzoek.kinderen else (),
-        medebewoners=tuple(
+    partner = verzoek.partner
+    return Huishouden(  # positional, in the order of the fields: gemeente, peildatum, aanvrager, vermogen, ...
+        verzoek.gemeente,
+        verzoek.peildatum,
+        _persoon(verzoek.aanvrager),
+        None
+        if vermogen is None
+        else Vermogen(
+            _centen(vermogen.bezittingen), _centen(vermogen.schulden), _centen(vermogen.overwaarde_eigen_woning)
+        ),
+        None if partner is None else _persoon(partner),
+        tuple([k.geboortedatum for k in verzoek.kinderen]) if verzoek.kinderen else (),
+        tuple(
             [
                 Medebewoner(
                     m.geboortedatum,
@@ -123,7 +129,7 @@ def naar_huishouden(verzoek: BerekeningVerzoek) -> Huishouden:
         )
         if verzoek.medebewoners
         else (),
-        inkomsten=tuple(
+        tuple(
             [
                 Inkomen(_ROLLEN[i.persoon], _SOORTEN[i.soort], _centen(i.netto_per_maand), i.vrijlating_startdatum)
                 for i in verzoek.inkomsten
@@ -131,11 +137,6 @@ def naar_huishouden(verzoek: BerekeningVerzoek) -> Huishouden:
         )
         if verzoek.inkomsten
         else (),
-        vermogen=None
-        if vermogen is None
-        else Vermogen(
-            _centen(vermogen.bezittingen), _centen(vermogen.schulden), _centen(vermogen.overwaarde_eigen_woning)
-        ),
     )
 
 
@@ -202,25 +203,46 @@ def _js(tekst: str) -> str:
     return gevonden
 
 
+_REGEL_DELEN: dict[tuple[str, str, str, str | None, date | None], tuple[str, str]] = {}
+
+
 def _regel_json(r: Toelichtingregel) -> str:
+    """One explanation line as JSON, remembered whole. A new line with an amount (the household's income, bijstand,
+    reservation) is written from the remembered text before and after its amount, not dumped again."""
     gevonden = _REGELS_JSON.get(r)
-    if gevonden is None:
-        gevonden = json.dumps(
-            {
-                "stap": r.stap,
-                "regel": r.tekst,
-                "artikel": r.artikel,
-                "bedrag": None if r.bedrag is None else format_bedrag(r.bedrag),
-                "parameterversie": r.parameter,
-                "geldigVanaf": None if r.geldig_vanaf is None else r.geldig_vanaf.isoformat(),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        if len(_REGELS_JSON) >= _TEKST_MAX:
-            _REGELS_JSON.clear()
-        _REGELS_JSON[r] = gevonden
+    if gevonden is not None:
+        return gevonden
+    if r.bedrag is None:
+        gevonden = _REGEL_JSON_DUMP(r)
+    else:
+        sleutel = (r.stap, r.tekst, r.artikel, r.parameter, r.geldig_vanaf)
+        delen = _REGEL_DELEN.get(sleutel)
+        if delen is None:
+            kop, _, staart = _REGEL_JSON_DUMP(r._replace(bedrag=0)).partition('"bedrag":"0.00"')
+            delen = (kop + '"bedrag":"', '"' + staart)
+            if len(_REGEL_DELEN) >= _TEKST_MAX:
+                _REGEL_DELEN.clear()
+            _REGEL_DELEN[sleutel] = delen
+        gevonden = delen[0] + format_bedrag(r.bedrag) + delen[1]
+    if len(_REGELS_JSON) >= _TEKST_MAX:
+        _REGELS_JSON.clear()
+    _REGELS_JSON[r] = gevonden
     return gevonden
+
+
+def _REGEL_JSON_DUMP(r: Toelichtingregel) -> str:  # noqa: N802 - the reference writer of one line
+    return json.dumps(
+        {
+            "stap": r.stap,
+            "regel": r.tekst,
+            "artikel": r.artikel,
+            "bedrag": None if r.bedrag is None else format_bedrag(r.bedrag),
+            "parameterversie": r.parameter,
+            "geldigVanaf": None if r.geldig_vanaf is None else r.geldig_vanaf.isoformat(),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _redenen_json(redenen: tuple[Reden, ...]) -> str:
@@ -235,6 +257,30 @@ def _redenen_json(redenen: tuple[Reden, ...]) -> str:
 
 def berekening_json(b: Berekening) -> str:
     """Engine result -> the JSON text of ``BerekeningAntwoord`` (camelCase, amounts as ``"1234.56"``)."""
+    norm, reservering, inkomen, bijstand, per_maand = (
+        b.norm,
+        b.vakantietoeslag_reservering,
+        b.in_te_korten_inkomen,
+        b.bijstand,
+        b.bedrag_per_maand,
+    )
+    if norm < 0 or reservering < 0 or inkomen < 0 or bijstand < 0 or per_maand < 0:
+        bedragen = (
+            f'"norm":"{format_bedrag(norm)}",'
+            f'"vakantietoeslagReservering":"{format_bedrag(reservering)}",'
+            f'"inTeKortenInkomen":"{format_bedrag(inkomen)}",'
+            f'"bijstandInclusiefVakantietoeslag":"{format_bedrag(bijstand)}",'
+            f'"bedragPerMaand":"{format_bedrag(per_maand)}",'
+        )
+    else:  # format_bedrag written out for amounts of zero or more (the engine's): one call instead of five
+        bedragen = (
+            f'"norm":"{norm // 100}.{norm % 100:02d}",'
+            f'"vakantietoeslagReservering":"{reservering // 100}.{reservering % 100:02d}",'
+            f'"inTeKortenInkomen":"{inkomen // 100}.{inkomen % 100:02d}",'
+            f'"bijstandInclusiefVakantietoeslag":"{bijstand // 100}.{bijstand % 100:02d}",'
+            f'"bedragPerMaand":"{per_maand // 100}.{per_maand % 100:02d}",'
+        )
+    regel = _REGELS_JSON.get
     return (
         f'{{"gemeente":{_js(b.gemeente)},"peildatum":"{b.peildatum.isoformat()}",'
         f'"recht":{"true" if b.recht else "false"},'
@@ -242,13 +288,9 @@ def berekening_json(b: Berekening) -> str:
         f'"leefvorm":"{b.leefvorm.value}",'
         f'"normcategorie":{"null" if b.normcategorie is None else _js(b.normcategorie)},'
         f'"aantalKostendelers":{"null" if b.aantal_kostendelers is None else int(b.aantal_kostendelers)},'
-        f'"norm":"{format_bedrag(b.norm)}",'
-        f'"vakantietoeslagReservering":"{format_bedrag(b.vakantietoeslag_reservering)}",'
-        f'"inTeKortenInkomen":"{format_bedrag(b.in_te_korten_inkomen)}",'
-        f'"bijstandInclusiefVakantietoeslag":"{format_bedrag(b.bijstand)}",'
-        f'"bedragPerMaand":"{format_bedrag(b.bedrag_per_maand)}",'
+        f"{bedragen}"
         f'"geldlening":{"true" if b.geldlening else "false"},'
-        f'"toelichting":[{",".join([_regel_json(r) for r in b.toelichting])}],'
+        f'"toelichting":[{",".join([regel(r) or _regel_json(r) for r in b.toelichting])}],'
         f'"regelsetVersie":{_js(b.regelset_versie)}}}'
     )
 

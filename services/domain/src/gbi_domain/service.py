@@ -118,8 +118,13 @@ class DomainService:
                     fouten += 1
                 else:
                     delen[i] = f'{{"index":{i},"berekening":{berekening_json(uitkomst)},"fout":null}}'
-            tekst = f'{{"aantal":{len(delen)},"aantalFouten":{fouten},"resultaten":[{",".join(delen)}]}}'
-            return tekst.encode()
+            # the head and tail joined onto the first and last part: the answer (19 MB for 10,000 households) is
+            # copied once by the join and once by encode, not a third time by an f-string around the join
+            if not delen:
+                return b'{"aantal":0,"aantalFouten":0,"resultaten":[]}'
+            delen[0] = f'{{"aantal":{len(delen)},"aantalFouten":{fouten},"resultaten":[{delen[0]}'
+            delen[-1] += "]}"
+            return ",".join(delen).encode()
 
 
 def _batch_fout(index: int, exc: domain_errors.DomainError) -> str:

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gbi_domain.engine import Berekening, bereken_algemene_bijstand
+from gbi_domain.engine import Berekening, Toelichtingregel, bereken_algemene_bijstand
 from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.engine.geld import format_bedrag, parse_bedrag
 from gbi_domain.errors import DomainError
-from gbi_domain.mapping import _centen, berekening_json, naar_berekening_antwoord
+from gbi_domain.mapping import _centen, berekening_json, naar_berekening_antwoord, naar_huishouden
 from gbi_shared.contracts.berekening import BerekeningAntwoord
 
 from .test_eigenschappen import INSTELLINGEN, huishoudens
@@ -108,3 +108,91 @@ def test_gc_pauze_nest_en_overlapt_tussen_draden() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+_TEKST = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+    | st.sampled_from(['"', "\\", '"bedrag":"0.00"', '","bedrag":"', "\u2028", "é"]),
+    max_size=4,
+).map("".join)
+
+
+@INSTELLINGEN
+@given(
+    st.lists(
+        st.builds(
+            Toelichtingregel,
+            _TEKST,
+            _TEKST,
+            _TEKST,
+            st.none() | st.integers(-(10**9), 10**12),
+            st.none() | _TEKST,
+            st.none() | st.dates(),
+        ),
+        max_size=6,
+    )
+)
+def test_toelichtingregels_met_en_zonder_bedrag_gelijk_aan_contract(regels: list[Toelichtingregel]) -> None:
+    """Lines are written from remembered parts (whole, or around the amount): any text, amount or date, asked
+    once or again, gives the text the contract gives."""
+    from dataclasses import replace
+
+    b = replace(bereken_algemene_bijstand(huis()), toelichting=tuple(regels))
+    _gelijk(b)
+    _gelijk(b)  # the second time from the remembered parts
+    opnieuw = replace(
+        b, toelichting=tuple(r._replace(bedrag=None if r.bedrag is None else r.bedrag + 1) for r in regels)
+    )
+    _gelijk(opnieuw)
+
+
+@INSTELLINGEN
+@given(st.lists(st.integers(-(10**12), 10**13), min_size=5, max_size=5))
+def test_bedragen_van_de_berekening_zoals_format_bedrag(bedragen: list[int]) -> None:
+    """The five amounts are written out inline when none is negative, by format_bedrag otherwise: the same text."""
+    from dataclasses import replace
+
+    b = replace(
+        bereken_algemene_bijstand(huis()),
+        norm=bedragen[0],
+        vakantietoeslag_reservering=bedragen[1],
+        in_te_korten_inkomen=bedragen[2],
+        bijstand=bedragen[3],
+        bedrag_per_maand=bedragen[4],
+    )
+    uit = json.loads(berekening_json(b))
+    assert [
+        uit["norm"],
+        uit["vakantietoeslagReservering"],
+        uit["inTeKortenInkomen"],
+        uit["bijstandInclusiefVakantietoeslag"],
+        uit["bedragPerMaand"],
+    ] == [format_bedrag(c) for c in bedragen]
+    if min(bedragen) >= 0:
+        _gelijk(b)
+
+
+def test_batch_antwoord_kop_en_staart_op_eerste_en_laatste_deel() -> None:
+    """The batch answer's head and tail are joined onto its first and last part, also when those are problems,
+    when there is one part, and when there are none."""
+    from gbi_domain.service import DomainService
+    from gbi_shared import ActorType, RequestContext
+    from gbi_shared.contracts.berekening import BerekeningVerzoek
+
+    ctx = RequestContext(actor_id="t", actor_type=ActorType.SYSTEEM, roles=frozenset(), gemeente="0599")
+    goed = BerekeningVerzoek.model_validate(
+        {"gemeente": "0599", "peildatum": "2026-03-01", "aanvrager": {"geboortedatum": "1990-01-01"}}
+    )
+    fout = goed.model_copy(update={"peildatum": date(2027, 3, 1)})  # no rules known: a problem in place
+    svc = DomainService()
+    assert json.loads(svc.batch_json([], ctx)) == {"aantal": 0, "aantalFouten": 0, "resultaten": []}
+    een = json.loads(svc.batch_json([goed], ctx))
+    assert (een["aantal"], een["aantalFouten"], [r["index"] for r in een["resultaten"]]) == (1, 0, [0])
+    assert een["resultaten"][0]["berekening"] == json.loads(
+        berekening_json(bereken_algemene_bijstand(naar_huishouden(goed)))
+    )
+    drie = json.loads(svc.batch_json([fout, goed, fout], ctx))
+    assert (drie["aantal"], drie["aantalFouten"]) == (3, 2)
+    assert [r["fout"] is None for r in drie["resultaten"]] == [False, True, False]
+    assert drie["resultaten"][1] == {"index": 1, "berekening": een["resultaten"][0]["berekening"], "fout": None}
+    assert json.loads(svc.batch_json([fout], ctx))["resultaten"][0]["fout"]["status"] == 422

@@ -90,12 +90,12 @@ def leeftijdsklasse(geboortedatum: date, pr: Peilregels) -> Klasse:
 
 def _regel(stap: str, tekst: str, regel: Regel, bedrag: int | None = None) -> Toelichtingregel:
     return Toelichtingregel(
-        stap=stap,
-        tekst=tekst,
-        artikel=regel.artikel,
-        bedrag=regel.geheel if bedrag is None and regel.eenheid is Eenheid.EUR else bedrag,
-        parameter=regel.id,
-        geldig_vanaf=regel.geldig_vanaf,
+        stap,
+        tekst,
+        regel.artikel,
+        regel.geheel if bedrag is None and regel.eenheid is Eenheid.EUR else bedrag,
+        regel.id,
+        regel.geldig_vanaf,
     )
 
 
@@ -815,6 +815,9 @@ def _zonder_recht(
     )
 
 
+_VT_MEMO = ("vakantietoeslag",)
+
+
 def bereken_algemene_bijstand(huishouden: Huishouden, regelset: Regelset | None = None) -> Berekening:
     """Right to and amount of algemene bijstand per month on ``huishouden.peildatum`` (Pw art. 11-34).
 
@@ -882,42 +885,42 @@ def bereken_algemene_bijstand(huishouden: Huishouden, regelset: Regelset | None 
 
     recht = not redenen
     bijstand = norm - inkomen if recht else 0
-    vt = pr.regel("VAKANTIETOESLAG_PCT")
+    vt_gevonden = pr.memo.get(_VT_MEMO)
+    if vt_gevonden is None:
+        vt_regel = pr.regel("VAKANTIETOESLAG_PCT")
+        vt_gevonden = pr.memo[_VT_MEMO] = (
+            vt_regel,
+            f"Reservering vakantietoeslag: {format_pct(vt_regel.geheel)}% van de bijstand, afgerond op centen "
+            "(half naar boven); uitbetaald in juni of bij beeindiging",
+        )
+    vt, vt_tekst = cast("tuple[Regel, str]", vt_gevonden)
     reservering = pct_van_afgerond(bijstand, vt.geheel)
     if recht:
         t.append(Toelichtingregel("bijstand", "Bijstand: norm min inkomen", "Pw 19 lid 1; Pw 11", bijstand))
-        t.append(
-            _regel(
-                "vakantietoeslag",
-                f"Reservering vakantietoeslag: {format_pct(vt.geheel)}% van de bijstand, afgerond op centen (half "
-                "naar boven); uitbetaald in juni of bij beeindiging",
-                vt,
-                reservering,
-            )
-        )
+        t.append(_regel("vakantietoeslag", vt_tekst, vt, reservering))
         t.append(
             Toelichtingregel("uitbetaling", "Uit te betalen per maand", "Pw 19 lid 3; Pw 45", bijstand - reservering)
         )
     else:
         for reden in redenen:
             t.append(Toelichtingregel("recht", reden.tekst, reden.artikel))
-    return Berekening(
-        gemeente=h.gemeente,
-        peildatum=h.peildatum,
-        recht=recht,
-        redenen=tuple(redenen),
-        signaleringen=tuple(signaleringen),
-        leefvorm=leefvorm,
-        normcategorie=normcategorie,
-        aantal_kostendelers=aantal_kostendelers,
-        norm=norm,
-        in_te_korten_inkomen=inkomen,
-        bijstand=bijstand,
-        vakantietoeslag_reservering=reservering,
-        bedrag_per_maand=bijstand - reservering,
-        geldlening=geldlening,
-        toelichting=tuple(t),
-        regelset_versie=rs.versie,
+    return Berekening(  # positional, in the order of the fields: gemeente, peildatum, recht, ...
+        h.gemeente,
+        h.peildatum,
+        recht,
+        tuple(redenen),
+        tuple(signaleringen),
+        leefvorm,
+        normcategorie,
+        aantal_kostendelers,
+        norm,
+        inkomen,
+        bijstand,
+        reservering,
+        bijstand - reservering,
+        geldlening,
+        tuple(t),
+        rs.versie,
     )
 
 

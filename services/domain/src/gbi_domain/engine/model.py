@@ -11,6 +11,8 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
+from gbi_domain.engine.snel import snel_init
+
 __all__ = [
     "Berekening",
     "Huishouden",
@@ -66,6 +68,7 @@ class InkomstenSoort(StrEnum):
     OVERIG = "overig"
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Persoon:
     """The claimant or the partner.
@@ -86,6 +89,7 @@ class Persoon:
     onttrekt_zich_aan_straf: bool = False
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Medebewoner:
     """Someone else with their main residence in the same home (a possible kostendeler, Pw art. 19a).
@@ -102,6 +106,7 @@ class Medebewoner:
     bbl_leerling: bool = False
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Inkomen:
     """Net income per month of the claimant or partner.
@@ -116,6 +121,7 @@ class Inkomen:
     vrijlating_startdatum: date | None = None
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Vermogen:
     """Assets of the household (Pw art. 34): possessions and debts, and the equity in an owner-occupied home
@@ -126,6 +132,7 @@ class Vermogen:
     overwaarde_eigen_woning: int = 0
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Huishouden:
     """Everything the household calculation decides on. ``gemeente`` is the CBS code of the municipality.
@@ -167,6 +174,7 @@ class Toelichtingregel(NamedTuple):
     geldig_vanaf: date | None = None
 
 
+@snel_init
 @dataclass(frozen=True, slots=True)
 class Berekening:
     """The outcome of the household calculation (algemene bijstand, Pw art. 11, 19-34), amounts in cents.
