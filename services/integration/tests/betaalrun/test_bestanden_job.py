@@ -78,3 +78,29 @@ def test_a_failed_job_answers_its_error_once_and_the_next_request_starts_afresh(
         assert len(pogingen) == 2
 
     asyncio.run(scenario())
+
+
+def test_a_job_failing_with_a_timeout_is_an_error_not_a_202_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job's own TimeoutError (an upstream read timing out) is its failure, not this request's wait running out:
+    it is answered once and the next request starts a new job (before, every request answered 202 for ever)."""
+    monkeypatch.setattr(api, "WACHT_S", 0.5)
+    gestart: list[int] = []
+
+    async def bouw(_gateway: Any, run_id: uuid.UUID, gemeente: str) -> api.BestandenAntwoord:
+        gestart.append(len(gestart))
+        if len(gestart) == 1:
+            raise TimeoutError("data did not answer in time")
+        return api.BestandenAntwoord(message_id=f"GBI-{gemeente}-Y", aantal=1, totaal_cents=100)
+
+    monkeypatch.setattr(api, "_maak_bestanden", bouw)
+
+    async def scenario() -> None:
+        request = _request()
+        with pytest.raises(TimeoutError, match="data did not answer"):
+            await _vraag(request)
+        assert request.app.state.betaalrun_bestanden == {}
+        resultaat = await _vraag(request)
+        assert resultaat == api.BestandenAntwoord(message_id="GBI-0363-Y", aantal=1, totaal_cents=100)
+        assert gestart == [0, 1]
+
+    asyncio.run(scenario())

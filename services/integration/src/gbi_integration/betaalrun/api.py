@@ -85,17 +85,13 @@ async def maak(
     job = jobs.get(key)
     if job is None:
         job = jobs[key] = asyncio.create_task(_maak_bestanden(gateway, run_id, body.gemeente))
-    try:
-        # shield: a caller that goes away (or this request's wait running out) does not cancel the job.
-        resultaat = await asyncio.wait_for(asyncio.shield(job), timeout=WACHT_S)
-    except TimeoutError:
+    # asyncio.wait neither cancels the job (a caller that goes away leaves it running) nor confuses this request's
+    # wait running out with a job that itself failed with a TimeoutError (an upstream timeout while reading).
+    await asyncio.wait({job}, timeout=WACHT_S)
+    if not job.done():
         return Response(BestandenBezig().model_dump_json(), status_code=202, media_type="application/json")
-    except BaseException:
-        if job.done():
-            jobs.pop(key, None)  # failed: the next request starts afresh
-        raise
-    jobs.pop(key, None)
-    return resultaat
+    jobs.pop(key, None)  # delivered or failed: the next request starts afresh
+    return job.result()  # raises the job's own error, once
 
 
 async def _maak_bestanden(gateway: GatewayClient, run_id: uuid.UUID, g: str) -> BestandenAntwoord:

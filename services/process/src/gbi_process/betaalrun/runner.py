@@ -22,13 +22,14 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from gbi_shared import GatewayClient, NotFoundError, ServiceError
+from gbi_shared import GatewayClient, NotFoundError, ServiceError, ServiceUnavailableError
 
 __all__ = ["BetaalrunWorker", "RunResultaat", "betaal_run"]
 
@@ -44,6 +45,9 @@ POLL_S = 2.0
 STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
 _TIMEOUT_S = 120.0
 BESTAND_POLL_S = 0.2
+#: How long one claim of a run waits for a gemeente's files before it gives the run back (a job that hangs must not
+#: keep the lease, renewed each round, for ever); the next claim asks again, which starts a fresh job if needed.
+BESTAND_DEADLINE_S = 1800.0
 
 
 def worker_id() -> str:
@@ -174,7 +178,12 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
             if status == "betaald":
                 # The files are a job of the integration layer: each request waits for it a few seconds and
                 # answers 202 while it runs, so no request meets a gateway timeout; asking again joins the job.
+                deadline = time.monotonic() + BESTAND_DEADLINE_S
                 while True:
+                    if time.monotonic() > deadline:
+                        raise ServiceUnavailableError(
+                            f"De betaalbestanden van gemeente {gemeente} zijn na {BESTAND_DEADLINE_S:.0f} s niet klaar"
+                        )
                     await verleng()
                     resp = await gateway.request(
                         "POST",

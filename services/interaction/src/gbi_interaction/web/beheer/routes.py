@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -96,7 +96,7 @@ async def beheer(request: Request, wie: Beheer) -> Response:
             "rollenmodel": ROLLENMODEL,
             "mijn_rollen": wie.rollen,
             "mag_betaalrun": wie.heeft_rol("beheerder"),
-            "maand": datetime.now(UTC).strftime("%Y-%m"),
+            "maand": datetime.now(_NL).strftime("%Y-%m"),
         },
         titel="Beheer",
     )
