@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Connection, create_engine, text
@@ -21,6 +19,7 @@ from gbi_data.database import Database, normalise_url
 from gbi_data.migrate import upgrade
 from gbi_data.settings import DataSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+from gbi_testing import ec_pem_pair
 
 PG_ENV = "GBI_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"{PG_ENV} is not set: the PostgreSQL variant needs a server (CI sets it)"
@@ -34,16 +33,7 @@ BSN_B = "999990019"
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

@@ -14,14 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from gbi_interaction.app import create_app
 from gbi_interaction.settings import InteractionSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, ContextVerifier, RequestContext
+from gbi_testing import ec_pem_pair
 
 from .fake_gateway import FakeGateway
 
@@ -39,16 +38,7 @@ DEN_HAAG = "0518"
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

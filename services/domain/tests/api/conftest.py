@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import Request
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -21,6 +19,7 @@ from gbi_domain.settings import DomainSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
 from gbi_shared.contracts.beleid import Beleidsversie, BeleidsversieLijst, BeleidsversieNieuw, beleid_id
 from gbi_shared.errors import NotFoundError
+from gbi_testing import ec_pem_pair
 
 ISSUER = "gbi-gateway"
 AUDIENCE = "gbi-services"
@@ -117,16 +116,7 @@ class GemeenteOpslag:
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

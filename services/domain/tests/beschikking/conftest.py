@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from pypdf import PdfReader
@@ -19,6 +17,7 @@ from gbi_domain.mapping import bereken
 from gbi_domain.settings import DomainSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
 from gbi_shared.contracts.berekening import BerekeningVerzoek
+from gbi_testing import ec_pem_pair
 
 ISSUER = "gbi-gateway"
 AUDIENCE = "gbi-services"
@@ -107,16 +106,7 @@ def tekst_van(pdf: bytes) -> str:
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -28,7 +26,7 @@ from gbi_integration.settings import IntegrationSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
-from gbi_testing import ServerThread
+from gbi_testing import ServerThread, ec_pem_pair
 
 ISSUER = "gbi-gateway"
 AUDIENCE = "gbi-services"
@@ -154,16 +152,7 @@ def gateway(_gateway_server: Gateway) -> Iterator[Gateway]:
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,6 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator, FormatChecker
 from openapi_schema_validator import OAS30Validator
@@ -45,7 +43,7 @@ from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.frontoffice import Frontoffice, FrontofficeSettings
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
-from gbi_testing import ServerThread, dead_port
+from gbi_testing import ServerThread, dead_port, ec_pem_pair
 
 SPECS = default_specs_dir()
 GBI = SPECS / "gbi"
@@ -285,16 +283,7 @@ def gateway(_gateway_server: Gateway) -> Iterator[Gateway]:
 
 @pytest.fixture(scope="session")
 def context_keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 Headers = Callable[..., dict[str, str]]

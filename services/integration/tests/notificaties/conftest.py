@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry import trace
@@ -38,7 +36,7 @@ from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, GatewayClient, 
 from gbi_shared._http import HttpTransport
 from gbi_simulator.app import create_app as create_simulator
 from gbi_simulator.settings import SimulatorSettings, default_specs_dir
-from gbi_testing import ServerThread
+from gbi_testing import ServerThread, ec_pem_pair
 
 ISSUER = "gbi-gateway"
 AUDIENCE = "gbi-services"
@@ -60,16 +58,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def context_keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="session")

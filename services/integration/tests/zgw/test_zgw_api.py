@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from gbi_integration.app import create_app
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
-from gbi_testing import minimal_pdf
+from gbi_testing import ec_pem_pair, minimal_pdf
 
 from .conftest import AMSTERDAM, ROTTERDAM, Simulator, zgw_settings
 
@@ -26,16 +24,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from gbi_process.alo.service import AloProces
 from gbi_process.app import create_app
 from gbi_process.settings import ProcessSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+from gbi_testing import ec_pem_pair
 
 from .conftest import BSN, ORCHESTRATION, FakeGateway
 
@@ -23,16 +22,7 @@ BASE = "/internal/process/v1/aanvragen"
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture

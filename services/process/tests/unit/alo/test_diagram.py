@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from lxml import etree
 
@@ -18,6 +16,7 @@ from gbi_process.app import create_app
 from gbi_process.diagram import DiagramError, render_svg
 from gbi_process.settings import ProcessSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+from gbi_testing import ec_pem_pair
 
 from .conftest import BSN, ORCHESTRATION, FakeGateway
 
@@ -84,16 +83,7 @@ def test_names_are_escaped_and_models_without_a_diagram_refused() -> None:
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from gbi_process.app import create_app
 from gbi_process.settings import ProcessSettings
 from gbi_shared import CONTEXT_HEADER, ActorType, ContextSigner, RequestContext
+from gbi_testing import ec_pem_pair
 
 ORCHESTRATION = Path(__file__).resolve().parents[5] / "orchestration"
 REKENING = {"iban": "NL91 ABNA 0417 1643 00", "naam": "Gemeente 's-Gravenhage"}
@@ -45,16 +44,7 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[str, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return ec_pem_pair()
 
 
 @pytest.fixture(scope="module")
