@@ -168,6 +168,11 @@ def log_dir() -> Iterator[Path]:
     # Not under pytest's basetemp: other pytest runs on the same machine rotate those away while this one runs.
     path = Path(tempfile.mkdtemp(prefix="gbi-security-logs-"))
     yield path
+    # Kept for diagnosis (CI uploads test-artifacts/), as the e2e and fault suites do: the last run's logs of every
+    # process, so a process that went away in the middle of the package can be explained afterwards.
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts" / "security-logs"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    shutil.copytree(path, artifacts, dirs_exist_ok=True)
     shutil.rmtree(path, ignore_errors=True)
 
 
