@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = ["Clock"]
-
-_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 class Clock:
@@ -20,7 +19,7 @@ class Clock:
 
     def today(self) -> date:
         fixed = self._fixed
-        return fixed if fixed is not None else datetime.now(_AMSTERDAM).date()
+        return fixed if fixed is not None else vandaag_nl()
 
     @property
     def fixed(self) -> date | None:

@@ -10,8 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -48,6 +47,7 @@ from gbi_shared.contracts.data import (
     ProefberekeningRecord,
     ProefberekeningRecordCreate,
 )
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = ["DataService", "vandaag_in_nederland"]
 
@@ -57,12 +57,10 @@ OPERATION_PROEFBEREKENING_RAADPLEGEN = "proefberekening.raadplegen"
 PROCESSING_ACTIVITY_BELEID = "gbi.beleid"
 SUBJECT_TYPE_BSN = "BSN"
 
-_NL = ZoneInfo("Europe/Amsterdam")
-
 
 def vandaag_in_nederland() -> date:
     """Today in the Netherlands: the legal date, whatever the server's time zone."""
-    return datetime.now(_NL).date()
+    return vandaag_nl()
 
 
 class DataService:

@@ -16,7 +16,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from pydantic import JsonValue
 
@@ -64,6 +63,7 @@ from gbi_shared.errors import (
     ServiceError,
     UpstreamError,
 )
+from gbi_shared.tijd import nl_datum
 
 __all__ = [
     "CASE_ROLES",
@@ -76,7 +76,6 @@ __all__ = [
 
 log = logging.getLogger("gbi.interaction.aanvragen")
 
-_NL = ZoneInfo("Europe/Amsterdam")
 #: Staff roles that work on cases: they see the aanvragen of their own gemeente.
 CASE_ROLES: tuple[str, ...] = WERKBAK_ROLLEN
 _SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -190,7 +189,7 @@ class AanvraagService:
         # The melding and the aanvraag are the same day on the digital channel: today by the suite's clock (the
         # data service's, which tests move), in the Netherlands.
         klok = await self._lagen.store(None).klok()
-        vandaag = klok.nu.astimezone(_NL).date()
+        vandaag = nl_datum(klok.nu)
         verzoek = AloAanvraagIndiening(
             bsn=ctx.bsn,
             meldingsdatum=vandaag,

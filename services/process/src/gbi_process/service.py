@@ -7,10 +7,9 @@ peildatum (domain), and store the result with an audit record (data).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gbi_shared.clients import GatewayClient
 from gbi_shared.context import RequestContext
@@ -20,15 +19,14 @@ from gbi_shared.contracts.data import ProefberekeningRecord, ProefberekeningReco
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 from gbi_shared.contracts.proefberekening import Proefberekening, ProefberekeningVerzoek, proefberekening_uit_record
 from gbi_shared.errors import NotFoundError, UnprocessableError
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = ["ProcessService", "vandaag"]
-
-_NL = ZoneInfo("Europe/Amsterdam")
 
 
 def vandaag() -> date:
     """Today in the Netherlands: the legal date, whatever the server's time zone."""
-    return datetime.now(_NL).date()
+    return vandaag_nl()
 
 
 def _persoon(geboortedatum: date | None, veld: str) -> dict[str, Any]:

@@ -21,7 +21,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Final, Literal, Self
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, field_validator, model_validator
 
@@ -29,6 +28,7 @@ from gbi_shared.contracts.alo import AanvraagStatus, BesluitSoort, DocumentConte
 from gbi_shared.contracts.alo_proces import ZoektermijnUitzondering
 from gbi_shared.contracts.berekening import Bedrag, InkomstenSoortCode, RelatieCode, RolCode
 from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = [
     "AANVRAAG_STATUS_OMSCHRIJVING",
@@ -85,7 +85,6 @@ __all__ = [
     "normalize_iban",
 ]
 
-_NL: Final = ZoneInfo("Europe/Amsterdam")
 MAX_GEZINSLEDEN: Final = 20
 MAX_INKOMSTEN: Final = 50
 
@@ -163,7 +162,7 @@ Iban = Annotated[
 
 
 def _not_in_future(value: date) -> date:
-    if value > datetime.now(_NL).date():
+    if value > vandaag_nl():
         raise ValueError("ligt in de toekomst")
     if value < date(1900, 1, 1):
         raise ValueError("ligt voor 1900")

@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +26,7 @@ from gbi_shared.contracts.koppelvlakken import (
     NOTIFICATIES_PAD,
     Notificatie,
 )
+from gbi_shared.tijd import NL
 from gbi_simulator.brp import PersonStore
 from gbi_simulator.clock import Clock
 from gbi_simulator.frontoffice.berichten import Variant, bouw_bericht
@@ -36,7 +36,6 @@ __all__ = ["FRONTOFFICE_API", "Frontoffice", "FrontofficeSettings", "router"]
 
 FRONTOFFICE_API = "/frontoffice/api"
 PROBLEM = "application/problem+json"
-_NL = ZoneInfo("Europe/Amsterdam")
 
 
 class FrontofficeSettings(BaseSettings):
@@ -207,7 +206,7 @@ def notificatie_voor(ingediend: Ingediend, actie: str = "create") -> dict[str, A
         resource="aanvraag",
         resource_url=ingediend.resource_url,
         actie=actie,
-        aanmaakdatum=datetime.now(_NL).isoformat(timespec="seconds"),
+        aanmaakdatum=datetime.now(NL).isoformat(timespec="seconds"),
         kenmerken={"codeOntvangendeGemeente": ingediend.gemeente},
     )
     return melding.model_dump(mode="json", by_alias=True)

@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from gbi_shared.tijd import nl_datum
 from gbi_simulator.zgw.core import Call, Reply, is_valid_rsin, lookup_filter, same_url
 from gbi_simulator.zgw.problems import ZgwProblem
 from gbi_simulator.zgw.spec import SchemaError
 from gbi_simulator.zgw.store import Record
-
-_NL = ZoneInfo("Europe/Amsterdam")
 
 __all__ = [
     "rol_create",
@@ -329,7 +327,7 @@ def _moment(value: str) -> datetime:
 
 def _dag(value: str) -> str:
     """The Dutch calendar day (ISO) of a moment with an offset."""
-    return _moment(value).astimezone(_NL).date().isoformat()
+    return nl_datum(_moment(value)).isoformat()
 
 
 def _same_moment(a: str, b: str) -> bool:

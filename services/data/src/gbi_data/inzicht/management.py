@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, get_args
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Integer, String, and_, case, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
@@ -44,6 +43,7 @@ from gbi_shared.contracts.inzicht import (
     Managementinformatie,
     OpenTakenRol,
 )
+from gbi_shared.tijd import nl_datum
 
 __all__ = [
     "DOORLOOPTIJD_KLASSEN",
@@ -55,7 +55,6 @@ __all__ = [
     "vandaag",
 ]
 
-_NL = ZoneInfo("Europe/Amsterdam")
 #: The longest period one request may cover (keeps the month series short).
 MAX_PERIODE_DAGEN = 3 * 366
 #: Lead-time classes in days (both bounds included; None: open-ended), in weeks 1, 2, 4, 6, 8 and beyond.
@@ -257,7 +256,7 @@ def _open_taken(session: Session, gemeente: str, nu: datetime) -> list[OpenTaken
 
 def vandaag(nu: datetime) -> date:
     """The legal date in the Netherlands at ``nu``."""
-    return nu.astimezone(_NL).date()
+    return nl_datum(nu)
 
 
 def twaalf_maanden_tot(tot: date) -> date:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -51,10 +50,10 @@ from gbi_shared.contracts.bronnen import (
     bedrag,
 )
 from gbi_shared.contracts.huishouden import Bronvermelding
+from gbi_shared.tijd import nl_datum
 
 __all__ = ["BRON", "CD_SRT_IKV", "InkomstenPort", "SuwinetUwv", "inkomsten_uit_suwinet"]
 
-_NL = ZoneInfo("Europe/Amsterdam")
 BRON = "UWV polisadministratie via Suwinet (UWVDossierInkomstenGSD v0200)"
 
 #: Belastingdienst "code soort inkomstenverhouding" (loonaangifte) -> our soort.
@@ -234,4 +233,4 @@ class SuwinetUwv:
 
 
 def _vandaag(now: datetime) -> date:
-    return now.astimezone(_NL).date()
+    return nl_datum(now)

@@ -29,7 +29,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gbi_integration.resilience import CircuitBreaker
 from gbi_integration.settings import IntegrationSettings
@@ -56,11 +55,11 @@ from gbi_shared.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from gbi_shared.tijd import NL, vandaag_nl
 
 __all__ = ["ZgwZaaksysteem"]
 
 Json = Any
-_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 _LOST = (ServiceUnavailableError, UpstreamTimeoutError)
 KENMERK_BRON = "GBI aanvraag levensonderhoud"
 ROL_TOELICHTING = {
@@ -70,7 +69,7 @@ ROL_TOELICHTING = {
 
 
 def _today() -> date:
-    return datetime.now(_AMSTERDAM).date()
+    return vandaag_nl()
 
 
 def _moment(value: Any) -> datetime | None:
@@ -253,7 +252,7 @@ class ZgwZaaksysteem:
         self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
     ) -> ZaakStatusRegistratie:
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
-        datum = datum.replace(tzinfo=_AMSTERDAM) if datum.tzinfo is None else datum.astimezone(_AMSTERDAM)
+        datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
         statustype = cat.statustypen[status]
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from gbi_integration.zgw.config import ZgwGemeente
 from gbi_integration.zgw.http import ZgwHttp
@@ -25,12 +23,12 @@ from gbi_shared.contracts.zaken import (
     ZaakStatusNaam,
 )
 from gbi_shared.errors import UpstreamError
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = ["BESLUITTYPEN", "INFORMATIEOBJECTTYPEN", "ROLTYPEN", "STATUSTYPEN", "Catalogus", "CatalogusCache"]
 
 Json = Any
 K = TypeVar("K")
-_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 STATUSTYPEN = {
     ZaakStatusNaam.ONTVANGEN: "ontvangen",
@@ -148,7 +146,7 @@ class CatalogusCache:
 
 def _current(zaaktypen: list[Json]) -> Json | None:
     """The version valid today; with several, the one that began last."""
-    today = datetime.now(_AMSTERDAM).date().isoformat()
+    today = vandaag_nl().isoformat()
     valid = [
         z
         for z in zaaktypen

@@ -478,12 +478,13 @@ def _datum(value: Any) -> str:
 def _moment(value: Any) -> str:
     """A date-time as ``28 november 2026, 14:05`` (Dutch time)."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from gbi_shared.tijd import NL
 
     if not value:
         return "-"
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Amsterdam"))
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(NL)
     except ValueError:
         return str(value)
     return f"{moment.day} {_MAANDEN[moment.month - 1]} {moment.year}, {moment:%H:%M}"

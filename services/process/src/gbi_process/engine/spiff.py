@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from SpiffWorkflow import version as spiff_version
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -80,11 +79,11 @@ from gbi_process.engine.interface import (
 from gbi_process.engine.model import Element, VarType
 from gbi_process.engine.registry import DefinitionRegistry, ProcessDefinition
 from gbi_process.engine.validation import declared_variables
+from gbi_shared.tijd import NL
 
 __all__ = ["STATE_FORMAT", "SpiffEngine", "SpiffInstance"]
 
 STATE_FORMAT = "gbi-spiff/1"
-LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
 _VARS = "variables"
 _TIMER = "gbi_timer"
 
@@ -140,12 +139,12 @@ def _moment(value: Any, what: str) -> datetime:
         raise ExpressionError(f"{what}: a timer needs an ISO date or date-time, got {value!r}")
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), LEGAL_TZ).astimezone(UTC)
+            return datetime.combine(date.fromisoformat(value), time(0), NL).astimezone(UTC)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ExpressionError(f"{what}: {value!r} is not an ISO date or date-time") from exc
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LEGAL_TZ)
+        moment = moment.replace(tzinfo=NL)
     return moment.astimezone(UTC)
 
 

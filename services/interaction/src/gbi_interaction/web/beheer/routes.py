@@ -19,7 +19,6 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import Response
@@ -28,6 +27,7 @@ from gbi_interaction.web.kern import PaginaFout, Web, api, formulier, medewerker
 from gbi_interaction.web.sessie import Gebruiker
 from gbi_shared.contracts.beleid import ONDERWERPEN
 from gbi_shared.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from gbi_shared.tijd import NL, vandaag_nl
 
 __all__ = ["ROLLENMODEL", "registreer", "router"]
 
@@ -55,7 +55,6 @@ ROLLENMODEL: tuple[tuple[str, str], ...] = (
 )
 
 #: "Today" for a Dutch caseworker or beheerder is the Dutch calendar day, not the UTC one.
-_NL = ZoneInfo("Europe/Amsterdam")
 
 
 def registreer(w: Web) -> None:
@@ -69,7 +68,7 @@ def registreer(w: Web) -> None:
 
 
 def _vandaag() -> str:
-    return datetime.now(_NL).date().isoformat()
+    return vandaag_nl().isoformat()
 
 
 def _onderwerp(onderwerp: str) -> str:
@@ -96,7 +95,7 @@ async def beheer(request: Request, wie: Beheer) -> Response:
             "rollenmodel": ROLLENMODEL,
             "mijn_rollen": wie.rollen,
             "mag_betaalrun": wie.heeft_rol("beheerder"),
-            "maand": datetime.now(_NL).strftime("%Y-%m"),
+            "maand": datetime.now(NL).strftime("%Y-%m"),
         },
         titel="Beheer",
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gbi_shared.contracts.common import is_valid_bsn
 from gbi_shared.contracts.kanaal import is_valid_iban, normalize_iban
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = [
     "INKOMEN_RIJEN",
@@ -33,7 +33,6 @@ __all__ = [
     "velden_van",
 ]
 
-_NL = ZoneInfo("Europe/Amsterdam")
 KIND_RIJEN = 4
 MEDE_RIJEN = 2
 INKOMEN_RIJEN = 3
@@ -127,7 +126,7 @@ def _check_geboortedatum(d: Mapping[str, str], veld: str, fouten: dict[str, str]
         if verplicht:
             fouten[veld] = f"Vul de geboortedatum van {wie} in."
         return
-    if waarde > datetime.now(_NL).date():
+    if waarde > vandaag_nl():
         fouten[veld] = f"De geboortedatum van {wie} ligt in de toekomst."
     elif waarde.year < 1900:
         fouten[veld] = f"De geboortedatum van {wie} ligt voor 1900."

@@ -16,7 +16,6 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -25,6 +24,7 @@ from markupsafe import Markup
 from gbi_interaction.web.kern import GbiApi, PaginaFout, Web, api, formulier, medewerker, naar, pagina, web_router
 from gbi_interaction.web.sessie import Gebruiker
 from gbi_shared.errors import BadRequestError, ForbiddenError, NotFoundError, ServiceError
+from gbi_shared.tijd import vandaag_nl
 
 __all__ = ["ROLNAMEN", "WERKBAK_ROLLEN", "registreer", "router", "voortgang_bron"]
 
@@ -63,7 +63,6 @@ Medewerker = Annotated[Gebruiker, Depends(medewerker(*WERKBAK_ROLLEN))]
 Ieder = Annotated[Gebruiker, Depends(medewerker())]
 
 #: "Today" for a Dutch caseworker or beheerder is the Dutch calendar day, not the UTC one.
-_NL = ZoneInfo("Europe/Amsterdam")
 
 
 def registreer(w: Web) -> None:
@@ -326,7 +325,7 @@ def _lees_afronding(taak: dict[str, Any], form: Any) -> tuple[dict[str, Any], di
             except ValueError:
                 fouten[sleutel] = "Vul een datum in als JJJJ-MM-DD, bijvoorbeeld 2026-12-15."
                 continue
-            if dag < datetime.now(_NL).date():
+            if dag < vandaag_nl():
                 fouten[sleutel] = "Deze datum ligt in het verleden."
                 continue
             gegevens[naam] = dag.isoformat()
@@ -418,7 +417,7 @@ def _voorbeeld_verzoek(zaak: dict[str, Any], berekening: dict[str, Any] | None, 
         "aanvraagId": str(zaak["id"]),
         "aanvraagdatum": zaak.get("aanvraagdatum"),
         "zaakIdentificatie": re.sub(r"[^A-Za-z0-9._/-]", "-", str(zaak_id or zaak["id"]))[:64],
-        "datum": datetime.now(_NL).date().isoformat(),
+        "datum": vandaag_nl().isoformat(),
         "ontvanger": {
             "naam": _regel(opgegeven.get("naam") or "De aanvrager"),
             "adres": [_regel(r) for r in (opgegeven.get("adres") or ["(adres volgens de Basisregistratie Personen)"])][
@@ -440,7 +439,7 @@ def _voorbeeld_verzoek(zaak: dict[str, Any], berekening: dict[str, Any] | None, 
     else:
         verzoek["buitenBehandeling"] = {
             "verzoekDatum": zaak.get("aanvraagdatum"),
-            "hersteltermijnTot": datetime.now(_NL).date().isoformat(),
+            "hersteltermijnTot": vandaag_nl().isoformat(),
             "ontbrekendeStukken": ["de gevraagde stukken"],
         }
     return verzoek
