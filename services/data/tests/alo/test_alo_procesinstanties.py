@@ -100,8 +100,9 @@ def test_optimistic_lock_and_lease_conflicts_are_409(alo) -> None:
     assert not_mine.status_code == 409
     assert alo.problem(not_mine)["code"] == "lease-lost"
     assert _save(alo, got, "w").status_code == 200
-    again = _save(alo, got, "w")  # the same save twice: the version moved on
-    assert again.status_code == 409
+    other = _save(alo, got, "w", state='{"step": 3}')  # another save from the old version: it moved on
+    assert other.status_code == 409
+    assert alo.problem(other)["code"] == "version-mismatch"
     missing = alo.client.put(
         f"{PATH}/{uuid.uuid4()}",
         json={"state": "", "status": "waiting", "version": 1, "leaseOwner": "w"},

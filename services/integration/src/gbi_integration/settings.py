@@ -72,6 +72,9 @@ class IntegrationSettings(ServiceSettings):
     # (GBI's public address; default: the gateway URL).
     notificaties_worker_enabled: bool | None = None
     notificaties_interval_s: float = Field(default=1.0, gt=0, description="Pause when there was nothing to claim")
+    notificaties_idle_max_s: float = Field(
+        default=8.0, gt=0, le=300, description="Longest pause between claims in a gemeente where nothing was due"
+    )
     notificaties_concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries at the same time")
     notificaties_claim_limit: int = Field(default=20, ge=1, le=100)
     notificaties_lease_s: int = Field(default=60, ge=5, le=3600)

@@ -227,3 +227,41 @@ def test_no_secret_in_logs_or_leveringen(run, data: Data, abonnee: Abonnee, capl
     assert "s3cr3t" not in json.dumps(levering)
     assert "s3cr3t" not in caplog.text
     assert AUTH not in caplog.text
+
+
+def test_an_idle_gemeente_is_asked_less_often_and_new_work_is_still_delivered(
+    run, data: Data, abonnee: Abonnee, gateway: Gateway
+) -> None:
+    data.abonnement(abonnee.callback())
+
+    def claims() -> int:
+        return sum(p.endswith("/notificaties/leveringen:claim") for p in gateway.paths)
+
+    async def backoff(bezorger: Bezorger) -> list[set[float]]:
+        assert await bezorger.tick() == 0  # every gemeente asked once: nothing due anywhere
+        first = claims()
+        assert first >= 1
+        pauses = [set(bezorger._idle.values())]
+        assert await bezorger.tick() == 0  # at once again: every gemeente waits out its pause, no claim at all
+        assert claims() == first
+        for _ in range(3):  # the pauses pass (moved, not waited): asked again, each time the pause doubles
+            bezorger._next = dict.fromkeys(bezorger._next, 0.0)
+            assert await bezorger.tick() == 0
+            pauses.append(set(bezorger._idle.values()))
+        assert claims() == 4 * first
+        return pauses
+
+    assert run(backoff, notificaties_interval_s=5.0, notificaties_idle_max_s=12.0) == [{5.0}, {10.0}, {12.0}, {12.0}]
+
+    async def late_work(bezorger: Bezorger) -> int:
+        bezorger.start()
+        try:
+            await asyncio.sleep(0.6)  # long enough for every gemeente to reach the longest pause
+            data.aanvraag()  # work appears in an idle gemeente: the loop still delivers it, after its pause
+            await until(lambda: bezorger.status.delivered == 1, within_s=10)
+        finally:
+            await bezorger.stop()
+        return bezorger.status.delivered
+
+    assert run(late_work, notificaties_interval_s=0.05, notificaties_idle_max_s=0.2) == 1
+    assert [lv["status"] for lv in data.leveringen()] == ["delivered"]

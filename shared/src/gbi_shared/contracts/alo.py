@@ -60,6 +60,7 @@ __all__ = [
     "ProcesinstantieStatus",
     "Sleutel",
     "Stap",
+    "StapLijst",
     "StapNieuw",
     "Taak",
     "TaakAfronding",
@@ -87,6 +88,8 @@ MAX_GEGEVENS_BYTES: Final = 256 * 1024
 MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
 #: The engine's serialized state may take at most this many characters.
 MAX_STATE_CHARS: Final = 900_000
+#: At most this many step results travel with one save of an instance.
+MAX_STAPPEN_PER_OPSLAG: Final = 20
 
 
 def _limit_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
@@ -276,6 +279,13 @@ class ClaimResultaat(CamelModel):
     nu: datetime = Field(description="Het moment van de claim volgens de klok van de dataservice")
 
 
+class StapNieuw(CamelModel):
+    """Record the result of a side effect. The first write wins; a repeat returns the stored result."""
+
+    stap_sleutel: Sleutel
+    resultaat: JsonWaarde
+
+
 class ProcesinstantieOpslag(CamelModel):
     """Save the engine's state: only with the current ``version`` and while ``leaseOwner`` still holds the lease
     (409 otherwise). The lease is released unless ``keepLease``."""
@@ -290,13 +300,21 @@ class ProcesinstantieOpslag(CamelModel):
         default=None, ge=1, le=3600, description="Met keepLease: verleng de lease tot zoveel seconden vanaf nu"
     )
     last_error: str | None = Field(default=None, max_length=4000)
+    stappen: list[StapNieuw] = Field(
+        default_factory=list,
+        max_length=MAX_STAPPEN_PER_OPSLAG,
+        description=(
+            "Resultaten van stappen, vastgelegd in dezelfde transactie als de toestand (alles of niets). Een stap die "
+            "al met hetzelfde resultaat is vastgelegd verandert niets; met een ander resultaat: 409 stap-vastgelegd"
+        ),
+    )
 
-
-class StapNieuw(CamelModel):
-    """Record the result of a side effect. The first write wins; a repeat returns the stored result."""
-
-    stap_sleutel: Sleutel
-    resultaat: JsonWaarde
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Self:
+        keys = [s.stap_sleutel for s in self.stappen]
+        if len(set(keys)) != len(keys):
+            raise ValueError("stappen: elke stapSleutel hoogstens een keer")
+        return self
 
 
 class Stap(CamelModel):
@@ -304,6 +322,12 @@ class Stap(CamelModel):
     stap_sleutel: str
     resultaat: JsonValue
     created_at: datetime
+
+
+class StapLijst(CamelModel):
+    """Every recorded step of an instance (a run reads them once, when it starts), oldest first."""
+
+    items: list[Stap]
 
 
 # ------------------------------------------------------------------------------------------------------- taken

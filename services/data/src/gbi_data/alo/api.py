@@ -54,6 +54,7 @@ from gbi_shared.contracts.alo import (
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     Stap,
+    StapLijst,
     StapNieuw,
     TaakAfronding,
     TaakDetail,
@@ -508,10 +509,15 @@ def get_procesinstantie(tenant: TenantScope, service: Service, instance_id: Inst
     tags=["procesinstanties"],
 )
 def put_procesinstantie(
-    body: ProcesinstantieOpslag, tenant: TenantScope, service: Service, instance_id: InstanceId
+    body: ProcesinstantieOpslag, tenant: TenantScope, service: Service, response: Response, instance_id: InstanceId
 ) -> Procesinstantie:
-    """Save the engine's state: with the current version, while holding the lease (409 otherwise)."""
-    return service.sla_op(tenant.session, tenant.ctx, tenant.gemeente, instance_id, body)
+    """Save the engine's state, with the results of the steps it ran (``stappen``) in the same transaction: with
+    the current version, while holding the lease (409 otherwise, nothing changed). The same save again after it
+    committed answers the stored instance with ``Idempotent-Replayed: true``."""
+    instance, replayed = service.sla_op(tenant.session, tenant.ctx, tenant.gemeente, instance_id, body)
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return instance
 
 
 @router.post(
@@ -529,6 +535,17 @@ def post_stap(
     stap, created = service.leg_stap_vast(tenant.session, tenant.gemeente, instance_id, body)
     _created(response, f"/procesinstanties/{instance_id}/stappen/{stap.stap_sleutel}", not created)
     return stap
+
+
+@router.get(
+    "/procesinstanties/{procesinstantieId}/stappen",
+    response_model=StapLijst,
+    dependencies=SERVICE_ONLY,
+    tags=["procesinstanties"],
+)
+def list_stappen(tenant: ReadOnlyTenantScope, service: Service, instance_id: InstanceId) -> StapLijst:
+    """Every recorded step of the instance, oldest first: a run reads them once when it starts."""
+    return service.stappen(tenant.session, tenant.gemeente, instance_id)
 
 
 @router.get(

@@ -276,6 +276,16 @@ def get_stap(session: Session, gemeente: str, instance_id: uuid.UUID, sleutel: s
     ).one_or_none()
 
 
+def get_stappen(
+    session: Session, gemeente: str, instance_id: uuid.UUID, sleutels: Iterable[str] | None = None
+) -> list[Processtap]:
+    """The recorded steps of an instance (only ``sleutels`` when given), oldest first."""
+    query = select(Processtap).where(Processtap.gemeente == gemeente, Processtap.procesinstantie_id == instance_id)
+    if sleutels is not None:
+        query = query.where(Processtap.stap_sleutel.in_(list(sleutels)))
+    return list(session.scalars(query.order_by(Processtap.created_at, Processtap.stap_sleutel)))
+
+
 # --- taken ----------------------------------------------------------------------------------------------------------
 
 

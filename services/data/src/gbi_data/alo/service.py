@@ -97,6 +97,7 @@ from gbi_shared.contracts.alo import (
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     Stap,
+    StapLijst,
     StapNieuw,
     Taak,
     TaakAfronding,
@@ -533,19 +534,40 @@ class AloService:
         gemeente: str,
         instance_id: uuid.UUID,
         body: ProcesinstantieOpslag,
-    ) -> Procesinstantie:
-        """Save the engine's state: only from the current version and while the caller holds the lease (409)."""
+    ) -> tuple[Procesinstantie, bool]:
+        """Save the engine's state, and record ``body.stappen`` with it (all or nothing): only from the current
+        version and while the caller holds the lease (409 otherwise). Returns (instance, replayed): the same save
+        again after it committed (an answer lost on the way) is answered with the stored instance, changing nothing.
+
+        A step already recorded with the same result changes nothing; with another result the save is refused (409
+        ``stap-vastgelegd``): the caller computed its state from a result that lost, and must start again from the
+        stored state, where the recorded result wins."""
         row = repository.get_procesinstantie(session, gemeente, instance_id, lock=True)
         if row is None:
             raise NotFoundError("Geen procesinstantie met dit id")
         now = self.nu(session)
+        keys = [s.stap_sleutel for s in body.stappen]
+        stored = (
+            {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, keys)} if keys else {}
+        )
         if row.version != body.version:
+            if _is_replay(row, body, stored, now):
+                return _procesinstantie(row), True
             raise ConflictError(
                 f"De procesinstantie is intussen gewijzigd (versie {row.version}, niet {body.version})",
                 code="version-mismatch",
             )
         if row.lease_owner != body.lease_owner or row.lease_until is None or row.lease_until <= now:
             raise ConflictError("Deze worker heeft de procesinstantie niet (meer) geclaimd", code="lease-lost")
+        for stap in body.stappen:
+            existing = stored.get(stap.stap_sleutel)
+            if existing is None:
+                existing = self._voeg_stap_toe(session, gemeente, instance_id, stap, now)
+            if existing is not None and existing.resultaat != stap.resultaat:
+                raise ConflictError(
+                    f"De stap {stap.stap_sleutel} is al vastgelegd met een ander resultaat",
+                    code="stap-vastgelegd",
+                )
         row.state = body.state
         row.status = body.status
         row.next_due_at = body.next_due_at
@@ -562,7 +584,26 @@ class AloService:
         session.flush()
         subjects = repository.subjects_of(session, gemeente, [row.aanvraag_id])
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subjects.get(row.aanvraag_id), "updated")
-        return _procesinstantie(row)
+        return _procesinstantie(row), False
+
+    def _voeg_stap_toe(
+        self, session: Session, gemeente: str, instance_id: uuid.UUID, body: StapNieuw, now: datetime
+    ) -> Processtap | None:
+        """Insert a step record; None when ours is in, else the record a concurrent writer made first."""
+        row = Processtap(
+            id=uuid.uuid4(),
+            gemeente=gemeente,
+            procesinstantie_id=instance_id,
+            stap_sleutel=body.stap_sleutel,
+            resultaat=body.resultaat,
+            created_at=now,
+        )
+        if repository.add_row(session, row):
+            return None
+        existing = repository.get_stap(session, gemeente, instance_id, body.stap_sleutel)
+        if existing is None:
+            raise ConflictError("De stap kon niet worden vastgelegd; probeer het opnieuw")
+        return existing
 
     # --- stappen ----------------------------------------------------------------------------------------------------
 
@@ -589,6 +630,13 @@ class AloService:
                 raise ConflictError("De stap kon niet worden vastgelegd; probeer het opnieuw")
             return _stap(existing), False
         return _stap(row), True
+
+    @staticmethod
+    def stappen(session: Session, gemeente: str, instance_id: uuid.UUID) -> StapLijst:
+        """Every recorded step of an instance (service only; the results are the process's own records)."""
+        if repository.get_procesinstantie(session, gemeente, instance_id) is None:
+            raise NotFoundError("Geen procesinstantie met dit id")
+        return StapLijst(items=[_stap(r) for r in repository.get_stappen(session, gemeente, instance_id)])
 
     @staticmethod
     def stap(session: Session, gemeente: str, instance_id: uuid.UUID, sleutel: str) -> Stap:
@@ -1140,6 +1188,26 @@ class AloService:
 
 
 # --- access -------------------------------------------------------------------------------------------------------
+
+
+def _is_replay(
+    row: ProcesinstantieRow, body: ProcesinstantieOpslag, stored: dict[str, Processtap], now: datetime
+) -> bool:
+    """Whether ``body`` is a save that already committed: the next version holds exactly what it sent (state,
+    status, deadline, error, steps) and the lease is as that save left it (kept by the same worker, or released)."""
+    if (row.version, row.state, row.status, row.last_error) != (
+        body.version + 1,
+        body.state,
+        body.status,
+        body.last_error,
+    ) or row.next_due_at != body.next_due_at:
+        return False
+    if body.keep_lease and body.status in ("runnable", "waiting"):
+        if row.lease_owner != body.lease_owner or row.lease_until is None or row.lease_until <= now:
+            return False
+    elif row.lease_owner is not None:
+        return False
+    return all(s.stap_sleutel in stored and stored[s.stap_sleutel].resultaat == s.resultaat for s in body.stappen)
 
 
 def _is_service(ctx: RequestContext) -> bool:

@@ -111,6 +111,10 @@ class Bezorger:
         self._running: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Per gemeente: when to claim there next, and the current idle pause (doubles after an empty claim, from
+        # notificaties_interval_s up to notificaties_idle_max_s; back to 0 when something was claimed there).
+        self._next: dict[str, float] = {}
+        self._idle: dict[str, float] = {}
 
     # --- the loop -------------------------------------------------------------------------------------------------
 
@@ -151,6 +155,8 @@ class Bezorger:
             if len(self._running) >= self.settings.notificaties_concurrency:
                 await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
                 continue
+            if not failures and self._next:
+                pause = min(pause, max(0.01, min(self._next.values()) - time.monotonic()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=pause)
 
@@ -161,14 +167,29 @@ class Bezorger:
             self._gemeenten_at = time.monotonic()
         return self._gemeenten
 
-    async def tick(self) -> int:
-        """Claim in every gemeente while there is room; start a delivery per claimed levering. Returns how many."""
+    async def tick(self, *, force: bool = False) -> int:
+        """Claim in every gemeente that is due (every one with ``force``) while there is room; start a delivery per
+        claimed levering. Returns how many.
+
+        A gemeente where nothing was due is asked again after ``notificaties_interval_s``, then twice as long each
+        time up to ``notificaties_idle_max_s``: an idle gemeente costs a claim every few seconds, not every second."""
         claimed = 0
+        interval = self.settings.notificaties_interval_s
+        idle_max = max(interval, self.settings.notificaties_idle_max_s)
         for gemeente in await self._gemeenten_nu():
             free = self.settings.notificaties_concurrency - len(self._running)
             if free <= 0:
                 break
+            now = time.monotonic()
+            if not force and now < self._next.get(gemeente, 0.0):
+                continue
             result = await self._claim(gemeente, min(free, self.settings.notificaties_claim_limit))
+            if result.items:
+                self._idle[gemeente] = 0.0
+                self._next[gemeente] = now
+            else:
+                self._idle[gemeente] = min(idle_max, max(interval, self._idle.get(gemeente, 0.0) * 2))
+                self._next[gemeente] = now + self._idle[gemeente]
             for item in result.items:
                 task = asyncio.create_task(self._lever(gemeente, item))
                 self._running.add(task)
@@ -185,7 +206,7 @@ class Bezorger:
         """Tests: tick and wait for the deliveries until nothing is due any more. Returns how many were claimed."""
         total = 0
         for _ in range(max_rounds):
-            claimed = await self.tick()
+            claimed = await self.tick(force=True)
             if self._running:
                 await asyncio.gather(*list(self._running), return_exceptions=True)
             total += claimed

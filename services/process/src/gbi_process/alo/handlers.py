@@ -114,6 +114,10 @@ class Stap:
     variables: Mapping[str, Any]
     nu: datetime
     signaleringstermijn_dagen: int = 7
+    #: The run's recorded step results (read once when it started) and the ones its next save records; without
+    #: them (None) every fact is read and recorded on its own.
+    recorded: dict[str, Any] | None = field(default=None, repr=False)
+    pending: dict[str, Any] | None = field(default=None, repr=False)
     _taken: list[Taak] | None = field(default=None, repr=False)
 
     @property
@@ -132,12 +136,22 @@ class Stap:
         return self.variables.get(name, default)
 
     async def feit(self, naam: str) -> Any:
-        stap = await self.store.stap(self.instance_id, f"feit.{naam}")
+        key = f"feit.{naam}"
+        for known in (self.pending, self.recorded):
+            if known is not None and key in known:
+                return known[key]
+        stap = await self.store.stap(self.instance_id, key)
         return None if stap is None else stap.resultaat
 
     async def leg_feit_vast(self, naam: str, waarde: Any) -> Any:
-        """Record a fact once; the answer is the stored one (a retry that computed something else loses)."""
-        return await self.store.leg_stap_vast(self.instance_id, f"feit.{naam}", waarde)
+        """Record a fact once; the answer is the stored one (a retry that computed something else loses). In a
+        run the fact is recorded with the step's save (all or nothing; a fact recorded before wins there too)."""
+        key = f"feit.{naam}"
+        if self.recorded is None or self.pending is None:
+            return await self.store.leg_stap_vast(self.instance_id, key, waarde)
+        if key in self.recorded:
+            return self.recorded[key]
+        return self.pending.setdefault(key, waarde)
 
     async def tijdlijn(self, sleutel: str, soort: str, omschrijving: str) -> None:
         await self.store.tijdlijn(

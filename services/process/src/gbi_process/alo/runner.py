@@ -2,26 +2,31 @@
 
 One run of one claimed instance (:class:`InstanceRun`)::
 
-    restore the state the data service holds (the engine never runs side effects itself)
+    restore the state the data service holds (the engine never runs side effects itself); read the aanvraag,
+    its inbox tasks and every recorded step result of the instance (one call each)
     repeat until nothing moves (or the time budget of the lease is spent):
         deliver a completed inbox task      complete_user_task(outcome, data, actor)      -> save
         deliver a recorded message          receive_message("documenten_ontvangen")       -> save
         fire a due timer (data clock)       fire_timer(now=clock, due=...)                 -> save
-        execute a ready service task        step record? reuse : handler + record (first write wins)
-                                            complete_service_task / fail_service_task      -> save
+        execute a ready service task        step recorded? reuse : handler
+                                            complete_service_task / fail_service_task      -> save + result
     open inbox tasks for new warm steps (rol, due, reason), set the aanvraag's status
     last save: status (completed / waiting with next_due_at / runnable / failed), lease released
 
-Every save is a PUT with the version read and this worker's lease: a 409 means someone else owns the instance now
-(or a caseworker completed a task meanwhile, which bumps the version): the run stops and drops what it holds in
-memory; nothing is lost because every side effect's result is in a step record and the last saved state is the
-truth. Task ids are stable in a saved state, so a crash anywhere replays the same task with the same key.
+Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of the step
+it follows, recorded in the same transaction (ADR 0016: one data call per step; first write wins per result; the
+same save repeated after it committed is a replay). A 409 means someone else owns the instance now (or a caseworker
+completed a task meanwhile, which bumps the version, or a result was recorded before with another value): the run
+records the results it carried on their own (first write wins), stops and drops what it holds in memory; nothing
+is lost because every side effect's result is in a step record and the last saved state is the truth. Task ids are
+stable in a saved state, so a crash anywhere replays the same task with the same key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -54,6 +59,7 @@ from gbi_shared.contracts.alo import (
     Aanvraag,
     Procesinstantie,
     ProcesinstantieOpslag,
+    StapNieuw,
     Taak,
     TaakNieuw,
     TijdlijnItemNieuw,
@@ -98,7 +104,15 @@ class RunOptions:
 
 
 class LeaseLost(Exception):
-    """The save was refused (409): another worker owns the instance, or it changed under us."""
+    """The save was refused (409): another worker owns the instance, or it changed under us, or a step result it
+    carried was recorded before with another result."""
+
+
+#: Above this many characters of state plus step results, a step result is recorded on its own before the save (the
+#: request body limit of a service is 1 MiB).
+_SAVE_BYTES = 700_000
+#: Conflicts after which the run hands the instance back at once (the lease is still ours).
+_RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd"})
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:
@@ -155,6 +169,10 @@ class InstanceRun:
         self.taken: list[Taak] = []
         self.steps = 0
         self._messages_checked: set[str] = set()
+        #: The recorded step results of the instance (read once when the run starts, then kept up to date), and
+        #: the results not saved yet: they go with the next save of the state, in one transaction.
+        self.recorded: dict[str, Any] = {}
+        self.pending: dict[str, Any] = {}
 
     def now(self) -> datetime:
         return self._clock0 + timedelta(seconds=time.monotonic() - self._mono0)
@@ -175,6 +193,8 @@ class InstanceRun:
         last_error: str | None = None,
     ) -> None:
         state = inst.serialize().decode() if inst is not None else self.saved_state
+        if inst is not None and self.pending:
+            await self._record_large_steps(len(state))
         body = ProcesinstantieOpslag(
             state=state,
             status=status,
@@ -183,13 +203,43 @@ class InstanceRun:
             lease_owner=self.opts.worker,
             keep_lease=keep_lease,
             last_error=last_error[:4000] if last_error else None,
+            stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()] if inst else [],
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except ConflictError as exc:
+            await self._keep_results(body.stappen)
             raise LeaseLost(exc.instance_code) from exc
         self.version = saved.version
         self.saved_state = state
+        if inst is not None:
+            self.recorded.update(self.pending)
+            self.pending.clear()
+
+    async def _keep_results(self, stappen: list[StapNieuw]) -> None:
+        """The save was refused, but the side effects behind these results happened: record them on their own
+        (first write wins, no lease needed), so that whoever runs the instance next reuses them instead of doing
+        the side effects again. Best effort: a result that cannot be written now is lost as in a crash."""
+        for stap in stappen:
+            try:
+                await self.store.leg_stap_vast(self.instance_id, stap.stap_sleutel, stap.resultaat)
+            except ServiceError:
+                log.warning("instance %s: result of %s not recorded", self.instance_id, stap.stap_sleutel)
+        self.pending.clear()
+
+    async def _record_large_steps(self, state_chars: int) -> None:
+        """Step results that would make one save too large for a request are recorded on their own first (first
+        write wins; a result that lost replaces ours, and the run starts again from the stored state)."""
+        size = state_chars
+        for key, value in list(self.pending.items()):
+            size += len(json.dumps(value, separators=(",", ":"), default=str))
+            if size <= _SAVE_BYTES:
+                continue
+            stored = await self.store.leg_stap_vast(self.instance_id, key, value)
+            del self.pending[key]
+            self.recorded[key] = stored
+            if stored != value:
+                raise LeaseLost("stap-vastgelegd")
 
     async def release_after_conflict(self) -> None:
         """A caseworker completed a task while we held the lease (the version went up, the lease is still ours):
@@ -220,7 +270,7 @@ class InstanceRun:
             await self._run()
         except LeaseLost as lost:
             log.info("instance %s: save refused (%s), dropped", self.instance_id, lost)
-            if str(lost) == "version-mismatch":
+            if str(lost) in _RELEASE_AFTER:
                 await self.release_after_conflict()
 
     async def _run(self) -> None:
@@ -232,8 +282,11 @@ class InstanceRun:
             log.error("instance %s: cannot restore: %s", self.instance_id, exc)
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
-        self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
-        self.taken = await self.store.taken(self.item.aanvraag_id)
+        self.aanvraag, self.taken, self.recorded = await asyncio.gather(
+            self.store.aanvraag(self.item.aanvraag_id),
+            self.store.taken(self.item.aanvraag_id),
+            self.store.stappen(self.instance_id),
+        )
         try:
             while time.monotonic() - self._mono0 < self.opts.budget_s:
                 if not await self._step(inst):
@@ -259,9 +312,14 @@ class InstanceRun:
             if msg.task_id in self._messages_checked:
                 continue
             self._messages_checked.add(msg.task_id)
-            recorded = await self.store.stap(self.instance_id, f"bericht.{msg.task_id}")
-            if recorded is not None:
-                payload = recorded.resultaat if isinstance(recorded.resultaat, dict) else {}
+            # A message is recorded by whoever hands it in (not this run): read it, unless it was there at the start.
+            key = f"bericht.{msg.task_id}"
+            bericht = self.recorded.get(key)
+            if bericht is None:
+                stap = await self.store.stap(self.instance_id, key)
+                bericht = None if stap is None else stap.resultaat
+            if bericht is not None:
+                payload = bericht if isinstance(bericht, dict) else {}
                 variables = {k: v for k, v in payload.items() if k in msg.outputs}
                 inst.receive_message(msg.message, variables, task_id=msg.task_id)
                 await self.save(inst)
@@ -284,10 +342,10 @@ class InstanceRun:
     async def _execute(self, inst: ProcessInstance, item: ServiceTaskItem) -> None:
         assert self.aanvraag is not None
         self.steps += 1
-        recorded = await self.store.stap(self.instance_id, item.task_id)
+        recorded = self.recorded.get(item.task_id)
         result: Any
-        if recorded is not None and isinstance(recorded.resultaat, dict):
-            result = recorded.resultaat.get("uit") or {}
+        if isinstance(recorded, dict):
+            result = recorded.get("uit") or {}
         else:
             stap = Stap(
                 gw=self.gw,
@@ -299,6 +357,9 @@ class InstanceRun:
                 variables=inst.variables,
                 nu=self.now(),
                 signaleringstermijn_dagen=self.opts.signaleringstermijn_dagen,
+                recorded=self.recorded,
+                pending=self.pending,
+                _taken=self.taken,
             )
             started = time.perf_counter()
             try:
@@ -329,12 +390,14 @@ class InstanceRun:
                 item.handler,
                 (time.perf_counter() - started) * 1000,
             )
-            stored = await self.store.leg_stap_vast(
-                self.instance_id,
-                item.task_id,
-                {"handler": item.handler, "element": item.element, "at": stap.nu.isoformat(), "uit": outputs},
-            )
-            result = stored.get("uit", outputs) if isinstance(stored, dict) else outputs
+            # Recorded with the state the result leads to, in one save (below): first write wins there too.
+            self.pending[item.task_id] = {
+                "handler": item.handler,
+                "element": item.element,
+                "at": stap.nu.isoformat(),
+                "uit": outputs,
+            }
+            result = outputs
         try:
             inst.complete_service_task(item.task_id, result if isinstance(result, Mapping) else {})
         except InvalidVariablesError as exc:

@@ -30,6 +30,7 @@ from gbi_shared.contracts.alo import (
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     Stap,
+    StapLijst,
     StapNieuw,
     Taak,
     TaakDetail,
@@ -84,6 +85,9 @@ class AloStore:
         self.gw = _Retrying(gateway)
         self.gemeente = gemeente
         self.as_service = as_service
+        # The besluit per aanvraag once read or written through this store (a run's steps share one store; a
+        # besluit changes only by linking its beschikking, which goes through here too).
+        self._besluiten: dict[uuid.UUID, Besluit] = {}
 
     def _kw(self) -> dict[str, Any]:
         return {"gemeente": self.gemeente, "as_service": self.as_service}
@@ -149,6 +153,11 @@ class AloStore:
         except NotFoundError:
             return None
 
+    async def stappen(self, instance_id: uuid.UUID) -> dict[str, JsonValue]:
+        """Every recorded step result of an instance, by key (read once when a run starts)."""
+        lijst = await self.gw.get_model(f"{DATA}/procesinstanties/{instance_id}/stappen", StapLijst, **self._kw())
+        return {s.stap_sleutel: s.resultaat for s in lijst.items}
+
     async def leg_stap_vast(self, instance_id: uuid.UUID, sleutel: str, resultaat: Any) -> JsonValue:
         """Record a result; the first write wins: the answer is the stored result (ours or an earlier one)."""
         body = StapNieuw(stap_sleutel=sleutel, resultaat=_JSON.validate_python(resultaat))
@@ -195,20 +204,27 @@ class AloStore:
         )
 
     async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit | None:
+        known = self._besluiten.get(aanvraag_id)
+        if known is not None:
+            return known
         try:
-            return await self.gw.get_model(f"{DATA}/aanvragen/{aanvraag_id}/besluit", Besluit, **self._kw())
+            besluit = await self.gw.get_model(f"{DATA}/aanvragen/{aanvraag_id}/besluit", Besluit, **self._kw())
         except NotFoundError:
             return None
+        self._besluiten[aanvraag_id] = besluit
+        return besluit
 
     async def leg_besluit_vast(self, aanvraag_id: uuid.UUID, body: BesluitNieuw) -> Besluit:
         """One besluit per aanvraag: a retry that differs (a later date) finds the first one."""
         try:
-            return await self.gw.post_model(f"{DATA}/aanvragen/{aanvraag_id}/besluit", body, Besluit, **self._kw())
+            besluit = await self.gw.post_model(f"{DATA}/aanvragen/{aanvraag_id}/besluit", body, Besluit, **self._kw())
         except ConflictError:
             existing = await self.besluit(aanvraag_id)
             if existing is None:
                 raise
             return existing
+        self._besluiten[aanvraag_id] = besluit
+        return besluit
 
     async def koppel_beschikking(self, aanvraag_id: uuid.UUID, document_id: uuid.UUID) -> Besluit:
         """Link the beschikking to the besluit (the same document again is a no-op)."""
@@ -218,7 +234,9 @@ class AloStore:
             json_body=BesluitBeschikking(beschikking_document_id=document_id).model_dump(mode="json", by_alias=True),
             **self._kw(),
         )
-        return Besluit.model_validate_json(resp.body)
+        besluit = Besluit.model_validate_json(resp.body)
+        self._besluiten[aanvraag_id] = besluit
+        return besluit
 
     async def uitkering(self, aanvraag_id: uuid.UUID) -> Uitkering | None:
         try:

@@ -214,6 +214,13 @@ class FakeGateway:
                     raise ConflictError("versie", code="version-mismatch")
                 if row["leaseOwner"] != body["leaseOwner"] or row["leaseUntil"] <= self.now:
                     raise ConflictError("lease", code="lease-lost")
+                stappen = body.get("stappen") or []
+                for stap in stappen:  # all or nothing: a step recorded with another result refuses the save
+                    key = (parts[1], stap["stapSleutel"])
+                    if key in self.steps and self.steps[key] != stap["resultaat"]:
+                        raise ConflictError("stap", code="stap-vastgelegd")
+                for stap in stappen:
+                    self.steps.setdefault((parts[1], stap["stapSleutel"]), stap["resultaat"])
                 row.update(
                     state=body["state"],
                     status=body["status"],
@@ -224,6 +231,8 @@ class FakeGateway:
                 if not (body.get("keepLease") and body["status"] in ("runnable", "waiting")):
                     row.update(leaseOwner=None, leaseUntil=None)
                 return 200, self._instance_out(row)
+            if parts[2] == "stappen" and len(parts) == 3 and method == "GET":
+                return 200, {"items": [self._step(k) for k in self.steps if k[0] == parts[1]]}
             if parts[2] == "stappen":
                 if method == "GET":
                     key = (parts[1], parts[3])

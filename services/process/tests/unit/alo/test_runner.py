@@ -63,6 +63,39 @@ async def test_straight_through_to_the_end_saving_after_every_engine_call(world:
 
 
 @run
+async def test_one_data_call_per_step_its_result_travels_with_the_save(world: World) -> None:
+    _, iid = await world.submit()
+    world.gw.calls.clear()
+    assert await world.worker().run_until_idle() == 1
+    step_paths = [(m, p) for m, p in world.gw.calls if "/stappen" in p]
+    assert step_paths == [("GET", f"/internal/data/v1/procesinstanties/{iid}/stappen")]  # read once, at the start
+    puts = [p for m, p in world.gw.calls if m == "PUT"]
+    assert len(puts) == len(MAIN) + 1  # one save per step (with its result), and the last one
+    recorded = [k for (i, k), v in world.gw.steps.items() if i == iid and isinstance(v, dict) and "uit" in v]
+    assert len(recorded) == len(MAIN)
+
+
+@run
+async def test_a_result_recorded_by_someone_else_meanwhile_wins_and_the_run_starts_again(world: World) -> None:
+    _, iid = await world.submit()
+    first = world.engine.restore(world.instance(iid)["state"].encode()).ready_service_tasks()[0]
+
+    def zaak(stap: Stap) -> dict[str, Any]:
+        # While this run executes the step, a worker that lost the lease records its own result first.
+        world.gw.steps.setdefault((iid, first.task_id), {"uit": {"zaak_id": "ZAAK-VAN-DE-ANDER"}})
+        return {"zaak_id": "ZAAK-VAN-MIJ"}
+
+    world.handlers.results["zaak.registreren"] = zaak
+    await world.worker().run_until_idle()
+    # the save carrying "ZAAK-VAN-MIJ" was refused as a whole; the instance was handed back at once and the next
+    # run went on from the stored state with the recorded result, without executing the step again
+    assert world.handlers.calls == MAIN
+    assert world.variables(iid)["zaak_id"] == "ZAAK-VAN-DE-ANDER"
+    assert world.gw.steps[(iid, first.task_id)] == {"uit": {"zaak_id": "ZAAK-VAN-DE-ANDER"}}
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
 async def test_a_recorded_step_is_reused_never_executed_again(world: World) -> None:
     _, iid = await world.submit()
     first = world.engine.restore(world.instance(iid)["state"].encode()).ready_service_tasks()[0]
@@ -335,3 +368,37 @@ async def test_an_idle_gemeente_is_asked_less_often_until_work_is_announced(worl
     worker.wake("0599")  # a submission to this replica
     assert await worker.tick() == 1
     await worker.run_until_idle()
+
+
+@run
+async def test_facts_in_a_run_are_read_from_the_preload_and_recorded_with_the_save(world: World) -> None:
+    from gbi_process.alo.store import AloStore
+    from gbi_shared.contracts.alo import Aanvraag
+
+    aid, iid = await world.submit()
+    world.gw.steps[(iid, "feit.berekening")] = {"bedrag": 1}
+    world.gw.steps[(iid, "feit.laat")] = {"x": 2}  # recorded after the run read the steps (an older replica)
+    recorded: dict[str, Any] = {"feit.berekening": {"bedrag": 1}}
+    pending: dict[str, Any] = {}
+    stap = Stap(
+        gw=world.gw,  # type: ignore[arg-type]
+        store=AloStore(world.gw, "0599"),  # type: ignore[arg-type]
+        instance_id=uuid.UUID(iid),
+        aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
+        task_id="t",
+        element="e",
+        variables={},
+        nu=world.gw.now,
+        recorded=recorded,
+        pending=pending,
+    )
+    world.gw.calls.clear()
+    assert await stap.leg_feit_vast("berekening", {"bedrag": 99}) == {"bedrag": 1}  # the recorded one wins
+    assert await stap.leg_feit_vast("bronnen", {"n": 1}) == {"n": 1}
+    assert await stap.leg_feit_vast("bronnen", {"n": 2}) == {"n": 1}
+    assert await stap.feit("bronnen") == {"n": 1}
+    assert pending == {"feit.bronnen": {"n": 1}}  # goes with the step's save
+    assert world.gw.calls == []  # no data call so far
+    assert await stap.feit("laat") == {"x": 2}  # not in the preload: read on its own
+    assert await stap.feit("nergens") is None
+    assert len(world.gw.calls) == 2
