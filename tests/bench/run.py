@@ -426,7 +426,15 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
 
 # The benchmarks measure the work: not the rate limiter's refusals (a caller's default is 50 requests/s), and not a
 # gateway timeout that a bulk delivery outlives on a saturated machine (the default is 30 s).
-BENCH_ENV = {"GBI_RATE_LIMIT_PER_S": "1000000", "GBI_RATE_LIMIT_BURST": "1000000", "GBI_UPSTREAM_TIMEOUT_S": "600"}
+# The local suite gives process workers a 10 s lease so tests recover from a killed worker quickly; a run stops at
+# half its lease, so under load one case became 2-4 runs, each a claim, three reads and a save. The bench measures
+# the service's own default (60 s), as production runs it.
+BENCH_ENV = {
+    "GBI_RATE_LIMIT_PER_S": "1000000",
+    "GBI_RATE_LIMIT_BURST": "1000000",
+    "GBI_UPSTREAM_TIMEOUT_S": "600",
+    "GBI_WORKER_LEASE_S": "60",
+}
 
 
 @contextmanager
