@@ -297,6 +297,45 @@ def test_service_with_a_malformed_gemeente_is_400(
     assert echo.seen == []
 
 
+def test_a_delegated_context_is_signed_once_per_context_and_gemeente(
+    gateway: TestClient, tokens: Tokens, keys: Keys, context_verifier: ContextVerifier
+) -> None:
+    """A process step makes many calls with one context: the gateway signs it once and reuses the token (the
+    services then verify it once too). Another context, another gemeente or none gives another token."""
+    mw = RequestContext("mw-1", ActorType.MEDEWERKER, frozenset({"klantmanager"}), gemeente="0363")
+    signed = _signer(keys).sign(mw)
+    headers = tokens.bearer("service") | {"GBI-Context": signed}
+
+    def token(extra: dict[str, str]) -> str:
+        seen = _seen(gateway.get("/internal/data/v1/x", headers=headers | extra))
+        value: str = seen["headers"]["gbi-context"]
+        return value
+
+    first = token({})
+    assert token({}) == first
+    assert context_verifier.verify(first).via == "gbi-process"
+    with_gemeente = token({"GBI-Gemeente": "0363"})
+    assert with_gemeente != first
+    assert token({"GBI-Gemeente": "0363"}) == with_gemeente
+    other = token({"GBI-Context": _signer(keys).sign(mw)})
+    assert other != first
+    assert context_verifier.verify(other) == context_verifier.verify(first)
+
+
+def test_a_delegation_is_not_reused_past_the_forwarded_context_expiry(
+    gateway: TestClient, echo: Echo, tokens: Tokens, keys: Keys
+) -> None:
+    """A forwarded context that expired a moment ago still passes within the verifier's leeway (5 s); the
+    gateway must not keep its delegation alive beyond that: once the leeway is over it is 401, cache or not."""
+    late = ContextSigner(keys.context_private_pem, issuer="gbi-gateway", audience="gbi-services", ttl_s=-4)
+    headers = tokens.bearer("service") | {"GBI-Context": late.sign(RequestContext("x", ActorType.BURGER))}
+    _seen(gateway.get("/internal/data/v1/x", headers=headers))
+    echo.seen.clear()
+    time.sleep(1.5)
+    assert_problem(gateway.get("/internal/data/v1/x", headers=headers), 401)
+    assert echo.seen == []
+
+
 def test_service_forwarding_a_forged_context_is_401(
     gateway: TestClient, echo: Echo, tokens: Tokens, keys: Keys
 ) -> None:

@@ -159,3 +159,34 @@ def test_context_without_required_claims_is_refused(context_keys: EcKeyPair) -> 
 def test_garbage_is_refused(context_keys: EcKeyPair, garbage: str) -> None:
     with pytest.raises(UnauthorizedError):
         ContextVerifier(context_keys.public_pem, issuer=ISS, audience=AUD).verify(garbage)
+
+
+def test_a_verified_context_is_remembered_until_it_expires(context_keys: EcKeyPair) -> None:
+    """The verifier remembers a token that verified (the gateway reuses signed contexts), but only until the
+    token's own expiry: a remembered token is refused from then on, exactly as a fresh verify refuses it."""
+    verifier = ContextVerifier(context_keys.public_pem, issuer=ISS, audience=AUD, leeway_s=0)
+    token = ContextSigner(context_keys.private_pem, issuer=ISS, audience=AUD, ttl_s=1).sign(MEDEWERKER)
+    context, expires = verifier.verify_until(token)
+    assert context == MEDEWERKER
+    assert expires == jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert verifier.verify(token) == MEDEWERKER  # remembered
+    time.sleep(max(0.0, expires - time.time()) + 0.2)
+    with pytest.raises(UnauthorizedError):
+        verifier.verify(token)
+
+
+def test_a_remembered_context_lets_no_altered_copy_through(context_keys: EcKeyPair) -> None:
+    signer = ContextSigner(context_keys.private_pem, issuer=ISS, audience=AUD)
+    verifier = ContextVerifier(context_keys.public_pem, issuer=ISS, audience=AUD, cache_size=2)
+    token = signer.sign(BURGER)
+    assert verifier.verify(token) == BURGER
+    header, payload, signature = token.split(".")
+    claims = json.loads(_unb64(payload))
+    claims["roles"] = ["teamleider"]
+    for forged in (".".join([header, _b64(json.dumps(claims).encode()), signature]), token + "x", token[:-2]):
+        with pytest.raises(UnauthorizedError):
+            verifier.verify(forged)
+    # Bounded: older entries make room, and an evicted token still verifies (afresh).
+    others = [signer.sign(MEDEWERKER) for _ in range(3)]
+    assert [verifier.verify(t) for t in others] == [MEDEWERKER] * 3
+    assert verifier.verify(token) == BURGER

@@ -7,9 +7,11 @@ service verifies that signature itself with the gateway's public key; a service 
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Any
@@ -116,15 +118,37 @@ class ContextSigner:
 
 
 class ContextVerifier:
-    """Verifies ``GBI-Context`` tokens with the gateway's public key: signature, issuer, audience, expiry."""
+    """Verifies ``GBI-Context`` tokens with the gateway's public key: signature, issuer, audience, expiry.
 
-    def __init__(self, public_key_pem: str, *, issuer: str, audience: str, leeway_s: int = 5) -> None:
+    A token that verified once is remembered (bounded, least recently used first out, keyed by the token's exact
+    text, signature included) until its own expiry: the gateway reuses a signed context for the calls of one
+    caller, so most requests carry a token this process has seen, and a lookup replaces an ECDSA verify. Only
+    successful verifications are remembered; a token that fails is verified again every time, and a remembered
+    one is refused from its ``exp`` (plus the leeway) on, exactly as a fresh verify would refuse it."""
+
+    def __init__(
+        self, public_key_pem: str, *, issuer: str, audience: str, leeway_s: int = 5, cache_size: int = 4096
+    ) -> None:
         self._key = public_key_pem
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_s
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[RequestContext, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def verify(self, token: str) -> RequestContext:
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[RequestContext, float]:
+        """The verified context and the token's expiry (``exp``, seconds since the epoch)."""
+        with self._lock:
+            hit = self._cache.get(token)
+            if hit is not None:
+                if time.time() < hit[1] + self._leeway:
+                    self._cache.move_to_end(token)
+                    return hit
+                del self._cache[token]
         try:
             claims = jwt.decode(
                 token,
@@ -137,22 +161,32 @@ class ContextVerifier:
             )
         except jwt.PyJWTError as exc:
             raise UnauthorizedError("De context van het verzoek is niet geldig") from exc
-        return RequestContext.from_claims(claims)
+        result = (RequestContext.from_claims(claims), float(claims["exp"]))
+        if self._cache_size > 0:
+            with self._lock:
+                self._cache[token] = result
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return result
 
 
-def current_context(request: Request) -> RequestContext:
-    """FastAPI dependency: the verified context of this request, or 401."""
+async def current_context(request: Request) -> RequestContext:
+    """FastAPI dependency: the verified context of this request, or 401. ``async`` although it awaits nothing, so
+    that FastAPI calls it on the event loop instead of handing it to a worker thread (a thread hop costs more
+    than the lookup)."""
     ctx = getattr(request.state, "context", None)
     if not isinstance(ctx, RequestContext):
         raise UnauthorizedError("Geen geldige identiteit bij dit verzoek")
     return ctx
 
 
-def require_roles(*roles: str, actor_types: Iterable[ActorType] = ()) -> Callable[..., RequestContext]:
+def require_roles(
+    *roles: str, actor_types: Iterable[ActorType] = ()
+) -> Callable[..., Coroutine[Any, Any, RequestContext]]:
     """FastAPI dependency factory: the context must carry one of ``roles`` (or be one of ``actor_types``)."""
     allowed_types = frozenset(actor_types)
 
-    def dependency(ctx: Annotated[RequestContext, Depends(current_context)]) -> RequestContext:
+    async def dependency(ctx: Annotated[RequestContext, Depends(current_context)]) -> RequestContext:
         if ctx.actor_type in allowed_types or ctx.has_role(*roles):
             return ctx
         raise ForbiddenError("U heeft geen rol die dit mag")

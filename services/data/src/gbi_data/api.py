@@ -54,7 +54,8 @@ def _database(request: Request) -> Database:
     return db
 
 
-def _service(request: Request) -> DataService:
+async def _service(request: Request) -> DataService:
+    # ``async``: FastAPI then calls it on the event loop; a sync dependency costs a hop to a worker thread.
     service: DataService = request.app.state.data_service
     return service
 

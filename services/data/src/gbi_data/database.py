@@ -12,6 +12,7 @@ the row-level security policies of the tenant-owned tables see only that gemeent
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,11 +20,38 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from gbi_data.settings import DataSettings
 
-__all__ = ["Database", "create_db_engine", "normalise_url"]
+__all__ = ["TENANT_STATUS", "Database", "create_db_engine", "normalise_url", "tenant_status"]
+
+#: ``session.info`` key: (gemeente, actief) as read when the transaction was bound to that gemeente (PostgreSQL).
+TENANT_STATUS = "gbi.tenant_status"
+
+
+_BIND = text("SELECT set_config('gbi.gemeente', :gemeente, true)")
+_BIND_ROLE = text("SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true)")
+_BIND_TENANT = text(
+    "SELECT set_config('gbi.gemeente', :gemeente, true), (SELECT actief FROM gemeenten WHERE code = :gemeente)"
+)
+_BIND_ROLE_TENANT = text(
+    "SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true),"
+    " (SELECT actief FROM gemeenten WHERE code = :gemeente)"
+)
+
+
+def tenant_status(session: Session, gemeente: str) -> tuple[bool, bool | None]:
+    """Whether the transaction already knows the status of ``gemeente`` (read when it was bound), and if so the
+    gemeente's ``actief`` (None: no such gemeente)."""
+    known = session.info.get(TENANT_STATUS)
+    if known is not None and known[0] == gemeente:
+        return True, known[1]
+    return False, None
+
+
+_IDLE_SINCE = "gbi_idle_since"
 
 # Execution option marking a transaction as read-only (SQLite then does not take the write lock up front).
 _READ_ONLY = "gbi_read_only"
@@ -46,15 +74,45 @@ def create_db_engine(settings: DataSettings, *, for_migrations: bool = False) ->
     url = normalise_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings, foreign_keys=not for_migrations)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout_s,
         pool_recycle=settings.database_pool_recycle_s,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": max(1, int(settings.database_pool_timeout_s))},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+#: A pooled connection idle longer than this is pinged before use (a round trip); a busier one is not.
+PING_AFTER_IDLE_S = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for a connection that sat in the pool for a while: under load a
+    connection comes back within milliseconds, and a ``SELECT 1`` before every transaction was one round trip in
+    eight. A connection that fails the ping is replaced (the pool tries another); one that broke within the last
+    idle seconds fails its statement, the pool drops every connection of that age, and the caller gets 503."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_IDLE_SINCE, 0.0) <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as exc:
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def _sqlite_engine(url: URL, settings: DataSettings, *, foreign_keys: bool) -> Engine:
@@ -111,14 +169,14 @@ class Database:
             if read_only:
                 session.connection(execution_options={_READ_ONLY: True})
             if self.is_postgresql:
-                session.execute(
-                    text(
-                        "SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true)"
-                        if self.app_role
-                        else "SELECT set_config('gbi.gemeente', :gemeente, true)"
-                    ),
-                    {"role": self.app_role, "gemeente": gemeente or ""},
-                )
+                # One round trip binds the transaction (role, gemeente) and reads whether that gemeente is an
+                # active tenant (``gemeenten`` is reference data, not tenant-owned), for ``tenant_status``.
+                params = {"role": self.app_role, "gemeente": gemeente or ""}
+                if gemeente:
+                    bind = _BIND_ROLE_TENANT if self.app_role else _BIND_TENANT
+                    session.info[TENANT_STATUS] = (gemeente, session.execute(bind, params).one()[-1])
+                else:
+                    session.execute(_BIND_ROLE if self.app_role else _BIND, params)
             yield session
 
     @contextmanager

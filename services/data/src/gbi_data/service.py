@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from gbi_data import audit, repository
+from gbi_data.database import tenant_status
 from gbi_data.models import AuditRecord as AuditRecordRow
 from gbi_data.models import Beleidsversie as BeleidsversieRow
 from gbi_data.models import Gemeente as GemeenteRow
@@ -82,9 +83,13 @@ class DataService:
 
     @staticmethod
     def check_tenant(session: Session, gemeente: str) -> None:
-        """The caller's gemeente must be a known, active tenant."""
-        row = repository.get_gemeente(session, gemeente)
-        if row is None or not row.actief:
+        """The caller's gemeente must be a known, active tenant (read when the transaction was bound to it, where
+        the database did that in the same round trip; else here)."""
+        known, actief = tenant_status(session, gemeente)
+        if not known:
+            row = repository.get_gemeente(session, gemeente)
+            actief = row is not None and row.actief
+        if not actief:
             raise ForbiddenError("De gemeente van dit verzoek is geen actieve deelnemer")
 
     def _actor(self, ctx: RequestContext) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError, StatementError
 
 from gbi_data.database import Database, create_db_engine, normalise_url
@@ -113,3 +113,32 @@ def test_sqlite_readers_do_not_wait_for_a_writer_and_writers_queue(tmp_path: Pat
                 second_writer(database)
     finally:
         database.dispose()
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_that_died_is_replaced_before_use(postgres_url: str) -> None:
+    """The pool pings a connection that sat idle (not one that came back a moment ago): a connection whose server
+    process died meanwhile is replaced, and the transaction runs on a fresh one."""
+    from gbi_data import database as database_module
+
+    settings = DataSettings(
+        database_url=postgres_url, environment="test", database_pool_size=1, database_max_overflow=0
+    )
+    db = Database(settings)
+    killer = create_engine(normalise_url(postgres_url))
+    try:
+        with db.transaction(gemeente=None) as session:
+            first = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.transaction(gemeente=None) as session:
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == first  # reused, no ping
+        with killer.begin() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first}).scalar_one() is True
+        # The pooled connection has been idle "long enough" (the clock is moved, not waited for).
+        real = database_module.time.monotonic
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(database_module.time, "monotonic", lambda: real() + database_module.PING_AFTER_IDLE_S + 1)
+            with db.transaction(gemeente=None) as session:
+                assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != first
+    finally:
+        db.dispose()
+        killer.dispose()

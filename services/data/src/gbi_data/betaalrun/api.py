@@ -35,7 +35,7 @@ RunId = Annotated[uuid.UUID, Path(alias="betaalrunId")]
 Service = Annotated[RequestContext, Depends(require_roles(actor_types=[ActorType.SERVICE]))]
 
 
-def _svc(request: Request) -> BetaalrunService:
+async def _svc(request: Request) -> BetaalrunService:
     svc: BetaalrunService | None = getattr(request.app.state, "betaalrun_service", None)
     if svc is None:
         svc = BetaalrunService(request.app.state.settings)

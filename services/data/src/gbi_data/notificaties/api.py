@@ -52,7 +52,7 @@ router = APIRouter(prefix=BASE, responses=PROBLEM_RESPONSES)
 SERVICE_ONLY = [Depends(require_roles(actor_types=[ActorType.SERVICE]))]
 
 
-def _service(request: Request) -> NotificatieService:
+async def _service(request: Request) -> NotificatieService:
     service: NotificatieService | None = getattr(request.app.state, "notificatie_service", None)
     if service is None:
         service = NotificatieService(request.app.state.settings)

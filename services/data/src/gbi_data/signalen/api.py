@@ -26,7 +26,7 @@ __all__ = ["router"]
 router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
 
 
-def _service(request: Request) -> SignaalService:
+async def _service(request: Request) -> SignaalService:
     service: SignaalService | None = getattr(request.app.state, "signaal_service", None)
     if service is None:
         service = SignaalService(request.app.state.settings)
