@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from gbi_integration.notificaties import Bezorger, absoluut
+from gbi_integration.notificaties.bezorger import idle_pause
 from gbi_testing import dead_port
 
 from .conftest import AUTH, PUBLIC_URL, Abonnee, Data, Gateway, until
@@ -227,3 +228,35 @@ def test_no_secret_in_logs_or_leveringen(run, data: Data, abonnee: Abonnee, capl
     assert "s3cr3t" not in json.dumps(levering)
     assert "s3cr3t" not in caplog.text
     assert AUTH not in caplog.text
+
+
+def test_the_pause_after_empty_rounds_doubles_up_to_eight_intervals() -> None:
+    assert [idle_pause(1.0, n) for n in range(6)] == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert idle_pause(0.5, 100) == 4.0
+
+
+def test_a_notification_that_arrives_while_the_loop_idles_is_delivered(run, data: Data, abonnee: Abonnee) -> None:
+    data.abonnement(abonnee.callback())
+
+    async def scenario(bezorger: Bezorger) -> int:
+        rounds = 0
+        tick = bezorger.tick
+
+        async def counted() -> int:
+            nonlocal rounds
+            rounds += 1
+            return await tick()
+
+        bezorger.tick = counted  # type: ignore[method-assign]
+        bezorger.start()
+        try:
+            await until(lambda: rounds >= 4, within_s=30)  # empty rounds: the pause has grown
+            data.aanvraag()
+            await until(lambda: bezorger.status.delivered == 1, within_s=30)
+        finally:
+            await bezorger.stop()
+        return rounds
+
+    assert run(scenario) >= 4
+    (levering,) = data.leveringen()
+    assert (levering["status"], levering["attempts"]) == ("delivered", 1)
