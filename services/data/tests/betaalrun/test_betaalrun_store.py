@@ -50,6 +50,17 @@ def _alle_werk(client: TestClient, run_id: str, headers: dict[str, str], limit: 
         r = client.get(f"{V1}/betaalruns/{run_id}/werk", params=params, headers=headers)
         assert r.status_code == 200, r.text
         chunk = r.json()["regels"]
+        # The headers say what the body holds, so the process layer can pass the body on without parsing it.
+        assert r.headers["GBI-Aantal"] == str(len(chunk))
+        assert r.headers.get("GBI-Laatste") == (chunk[-1][0] if chunk else None)
+        for regel in chunk:  # the same shape from both dialects (PostgreSQL writes this JSON itself)
+            uid, start, huishouden, *centen = regel
+            assert uid == uid.lower()
+            assert len(uid) == 36
+            assert date.fromisoformat(start) <= date(2026, 7, 31)
+            assert "aanvrager" in huishouden
+            assert [type(c) for c in centen] == [int, int, int]
+            assert min(centen) >= 0
         if not chunk:
             return regels
         regels.extend(chunk)
@@ -208,3 +219,49 @@ def test_files_are_stored_once_and_the_citizen_reads_the_specification(
         actor_id="1", actor_type=ActorType.BURGER, roles=("burger",), bsn="999993653", gemeente=AMS
     )
     assert client.get(f"{V1}/uitkeringsspecificaties", params={"bsn": client_bsn}, headers=andere).status_code == 403
+
+
+def test_the_payments_to_transfer_are_listed_by_id_in_pages(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    run = _run(client, _service(context_headers, None), gemeenten=(AMS,)).json()
+    ams = _service(context_headers, AMS)
+    werk = _alle_werk(client, run["id"], ams)
+    betalingen = [_betaling(r[0], bedrag=100_000 + i) for i, r in enumerate(werk)]
+    betalingen[0] = [werk[0][0], "M", 0, 0, 0, 0, 0, 0, 0, 0, "test"]  # nothing to transfer: not listed
+    r = client.post(f"{V1}/betaalruns/{run['id']}/betalingen:batch", json={"betalingen": betalingen}, headers=ams)
+    assert r.json()["ingevoegd"] == len(werk)
+    rijen_: list[list[Any]] = []
+    after = 0
+    while True:
+        r = client.get(f"{V1}/betaalruns/{run['id']}/betalingen", params={"after": after, "limit": 4}, headers=ams)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert (page["maand"], page["betaaldatum"]) == ("2026-07", "2026-06-25")
+        rijen_.extend(page["betalingen"])
+        if len(page["betalingen"]) < 4:
+            break
+        after = page["betalingen"][-1][0]
+    assert [r[0] for r in rijen_] == sorted(r[0] for r in rijen_)
+    bedrag_van = {b[0]: b[9] for b in betalingen}
+    assert {r[1]: r[4] for r in rijen_} == {u: c for u, c in bedrag_van.items() if c > 0}
+    for pid, uid, iban, naam, bedrag, vt, voorschot in rijen_:
+        assert (type(pid), type(uid), type(bedrag), vt, voorschot) == (int, str, int, 0, 0)
+        assert iban.startswith("NL")
+        assert naam
+
+
+def test_an_uitkering_id_in_another_spelling_is_the_same_uitkering(
+    client: TestClient, context_headers: Any, populatie: Populatie
+) -> None:
+    run = _run(client, _service(context_headers, None), gemeenten=(AMS,)).json()
+    ams = _service(context_headers, AMS)
+    uid = _alle_werk(client, run["id"], ams)[0][0]
+    url = f"{V1}/betaalruns/{run['id']}/betalingen:batch"
+    twee = {"betalingen": [_betaling(uid), _betaling(uid.upper())]}
+    r = client.post(url, json=twee, headers=ams)
+    assert r.status_code == 400
+    assert r.json()["invalidParams"][0]["name"] == "betalingen[1][0]"
+    r = client.post(url, json={"betalingen": [_betaling(uid.upper().replace("-", ""))]}, headers=ams)
+    assert r.json() == {"aantal": 1, "ingevoegd": 1}
+    assert client.post(url, json={"betalingen": [_betaling(uid)]}, headers=ams).json()["ingevoegd"] == 0

@@ -152,3 +152,33 @@ def test_fast_reader_equals_the_contract_for_every_flag() -> None:
     assert snel == contract
     assert snel.aanvrager.onttrekt_zich_aan_straf
     assert snel.medebewoners[0].bbl_leerling
+
+
+@pytest.mark.parametrize(
+    "persoon",
+    [
+        {"geboortedatum": "1980-01-01"},
+        {"geboortedatum": "1980-01-01", "gedetineerd": True},
+        {"geboortedatum": "1980-01-01", "studiefinanciering": False},
+    ],
+)
+def test_a_person_that_is_only_a_date_is_shared_and_still_equals_the_contract(persoon: dict[str, Any]) -> None:
+    from gbi_domain.betaalrun.bedragen import _snel
+    from gbi_domain.mapping import naar_huishouden
+
+    h = {"aanvrager": persoon, "partner": {"geboortedatum": "1980-01-01"}}
+    eerste, tweede = _snel("0363", date(2026, 3, 1), h), _snel("0599", date(2026, 7, 1), h)
+    contract = naar_huishouden(BerekeningVerzoek.model_validate({**h, "gemeente": "0363", "peildatum": "2026-03-01"}))
+    assert eerste == contract
+    assert eerste.aanvrager == tweede.aanvrager
+    assert eerste.partner is tweede.partner  # a date of birth only: one immutable object for all
+
+
+@pytest.mark.parametrize(
+    "aanvrager", [{"geboortedatum": "1980-02-30"}, {"geboortedatum": 19800101}, {"gedetineerd": True}]
+)
+def test_a_person_the_fast_reader_does_not_accept_gets_the_contracts_answer(aanvrager: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        huishouden_uit_json("0363", date(2026, 3, 1), {"aanvrager": aanvrager})

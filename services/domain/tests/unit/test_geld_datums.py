@@ -21,13 +21,35 @@ from gbi_domain.engine.geld import (
 )
 
 
-@pytest.mark.parametrize(("tekst", "centen"), [("0.00", 0), ("0.01", 1), ("1401.50", 140150), ("100.00", 10000)])
+@pytest.mark.parametrize(
+    ("tekst", "centen"),
+    [("0.00", 0), ("0.01", 1), ("1401.50", 140150), ("100.00", 10000), ("999999999999.99", 99999999999999)],
+)
 def test_bedrag_heen_en_terug(tekst: str, centen: int) -> None:
     assert parse_bedrag(tekst) == centen
     assert format_bedrag(centen) == tekst
 
 
-@pytest.mark.parametrize("tekst", ["1401.5", "1401", "-1.00", "01.00", "1,00", "1.000", " 1.00", "1e3", ""])
+@pytest.mark.parametrize(
+    "tekst",
+    [
+        "1401.5",
+        "1401",
+        "-1.00",
+        "01.00",
+        "1,00",
+        "1.000",
+        " 1.00",
+        "1e3",
+        "",
+        "1.00\n",
+        ".00",
+        "1.0\u00b2",
+        "\uff11.00",
+        "1000000000000.00",
+        "1.-1",
+    ],
+)
 def test_ongeldige_bedragen(tekst: str) -> None:
     with pytest.raises(ValueError, match="twee decimalen"):
         parse_bedrag(tekst)

@@ -30,6 +30,10 @@ from gbi_shared.contracts.common import CamelModel
 __all__ = ["router"]
 
 router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, tags=["betaalruns"])
+#: Headers of the werk answer: how many rows it has and the last uitkering id (the ``after`` of the next chunk), so
+#: the process layer can pass the body on to the domain layer without parsing it.
+AANTAL_HEADER = "GBI-Aantal"
+LAATSTE_HEADER = "GBI-Laatste"
 SERVICE_ONLY = [Depends(require_roles(actor_types=[ActorType.SERVICE]))]
 RunId = Annotated[uuid.UUID, Path(alias="betaalrunId")]
 Service = Annotated[RequestContext, Depends(require_roles(actor_types=[ActorType.SERVICE]))]
@@ -158,7 +162,8 @@ def _service_tenant(tenant: TenantScope) -> None:
     description=(
         "Answer: `{maand, regels: [[uitkeringId, startdatum, huishouden, voorschotOpenCents, verlagingBp, "
         "vakantietoeslagOpgebouwdCents], ...]}` ordered by uitkeringId; pass the last id as `after` for the next "
-        "chunk. `huishouden` has the shape of a domain BerekeningVerzoek without gemeente and peildatum."
+        "chunk (also in the header `GBI-Laatste`; `GBI-Aantal` has the number of rows). `huishouden` has the shape "
+        "of a domain BerekeningVerzoek without gemeente and peildatum."
     ),
 )
 def werk(
@@ -171,9 +176,13 @@ def werk(
 ) -> Response:
     if tenant.ctx.actor_type is not ActorType.SERVICE:
         raise ForbiddenError("Alleen GBI-diensten werken aan een betaalrun")
-    return _json(
-        svc.werk(tenant.session, tenant.gemeente, run_id, after=after, limit=limit, vakantietoeslag=vakantietoeslag)
+    body, aantal, laatste = svc.werk(
+        tenant.session, tenant.gemeente, run_id, after=after, limit=limit, vakantietoeslag=vakantietoeslag
     )
+    headers = {AANTAL_HEADER: str(aantal)}
+    if laatste is not None:
+        headers[LAATSTE_HEADER] = str(laatste)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.post(

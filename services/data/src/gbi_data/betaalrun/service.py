@@ -12,6 +12,7 @@ import binascii
 import gzip
 import hashlib
 import logging
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -290,17 +291,26 @@ class BetaalrunService:
         after: uuid.UUID | None,
         limit: int,
         vakantietoeslag: bool,
-    ) -> bytes:
+    ) -> tuple[bytes, int, uuid.UUID | None]:
+        """The werk answer ``{maand, regels}`` as JSON bytes, with the number of rows and the last uitkering id."""
         run = self._get(session, run_id)
         if gemeente not in run.gemeenten:
             raise NotFoundError("Deze betaalrun betaalt niet in deze gemeente")
+        maand = run.maand.strftime("%Y-%m")
+        limit = min(limit, MAX_CHUNK)
+        if session.get_bind().dialect.name == "postgresql":
+            # The database writes the JSON of the rows: they never become Python objects in this service.
+            tekst, aantal, laatste = repository.lees_werk_json(
+                session, gemeente, run.maand, after=after, limit=limit, vakantietoeslag=vakantietoeslag
+            )
+            return b'{"maand":"' + maand.encode() + b'","regels":' + tekst.encode() + b"}", aantal, laatste
         regels = repository.lees_werk(
-            session, gemeente, run.maand, after=after, limit=min(limit, MAX_CHUNK), vakantietoeslag=vakantietoeslag
+            session, gemeente, run.maand, after=after, limit=limit, vakantietoeslag=vakantietoeslag
         )
         # orjson, and each household as the JSON text it is stored as: no parse and re-encode of thousands of them.
-        return orjson.dumps(
+        body = orjson.dumps(
             {
-                "maand": run.maand.strftime("%Y-%m"),
+                "maand": maand,
                 "regels": [
                     [
                         str(r.uitkering_id),
@@ -314,6 +324,7 @@ class BetaalrunService:
                 ],
             }
         )
+        return body, len(regels), regels[-1].uitkering_id if regels else None
 
     def schrijf(
         self, session: Session, ctx: RequestContext, gemeente: str, run_id: uuid.UUID, body: Any
@@ -351,12 +362,20 @@ class BetaalrunService:
         run = self._get(session, run_id)
         if gemeente not in run.gemeenten:
             raise NotFoundError("Deze betaalrun betaalt niet in deze gemeente")
-        rows = repository.lees_betalingen(session, gemeente, run_id, after=after, limit=min(limit, MAX_CHUNK))
+        limit = min(limit, MAX_CHUNK)
+        if session.get_bind().dialect.name == "postgresql":
+            tekst = repository.lees_betalingen_json(session, gemeente, run_id, after=after, limit=limit)
+            kop = {"maand": run.maand.strftime("%Y-%m"), "betaaldatum": run.betaaldatum.isoformat()}
+            return orjson.dumps(kop)[:-1] + b',"betalingen":' + tekst.encode() + b"}"
+        rows = repository.lees_betalingen(session, gemeente, run_id, after=after, limit=limit)
         return orjson.dumps(
             {
                 "maand": run.maand.strftime("%Y-%m"),
                 "betaaldatum": run.betaaldatum.isoformat(),
-                "betalingen": [[int(r[0]), str(r[1]), r[2], r[3], int(r[4]), int(r[5]), int(r[6])] for r in rows],
+                "betalingen": [
+                    [int(r[0]), str(repository.as_uuid(r[1])), r[2], r[3], int(r[4]), int(r[5]), int(r[6])]
+                    for r in rows
+                ],
             }
         )
 
@@ -591,38 +610,54 @@ def _specificatie(r: Any) -> Uitkeringsspecificatie:
     )
 
 
+_UUID_CANONIEK = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_MAX_CENTEN = 10**11
+_INT = {int}
+
+
+def _uitkering_id(value: Any, pad: str) -> str:
+    """The uitkering id in its canonical text form (lower case, hyphens): the form the data service hands out is
+    taken as it is, any other spelling of a uuid is normalised, anything else is refused."""
+    if type(value) is str and _UUID_CANONIEK.fullmatch(value):
+        return value
+    try:
+        return str(uuid.UUID(value))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BadRequestError.for_field(pad, "geen geldige uitkering-id") from exc
+
+
 def _parse_betalingen(body: Any) -> list[tuple[Any, ...]]:
     """Check the write body strictly: ``{"betalingen": [[uitkeringId, normcategorie|null, 8 cents..., versie]]}``.
-    The amounts must add up: bedrag = bijstand - reservering - verlaging + vakantietoeslag - voorschot >= 0."""
+    The amounts must add up: bedrag = bijstand - reservering - verlaging + vakantietoeslag - voorschot >= 0.
+    Rows come back as (uitkering id as canonical text, normcategorie, the 8 amounts, versie). Thousands of rows per
+    call: the checks of a row are C-level operations where they can be (``map``, ``min``, ``max``)."""
     items = body.get("betalingen") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise BadRequestError.for_field("betalingen", "een niet-lege lijst is verplicht")
     if len(items) > MAX_CHUNK:
         raise BadRequestError.for_field("betalingen", f"hoogstens {MAX_CHUNK} per verzoek")
     rows: list[tuple[Any, ...]] = []
-    seen: set[uuid.UUID] = set()
+    seen: set[str] = set()
+    breedte = 3 + _AMOUNTS
     for i, item in enumerate(items):
-        if not isinstance(item, list) or len(item) != 3 + _AMOUNTS:
-            raise BadRequestError.for_field(f"betalingen[{i}]", f"een rij van {3 + _AMOUNTS} waarden")
-        try:
-            uid = uuid.UUID(item[0])
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise BadRequestError.for_field(f"betalingen[{i}][0]", "geen geldige uitkering-id") from exc
+        if type(item) is not list or len(item) != breedte:
+            raise BadRequestError.for_field(f"betalingen[{i}]", f"een rij van {breedte} waarden")
+        uid = _uitkering_id(item[0], f"betalingen[{i}][0]")
         if uid in seen:
             raise BadRequestError.for_field(f"betalingen[{i}][0]", "uitkering komt twee keer voor")
         seen.add(uid)
         categorie = item[1]
-        if categorie is not None and (not isinstance(categorie, str) or len(categorie) > 30):
+        if categorie is not None and (type(categorie) is not str or len(categorie) > 30):
             raise BadRequestError.for_field(f"betalingen[{i}][1]", "normcategorie: tekst of null")
         amounts = item[2 : 2 + _AMOUNTS]
-        for j, a in enumerate(amounts):
-            if type(a) is not int or a < 0 or a > 10**11:
-                raise BadRequestError.for_field(f"betalingen[{i}][{2 + j}]", "centen: geheel getal >= 0")
+        if set(map(type, amounts)) != _INT or min(amounts) < 0 or max(amounts) > _MAX_CENTEN:
+            j = next(j for j, a in enumerate(amounts) if type(a) is not int or not 0 <= a <= _MAX_CENTEN)
+            raise BadRequestError.for_field(f"betalingen[{i}][{2 + j}]", "centen: geheel getal >= 0")
         _norm, _ink, bijstand, reservering, verlaging, vt, voorschot, bedrag = amounts
         if bedrag != bijstand - reservering - verlaging + vt - voorschot:
             raise BadRequestError.for_field(f"betalingen[{i}]", "de bedragen tellen niet op tot het uit te betalen")
         versie = item[-1]
-        if not isinstance(versie, str) or not 1 <= len(versie) <= 60:
+        if type(versie) is not str or not 1 <= len(versie) <= 60:
             raise BadRequestError.for_field(f"betalingen[{i}][{2 + _AMOUNTS}]", "regelsetversie: 1-60 tekens")
         rows.append((uid, categorie, *amounts, versie))
     return rows

@@ -5,6 +5,7 @@ voorschotOpenCents, verlagingBp, vakantietoeslagOpgebouwdCents], ...]}`` -- the 
 out. Answer ``{betalingen: [[uitkeringId, normcategorie, normCents, inkomenCents, bijstandCents, reserveringCents,
 verlagingCents, vakantietoeslagCents, voorschotVerrekendCents, bedragCents, regelsetVersie], ...], fouten:
 [{uitkeringId, detail}]}``. A household the engine cannot decide on is reported in ``fouten`` and not paid.
+The headers ``GBI-Aantal`` and ``GBI-Fouten`` carry the number of betalingen and of fouten.
 """
 
 from __future__ import annotations
@@ -117,11 +118,16 @@ def bereken_chunk(body: Any) -> dict[str, Any]:
 async def bedragen(request: Request, _ctx: Service) -> Response:
     raw = await request.body()
 
-    def work() -> bytes:
+    def work() -> tuple[bytes, int, int]:
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadRequestError.for_field("body", "geen geldige JSON") from exc
-        return orjson.dumps(bereken_chunk(body))
+        antwoord = bereken_chunk(body)
+        return orjson.dumps(antwoord), len(antwoord["betalingen"]), len(antwoord["fouten"])
 
-    return Response(await anyio.to_thread.run_sync(work), media_type="application/json")
+    inhoud, aantal, fouten = await anyio.to_thread.run_sync(work)
+    # The counts as headers too: the process layer passes the answer on to the data service without parsing it.
+    return Response(
+        inhoud, media_type="application/json", headers={"GBI-Aantal": str(aantal), "GBI-Fouten": str(fouten)}
+    )

@@ -80,8 +80,25 @@ def _datum(v: Any) -> date:
     return date.fromisoformat(v)
 
 
+#: Persons that are only a date of birth (most claimants and partners), by that date as text: ``Persoon`` is
+#: immutable, so one object serves every household with the same date. Bounded: at most ~40,000 dates exist.
+_ALLEEN_GEBOORTEDATUM: dict[str, Persoon] = {}
+_MAX_GEHEUGEN = 50_000
+
+
 def _persoon(d: Any) -> Persoon:
-    if type(d) is not dict or not d.keys() <= _PERSOON_VELDEN:
+    if type(d) is not dict:
+        raise _Anders
+    if len(d) == 1:
+        tekst = d.get("geboortedatum")
+        if type(tekst) is str:
+            persoon = _ALLEEN_GEBOORTEDATUM.get(tekst)
+            if persoon is None:
+                persoon = Persoon(geboortedatum=_datum(tekst))
+                if len(_ALLEEN_GEBOORTEDATUM) < _MAX_GEHEUGEN:
+                    _ALLEEN_GEBOORTEDATUM[tekst] = persoon
+            return persoon
+    if not d.keys() <= _PERSOON_VELDEN:
         raise _Anders
     dagen = d.get("verblijfBuitenlandDagen", 0)
     if type(dagen) is not int or not 0 <= dagen <= 366:

@@ -119,6 +119,6 @@ def maak_bestanden(
         totaal_cents=summary.control_sum_cents,
         pain001_gzip=gzip.compress(xml, compresslevel=1),
         pain001_sha256=hashlib.sha256(xml).hexdigest(),
-        journaal_gzip=gzip.compress(journaal, compresslevel=6),
+        journaal_gzip=gzip.compress(journaal, compresslevel=1),
         journaal_sha256=hashlib.sha256(journaal).hexdigest(),
     )

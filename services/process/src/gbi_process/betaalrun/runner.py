@@ -75,12 +75,31 @@ async def _uitbetalingsmaand(gateway: GatewayClient, gemeente: str, maand: str) 
     return int(resp.json()["inhoud"]["uitbetalingsmaand"])
 
 
+def _werk_kop(headers: Any, body: bytes) -> tuple[int, str | None]:
+    """The number of rows and the last uitkering id of a werk answer (from its headers; parsed from the body when
+    they are missing, e.g. an older data service)."""
+    aantal, laatste = headers.get("GBI-Aantal"), headers.get("GBI-Laatste")
+    if aantal is not None and aantal.isdigit() and (aantal == "0" or laatste):
+        return int(aantal), laatste
+    regels = orjson.loads(body)["regels"]
+    return len(regels), (str(regels[-1][0]) if regels else None)
+
+
+def _bedragen_kop(headers: Any, body: bytes) -> tuple[int, int]:
+    """The number of payments and of errors in a domain answer (headers, else the body)."""
+    betalingen, fouten = headers.get("GBI-Aantal"), headers.get("GBI-Fouten")
+    if betalingen is not None and fouten is not None and betalingen.isdigit() and fouten.isdigit():
+        return int(betalingen), int(fouten)
+    antwoord = orjson.loads(body)
+    return len(antwoord["betalingen"]), len(antwoord["fouten"])
+
+
 async def _betaal_gemeente(
     gateway: GatewayClient, run_id: str, gemeente: str, maand: str, verleng: Any, resultaat: RunResultaat
 ) -> None:
     uitbetalen = await _uitbetalingsmaand(gateway, gemeente, maand) == int(maand[5:7])
-    werk_q: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=2)
-    schrijf_q: asyncio.Queue[list[Any] | None] = asyncio.Queue(maxsize=2)
+    werk_q: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
+    schrijf_q: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=2)
 
     async def lees() -> None:
         after: str | None = None
@@ -96,30 +115,36 @@ async def _betaal_gemeente(
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            regels = orjson.loads(resp.body)["regels"]
-            if not regels:
+            aantal, laatste = _werk_kop(resp.headers, resp.body)
+            if not aantal:
                 break
-            await werk_q.put(regels)
-            after = regels[-1][0]
+            if not resp.body.startswith(b"{"):
+                raise ServiceUnavailableError("Het werk van de dataservice is geen JSON-object")
+            await werk_q.put(resp.body)
+            after = laatste
         await werk_q.put(None)
 
+    kop = orjson.dumps({"gemeente": gemeente, "uitbetalingsmaand": uitbetalen})[:-1] + b","
+
     async def reken() -> None:
-        while (regels := await werk_q.get()) is not None:
-            body = {"gemeente": gemeente, "maand": maand, "uitbetalingsmaand": uitbetalen, "regels": regels}
+        while (werk := await werk_q.get()) is not None:
+            # The werk answer {maand, regels} is passed on as it is, with gemeente and uitbetalingsmaand put in
+            # front: the chunk is never parsed or re-encoded here.
             resp = await gateway.request(
                 "POST",
                 f"{DOMAIN}/betaalrun/bedragen:batch",
-                json_bytes=orjson.dumps(body),
+                json_bytes=kop + werk[1:],
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
             )
-            antwoord = orjson.loads(resp.body)
-            if antwoord["fouten"]:
-                resultaat.fouten.extend(antwoord["fouten"])
-                log.warning("betaalrun %s: %d uitkeringen niet te berekenen", run_id, len(antwoord["fouten"]))
-            if antwoord["betalingen"]:
-                await schrijf_q.put(antwoord["betalingen"])
+            betalingen, fouten = _bedragen_kop(resp.headers, resp.body)
+            if fouten:
+                resultaat.fouten.extend(orjson.loads(resp.body)["fouten"])
+                log.warning("betaalrun %s: %d uitkeringen niet te berekenen", run_id, fouten)
+            if betalingen:
+                # {betalingen, fouten} as the domain answered it: the data service reads the betalingen.
+                await schrijf_q.put(resp.body)
         await schrijf_q.put(None)
 
     async def schrijf() -> None:
@@ -127,7 +152,7 @@ async def _betaal_gemeente(
             resp = await gateway.request(
                 "POST",
                 f"{DATA}/betaalruns/{run_id}/betalingen:batch",
-                json_bytes=orjson.dumps({"betalingen": betalingen}),
+                json_bytes=betalingen,
                 gemeente=gemeente,
                 as_service=True,
                 timeout_s=_TIMEOUT_S,
