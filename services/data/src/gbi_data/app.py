@@ -5,6 +5,7 @@ The schema is not created here: run ``python -m gbi_data.migrate`` first (``make
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import anyio
@@ -44,6 +45,14 @@ def create_app(settings: DataSettings | None = None) -> FastAPI:
     async def close_database(_app: FastAPI) -> None:
         database.dispose()
 
+    async def freeze_startup_heap(_app: FastAPI) -> None:
+        # Modules, routes, schemas and models built at start-up live as long as the process: move them out of the
+        # collector's reach, so the collections a bulk request sets off (a delivery of 25,000 signals makes ~100,000
+        # objects) walk only what requests made, not the ~150,000 start-up objects (measured: ~10-15% of the Python
+        # time of parsing a delivery).
+        gc.collect()
+        gc.freeze()
+
     app = create_service_app(
         settings,
         title="GBI data",
@@ -58,6 +67,7 @@ def create_app(settings: DataSettings | None = None) -> FastAPI:
             interactie_router,
         ],
         readiness=[ReadinessCheck("database", database_ready)],
+        on_startup=[freeze_startup_heap],
         on_shutdown=[close_database],
     )
     app.state.database = database

@@ -330,3 +330,36 @@ def test_list_filters_and_pages(
         r = client.get(f"{V1}/signalen", params=bad, headers=handhaver(AMSTERDAM))
         assert r.status_code == 400, bad
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_signal_must_name_an_existing_delivery_of_its_gemeente(
+    client: TestClient, database: Database, service: Callable[[str], Headers]
+) -> None:
+    """PostgreSQL checks the delivery reference once per statement (migration v0013, ADR 0019): a row that names a
+    delivery that does not exist, or one of another gemeente, is refused on INSERT and on UPDATE."""
+    if not database.is_postgresql:
+        pytest.skip("the statement-level delivery check is PostgreSQL's (SQLite rows come from the same statement)")
+    _client_row(database, AMSTERDAM, BSN_A, date(2025, 6, 1))
+    _client_row(database, ROTTERDAM, BSN_B, date(2025, 6, 1))
+    amsterdam = lever(client, service(AMSTERDAM), [signaal("IB-1", BSN_A)]).json()
+    rotterdam = lever(client, service(ROTTERDAM), [signaal("IB-1", BSN_B)]).json()
+    assert amsterdam["nieuw"] == rotterdam["nieuw"] == 1
+    copy = (
+        "INSERT INTO handhavingsignalen SELECT gen_random_uuid(), gemeente, 'IB-2', bsn, soort, status,"
+        " signaal_vanaf, signaal_tot, periode_vanaf, periode_tot, uitkering_id, aanvraag_id, ontvangen_op,"
+        " omschrijving, bedrag_cents, kenteken, land, instantie, CAST(:levering AS uuid), created_at"
+        " FROM handhavingsignalen WHERE signaal_id = 'IB-1'"
+    )
+    for levering in (str(uuid.uuid4()), rotterdam["id"]):
+        with pytest.raises(DBAPIError, match="does not exist"), database.transaction(gemeente=AMSTERDAM) as session:
+            session.execute(text(copy), {"levering": levering})
+        with pytest.raises(DBAPIError, match="does not exist"), database.transaction(gemeente=AMSTERDAM) as session:
+            session.execute(
+                text("UPDATE handhavingsignalen SET levering_id = CAST(:levering AS uuid)"), {"levering": levering}
+            )
+    # The delivery's own id passes, on INSERT and on UPDATE; nothing refused was stored.
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        session.execute(text(copy), {"levering": amsterdam["id"]})
+        session.execute(text("UPDATE handhavingsignalen SET status = 'in-onderzoek' WHERE signaal_id = 'IB-2'"))
+        rows = session.execute(text("SELECT signaal_id, levering_id::text FROM handhavingsignalen ORDER BY 1")).all()
+    assert [tuple(r) for r in rows] == [("IB-1", amsterdam["id"]), ("IB-2", amsterdam["id"])]

@@ -3,7 +3,9 @@ on PostgreSQL, row-level security.
 
 - ``signaal_leveringen``: one row per delivery of signals (counts and the feed cursor after it), append-only.
 - ``handhavingsignalen``: a signal that matched an active uitkering of the gemeente. ``UNIQUE (gemeente,
-  signaal_id)`` makes the intake idempotent per signal: a repeated signal is a conflict that inserts nothing.
+  signaal_id)`` makes the intake idempotent per signal: a repeated signal is a conflict that inserts nothing. Its
+  delivery (``levering_id``, ``gemeente``) is checked once per statement on PostgreSQL, not by a foreign key that
+  would run a trigger per inserted row (migration ``v0013``, ADR 0019).
 
 The match looks clients up by ``(gemeente, bsn)``: ``ix_aanvragen_gemeente_bsn`` is declared here, on the ALO
 store's ``aanvragen`` table, because signal matching is what needs it.
@@ -20,7 +22,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -79,7 +80,6 @@ class Handhavingsignaal(Base):
     __tablename__ = "handhavingsignalen"
     __table_args__ = (
         UniqueConstraint("gemeente", "signaal_id"),
-        ForeignKeyConstraint(["levering_id", "gemeente"], ["signaal_leveringen.id", "signaal_leveringen.gemeente"]),
         Index("ix_handhavingsignalen_gemeente_status_created_at", "gemeente", "status", "created_at"),
         Index("ix_handhavingsignalen_uitkering_id", "uitkering_id"),
         CheckConstraint(_in("soort", IB_SIGNAAL_SOORTEN), name="soort_valid"),
@@ -89,7 +89,7 @@ class Handhavingsignaal(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    gemeente: Mapped[str] = mapped_column(CHAR(4), ForeignKey("gemeenten.code"), nullable=False)
+    gemeente: Mapped[str] = mapped_column(CHAR(4), nullable=False)
     signaal_id: Mapped[str] = mapped_column(String(64), nullable=False)
     bsn: Mapped[str] = mapped_column(String(9), nullable=False)
     soort: Mapped[str] = mapped_column(String(30), nullable=False)

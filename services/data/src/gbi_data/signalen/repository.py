@@ -10,7 +10,8 @@ The relevant period is the part of the signal's period in which the uitkering ra
 starts to the signal's end (an uitkering has no end date yet). No foreign key from ``handhavingsignalen`` to
 ``uitkeringen``: the row comes from a join with that very uitkering in the same statement, uitkeringen are never
 deleted (the application role has no DELETE on them), and a key check per matched row would lock each uitkering
-row and cost more than the match itself.
+row and cost more than the match itself. For the same reason the delivery (``levering_id``) is checked once per
+statement on PostgreSQL (a trigger over the inserted rows, migration ``v0013``, ADR 0019), not by a foreign key.
 """
 
 from __future__ import annotations
