@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 var_dir=Path(tmp),
                 base_port=int(os.environ.get("GBI_BENCH_BASE_PORT", "18000")),
                 database_url=db_url,
-                log_dir=Path(tmp) / "logs",
+                log_dir=Path(os.environ.get("GBI_BENCH_LOG_DIR", str(Path(tmp) / "logs"))),
                 # The benchmarks measure the work, not the rate limiter's refusals: the limiter still runs, but
                 # its buckets are too large to empty (a caller's default is 50 requests/s).
                 extra_env=BENCH_ENV,

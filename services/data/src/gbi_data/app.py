@@ -12,6 +12,7 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from gbi_data.alo.api import router as alo_router
 from gbi_data.api import router
@@ -78,5 +79,12 @@ def create_app(settings: DataSettings | None = None) -> FastAPI:
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem_response(ServiceUnavailableError("De database is tijdelijk niet bereikbaar"), request)
 
+    async def database_busy(request: Request, exc: Exception) -> Response:
+        # Every pooled connection was in use for the whole pool timeout: the service is saturated, not broken.
+        # A 503 with Retry-After lets the caller come back (before, this was an unhandled 500).
+        log.warning("database pool exhausted: %s", type(exc).__name__)
+        return problem_response(ServiceUnavailableError("De database is tijdelijk te druk", retry_after=2), request)
+
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, database_busy)
     return app

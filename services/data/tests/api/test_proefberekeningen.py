@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from gbi_shared import ActorType
@@ -187,3 +188,24 @@ def test_a_failed_commit_is_an_error_and_leaves_nothing_behind(
     assert retried.status_code == 201
     assert "Idempotent-Replayed" not in retried.headers
     assert len(audit_entries(client, context_headers)) == 1
+
+
+def test_a_full_connection_pool_is_a_503_with_retry_after_and_changes_nothing(
+    client: TestClient, context_headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every pooled connection busy for the whole pool timeout (a saturated service): the caller may come back; it
+    # was an unhandled 500 before.
+    database = client.app.state.database  # type: ignore[attr-defined]
+
+    @contextmanager
+    def pool_exhausted(*, gemeente: str | None, read_only: bool = False) -> Iterator[Session]:
+        raise PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(database, "transaction", pool_exhausted)
+    response = client.post(PATH, json=body(), headers=context_headers() | {"Idempotency-Key": "vol"})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["Retry-After"] == "2"
+    monkeypatch.undo()
+    assert audit_entries(client, context_headers) == []

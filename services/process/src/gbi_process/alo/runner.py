@@ -242,8 +242,9 @@ class InstanceRun:
                 raise LeaseLost("stap-vastgelegd")
 
     async def release_after_conflict(self) -> None:
-        """A caseworker completed a task while we held the lease (the version went up, the lease is still ours):
-        hand the instance back as it is stored, so the next claim picks it up at once instead of after the lease."""
+        """A caseworker completed a task while we held the lease (the version went up, the lease is still ours), or
+        the data service was busy mid-run: hand the instance back as it is stored, so the next claim picks it up at
+        once instead of after the lease."""
         try:
             stored = await self.store.procesinstantie(self.instance_id)
             if stored.lease_owner != self.opts.worker:
@@ -272,6 +273,15 @@ class InstanceRun:
             log.info("instance %s: save refused (%s), dropped", self.instance_id, lost)
             if str(lost) in _RELEASE_AFTER:
                 await self.release_after_conflict()
+        except _TRANSIENT as exc:
+            # The data service or the gateway was busy or away mid-run (after the client's own retries). Hand the
+            # instance back now instead of holding it until the lease runs out (60 s by default: under load with
+            # two replicas that was the whole of a case's delay): keep the results of side effects already done,
+            # then release from the stored state. Both are best effort; otherwise the lease expires as before.
+            log.warning("instance %s: run stopped by %s, handed back: %s", self.instance_id, type(exc).__name__, exc)
+            if self.pending:
+                await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
+            await self.release_after_conflict()
 
     async def _run(self) -> None:
         try:

@@ -20,7 +20,7 @@ from gbi_process.alo import runner as runner_module
 from gbi_process.alo.runner import RunOptions, Worker
 from gbi_process.alo.service import AloProces
 from gbi_process.engine import DefinitionRegistry, SpiffEngine
-from gbi_shared.errors import ConflictError, NotFoundError, ServiceError, UnprocessableError
+from gbi_shared.errors import ConflictError, NotFoundError, ServiceError, UnprocessableError, UpstreamError
 
 ORCHESTRATION = Path(__file__).resolve().parents[5] / "orchestration"
 DATA = "/internal/data/v1"
@@ -62,6 +62,8 @@ class FakeGateway:
     puts: int = 0
     other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     fail_put_after: int | None = None
+    # The PUT with this number answers 502 once (a busy data service seen through the gateway), before any check.
+    busy_put: int | None = None
 
     # --- the GatewayClient surface ----------------------------------------------------------------------------
 
@@ -208,6 +210,8 @@ class FakeGateway:
                 return 200, self._instance_out(row)
             if len(parts) == 2 and method == "PUT":
                 self.puts += 1
+                if self.busy_put == self.puts:
+                    raise UpstreamError("Probeer het later opnieuw")
                 if self.fail_put_after is not None and self.puts > self.fail_put_after:
                     raise ConflictError("lease", code="lease-lost")
                 if row["version"] != body["version"]:

@@ -123,6 +123,21 @@ async def test_a_refused_save_drops_the_run_and_the_next_claim_repeats_no_effect
 
 
 @run
+async def test_a_busy_data_service_mid_run_hands_the_instance_back_at_once_and_repeats_no_effect(world: World) -> None:
+    _, iid = await world.submit()
+    world.gw.busy_put = 4  # the fourth save answers 502: its step's side effect has happened
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:4]
+    row = world.instance(iid)
+    assert row["leaseOwner"] is None  # handed back, not held until the lease runs out
+    assert row["version"] == 5  # created (1), three saves, the release
+    # Another worker claims it at once (the clock has not moved) and goes on; the fourth step's result was kept.
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
 async def test_two_workers_never_run_the_same_instance(world: World) -> None:
     ids = [(await world.submit())[1] for _ in range(6)]
     w1, w2 = world.worker("w1"), world.worker("w2")
