@@ -562,8 +562,8 @@ class AloService:
         for stap in body.stappen:
             existing = stored.get(stap.stap_sleutel)
             if existing is None:
-                existing = self._voeg_stap_toe(session, gemeente, instance_id, stap, now)
-            if existing is not None and existing.resultaat != stap.resultaat:
+                existing, _ = self._voeg_stap_toe(session, gemeente, instance_id, stap, now)
+            if existing.resultaat != stap.resultaat:
                 raise ConflictError(
                     f"De stap {stap.stap_sleutel} is al vastgelegd met een ander resultaat",
                     code="stap-vastgelegd",
@@ -588,8 +588,8 @@ class AloService:
 
     def _voeg_stap_toe(
         self, session: Session, gemeente: str, instance_id: uuid.UUID, body: StapNieuw, now: datetime
-    ) -> Processtap | None:
-        """Insert a step record; None when ours is in, else the record a concurrent writer made first."""
+    ) -> tuple[Processtap, bool]:
+        """Insert a step record: (ours, True), or (the record a concurrent writer made first, False)."""
         row = Processtap(
             id=uuid.uuid4(),
             gemeente=gemeente,
@@ -599,11 +599,11 @@ class AloService:
             created_at=now,
         )
         if repository.add_row(session, row):
-            return None
+            return row, True
         existing = repository.get_stap(session, gemeente, instance_id, body.stap_sleutel)
         if existing is None:
             raise ConflictError("De stap kon niet worden vastgelegd; probeer het opnieuw")
-        return existing
+        return existing, False
 
     # --- stappen ----------------------------------------------------------------------------------------------------
 
@@ -616,20 +616,8 @@ class AloService:
         existing = repository.get_stap(session, gemeente, instance_id, body.stap_sleutel)
         if existing is not None:
             return _stap(existing), False
-        row = Processtap(
-            id=uuid.uuid4(),
-            gemeente=gemeente,
-            procesinstantie_id=instance_id,
-            stap_sleutel=body.stap_sleutel,
-            resultaat=body.resultaat,
-            created_at=self.nu(session),
-        )
-        if not repository.add_row(session, row):
-            existing = repository.get_stap(session, gemeente, instance_id, body.stap_sleutel)
-            if existing is None:
-                raise ConflictError("De stap kon niet worden vastgelegd; probeer het opnieuw")
-            return _stap(existing), False
-        return _stap(row), True
+        row, created = self._voeg_stap_toe(session, gemeente, instance_id, body, self.nu(session))
+        return _stap(row), created
 
     @staticmethod
     def stappen(session: Session, gemeente: str, instance_id: uuid.UUID) -> StapLijst:
