@@ -359,11 +359,16 @@ class InstanceRun:
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
         self.inst = inst
-        self.aanvraag, self.taken, self.recorded = await asyncio.gather(
-            self.store.aanvraag(self.item.aanvraag_id),
-            self.store.taken(self.item.aanvraag_id),
-            self.store.stappen(self.instance_id),
-        )
+        if self.item.version == 1 and self.item.attempts <= 1:
+            # Never saved and claimed for the first time (a claim counts attempts, a save resets them): no run
+            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits.
+            self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
+        else:
+            self.aanvraag, self.taken, self.recorded = await asyncio.gather(
+                self.store.aanvraag(self.item.aanvraag_id),
+                self.store.taken(self.item.aanvraag_id),
+                self.store.stappen(self.instance_id),
+            )
         try:
             while time.monotonic() - self._mono0 < self.opts.budget_s:
                 if not await self._step(inst):

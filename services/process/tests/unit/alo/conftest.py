@@ -199,7 +199,11 @@ class FakeGateway:
                 )
                 free = row["leaseOwner"] is None or row["leaseUntil"] <= self.now
                 if runnable and free and len(due) < body["limit"]:
-                    row.update(leaseOwner=body["worker"], leaseUntil=self.now + timedelta(seconds=body["leaseSeconds"]))
+                    row.update(
+                        leaseOwner=body["worker"],
+                        leaseUntil=self.now + timedelta(seconds=body["leaseSeconds"]),
+                        attempts=row["attempts"] + 1,  # as the data service counts claims (a save resets them)
+                    )
                     due.append(self._instance_out(row))
             return 200, {"items": due, "nu": _iso(self.now)}
         if parts[0] == "procesinstanties":
@@ -231,6 +235,7 @@ class FakeGateway:
                     nextDueAt=body.get("nextDueAt"),
                     version=row["version"] + 1,
                     lastError=body.get("lastError"),
+                    attempts=0,
                 )
                 if not (body.get("keepLease") and body["status"] in ("runnable", "waiting")):
                     row.update(leaseOwner=None, leaseUntil=None)
