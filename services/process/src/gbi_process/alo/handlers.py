@@ -41,6 +41,7 @@ from gbi_shared.contracts.alo import (
     TijdlijnItemNieuw,
     UitkeringGrondslagNieuw,
     UitkeringNieuw,
+    Voorschot,
     VoorschotNieuw,
 )
 from gbi_shared.contracts.alo_proces import AanvraagGegevens
@@ -439,6 +440,19 @@ async def _gemeente(stap: Stap) -> Gemeente:
     return await stap.referenties.gemeente(stap.gemeente)
 
 
+async def _voorschotten(stap: Stap) -> list[Voorschot]:
+    """The voorschotten paid on the aanvraag. Only voorschot.beoordelen pays them, each after claiming its volgnummer
+    as step ``voorschot.<n>``: in a run (which read every recorded step when it started, or knows there can be none)
+    no such step means no voorschot, and the data service is not asked."""
+    if (
+        stap.recorded is not None
+        and stap.pending is not None
+        and not any(k.startswith("voorschot.") for known in (stap.recorded, stap.pending) for k in known)
+    ):
+        return []
+    return await stap.store.voorschotten(stap.aanvraag.id)
+
+
 async def beschikking_maken(stap: Stap) -> dict[str, Any]:
     """Domain renders the letter (PDF/A) from the besluit and its grounds; stored with the aanvraag (soort
     beschikking) and in the zaaksysteem as the besluit's document."""
@@ -478,7 +492,7 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
                 hersteltermijn_tot=besluit.datum - timedelta(days=1),
                 ontbrekende_stukken=["de gevraagde gegevens"],
             )
-    voorschotten = await stap.store.voorschotten(stap.aanvraag.id)
+    voorschotten = await _voorschotten(stap)
     toekenning = besluit.soort == "toekenning"
     verzoek_pdf = BeschikkingVerzoek(
         gemeente=GemeenteAfzenderInvoer(
@@ -640,6 +654,8 @@ async def voorschot_beoordelen(stap: Stap) -> dict[str, Any]:
     volgnummer = 0
     for n in range(1, 1001):
         stored = await stap.store.leg_stap_vast(stap.instance_id, f"voorschot.{n}", plan)
+        if stap.recorded is not None:
+            stap.recorded[f"voorschot.{n}"] = stored  # the run's view of the recorded steps stays complete
         if isinstance(stored, dict) and stored.get("taskId") == stap.task_id:
             volgnummer, plan = n, dict(stored)
             break

@@ -500,3 +500,37 @@ async def test_a_long_run_saves_every_few_steps(world: World) -> None:
     # after steps 3 and 6 (the save before the besluit is the one after step 6), after step 9, and the last one
     assert world.gw.puts == 4
     assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_the_beschikking_asks_for_voorschotten_only_when_one_was_claimed(world: World) -> None:
+    from gbi_process.alo.handlers import _voorschotten
+    from gbi_shared.contracts.alo import Aanvraag
+
+    aid, iid = await world.submit()
+    asked: list[str] = []
+
+    class Store:
+        async def voorschotten(self, aanvraag_id: uuid.UUID) -> list[Any]:
+            asked.append(str(aanvraag_id))
+            return []
+
+    def stap(recorded: dict[str, Any] | None, pending: dict[str, Any] | None) -> Stap:
+        return Stap(
+            gw=world.gw,  # type: ignore[arg-type]
+            store=Store(),  # type: ignore[arg-type]
+            instance_id=uuid.UUID(iid),
+            aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
+            task_id="t",
+            element="beschikking_maken",
+            variables={},
+            nu=world.gw.now,
+            recorded=recorded,
+            pending=pending,
+        )
+
+    assert await _voorschotten(stap({"feit.bronnen": {}}, {})) == []
+    assert asked == []  # a run knows every recorded step: no volgnummer claimed, no voorschot paid
+    await _voorschotten(stap({"voorschot.1": {"taskId": "x"}}, {}))
+    await _voorschotten(stap(None, None))  # outside a run: always asked
+    assert asked == [aid, aid]
