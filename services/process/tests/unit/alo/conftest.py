@@ -134,6 +134,8 @@ class FakeGateway:
         if parts == ["gemeenten"]:
             return 200, {"items": [{"code": GEMEENTE, "naam": "Rotterdam", "actief": True}]}
         if parts[0] == "gemeenten":
+            if parts[1] != GEMEENTE:
+                raise NotFoundError("Geen gemeente met deze code")
             return 200, {"code": GEMEENTE, "naam": "Rotterdam", "actief": True}
         if parts[0] == "aanvragen" and len(parts) == 1 and method == "POST":
             row = self.add_aanvraag(**{k: body[k] for k in ("bsn", "meldingsdatum", "aanvraagdatum", "kanaal")})
