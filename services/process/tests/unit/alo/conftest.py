@@ -64,6 +64,7 @@ class FakeGateway:
     fail_put_after: int | None = None
     # The PUT with this number answers 502 once (a busy data service seen through the gateway), before any check.
     busy_put: int | None = None
+    busy_puts: tuple[int, ...] = ()
 
     # --- the GatewayClient surface ----------------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class FakeGateway:
                 return 200, self._instance_out(row)
             if len(parts) == 2 and method == "PUT":
                 self.puts += 1
-                if self.busy_put == self.puts:
+                if self.busy_put == self.puts or self.puts in self.busy_puts:
                     raise UpstreamError("Probeer het later opnieuw")
                 if self.fail_put_after is not None and self.puts > self.fail_put_after:
                     raise ConflictError("lease", code="lease-lost")

@@ -534,3 +534,18 @@ async def test_the_beschikking_asks_for_voorschotten_only_when_one_was_claimed(w
     await _voorschotten(stap({"voorschot.1": {"taskId": "x"}}, {}))
     await _voorschotten(stap(None, None))  # outside a run: always asked
     assert asked == [aid, aid]
+
+
+@run
+async def test_when_the_hand_back_save_fails_too_the_results_are_kept_on_their_own(world: World) -> None:
+    _, iid = await world.submit()
+    world.gw.busy_puts = (1, 2)  # the save before the besluit and the save that would hand the instance back
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:6]
+    row = world.instance(iid)
+    assert row["leaseOwner"] is None  # released from the stored state
+    assert world.engine.restore(row["state"].encode()).ready_service_tasks()[0].handler == "zaak.registreren"
+    assert len([k for (i, k) in world.gw.steps if i == iid and not k.startswith("feit.")]) == 6
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN  # the six recorded results were reused, none executed again
+    assert world.instance(iid)["status"] == "completed"
