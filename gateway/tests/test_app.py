@@ -142,4 +142,6 @@ def test_head_and_options_are_not_forwarded(gateway: TestClient, tokens: Tokens,
     resp = gateway.options("/api/v1/aanvragen", headers=tokens.bearer("burger"))
     assert resp.status_code == 405
     assert resp.headers["content-type"] == "application/problem+json"
+    for path in ("/api/v1/aanvragen", "/internal/data/v1/aanvragen", "/koppelvlakken/levensonderhoud/x"):
+        assert gateway.head(path, headers=tokens.bearer("burger")).status_code == 405
     assert echo.seen == []

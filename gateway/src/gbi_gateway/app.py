@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from gbi_gateway.auth import TokenVerifier
 from gbi_gateway.proxy import Proxy
@@ -22,6 +24,25 @@ from gbi_shared.context import ContextSigner, ContextVerifier
 __all__ = ["create_app", "public_openapi"]
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_PROXIED_METHODS = frozenset(_METHODS)  # not HEAD, which Starlette's Route would add to a GET route
+# Paths that only the proxy answers (every public resource, the koppelvlakken and the internal routes), except
+# the two pages the gateway serves itself.
+_PROXIED_PREFIXES = ("/api/", "/internal/", "/koppelvlakken/")
+_OWN_PAGES = frozenset({"/api/v1/openapi.json", "/api/v1/docs"})
+
+
+class _ProxyRoute(Route):
+    """The proxy's route, tried first: a prefix test instead of a walk past every other route's regex, and a
+    plain Starlette endpoint (no FastAPI dependency solving) for the one handler that every hop runs. A method
+    the proxy does not take falls through to the catch-all route below, which answers 405 as before. Metrics
+    and traces name it ``/{path:path}`` as before."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["method"] in _PROXIED_METHODS:
+            path: str = scope["path"]
+            if path.startswith(_PROXIED_PREFIXES) and path not in _OWN_PAGES:
+                return Match.FULL, {"endpoint": self.endpoint, "path_params": {}, "route": self}
+        return Match.NONE, {}
 
 
 def public_openapi() -> dict[str, Any]:
@@ -85,6 +106,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def forward(request: Request) -> Response:
         return await proxy.handle(request)
 
+    app.router.routes.insert(0, _ProxyRoute("/{path:path}", forward, methods=_METHODS, include_in_schema=False))
     app.add_api_route("/{path:path}", forward, methods=_METHODS, include_in_schema=False)
     return app
 

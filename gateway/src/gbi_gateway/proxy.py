@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
-from multidict import CIMultiDict
 
 from gbi_gateway.auth import SERVICE_ROLE, TokenVerifier, context_from_claims
 from gbi_gateway.ratelimit import RateLimiter
@@ -46,6 +45,11 @@ _FORWARD_REQUEST = frozenset(
         "user-agent",
     }
 )
+_FORWARD_REQUEST_RAW = frozenset(name.encode() for name in _FORWARD_REQUEST)
+_AUTHORIZATION = b"authorization"
+_PURPOSE_HEADER = b"gbi-doelbinding"
+_CONTEXT_RAW = CONTEXT_HEADER.lower().encode()
+_GEMEENTE_RAW = GEMEENTE_HEADER.lower().encode()
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -67,6 +71,7 @@ _HOP_BY_HOP = frozenset(
 # outside standard in its own path style (the GBI koppelvlakken: ``API-version`` 0.95, 1.0, 0.9.0) answers with that
 # standard's version, which only the layer knows: there the layer's header reaches the caller unchanged.
 _API_VERSION = "api-version"
+_HOP_BY_HOP_AND_VERSION = _HOP_BY_HOP | {_API_VERSION}
 _PURPOSES = frozenset(
     {
         "participatiewet",
@@ -130,8 +135,7 @@ class Proxy:
     async def verifier_ready(self) -> str | None:
         return await self._verifier.ready()
 
-    async def _authenticate(self, request: Request, purpose: str) -> tuple[RequestContext, str]:
-        auth = request.headers.get("authorization", "")
+    async def _authenticate(self, auth: str, purpose: str) -> tuple[RequestContext, str]:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise UnauthorizedError("Dit verzoek vraagt een Bearer-token")
@@ -147,7 +151,9 @@ class Proxy:
         self._cache.put((token, purpose), ctx, signed, max(0.0, min(remaining, self._s.context_ttl_s / 2)))
         return ctx, signed
 
-    def _delegate(self, request: Request, service: RequestContext) -> tuple[RequestContext, str]:
+    def _delegate(
+        self, forwarded: str | None, gemeente: str | None, service: RequestContext
+    ) -> tuple[RequestContext, str]:
         """A GBI service acting for a caller forwards the context it received; acting as itself for a
         gemeente it names the gemeente. Only service tokens get here.
 
@@ -156,8 +162,6 @@ class Proxy:
         lives at most half the context lifetime and never past the forwarded context's own expiry, so an expired
         context is refused as before; refusals are not cached."""
         assert self._signer is not None
-        forwarded = request.headers.get(CONTEXT_HEADER)
-        gemeente = request.headers.get(GEMEENTE_HEADER)
         if gemeente is not None and not (len(gemeente) == 4 and gemeente.isdigit()):
             raise BadRequestError.for_field(GEMEENTE_HEADER, "een CBS-gemeentecode van 4 cijfers")
         key = (service, forwarded or "", gemeente or "")
@@ -189,14 +193,25 @@ class Proxy:
     async def handle(self, request: Request) -> Response:
         # Route on the decoded path (the route table refuses dot segments, so "%2e%2e/" cannot climb out of a
         # prefix), forward the path exactly as the caller encoded it (so "%2F" and "%3F" stay data).
-        path: str = request.scope["path"]
+        scope = request.scope
+        path: str = scope["path"]
         route = self._routes.match(path)
         if route is None:
             raise NotFoundError(f"Geen resource op {path}")
-        purpose = request.headers.get("gbi-doelbinding", "participatiewet")
+        # One pass over the raw request headers (ASGI names are lower case): the first value of the headers the
+        # gateway reads itself, as Starlette's ``headers.get`` gives; the last of those it forwards.
+        first: dict[bytes, bytes] = {}
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name not in first:
+                first[name] = value
+            if name in _FORWARD_REQUEST_RAW:
+                headers[name.decode("latin-1")] = value.decode("latin-1")
+        raw_purpose = first.get(_PURPOSE_HEADER)
+        purpose = "participatiewet" if raw_purpose is None else raw_purpose.decode("latin-1")
         if purpose not in _PURPOSES:
             raise BadRequestError.for_field("GBI-Doelbinding", f"onbekende doelbinding; kies uit {sorted(_PURPOSES)}")
-        ctx, signed = await self._authenticate(request, purpose)
+        ctx, signed = await self._authenticate(first.get(_AUTHORIZATION, b"").decode("latin-1"), purpose)
         is_service = ctx.actor_type is ActorType.SERVICE and SERVICE_ROLE in ctx.roles
         if is_service or ctx.actor_type is ActorType.SYSTEEM:
             rate, burst = self._s.rate_limit_system_per_s, self._s.rate_limit_system_burst
@@ -209,18 +224,23 @@ class Proxy:
             # Internal routes do not exist for outside callers: same answer as an unknown path.
             raise NotFoundError(f"Geen resource op {path}")
         if is_service:
-            ctx, signed = self._delegate(request, ctx)
+            forwarded = first.get(_CONTEXT_RAW)
+            gemeente = first.get(_GEMEENTE_RAW)
+            ctx, signed = self._delegate(
+                None if forwarded is None else forwarded.decode("latin-1"),
+                None if gemeente is None else gemeente.decode("latin-1"),
+                ctx,
+            )
 
-        headers = {k: v for k, v in request.headers.items() if k in _FORWARD_REQUEST}
         headers[CONTEXT_HEADER] = signed
-        headers["X-Request-ID"] = getattr(request.state, "request_id", "")
-        client = request.client.host if request.client else "unknown"
-        headers["X-Forwarded-For"] = client
-        headers["X-Forwarded-Proto"] = request.url.scheme
+        headers["X-Request-ID"] = scope.get("state", {}).get("request_id", "")
+        client = scope.get("client")
+        headers["X-Forwarded-For"] = client[0] if client else "unknown"
+        headers["X-Forwarded-Proto"] = scope.get("scheme", "http")
         body = await request.body()
-        raw_path = request.scope.get("raw_path")
+        raw_path = scope.get("raw_path")
         url = self._s.upstream_url(route.layer) + (raw_path.decode("latin-1") if raw_path else quote(path))
-        query = request.scope.get("query_string", b"").decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
         if query:
             url += "?" + query
         resp = await self._transport.request(
@@ -233,12 +253,33 @@ class Proxy:
             target=f"gbi-{route.layer}",
             raise_for_status=False,
             follow_redirects=False,  # an upstream's redirect is the caller's to follow, never the gateway's
+            # The gateway's server span is the hop: the layer's server span is its child, no client span between.
+            client_span=False,
         )
         # Hop-by-hop: the fixed list plus any header the upstream's Connection header names (RFC 9110 7.6.1).
         named = {t.strip().lower() for k, v in resp.headers.items() if k.lower() == "connection" for t in v.split(",")}
-        # A multidict, so that repeated headers (Link, Set-Cookie, Vary, ...) all reach the caller.
-        dropped = _HOP_BY_HOP | named
-        if not route.own_version:
-            dropped = dropped | {_API_VERSION}
-        out_headers = CIMultiDict((k, v) for k, v in resp.headers.items() if k.lower() not in dropped)
-        return Response(content=resp.body, status_code=resp.status, headers=out_headers)
+        dropped = _HOP_BY_HOP if route.own_version else _HOP_BY_HOP_AND_VERSION
+        if named:
+            dropped = dropped | named
+        # Raw header pairs in the upstream's order, so that repeated headers (Link, Set-Cookie, Vary, ...) all
+        # reach the caller.
+        raw_headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in resp.headers.items()
+            if k.lower() not in dropped
+        ]
+        return _ProxiedResponse(resp.body, resp.status, raw_headers)
+
+
+class _ProxiedResponse(Response):
+    """An upstream's answer as it came: its body, status and (already filtered) raw headers, plus the
+    Content-Length of the body where Starlette's ``Response`` would set it (the upstream's own is hop-by-hop).
+    Built straight from raw header pairs: no mapping to encode again."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        if not (status < 200 or status in (204, 304)) and all(k != b"content-length" for k, _ in raw_headers):
+            raw_headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        self.raw_headers = raw_headers

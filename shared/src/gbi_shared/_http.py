@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from gbi_shared.errors import (
@@ -74,15 +75,21 @@ class HttpTransport:
         target: str = "upstream",
         raise_for_status: bool = True,
         follow_redirects: bool = True,
+        client_span: bool = True,
     ) -> HttpResponse:
         """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s: not
         reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504. A proxy passes
-        ``follow_redirects=False`` to hand a redirect to its caller as it is."""
+        ``follow_redirects=False`` to hand a redirect to its caller as it is, and may pass ``client_span=False``
+        when its own server span already stands for the hop: the trace context of the current span is sent then."""
         out_headers = dict(headers or {})
-        with self._tracer.start_as_current_span(
-            f"{method} {target}",
-            kind=SpanKind.CLIENT,
-            attributes={"http.request.method": method, "server.address": target},
+        with (
+            self._tracer.start_as_current_span(
+                f"{method} {target}",
+                kind=SpanKind.CLIENT,
+                attributes={"http.request.method": method, "server.address": target},
+            )
+            if client_span
+            else nullcontext(trace.get_current_span())
         ) as span:
             propagate.inject(out_headers)
             timeout = None

@@ -21,10 +21,13 @@ check the requirements above on the produced file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
 import threading
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -56,23 +59,89 @@ FONT_BOLD = "GbiVera-Bold"
 FONT_ITALIC = "GbiVera-Italic"
 _FONT_FILES = {FONT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_ITALIC: "VeraIt.ttf", "GbiVera-BoldItalic": "VeraBI.ttf"}
 _fonts_lock = threading.Lock()
+_fonts_geregistreerd = False
 OUTPUT_CONDITION = "sRGB IEC61966-2.1"
+#: Font subsets kept per process: a letter uses nearly the same characters every time, so the subset of a face
+#: (and its Flate-compressed bytes) is made once, not once per document. Same input, same bytes: the cache
+#: changes no output.
+_SUBSETS_MAX = 64
+
+
+class _SubsetCache:
+    """``makeSubset`` of one face, memoised on the subset (LRU, bounded); the caller holds the render lock."""
+
+    def __init__(self, maak: Any) -> None:
+        self._maak = maak
+        self._cache: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, subset: Any) -> bytes:
+        sleutel = tuple(subset)
+        with self._lock:
+            gevonden = self._cache.get(sleutel)
+            if gevonden is not None:
+                self._cache.move_to_end(sleutel)
+                return gevonden
+        gemaakt: bytes = self._maak(subset)
+        with self._lock:
+            self._cache[sleutel] = gemaakt
+            while len(self._cache) > _SUBSETS_MAX:
+                self._cache.popitem(last=False)
+        return gemaakt
+
+
+class _FlateCache:
+    """ReportLab's Flate filter with the compressed bytes of the last font subsets remembered (same bytes in,
+    same ``zlib.compress`` bytes out)."""
+
+    pdfname = pdfdoc.PDFZCompress.pdfname
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, text: bytes | str) -> bytes:
+        data = text.encode("utf8") if isinstance(text, str) else text
+        with self._lock:
+            gevonden = self._cache.get(data)
+            if gevonden is not None:
+                self._cache.move_to_end(data)
+                return gevonden
+        gecomprimeerd = zlib.compress(data)
+        with self._lock:
+            self._cache[data] = gecomprimeerd
+            while len(self._cache) > _SUBSETS_MAX:
+                self._cache.popitem(last=False)
+        return gecomprimeerd
+
+    def decode(self, encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
+_FONT_FLATE = _FlateCache()
 
 
 def registreer_fonts() -> None:
     """Register the Vera family from the reportlab package (once per process)."""
+    global _fonts_geregistreerd
+    if _fonts_geregistreerd:
+        return
     with _fonts_lock:
-        if FONT in pdfmetrics.getRegisteredFontNames():
-            return
-        fonts_dir = Path(reportlab.__file__).parent / "fonts"
-        for name, bestand in _FONT_FILES.items():
-            pdfmetrics.registerFont(TTFont(name, str(fonts_dir / bestand)))
-        addMapping(FONT, 0, 0, FONT)
-        addMapping(FONT, 1, 0, FONT_BOLD)
-        addMapping(FONT, 0, 1, FONT_ITALIC)
-        addMapping(FONT, 1, 1, "GbiVera-BoldItalic")
+        if FONT not in pdfmetrics.getRegisteredFontNames():
+            fonts_dir = Path(reportlab.__file__).parent / "fonts"
+            for name, bestand in _FONT_FILES.items():
+                font = TTFont(name, str(fonts_dir / bestand))
+                face: Any = font.face
+                face.makeSubset = _SubsetCache(face.makeSubset)
+                pdfmetrics.registerFont(font)
+            addMapping(FONT, 0, 0, FONT)
+            addMapping(FONT, 1, 0, FONT_BOLD)
+            addMapping(FONT, 0, 1, FONT_ITALIC)
+            addMapping(FONT, 1, 1, "GbiVera-BoldItalic")
+        _fonts_geregistreerd = True
 
 
+@functools.lru_cache(maxsize=4096)
 def lettertype_kent(teken: str) -> bool:
     """Whether the regular and bold faces have a glyph for this character."""
     registreer_fonts()
@@ -313,6 +382,12 @@ class _Document(pdfdoc.PDFDocument):
     def Reference(self, obj: Any, name: str | None = None) -> Any:  # noqa: N802 - ReportLab's name
         if type(obj) is pdfdoc.PDFStream:
             obj.__class__ = _Stream
+            if name is not None and name.startswith("fontFile:") and obj.filters == [pdfdoc.PDFZCompress]:
+                obj.filters = [_FONT_FLATE]
+            elif obj.filters and pdfdoc.PDFBase85Encode in obj.filters:
+                # Binary streams are fine in PDF/A (the header's comment line marks the file binary); ASCII85
+                # only makes the page streams a quarter larger and costs an encoding pass.
+                obj.filters = [f for f in obj.filters if f is not pdfdoc.PDFBase85Encode]
         return super().Reference(obj, name)  # type: ignore[no-untyped-call]
 
 

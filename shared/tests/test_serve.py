@@ -1,0 +1,78 @@
+"""The transport that sends a response's headers and body in one write: on a real socket pair."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from gbi_shared.serve import CoalescingTransport
+
+
+async def _pair() -> tuple[asyncio.Transport, socket.socket, list[bytes]]:
+    loop = asyncio.get_running_loop()
+    ours, theirs = socket.socketpair()
+    theirs.setblocking(False)
+    transport, _ = await loop.create_connection(asyncio.Protocol, sock=ours)
+    sent: list[bytes] = []
+    real_write = transport.write
+
+    def write(data: bytes) -> None:  # the real write, counted
+        sent.append(bytes(data))
+        real_write(data)
+
+    transport.write = write  # type: ignore[method-assign]
+    return transport, theirs, sent
+
+
+async def _read(sock: socket.socket, n: int) -> bytes:
+    loop = asyncio.get_running_loop()
+    data = b""
+    while len(data) < n:
+        data += await loop.sock_recv(sock, n - len(data))
+    return data
+
+
+def test_writes_in_one_turn_leave_as_one_write_in_order() -> None:
+    async def run() -> None:
+        transport, theirs, sent = await _pair()
+        t = CoalescingTransport(transport, asyncio.get_running_loop())
+        t.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        t.write(b"")
+        t.write(b"ok")
+        assert sent == []  # held until the end of this turn
+        assert t.get_write_buffer_size() == len(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await asyncio.sleep(0)
+        assert sent == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
+        t.write(b"next")
+        await asyncio.sleep(0)
+        assert sent[1:] == [b"next"]
+        assert await _read(theirs, len(b"".join(sent))) == b"".join(sent)
+        # Everything else is the real transport's.
+        assert t.get_extra_info("socket") is transport.get_extra_info("socket")
+        t.close()
+        theirs.close()
+
+    asyncio.run(run())
+
+
+def test_close_sends_what_is_held_and_abort_drops_it() -> None:
+    async def run() -> None:
+        transport, theirs, sent = await _pair()
+        t = CoalescingTransport(transport, asyncio.get_running_loop())
+        t.write(b"last words")
+        t.close()
+        assert sent == [b"last words"]
+        assert await _read(theirs, 10) == b"last words"
+        await asyncio.sleep(0)  # the flush scheduled for this turn finds nothing more to send
+        assert sent == [b"last words"]
+        theirs.close()
+
+        transport, theirs, sent = await _pair()
+        t = CoalescingTransport(transport, asyncio.get_running_loop())
+        t.write(b"never sent")
+        t.abort()
+        await asyncio.sleep(0)
+        assert sent == []
+        theirs.close()
+
+    asyncio.run(run())
