@@ -26,7 +26,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from betaalrun import bench_betaalrun  # noqa: E402  (tests/bench/betaalrun.py: benchmark 3)
+from betaalrun import bench_betaalrun, cpu_s  # noqa: E402  (tests/bench/betaalrun.py: benchmark 3)
 from signalen import bench_signalen  # noqa: E402  (tests/bench/signalen.py: benchmark 4)
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -390,9 +390,25 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
     uitkering): decisions per second and submission-to-decision latency."""
     n = 20 if quick else 150
     single = asyncio.run(_alo_single(suite, 3 if quick else 10))
+    before = _suite_cpu(suite)
     latencies, submit_wall, total_wall = asyncio.run(_alo_run(suite, n, concurrency=10))
+    spent = {name: cpu - before.get(name, 0.0) for name, cpu in _suite_cpu(suite).items()}
     label = f"{replicas} process replica{'s' if replicas > 1 else ''}"
+    per_case_ms = sum(spent.values()) / n * 1000
+    split = ", ".join(f"{name} {cpu / n * 1000:.0f}" for name, cpu in sorted(spent.items(), key=lambda kv: -kv[1]))
     return [
+        Result(
+            f"alo_cpu_ms_per_case_r{replicas}",
+            round(per_case_ms, 1),
+            "ms CPU",
+            note=f"every process of the suite (simulator included, PostgreSQL not) over the {n} cases: {split}",
+        ),
+        Result(
+            f"alo_cpu_bound_per_s_r{replicas}",
+            round((os.cpu_count() or 1) * 1000 / per_case_ms, 2),
+            "aanvragen/s",
+            note=f"the most {os.cpu_count()} cores could decide at this CPU cost per case",
+        ),
         Result(
             f"alo_decision_single_p50_r{replicas}",
             round(percentile(single, 50), 3),
@@ -424,6 +440,17 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
             note=f"submission to besluit, {n} submitted at once (queueing included)",
         ),
     ]
+
+
+def _suite_cpu(suite: Suite) -> dict[str, float]:
+    """CPU seconds (user + system) each running process of the suite has used so far."""
+    spent: dict[str, float] = {}
+    for name, proc in suite.procs.items():
+        try:
+            spent[name] = cpu_s(proc.pid)
+        except OSError:  # not Linux, or the process is gone
+            continue
+    return spent
 
 
 # The benchmarks measure the work: not the rate limiter's refusals (a caller's default is 50 requests/s), and not a

@@ -17,7 +17,10 @@ Timed, in the same run on the same database:
 
 Correctness is checked, not assumed: the service must match exactly as many signals as the floor join, and a
 repeated delivery must come back entirely as ``dubbel``. Peak memory (VmHWM) of the data service and the gateway is
-read from /proc. Entries are dicts with the fields of run.py's ``Result``.
+read from /proc, and so is the CPU time the deliveries cost each side: the data service, the gateway and the
+PostgreSQL backends of the data service's connections (found by their client ports; the server runs on this
+machine). On a shared machine the wall time moves with the load, the CPU seconds much less. Entries are dicts with
+the fields of run.py's ``Result``.
 """
 
 from __future__ import annotations
@@ -170,6 +173,53 @@ def _vm(pid: int, field: str) -> int:
     return 0
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _local_ports(pid: int) -> set[int]:
+    """The local TCP ports of the sockets ``pid`` holds open (its connections to PostgreSQL among them)."""
+    inodes: set[str] = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return set()
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[9] in inodes:
+                        ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            continue
+    return ports
+
+
+def _backends(conninfo: str, pid: int) -> dict[int, float]:
+    """CPU seconds so far of the PostgreSQL backends serving ``pid``'s connections (server on this machine)."""
+    ports = _local_ports(pid)
+    if not ports:
+        return {}
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (list(ports),))
+        return {int(backend): _cpu(int(backend)) for (backend,) in cur.fetchall()}
+
+
 async def _deliver(
     url: str, token: str, bodies: list[tuple[str, bytes]], concurrency: int
 ) -> tuple[float, list[dict[str, Any]]]:
@@ -273,7 +323,27 @@ def bench_signalen(suite: Any, quick: bool, service_token: Any) -> list[dict[str
     data_pid, gateway_pid = suite.procs["data"].pid, suite.procs["gateway"].pid
     rss_before = _vm(data_pid, "VmRSS")
     url = suite.config.url("gateway") + "/internal/data/v1/signalen:batch"
+    # Warm-up (not timed): one small delivery opens the pool's connections, so their backends are counted.
+    warm = [
+        (g, json.dumps({"signalen": [{**s[0], "signaalId": f"warm-{i}"}]}).encode())
+        for i, (g, s) in enumerate(deliveries[:2])
+    ]
+    asyncio.run(_deliver(url, token, warm, 2))
+    cpu_before = (_cpu(data_pid), _cpu(gateway_pid), _backends(conninfo, data_pid), time.process_time())
     wall, results = asyncio.run(_deliver(url, token, bodies, CONCURRENCY))
+    backends_after = _backends(conninfo, data_pid)
+    cpu = (
+        _cpu(data_pid) - cpu_before[0],
+        _cpu(gateway_pid) - cpu_before[1],
+        sum(after - cpu_before[2].get(backend, 0.0) for backend, after in backends_after.items()),
+        time.process_time() - cpu_before[3],
+    )
+    print(
+        f"  deliveries: {wall:.1f} s wall; CPU s: data {cpu[0]:.1f}, gateway {cpu[1]:.1f},"
+        f" PostgreSQL (data's {len(backends_after)} connections) {cpu[2]:.1f}, bench client {cpu[3]:.1f};"
+        f" load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     data_peak, gateway_peak = _vm(data_pid, "VmHWM"), _vm(gateway_pid, "VmHWM")
     aantal = sum(r["aantal"] for r in results)
     gematcht = sum(r["gematcht"] for r in results)
@@ -307,6 +377,11 @@ def bench_signalen(suite: Any, quick: bool, service_token: Any) -> list[dict[str
             "data service VmHWM after the deliveries; baseline: its RSS before",
         ),
         _result("signalen_peak_rss_gateway", gateway_peak / 1e6, "MB", None, "gateway VmHWM over the whole run"),
+        _result("signalen_cpu_data", cpu[0], "CPU s", None, "data service CPU during the deliveries"),
+        _result("signalen_cpu_gateway", cpu[1], "CPU s", None, "gateway CPU during the deliveries"),
+        _result(
+            "signalen_cpu_postgresql", cpu[2], "CPU s", None, "CPU of the backends of the data service's connections"
+        ),
     ]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -271,4 +272,58 @@ def test_a_warm_afwijzing_leaves_a_conforming_zaak(suite: Suite, gbi: Gbi, gewei
         assert time.monotonic() < deadline, zaken
         time.sleep(0.3)
     assert_conforming_zaak(suite, gbi, aid, bsn, gemeente, "afwijzing")
+    assert_nothing_refused(suite, geweigerd_voor)
+
+
+def test_a_kill_9_after_unsaved_steps_replays_them_and_leaves_one_of_everything(
+    suite: Suite, gbi: Gbi, geweigerd_voor: int
+) -> None:
+    """ADR 0022: a run saves once per segment, so a crash loses the saved-for-later part of a run; the next claim
+    executes those steps again. Killed the moment a besluit was executed (its besluit, the zaak's besluit and
+    status, the beschikking are being made and nothing after the save before the besluit is saved), every case
+    still ends with one zaak, one besluit, one beschikking, one uitkering and one announcement."""
+    bsn, gemeente = KATINKA
+    log_dir = suite.config.log_dir
+    assert log_dir is not None
+    log = log_dir / "process.log"
+    offset = log.stat().st_size if log.exists() else 0
+    ids = [gbi.via_front_office(bsn) for _ in range(3)]
+    step = re.compile(r"instance ([0-9a-f-]{36}): step ([0-9a-f-]{36}) \(besluit\.vastleggen\) executed")
+    deadline = time.monotonic() + 60
+    while True:
+        with log.open("rb") as fh:
+            fh.seek(offset)
+            found = step.search(fh.read().decode(errors="replace"))
+        if found:
+            break
+        assert time.monotonic() < deadline, "no besluit was executed"
+        time.sleep(0.005)
+    suite.kill("process")  # SIGKILL
+    instance, besluit_step = found.group(1), found.group(2)
+    [aid] = [a for a in ids if gbi.data(f"/procesinstanties/{instance}", gemeente)["aanvraagId"] == a]
+    assert gbi.data(f"/procesinstanties/{instance}", gemeente)["status"] != "completed", "the kill came too late"
+    restarted = log.stat().st_size
+    suite.restart("process")
+    for a in ids:
+        gbi.wacht(a, gemeente, "besloten")
+    zs = Zaaksysteem(suite, gemeente)
+    for a in ids:
+        deadline = time.monotonic() + 30
+        while not (zaken := zs.items(f"{ZAKEN}/zaken", identificatie=f"GBI-{a}")) or not zaken[0]["einddatum"]:
+            assert time.monotonic() < deadline, zaken
+            time.sleep(0.3)
+        # one zaak, one rol, statussen "Besluit genomen" and "Afgehandeld" once each, one besluit, one document
+        assert_conforming_zaak(suite, gbi, a, bsn, gemeente, "toekenning")
+        uitkering = gbi.data(f"/aanvragen/{a}/uitkering", gemeente)
+        assert uitkering["aanvraagId"] == a
+        tijdlijn = [t["soort"] + "|" + t["omschrijving"] for t in gbi.data(f"/aanvragen/{a}", gemeente)["tijdlijn"]]
+        assert len([t for t in tijdlijn if t.startswith("besluit|")]) == 1, tijdlijn  # announced once
+        assert len(tijdlijn) == len(set(tijdlijn)), tijdlijn
+    # The killed case's besluit step ran again after the restart, under the same task id (the engine derives ids
+    # from the saved state), and found the besluit of the first execution.
+    with log.open("rb") as fh:
+        fh.seek(restarted)
+        again = fh.read().decode(errors="replace")
+    assert f"instance {instance}: step {besluit_step} (besluit.vastleggen) executed" in again
+    assert len(gbi.data(f"/aanvragen/{aid}/documenten", gemeente)["items"]) == 1
     assert_nothing_refused(suite, geweigerd_voor)

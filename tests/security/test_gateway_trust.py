@@ -171,7 +171,12 @@ def test_internal_routes_do_not_exist_for_outside_callers(gateway: Http, tokens:
         "integrator": lambda: tokens.integrator("0599"),
     }[who]()
     unknown = gateway.call("GET", "/api/v1/bestaat-niet", token=token)
-    for path in ("/internal/data/v1/aanvragen", "/internal/data/v1/audit", "/internal/process/v1/aanvragen"):
+    for path in (
+        "/internal/data/v1/aanvragen",
+        "/internal/data/v1/audit",
+        "/internal/data/v1/audit:batch",
+        "/internal/process/v1/aanvragen",
+    ):
         status, headers, body = gateway.call("GET", path, token=token)
         assert status == 404, (path, body)
         assert headers["content-type"].startswith(PROBLEM_JSON)

@@ -29,7 +29,9 @@ from gbi_shared.contracts.beleid import ONDERWERPEN, Beleidsversie, Beleidsversi
 from gbi_shared.contracts.data import (
     AuditPage,
     AuditRecord,
+    AuditRecordBatch,
     AuditRecordCreate,
+    AuditRecordList,
     AuditVerification,
     Gemeente,
     GemeenteList,
@@ -246,6 +248,13 @@ def get_proefberekening(
 def append_audit(body: AuditRecordCreate, tenant: TenantScope, service: Service) -> AuditRecord:
     """Log an access to personal data performed by another layer, for the caller's gemeente."""
     return service.append_audit(tenant.session, tenant.ctx, tenant.gemeente, body)
+
+
+@router.post("/audit:batch", response_model=AuditRecordList, status_code=status.HTTP_201_CREATED, tags=["audit"])
+def append_audit_batch(body: AuditRecordBatch, tenant: TenantScope, service: Service) -> AuditRecordList:
+    """Log several accesses performed by another layer (e.g. the source queries of one gathering) for the caller's
+    gemeente: appended in the order given, in one transaction, all or none (one bad entry is 400 and logs nothing)."""
+    return service.append_audit_batch(tenant.session, tenant.ctx, tenant.gemeente, body)
 
 
 @router.get(

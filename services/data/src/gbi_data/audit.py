@@ -40,6 +40,7 @@ __all__ = [
     "ChainVerification",
     "Pseudonymiser",
     "append",
+    "append_many",
     "canonical_json",
     "main",
     "record_hash",
@@ -179,6 +180,47 @@ def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
 
 
 _COLUMNS: tuple[str, ...] = tuple(column.key for column in AuditRecord.__table__.columns)
+
+
+def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+    """Append ``entries`` to ``gemeente``'s chain, in their order, in the caller's transaction: the chain head is
+    locked once for all of them (one processing of several sources is one wait for the lock, not one per source),
+    and they commit or roll back together."""
+    if not entries:
+        return []
+    head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
+    trace_id, span_id, parent_span_id = _current_trace_ids()
+    now = utcnow()
+    seq, prev_hash = head.last_seq, head.last_hash
+    records: list[AuditRecord] = []
+    for entry in entries:
+        seq += 1
+        record = AuditRecord(
+            id=uuid.uuid4(),
+            gemeente=gemeente,
+            seq=seq,
+            occurred_at=entry.started_at or now,
+            ended_at=entry.ended_at or now,
+            parent_span_id=entry.parent_span_id or (parent_span_id if not entry.span_id else None),
+            hash_version=HASH_VERSION,
+            trace_id=entry.trace_id or trace_id,
+            span_id=entry.span_id or span_id,
+            status=entry.status,
+            operation=entry.operation,
+            processing_activity=entry.processing_activity,
+            data_subject_id=entry.data_subject_id,
+            data_subject_type=entry.data_subject_type,
+            actor=entry.actor,
+            actor_type=entry.actor_type,
+            purpose=entry.purpose,
+            outcome=entry.outcome,
+            prev_hash=prev_hash,
+        )
+        record.hash = prev_hash = record_hash(record)
+        records.append(record)
+    repository.add_audit_records(session, records)
+    repository.advance_chain_head(session, gemeente, seq, prev_hash)
+    return records
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,9 @@ from gbi_shared.contracts.beleid import (
 from gbi_shared.contracts.data import (
     AuditPage,
     AuditRecord,
+    AuditRecordBatch,
     AuditRecordCreate,
+    AuditRecordList,
     AuditVerification,
     Gemeente,
     GemeenteList,
@@ -232,6 +234,31 @@ class DataService:
             span_id=body.span_id,
         )
         return _audit_record(row)
+
+    def append_audit_batch(
+        self, session: Session, ctx: RequestContext, gemeente: str, body: AuditRecordBatch
+    ) -> AuditRecordList:
+        """Log several accesses another layer performed, in one transaction and one wait for the chain head (the
+        source queries of one gathering). Actor, gemeente and purpose are the verified context's."""
+        actor, actor_type = self._actor(ctx), ctx.actor_type.value
+        entries = [
+            audit.AuditEntry(
+                operation=item.operation,
+                processing_activity=item.processing_activity,
+                actor=actor,
+                actor_type=actor_type,
+                purpose=ctx.purpose,
+                outcome=item.outcome,
+                status=item.status,
+                data_subject_id=self.pseudonymiser.pseudonym(item.bsn) if item.bsn is not None else None,
+                data_subject_type=SUBJECT_TYPE_BSN if item.bsn is not None else None,
+                trace_id=item.trace_id,
+                span_id=item.span_id,
+            )
+            for item in body.items
+        ]
+        rows = audit.append_many(session, gemeente, entries)
+        return AuditRecordList(items=[_audit_record(r) for r in rows])
 
     @staticmethod
     def list_audit(session: Session, gemeente: str, *, after: int, page_size: int, operation: str | None) -> AuditPage:

@@ -20,6 +20,7 @@ TENANT_ENDPOINTS = [
         {"bsn": BSN, "peildatum": "2026-01-01", "request": {}, "result": {}, "normCents": 1},
     ),
     ("POST", "/internal/data/v1/audit", {"operation": "x", "processingActivity": "y"}),
+    ("POST", "/internal/data/v1/audit:batch", {"items": [{"operation": "x", "processingActivity": "y"}]}),
     ("GET", "/internal/data/v1/audit", None),
     ("GET", "/internal/data/v1/audit/verify", None),
     ("GET", "/internal/data/v1/beleid/vakantiegeld?peildatum=2026-03-01", None),

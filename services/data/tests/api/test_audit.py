@@ -138,3 +138,106 @@ def test_verify_detects_a_deleted_entry(client: TestClient, context_headers, tam
     report = client.get(f"{PATH}/verify", headers=context_headers(roles=("auditor",))).json()
     assert report["valid"] is False
     assert report["firstInvalidSeq"] == 3
+
+
+# --- several entries at once (one gathering of sources) --------------------------------------------------------------
+
+BATCH = f"{PATH}:batch"
+
+
+def _item(operation: str, **fields: Any) -> dict[str, Any]:
+    return {"operation": operation, "processingActivity": "participatiewet.aanvraag-levensonderhoud/zaak:Z-1"} | fields
+
+
+def _service(context_headers, gemeente: str = "0363") -> dict[str, str]:
+    return context_headers(
+        actor_type=ActorType.SERVICE,
+        actor_id="gbi-process",
+        roles=("gbi-service",),
+        gemeente=gemeente,
+        purpose="aanvraag-levensonderhoud",
+        via="gbi-integration",
+    )
+
+
+def test_a_batch_is_appended_in_order_in_one_chain(client: TestClient, context_headers) -> None:
+    append(client, context_headers())  # seq 1, a single append before it
+    items = [
+        _item("bronnen.inkomsten", bsn=BSN, traceId="a" * 32, spanId="b" * 16),
+        _item("bronnen.voertuigen", bsn=BSN, status="ERROR", outcome="service-unavailable"),
+        _item("bronnen.ib-signalen.feed"),  # about nobody
+    ]
+    response = client.post(BATCH, json={"items": items}, headers=_service(context_headers))
+    assert response.status_code == 201, response.text
+    written = response.json()["items"]
+    assert [(e["seq"], e["operation"], e["status"], e["outcome"]) for e in written] == [
+        (2, "bronnen.inkomsten", "OK", "success"),
+        (3, "bronnen.voertuigen", "ERROR", "service-unavailable"),
+        (4, "bronnen.ib-signalen.feed", "OK", "success"),
+    ]
+    assert {(e["gemeente"], e["actor"], e["actorType"], e["purpose"]) for e in written} == {
+        ("0363", "gbi-process", "service", "aanvraag-levensonderhoud")
+    }
+    assert written[0]["dataSubjectId"] == written[1]["dataSubjectId"] != BSN
+    assert (written[0]["traceId"], written[0]["spanId"]) == ("a" * 32, "b" * 16)
+    assert (written[2]["dataSubjectId"], written[2]["dataSubjectType"]) == (None, None)
+    assert written[1]["prevHash"] == written[0]["hash"]
+    assert written[2]["prevHash"] == written[1]["hash"]
+    append(client, context_headers())  # seq 5 links to the batch's last entry
+    auditor = context_headers(roles=("auditor",))
+    log = client.get(PATH, headers=auditor).json()["items"]
+    assert [e["seq"] for e in log] == [1, 2, 3, 4, 5]
+    assert log[1]["prevHash"] == log[0]["hash"]
+    assert log[4]["prevHash"] == log[3]["hash"] == written[2]["hash"]
+    report = client.get(f"{PATH}/verify", headers=auditor).json()
+    assert (report["valid"], report["checked"], report["lastSeq"]) == (True, 5, 5)
+
+
+def test_a_batch_goes_to_the_callers_gemeente_only(client: TestClient, context_headers) -> None:
+    append(client, context_headers(gemeente="0363"))
+    response = client.post(
+        BATCH, json={"items": [_item("bronnen.inkomsten", bsn=BSN)] * 2}, headers=_service(context_headers, "0599")
+    )
+    assert response.status_code == 201, response.text
+    assert [(e["gemeente"], e["seq"]) for e in response.json()["items"]] == [("0599", 1), ("0599", 2)]
+    amsterdam = client.get(PATH, headers=context_headers(gemeente="0363", roles=("auditor",))).json()["items"]
+    rotterdam = client.get(PATH, headers=context_headers(gemeente="0599", roles=("auditor",))).json()["items"]
+    assert [(e["gemeente"], e["seq"]) for e in amsterdam] == [("0363", 1)]
+    assert [(e["gemeente"], e["seq"]) for e in rotterdam] == [("0599", 1), ("0599", 2)]
+    for gemeente in ("0363", "0599"):
+        assert client.get(f"{PATH}/verify", headers=context_headers(gemeente=gemeente, roles=("auditor",))).json()[
+            "valid"
+        ]
+    # Without a gemeente in the context there is no chain to write to.
+    refused = client.post(BATCH, json={"items": [_item("bronnen.inkomsten")]}, headers=context_headers(gemeente=None))
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("body", "invalid"),
+    [
+        ({"items": [_item("bronnen.inkomsten", bsn=BSN), _item("bronnen.rdw", bsn="123456789")]}, "items.1.bsn"),
+        ({"items": [_item("bronnen.inkomsten"), _item("bronnen.rdw", status="MISSCHIEN")]}, "items.1.status"),
+        ({"items": [_item("bronnen.inkomsten"), _item("bronnen.rdw", actor="iemand-anders")]}, "items.1.actor"),
+        ({"items": [_item("bronnen.inkomsten"), {"operation": "bronnen.rdw"}]}, "items.1.processingActivity"),
+        ({"items": [_item("bronnen.inkomsten"), _item("bron met spatie")]}, "items.1.operation"),
+        ({"items": []}, "items"),
+        ({"items": [_item("bronnen.inkomsten")] * 501}, "items"),
+        ({"item": [_item("bronnen.inkomsten")]}, "items"),
+    ],
+)
+def test_a_bad_entry_refuses_the_whole_batch_and_writes_nothing(
+    client: TestClient, context_headers, body: dict[str, Any], invalid: str
+) -> None:
+    append(client, context_headers())
+    response = client.post(BATCH, json=body, headers=_service(context_headers))
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert invalid in {p["name"] for p in response.json()["invalidParams"]}
+    auditor = context_headers(roles=("auditor",))
+    assert [e["seq"] for e in client.get(PATH, headers=auditor).json()["items"]] == [1]
+    report = client.get(f"{PATH}/verify", headers=auditor).json()
+    assert (report["valid"], report["lastSeq"]) == (True, 1)
+    # The chain goes on from where it was.
+    assert append(client, context_headers())["seq"] == 2

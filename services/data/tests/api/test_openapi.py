@@ -30,6 +30,7 @@ def test_openapi_lists_the_internal_routes_and_problem_responses(tmp_path) -> No
         "/internal/data/v1/proefberekeningen",
         "/internal/data/v1/proefberekeningen/{proefberekeningId}",
         "/internal/data/v1/audit",
+        "/internal/data/v1/audit:batch",
         "/internal/data/v1/audit/verify",
         "/internal/data/v1/beleid/{onderwerp}",
         "/internal/data/v1/beleid/{onderwerp}/versies",

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gbi_data.alo.models import Aanvraag, Uitkering
 from gbi_data.database import Database
+from gbi_data.signalen import repository
 from gbi_shared import ActorType
 
 V1 = "/internal/data/v1"
@@ -29,6 +30,7 @@ BSN_C = "999992958"
 BSN_ZONDER_UITKERING = "999991723"
 
 Headers = dict[str, str]
+_PLANNER_SETTINGS = text("SELECT current_setting('enable_nestloop'), current_setting('jit')")
 
 
 def _client_row(
@@ -363,3 +365,44 @@ def test_a_signal_must_name_an_existing_delivery_of_its_gemeente(
         session.execute(text("UPDATE handhavingsignalen SET status = 'in-onderzoek' WHERE signaal_id = 'IB-2'"))
         rows = session.execute(text("SELECT signaal_id, levering_id::text FROM handhavingsignalen ORDER BY 1")).all()
     assert [tuple(r) for r in rows] == [("IB-1", amsterdam["id"]), ("IB-2", amsterdam["id"])]
+
+
+def test_a_deliverys_rows_take_one_ascending_run_of_time_ordered_ids(
+    client: TestClient, database: Database, service: Callable[[str], Headers]
+) -> None:
+    """PostgreSQL numbers a delivery's rows under one time-ordered prefix (UUIDv7 layout), so its inserts append to
+    one place of the primary key instead of a random page each; the planner settings of the match do not outlive
+    it (the rest of the transaction plans as usual)."""
+    if not database.is_postgresql:
+        pytest.skip("SQLite's ids are made in Python per row (not the scale path)")
+    bsns = [BSN_A, BSN_B, BSN_C]
+    for bsn in bsns:
+        _client_row(database, AMSTERDAM, bsn, date(2025, 6, 1))
+    first = lever(client, service(AMSTERDAM), [signaal(f"IB-{i}", bsns[i % 3]) for i in range(6)]).json()
+    second = lever(client, service(AMSTERDAM), [signaal(f"IB-{i}", bsns[i % 3]) for i in range(6, 9)]).json()
+    assert (first["nieuw"], second["nieuw"]) == (6, 3)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        rows = session.execute(
+            text("SELECT levering_id::text, id FROM handhavingsignalen ORDER BY id"),
+        ).all()
+    ids = {levering: [row_id for lid, row_id in rows if lid == levering] for levering in (first["id"], second["id"])}
+    assert [len(v) for v in ids.values()] == [6, 3]
+    for run in ids.values():
+        assert all(i.version == 7 for i in run)
+        assert len({str(i)[:-8] for i in run}) == 1  # one prefix per delivery ...
+        assert sorted(int(str(i)[-8:], 16) for i in run) == list(range(1, len(run) + 1))  # ... numbered 1..n
+    # Rows of one delivery are contiguous in id order; the later delivery sorts after the earlier one unless both
+    # fell in the same millisecond.
+    order = [lid for lid, _ in rows]
+    assert order in ([first["id"]] * 6 + [second["id"]] * 3, [second["id"]] * 3 + [first["id"]] * 6)
+
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        levering_id = uuid.UUID(first["id"])
+        staged = [
+            ("IB-x", BSN_A, "inkomen", date(2026, 1, 1), None, date(2026, 1, 2), "x", None, None, None, None),
+        ]
+        result = repository.match(session, AMSTERDAM, levering_id, datetime.now(UTC), staged)
+        assert (result.gematcht, result.nieuw) == (1, 1)
+        after = session.execute(_PLANNER_SETTINGS).one()
+    with database.engine.connect() as connection:
+        assert tuple(after) == tuple(connection.execute(_PLANNER_SETTINGS).one())

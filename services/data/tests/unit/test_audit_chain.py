@@ -3,6 +3,7 @@ still form one gapless chain per gemeente, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,67 @@ def test_concurrent_appends_give_one_gapless_chain(database: Database) -> None:
         t.join()
     assert errors == []
     assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 30, 30)
+
+
+def test_append_many_chains_its_entries_in_order_after_single_appends(database: Database) -> None:
+    _append(database, AMSTERDAM, 2)
+    entries = [replace(ENTRY, operation=f"bronnen.b{i}", outcome=f"o{i}") for i in range(4)]
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        written = audit.append_many(session, AMSTERDAM, entries)
+    assert [r.seq for r in written] == [3, 4, 5, 6]
+    _append(database, AMSTERDAM, 1)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        records = list(repository.iter_audit_chain(session, AMSTERDAM))
+        head = repository.get_chain_head(session, AMSTERDAM)
+        assert head is not None
+        assert (head.last_seq, head.last_hash) == (7, records[-1].hash)
+    assert [r.operation for r in records[2:6]] == ["bronnen.b0", "bronnen.b1", "bronnen.b2", "bronnen.b3"]
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(records))
+    assert all(record_hash(r) == r.hash for r in records)
+    assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 7, 7)
+    assert _verify(database, ROTTERDAM) == audit.ChainVerification(ROTTERDAM, True, 0, 0)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        assert audit.append_many(session, AMSTERDAM, []) == []
+    assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 7, 7)
+
+
+def test_append_many_rolls_back_whole(database: Database) -> None:
+    _append(database, AMSTERDAM, 1)
+
+    def processing_that_fails() -> None:
+        with database.transaction(gemeente=AMSTERDAM) as session:
+            audit.append_many(session, AMSTERDAM, [ENTRY, ENTRY, ENTRY])
+            raise RuntimeError("the processing failed after its log was written")
+
+    with pytest.raises(RuntimeError):
+        processing_that_fails()
+    assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 1, 1)
+
+
+def test_concurrent_batches_and_single_appends_give_one_gapless_chain(database: Database) -> None:
+    errors: list[BaseException] = []
+
+    def batches() -> None:
+        try:
+            for _ in range(4):
+                with database.transaction(gemeente=AMSTERDAM) as session:
+                    audit.append_many(session, AMSTERDAM, [ENTRY] * 6)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def singles() -> None:
+        try:
+            _append(database, AMSTERDAM, 5)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=f) for f in (batches, singles, batches, singles)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _verify(database) == audit.ChainVerification(AMSTERDAM, True, 58, 58)
 
 
 def test_verify_cli_exit_codes(database: Database, migrated: DataSettings, tamper: Callable[..., Any]) -> None:

@@ -3,11 +3,14 @@ settlements (pro rata start, maatregel, vakantietoeslag payout, voorschot), and 
 
 from __future__ import annotations
 
+import gc
+import threading
 from datetime import date
 from typing import Any
 
 import pytest
 
+import gbi_domain.betaalrun.api as chunk_api
 from gbi_domain.betaalrun import Maandfeiten, bereken_maand, huishouden_uit_json
 from gbi_domain.betaalrun.api import bereken_chunk
 from gbi_domain.mapping import bereken
@@ -113,6 +116,52 @@ def test_the_chunk_route_computes_and_reports_undecidable_households() -> None:
     assert [b[0] for b in out["betalingen"]] == ["a"]
     assert out["betalingen"][0][9] == 141946 - 7097
     assert [f["uitkeringId"] for f in out["fouten"]] == ["b"]
+
+
+def test_chunks_computed_at_once_keep_the_collector_paused_until_the_last_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The payment run sends a few chunks at once, each computed in a worker thread: the collector stays paused while
+    any of them runs and is enabled again when the last one ends (it was switched on under a running chunk, or left
+    off, when each chunk switched it itself)."""
+    echt = chunk_api.bereken_maand
+    binnen = {naam: threading.Event() for naam in ("a", "b")}
+    verder = {naam: threading.Event() for naam in ("a", "b")}
+
+    def bereken_maand(*args: Any) -> Any:
+        naam = threading.current_thread().name
+        binnen[naam].set()
+        assert verder[naam].wait(10)
+        return echt(*args)
+
+    monkeypatch.setattr(chunk_api, "bereken_maand", bereken_maand)
+    uitkomsten: dict[str, Any] = {}
+    threads = {
+        naam: threading.Thread(name=naam, target=lambda n=naam: uitkomsten.update({n: bereken_chunk(_chunk())}))
+        for naam in ("a", "b")
+    }
+    assert gc.isenabled()
+    try:
+        threads["a"].start()
+        assert binnen["a"].wait(10)
+        threads["b"].start()
+        assert binnen["b"].wait(10)
+        assert not gc.isenabled()
+        verder["a"].set()
+        threads["a"].join(10)
+        assert not gc.isenabled()  # b still computes
+        verder["b"].set()
+        threads["b"].join(10)
+        assert gc.isenabled()
+    finally:
+        for e in verder.values():
+            e.set()
+        gc.enable()
+    assert [uitkomsten[n]["betalingen"][0][9] for n in ("a", "b")] == [141946 - 7097] * 2
+
+
+def test_a_refused_chunk_gives_the_collector_back() -> None:
+    with pytest.raises(BadRequestError):
+        bereken_chunk(_chunk(regels=[["a", "2024-01-01", ALLEEN, 0, 0, 0], ["b", "1-1-2024", ALLEEN, 0, 0, 0]]))
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ a failed job answers its error once and the next request starts afresh."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import uuid
 from types import SimpleNamespace
@@ -104,3 +105,50 @@ def test_a_job_failing_with_a_timeout_is_an_error_not_a_202_forever(monkeypatch:
         assert gestart == [0, 1]
 
     asyncio.run(scenario())
+
+
+class _Antwoord:
+    def __init__(self, payload: Any) -> None:
+        self.status = 200
+        self.body = json.dumps(payload).encode()
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _Data:
+    """The data service as the job sees it: the account, one page of two payments, and the store of the files."""
+
+    def __init__(self) -> None:
+        self.opgeslagen: list[dict[str, Any]] = []
+
+    async def request(self, method: str, path: str, **kw: Any) -> _Antwoord:
+        if path.endswith("/betaalrekeningen/0363"):
+            return _Antwoord({"naam": "Gemeente Amsterdam", "iban": "NL91ABNA0417164300", "bic": None})
+        if path.endswith("/betalingen"):
+            rijen = [
+                [1, "u1", "NL91ABNA0417164300", "A. de Vries", 120000, 0, 0],
+                [2, "u2", "NL91ABNA0417164300", "B. Bos", 5000, 0, 0],
+            ]
+            return _Antwoord({"maand": "2026-07", "betaaldatum": "2026-06-25", "betalingen": rijen})
+        assert (method, path) == ("POST", f"/internal/data/v1/betaalruns/{RUN}/bestanden:batch")
+        self.opgeslagen.append(kw["json_body"])
+        return _Antwoord({})
+
+
+def test_the_file_is_written_with_the_collector_paused_and_gives_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    echt = api.maak_bestanden
+    tijdens: list[bool] = []
+
+    def maak_bestanden(*args: Any, **kw: Any) -> Any:
+        tijdens.append(gc.isenabled())
+        return echt(*args, **kw)
+
+    monkeypatch.setattr(api, "maak_bestanden", maak_bestanden)
+    data = _Data()
+    assert gc.isenabled()
+    antwoord = asyncio.run(api._maak_bestanden(data, RUN, "0363"))  # type: ignore[arg-type]
+    assert tijdens == [False]
+    assert gc.isenabled()
+    assert (antwoord.aantal, antwoord.totaal_cents) == (2, 125000)
+    assert [b["soort"] for b in data.opgeslagen[0]["bestanden"]] == ["pain.001", "journaal"]

@@ -98,12 +98,14 @@ class Gateway:
     audit: list[dict[str, Any]] = field(default_factory=list)
     audit_headers: list[dict[str, str]] = field(default_factory=list)
     audit_attempts: int = 0
+    audit_calls: list[tuple[str, int]] = field(default_factory=list)  # (path, entries) of every audit POST answered
     fail_audit: int | None = None  # answer this status to audit POSTs (None: 201)
 
     def reset(self) -> None:
         self.audit.clear()
         self.audit_headers.clear()
         self.audit_attempts = 0
+        self.audit_calls.clear()
         self.fail_audit = None
 
     def contexts(self) -> list[dict[str, Any]]:
@@ -124,12 +126,19 @@ def _gateway_app(gw: Gateway) -> Starlette:
                 media_type="application/problem+json",
             )
         body = json.loads(await request.body())
-        gw.audit.append(body)
-        gw.audit_headers.append({k.lower(): v for k, v in request.headers.items()})
+        # A batch (one gathering) is recorded as its entries, in order; ``audit_calls`` tells the writes apart.
+        entries = body["items"] if request.url.path.endswith(":batch") else [body]
+        gw.audit.extend(entries)
+        gw.audit_headers.extend({k.lower(): v for k, v in request.headers.items()} for _ in entries)
+        gw.audit_calls.append((request.url.path, len(entries)))
         return JSONResponse({"seq": len(gw.audit)}, status_code=201)
 
     return Starlette(
-        routes=[Route("/token", token, methods=["POST"]), Route("/internal/data/v1/audit", audit, methods=["POST"])]
+        routes=[
+            Route("/token", token, methods=["POST"]),
+            Route("/internal/data/v1/audit", audit, methods=["POST"]),
+            Route("/internal/data/v1/audit:batch", audit, methods=["POST"]),
+        ]
     )
 
 

@@ -167,8 +167,14 @@ def test_the_dossier_gathers_every_source_with_provenance(
     assert [s.soort for s in dossier.ib_signalen.signalen] == ["detentie"]
     assert dossier.inkomsten is not None
     assert dossier.voertuigen is not None
-    assert sorted(e["operation"] for e in gateway.audit) == sorted(f"bronnen.{b}" for b in body["bronnen"])
+    # One write to the processing log for the whole gathering, its entries in the order asked.
+    assert gateway.audit_calls == [("/internal/data/v1/audit:batch", 6)]
+    assert [e["operation"] for e in gateway.audit] == [f"bronnen.{b}" for b in body["bronnen"]]
     assert {e["processingActivity"] for e in gateway.audit} == {"participatiewet.aanvraag-levensonderhoud/zaak:ZAAK-7"}
+    assert {(e["bsn"], e["status"], e["outcome"]) for e in gateway.audit} == {("999990792", "OK", "success")}
+    [audit_headers] = {h["gbi-gemeente"]: h for h in gateway.audit_headers}.values()
+    assert audit_headers["authorization"] == "Bearer service-token"
+    assert audit_headers["gbi-gemeente"] == DEN_HAAG
 
 
 def test_the_dossier_marks_a_source_down_and_still_answers_the_others(
@@ -195,9 +201,14 @@ def test_the_dossier_marks_a_source_down_and_still_answers_the_others(
     assert dossier.inkomsten is not None
     assert [i.soort for i in dossier.inkomsten.inkomstenverhoudingen] == ["zw"]  # the job ended four months ago
     assert dossier.ib_signalen is None  # not asked
-    outcomes = sorted((e["operation"], e["status"]) for e in gateway.audit)
-    assert ("bronnen.eigendommen", "ERROR") in outcomes
-    assert len(outcomes) == 5
+    assert gateway.audit_calls == [("/internal/data/v1/audit:batch", 5)]
+    assert [(e["operation"], e["status"], e["outcome"]) for e in gateway.audit] == [
+        ("bronnen.inkomsten", "OK", "success"),
+        ("bronnen.voertuigen", "OK", "success"),
+        ("bronnen.eigendommen", "ERROR", "service-unavailable"),
+        ("bronnen.studiefinanciering", "OK", "success"),
+        ("bronnen.detenties", "OK", "success"),
+    ]
 
 
 def test_an_incomplete_income_period_makes_the_dossier_incomplete(client: TestClient, headers: Headers) -> None:
@@ -215,13 +226,55 @@ def test_an_incomplete_income_period_makes_the_dossier_incomplete(client: TestCl
     assert not dossier.volledig
 
 
-def test_the_dossier_fails_whole_when_the_log_is_down(client: TestClient, headers: Headers, gateway: Gateway) -> None:
-    gateway.fail_audit = 503
+@pytest.mark.parametrize("status", [503, 500, 400])
+def test_the_dossier_fails_whole_when_the_log_is_down(
+    client: TestClient, headers: Headers, gateway: Gateway, status: int
+) -> None:
+    gateway.fail_audit = status
     response = client.post(
         f"{API}/bronnen/dossier", json={"bsn": "999995431", "peildatum": "2026-01-15"}, headers=headers()
     )
     assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
     assert "999995431" not in response.text
+    assert "verwerkingenlogboek" in response.json()["detail"]
+    assert gateway.audit_attempts == 1  # one write for the gathering, not retried
+
+
+def test_the_dossier_with_one_source_answering_and_the_log_down_hands_out_nothing(
+    client: TestClient, headers: Headers, gateway: Gateway, simulator: Simulator
+) -> None:
+    for bron in ("uwv", "rdw", "kadaster", "duo", "dji"):
+        simulator.storing(bron, "niet-beschikbaar")
+    gateway.fail_audit = 503
+    body = {
+        "bsn": "999990792",
+        "peildatum": vandaag().isoformat(),
+        "bronnen": ["inkomsten", "voertuigen", "eigendommen", "studiefinanciering", "detenties", "ib-signalen"],
+    }
+    response = client.post(f"{API}/bronnen/dossier", json=body, headers=headers())
+    assert response.status_code == 503
+    assert gateway.audit_attempts == 1
+    assert "detentie" not in response.text  # the IB signal of this person did not go out
+
+
+def test_the_dossier_with_every_source_down_and_the_log_down_still_says_so(
+    client: TestClient, headers: Headers, gateway: Gateway, simulator: Simulator
+) -> None:
+    """Nothing of the person was obtained, so nothing goes out unlogged: the dossier says every source failed."""
+    for bron in ("uwv", "rdw", "kadaster", "duo", "dji", "ib"):
+        simulator.storing(bron, "niet-beschikbaar")
+    gateway.fail_audit = 503
+    body = {"bsn": "999990792", "peildatum": vandaag().isoformat(), "bronnen": ["voertuigen", "detenties"]}
+    response = client.post(f"{API}/bronnen/dossier", json=body, headers=headers())
+    assert response.status_code == 200, response.text
+    dossier = Dossier.model_validate(response.json())
+    assert [(h.bron, h.status) for h in dossier.herkomst] == [
+        ("voertuigen", "niet-beschikbaar"),
+        ("detenties", "niet-beschikbaar"),
+    ]
+    assert (dossier.voertuigen, dossier.detenties, dossier.volledig) == (None, None, False)
+    assert gateway.audit_attempts == 1
 
 
 # ------------------------------------------------------------------------------------------------ IB feed
@@ -238,6 +291,7 @@ def test_the_feed_pages_and_logs_each_person_once(client: TestClient, headers: H
     assert (pagina.gemeente, len(pagina.items), pagina.cursor, pagina.meer) == (DEN_HAAG, 3, "3", True)
     personen = {s.bsn for s in pagina.items}
     assert sorted(e["bsn"] for e in gateway.audit) == sorted(personen)
+    assert gateway.audit_calls == [("/internal/data/v1/audit:batch", len(personen))]  # the page in one write
     assert {e["operation"] for e in gateway.audit} == {"bronnen.ib-signalen.feed"}
     volgende = IbSignalenPagina.model_validate(
         client.get(f"{API}/ib-signalen", params={"na": pagina.cursor, "gemeente": DEN_HAAG}, headers=headers()).json()
@@ -293,6 +347,17 @@ def test_the_feed_down_is_503(client: TestClient, headers: Headers, simulator: S
     simulator.storing("ib", "niet-beschikbaar")
     assert client.get(f"{API}/ib-signalen", headers=headers()).status_code == 503
     assert [(e["operation"], e["status"]) for e in gateway.audit] == [("bronnen.ib-signalen.feed", "ERROR")]
+
+
+def test_a_feed_page_is_not_handed_out_when_its_log_write_fails(
+    client: TestClient, headers: Headers, gateway: Gateway
+) -> None:
+    gateway.fail_audit = 503
+    response = client.get(f"{API}/ib-signalen", params={"aantal": 5}, headers=headers())
+    assert response.status_code == 503
+    assert "verwerkingenlogboek" in response.json()["detail"]
+    assert "9999" not in response.text  # no BSN of the page went out
+    assert gateway.audit_attempts == 1
 
 
 # ------------------------------------------------------------------------------------------------ who may ask

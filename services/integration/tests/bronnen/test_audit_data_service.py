@@ -70,7 +70,10 @@ def test_source_queries_are_logged_in_the_real_processing_log(
     auditor = headers(roles=("auditor",), actor_type=ActorType.MEDEWERKER, actor_id="auditor-1")
     page = AuditPage.model_validate(reader.get("/internal/data/v1/audit", headers=auditor).json())
     entries = [e for e in page.items if e.operation.startswith("bronnen.")]
-    assert sorted(e.operation for e in entries) == ["bronnen.ib-signalen", "bronnen.inkomsten", "bronnen.voertuigen"]
+    # One batch: the entries in the order asked, one after the other in the gemeente's chain, linked.
+    assert [e.operation for e in entries] == ["bronnen.inkomsten", "bronnen.voertuigen", "bronnen.ib-signalen"]
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 3))
+    assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     for entry in entries:
         assert entry.gemeente == DEN_HAAG
         assert (entry.actor, entry.actor_type, entry.purpose) == ("gbi-process", "service", "aanvraag-levensonderhoud")
@@ -84,3 +87,21 @@ def test_source_queries_are_logged_in_the_real_processing_log(
     )
     assert verification.valid
     assert verification.checked >= 3
+
+
+def test_the_real_data_service_refusing_the_batch_hands_out_nothing(
+    make_client: Callable[..., TestClient], headers: Headers, data_service: tuple[str, TestClient]
+) -> None:
+    """A context without a gemeente's chain to write to: the data service refuses the batch, the dossier is 503."""
+    url, reader = data_service
+    client = make_client(gateway_url=url, oidc_token_url=url + "/token")
+    body: dict[str, Any] = {
+        "bsn": "999995431",
+        "peildatum": datetime.now(UTC).date().isoformat(),
+        "bronnen": ["inkomsten", "voertuigen"],
+    }
+    response = client.post(f"{API}/bronnen/dossier", json=body, headers=headers(gemeente="9999"))
+    assert response.status_code == 503, response.text
+    assert "999995431" not in response.text
+    auditor = headers(roles=("auditor",), actor_type=ActorType.MEDEWERKER, actor_id="auditor-1")
+    assert [e for e in reader.get("/internal/data/v1/audit", headers=auditor).json()["items"]] == []

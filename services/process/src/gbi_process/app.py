@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from gbi_process.alo import HANDLERS as ALO_HANDLERS
 from gbi_process.alo import AloProces, RunOptions, Worker, worker_id
 from gbi_process.alo import router as alo_router
+from gbi_process.alo.referentie import Referentiecache
 from gbi_process.api import router
 from gbi_process.betaalrun import BetaalrunWorker
 from gbi_process.betaalrun import internal_router as betaalrun_intern
@@ -53,6 +54,7 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
             idle_max_s=settings.worker_idle_max_s,
             concurrency=settings.worker_concurrency,
             claim_limit=settings.worker_claim_limit,
+            referentie=app.state.referentie,
         )
         app.state.worker = worker
         worker.start()
@@ -81,6 +83,7 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.registry = registry
     app.state.worker = None
+    app.state.referentie = Referentiecache(app.state.gateway, settings.reference_cache_s)
 
     def wake(gemeente: str) -> None:
         worker: Worker | None = app.state.worker
@@ -93,5 +96,6 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         registry,
         signaleringstermijn_dagen=settings.signaleringstermijn_dagen,
         nieuw_werk=wake,
+        referentie=app.state.referentie,
     )
     return app

@@ -20,7 +20,7 @@ class ProcessSettings(ServiceSettings):
     # keeps them apart.
     worker_enabled: bool = True
     # After an empty claim a gemeente is asked again after interval_s, then twice as long each time up to
-    # idle_max_s; a submission to this replica or the end of a run there asks again at once.
+    # idle_max_s; a submission to this replica or a run there that left work behind asks again at once.
     worker_interval_s: float = Field(default=1.0, gt=0, description="Pause after an empty claim")
     worker_idle_max_s: float = Field(default=10.0, gt=0, description="Longest pause between claims in a gemeente")
     worker_concurrency: int = Field(default=8, ge=1, le=256, description="Instances run at the same time")
@@ -33,3 +33,7 @@ class ProcessSettings(ServiceSettings):
     retry_max_s: float = Field(default=3600.0, gt=0)
     # Policy: how many days before the beslistermijn ends the teamleider is alerted (start variable of the ALO).
     signaleringstermijn_dagen: int = Field(default=7, ge=0, le=55)
+    # How long the gemeente (name, GBI or not) and its local policy in force on a day are kept per process, in
+    # seconds (0: read every time). Suspending a gemeente is not delayed by it (the data service refuses an inactive
+    # gemeente on every request); a policy version added for a day that has begun applies up to this much later.
+    reference_cache_s: float = Field(default=30.0, ge=0, le=3600)

@@ -15,9 +15,12 @@ from pydantic import Field, JsonValue
 from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
 
 __all__ = [
+    "MAX_AUDIT_BATCH",
     "AuditPage",
     "AuditRecord",
+    "AuditRecordBatch",
     "AuditRecordCreate",
+    "AuditRecordList",
     "AuditStatus",
     "AuditVerification",
     "Gemeente",
@@ -98,6 +101,21 @@ class AuditRecord(CamelModel):
     outcome: str
     prev_hash: str
     hash: str
+
+
+#: The most entries one ``POST /audit:batch`` appends (a page of the IB signal feed logs up to 200 persons).
+MAX_AUDIT_BATCH = 500
+
+
+class AuditRecordBatch(CamelModel):
+    """Several accesses to log at once (e.g. the source queries of one case's gathering): appended in this order in
+    one transaction, all or none."""
+
+    items: list[AuditRecordCreate] = Field(min_length=1, max_length=MAX_AUDIT_BATCH)
+
+
+class AuditRecordList(CamelModel):
+    items: list[AuditRecord]
 
 
 class AuditPage(CamelModel):

@@ -15,6 +15,11 @@ OpenAPI 3.0 schemas are not JSON Schema; per direction the conversion
   ``allOf``), so a ``Rol`` of betrokkeneType ``natuurlijk_persoon`` is checked as ``natuurlijk_persoon_Rol``;
 - checks the OpenAPI formats with our own format checker (date, date-time with offset, uri, uuid, email,
   duration, byte), independent of which optional jsonschema extras are installed.
+
+Validation is on every request and answer, so it is compiled once per schema: the ``$ref``s a schema reaches are
+resolved when its validator is built (the resolved schemas are linked in place; a recursive schema becomes a cyclic
+graph of dicts), so a check walks plain schemas and never looks a reference up. Same schemas, same verdicts, same
+errors as resolving each ``$ref`` while validating; only the cost per check drops.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -74,6 +79,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SPACE = re.compile(r"\s")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 
 
 def _is_date(value: object) -> bool:
@@ -103,13 +110,13 @@ def _is_date_time(value: object) -> bool:
 def _is_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if not value or any(c.isspace() for c in value):
+    if not value or _SPACE.search(value):
         return False
     try:
         parts = urlsplit(value)
     except ValueError:
         return False
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", parts.scheme or ""):
+    if not _SCHEME.fullmatch(parts.scheme or ""):
         return False
     return bool(parts.netloc) if parts.scheme.lower() in ("http", "https") else True
 
@@ -313,7 +320,10 @@ class SpecSet:
         # Keyed by the id of a Parameter of ``operations``, which live as long as this set.
         self._parameter_validators: dict[int, Draft202012Validator] = {}
         self._format_checker = format_checker()
+        self._converted: dict[Direction, dict[str, Json]] = {d: {} for d in Direction}
         self._registries = {d: self._registry(d) for d in Direction}
+        # (direction, document uri, JSON pointer) -> the schema there with its references resolved (see _inlined).
+        self._inlined: dict[tuple[Direction, str, str], Json] = {}
         self.operations: dict[tuple[str, str], Operation] = {}
         self.versions: dict[str, str] = {}
         for api, rel in API_SPECS.items():
@@ -335,15 +345,78 @@ class SpecSet:
                     self._raw[uri] = yaml.load(fh, Loader=_LOADER)  # noqa: S506 - the C SafeLoader
             return self._raw[uri]
 
-    def _registry(self, direction: Direction) -> Registry[Json]:
-        converted: dict[str, Json] = {}
+    def _converted_document(self, uri: str, direction: Direction) -> Json:
+        converted = self._converted[direction]
+        if uri not in converted:
+            converted[uri] = convert_document(self._load(uri), direction)
+        return converted[uri]
 
+    def _registry(self, direction: Direction) -> Registry[Json]:
         def retrieve(uri: str) -> Resource[Json]:
-            if uri not in converted:
-                converted[uri] = convert_document(self._load(uri), direction)
-            return Resource.from_contents(converted[uri], default_specification=DRAFT202012)
+            return Resource.from_contents(self._converted_document(uri, direction), default_specification=DRAFT202012)
 
         return Registry(retrieve=retrieve)  # type: ignore[call-arg]
+
+    # -- references resolved once
+
+    def _resolved(self, uri: str, pointer: str, direction: Direction) -> Json:
+        """The schema at ``uri#pointer`` with every reference it reaches resolved in place. Memoised per direction,
+        so a schema reached twice is one object, and a recursive one links back to itself (a cyclic graph, walked
+        only as deep as the instance goes). Call with the validators lock held."""
+        key = (direction, uri, pointer)
+        if key in self._inlined:
+            return self._inlined[key]
+        node = _at_pointer(self._converted_document(uri, direction), pointer)
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str) and len(node) == 1:
+            # A bare alias: the schema it names, itself (same object, same validation, same error paths).
+            self._inlined[key] = result = self._reference(uri, node["$ref"], direction)
+            return result
+        if not isinstance(node, dict):
+            self._inlined[key] = node
+            return node
+        out: dict[str, Json] = {}
+        self._inlined[key] = out  # before descending: a reference back to this schema finds it
+        out.update(self._inline_schema(node, uri, direction))
+        return out
+
+    def _inline_schema(self, schema: dict[str, Json], base: str, direction: Direction) -> dict[str, Json]:
+        ref = schema.get("$ref")
+        out = {
+            key: value if key in _LITERAL_KEYWORDS else self._inline(value, base, direction)
+            for key, value in schema.items()
+            if not (key == "$ref" and isinstance(ref, str))
+        }
+        if isinstance(ref, str):
+            # A reference next to other keywords (JSON Schema 2020-12 applies both): the referenced schema is one
+            # more subschema that must hold, like an ``allOf`` entry.
+            out["allOf"] = [self._reference(base, ref, direction), *out.get("allOf", [])]
+        return out
+
+    def _reference(self, base: str, ref: str, direction: Direction) -> Json:
+        """The schema a reference names, resolved; one that cannot be resolved now (a document outside the tree)
+        stays a reference, made absolute, and fails only if a check ever reaches it, as before."""
+        uri, _, fragment = urljoin(base, ref).partition("#")
+        try:
+            return self._resolved(uri, unquote(fragment), direction)
+        except (NoSuchResource, KeyError, IndexError, TypeError):
+            return {"$ref": f"{uri}#{fragment}"}
+
+    def _inline(self, value: Json, base: str, direction: Direction) -> Json:
+        if isinstance(value, list):
+            return [self._inline(v, base, direction) for v in value]
+        if not isinstance(value, dict):
+            return value
+        ref = value.get("$ref")
+        if isinstance(ref, str) and len(value) == 1:
+            return self._reference(base, ref, direction)
+        return self._inline_schema(value, base, direction)
+
+    def _compile(self, schema: Json, base: str, direction: Direction) -> Draft202012Validator:
+        return Draft202012Validator(
+            self._inline(schema, base, direction),
+            registry=self._registries[direction],
+            format_checker=self._format_checker,
+        )
 
     def document_uri(self, api: str) -> str:
         return (self.specs_dir / API_SPECS[api]).resolve().as_uri()
@@ -422,11 +495,8 @@ class SpecSet:
         key = (api, pointer, direction)
         with self._validators_lock:
             if key not in self._validators:
-                self._validators[key] = Draft202012Validator(
-                    {"$ref": f"{self.document_uri(api)}#{pointer}"},
-                    registry=self._registries[direction],
-                    format_checker=self._format_checker,
-                )
+                uri = self.document_uri(api)
+                self._validators[key] = self._compile({"$ref": f"{uri}#{pointer}"}, uri, direction)
             return self._validators[key]
 
     def check_parameter(self, param: Parameter, value: Json) -> list[SchemaError]:
@@ -435,9 +505,8 @@ class SpecSet:
         with self._validators_lock:
             validator = self._parameter_validators.get(key)
             if validator is None:
-                validator = Draft202012Validator(
-                    param.schema, registry=self._registries[Direction.REQUEST], format_checker=self._format_checker
-                )
+                # The parameter's references are absolute already (``_absolute_refs``).
+                validator = self._compile(param.schema, self._root.as_uri() + "/", Direction.REQUEST)
                 self._parameter_validators[key] = validator
         return errors_of(validator.iter_errors(value))
 
@@ -468,6 +537,20 @@ class SpecSet:
                 return [SchemaError("status", "undocumented", f"status {status} is not documented for this operation")]
             return []
         return self.check(op.api, pointer, body, Direction.RESPONSE)
+
+
+#: Keywords whose value is data, not a schema: a ``$ref`` key inside them is not a reference.
+_LITERAL_KEYWORDS = frozenset({"enum", "const", "default", "examples", "example"})
+
+
+def _at_pointer(doc: Json, pointer: str) -> Json:
+    """The node at a JSON pointer (``/components/schemas/Zaak``; empty: the document)."""
+    node = doc
+    if pointer:
+        for part in pointer.removeprefix("/").split("/"):
+            key = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
 
 
 def _absolute_refs(schema: Json, uri: str) -> Json:

@@ -4,7 +4,9 @@
 2. one join of the staging table with ``aanvragen`` (by gemeente and BSN) and the active ``uitkeringen`` whose
    period overlaps the signal's picks, per signal, the uitkering that started last, and inserts it as a
    handhavingsignaal with ``ON CONFLICT (gemeente, signaal_id) DO NOTHING``: a signal already recorded is
-   counted as ``dubbel`` and changes nothing.
+   counted as ``dubbel`` and changes nothing. On PostgreSQL that statement runs with hash joins only (row-level
+   security's tenant filter has no statistics, and the planner's guess of one client made small deliveries nest a
+   scan of the staging table in a loop over the clients), and a delivery's rows get ids from one time-ordered run.
 
 The relevant period is the part of the signal's period in which the uitkering ran: from the later of the two
 starts to the signal's end (an uitkering has no end date yet). No foreign key from ``handhavingsignalen`` to
@@ -16,6 +18,7 @@ statement on PostgreSQL (a trigger over the inserted rows, migration ``v0013``, 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,7 +55,8 @@ WITH m AS MATERIALIZED (
     INSERT INTO handhavingsignalen (id, gemeente, signaal_id, bsn, soort, status, signaal_vanaf, signaal_tot,
         periode_vanaf, periode_tot, uitkering_id, aanvraag_id, ontvangen_op, omschrijving, bedrag_cents, kenteken,
         land, instantie, levering_id, created_at)
-    SELECT gen_random_uuid(), :gemeente, signaal_id, bsn, soort, 'nieuw', vanaf, tot, GREATEST(vanaf, startdatum),
+    SELECT (:id_prefix || lpad(to_hex(row_number() OVER ()), 8, '0'))::uuid, :gemeente, signaal_id, bsn, soort,
+        'nieuw', vanaf, tot, GREATEST(vanaf, startdatum),
         tot, uitkering_id, aanvraag_id, ontvangen_op, omschrijving, bedrag_cents, kenteken, land, instantie,
         :levering_id, :created_at
     FROM m
@@ -116,14 +120,37 @@ def _match_postgresql(
     with raw.cursor() as cursor, cursor.copy(f"COPY signaal_staging ({_COLUMNS}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    # The planner's row estimate for the staging table comes from its statistics: without them it may probe the
-    # client index once per signal instead of hashing the clients once.
-    connection.exec_driver_sql("ANALYZE signaal_staging")
-    gematcht, nieuw = session.execute(
-        _typed(_PG_MATCH), {"gemeente": gemeente, "levering_id": levering_id, "created_at": created_at}
-    ).one()
+    # The planner's row estimate for the staging table comes from its statistics; the join only needs those of
+    # the BSN (all columns cost three times as much, for nothing the plan uses).
+    connection.exec_driver_sql("ANALYZE signaal_staging (bsn)")
+    # Row-level security's tenant filter (``gemeente::text = current_setting(...)``) has no statistics: the planner
+    # takes the gemeente's clients for about one row and, for a small delivery, nests a scan of the whole staging
+    # table inside a loop over them (30 million comparisons for a delivery of 3,000 signals against 10,000 clients).
+    # Hash joins are right for every size here; JIT would only compile for that same misjudged cost.
+    connection.exec_driver_sql("SET LOCAL enable_nestloop = off")
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    params = {
+        "gemeente": gemeente,
+        "levering_id": levering_id,
+        "created_at": created_at,
+        "id_prefix": _id_prefix(created_at),
+    }
+    gematcht, nieuw = session.execute(_typed(_PG_MATCH), params).one()
+    connection.exec_driver_sql("RESET jit")
+    connection.exec_driver_sql("RESET enable_nestloop")
     connection.exec_driver_sql("DROP TABLE signaal_staging")
     return Match(int(gematcht), int(nieuw))
+
+
+def _id_prefix(created_at: datetime) -> str:
+    """The first 28 characters of the ids of one delivery's rows; the row number within the delivery completes
+    them (8 hex digits). Time-ordered like a UUIDv7 (48 bits of milliseconds, version 7, variant 10) with 42 random
+    bits per delivery: a delivery's rows take one contiguous run of the primary key index instead of a random page
+    each (measured on 14,500 rows: 220-240 ms instead of 270-310 ms of database CPU for the insert)."""
+    ms = int(created_at.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = secrets.randbits(42)
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 30) << 64) | (0b10 << 62) | ((rand & ((1 << 30) - 1)) << 32)
+    return str(uuid.UUID(int=value))[:-8]
 
 
 def _match_sqlite(

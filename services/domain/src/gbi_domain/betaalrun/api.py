@@ -10,7 +10,6 @@ The headers ``GBI-Aantal`` and ``GBI-Fouten`` carry the number of betalingen and
 
 from __future__ import annotations
 
-import gc
 import re
 from datetime import date
 from typing import Annotated, Any
@@ -22,12 +21,14 @@ from pydantic import ValidationError
 
 from gbi_domain.betaalrun.bedragen import Maandfeiten, bereken_maand, huishouden_uit_json
 from gbi_domain.engine import standaard_regelset
+from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.errors import DomainError
 from gbi_shared import PROBLEM_RESPONSES, ActorType, BadRequestError, RequestContext, require_roles
 
-__all__ = ["MAX_REGELS", "bereken_chunk", "router"]
+__all__ = ["BETAALRUN_PAD", "MAX_REGELS", "bereken_chunk", "router"]
 
 router = APIRouter(prefix="/internal/domain/v1", responses=PROBLEM_RESPONSES, tags=["betaalrun"])
+BETAALRUN_PAD = "/internal/domain/v1/betaalrun/bedragen:batch"
 MAX_REGELS = 10_000
 _MAAND = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _GEMEENTE = re.compile(r"^[0-9]{4}$")
@@ -58,9 +59,9 @@ def bereken_chunk(body: Any) -> dict[str, Any]:
     rs = standaard_regelset()
     betalingen: list[list[Any]] = []
     fouten: list[dict[str, str]] = []
-    gc_aan = gc.isenabled()
-    gc.disable()  # no reference cycles are built; see gbi_domain.engine.bereken_batch
-    try:
+    # No reference cycles are built. The pause nests across threads (the payment run sends a few chunks at once):
+    # the collector is enabled again when the last one ends (gbi_domain.engine.gc_pauze).
+    with gc_gepauzeerd():
         for i, r in enumerate(regels):
             if not isinstance(r, list) or len(r) != 6 or not isinstance(r[0], str):
                 raise BadRequestError.for_field(f"regels[{i}]", "een rij van 6 waarden")
@@ -103,14 +104,11 @@ def bereken_chunk(body: Any) -> dict[str, Any]:
                     m.regelset_versie,
                 ]
             )
-    finally:
-        if gc_aan:
-            gc.enable()
     return {"betalingen": betalingen, "fouten": fouten}
 
 
 @router.post(
-    "/betaalrun/bedragen:batch",
+    BETAALRUN_PAD.removeprefix("/internal/domain/v1"),
     summary="The month's amounts of a chunk of uitkeringen (payment run)",
     description=__doc__,
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},

@@ -6,7 +6,8 @@ handhaver, teamleider); a citizen about themselves only. A query always belongs 
 without one it is refused. The signal feed is for services and handhavers/teamleiders.
 
 Every query, successful or not, writes an entry in the processing log (``audit``); a successful answer is handed out
-only after its entry is written.
+only after its entry is written. The queries of one dossier (and of one page of the signal feed) are logged in one
+write, all or none: the dossier is handed out only after that write succeeded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from gbi_integration.bronnen.audit import AuditLog, AuditNietBeschikbaar
+from gbi_integration.bronnen.audit import AuditLog, AuditNietBeschikbaar, Raadpleging
 from gbi_integration.bronnen.dji import BRON as DJI_BRON
 from gbi_integration.bronnen.dji import DetentiesPort
 from gbi_integration.bronnen.duo import BRON as DUO_BRON
@@ -64,7 +65,6 @@ LEVERANCIERS: dict[BronCode, str] = {
     "detenties": DJI_BRON,
     "ib-signalen": IB_BRON,
 }
-_FEED_AUDIT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,17 +189,12 @@ class BronnenService:
             except AuditNietBeschikbaar:
                 log.warning("audit of a failed feed query not written")
             raise
-        limit = asyncio.Semaphore(_FEED_AUDIT_CONCURRENCY)
-
-        async def log_persoon(bsn: str) -> None:
-            async with limit:
-                await self._audit.vastleggen(
-                    ctx, operation="bronnen.ib-signalen.feed", bsn=bsn, zaak_id=None, status="OK", outcome="success"
-                )
-
         bsns = sorted({s.bsn for s in pagina.items})
         if bsns:
-            await asyncio.gather(*(log_persoon(b) for b in bsns))
+            await self._audit.vastleggen_alle(
+                ctx,
+                [Raadpleging("bronnen.ib-signalen.feed", b, None, "OK", "success") for b in bsns],
+            )
         else:
             await self._audit.vastleggen(
                 ctx, operation="bronnen.ib-signalen.feed", bsn=None, zaak_id=None, status="OK", outcome="success"
@@ -210,41 +205,61 @@ class BronnenService:
 
     async def dossier(self, verzoek: DossierVerzoek, ctx: RequestContext) -> Dossier:
         """The sources asked, concurrently. A source that does not answer is ``niet-beschikbaar`` (null in the
-        dossier) while the others still answer; a processing log that cannot be written fails the whole dossier."""
-        _mag_persoon(ctx, verzoek.bsn)
+        dossier) while the others still answer. Every query asked is then logged in ONE write to the processing log
+        (one transaction and one wait for the gemeente's chain head, instead of one per source); a log that cannot
+        be written fails the whole dossier: no source's answer goes out unlogged."""
+        gemeente = _mag_persoon(ctx, verzoek.bsn)
         bsn, peildatum, periode, zaak = verzoek.bsn, verzoek.peildatum, verzoek.periode, verzoek.zaak_id
         calls: dict[BronCode, Callable[[], Awaitable[Any]]] = {
-            "inkomsten": lambda: self.inkomsten(bsn, periode, zaak, ctx),
-            "voertuigen": lambda: self.voertuigen(bsn, peildatum, zaak, ctx),
-            "eigendommen": lambda: self.eigendommen(bsn, peildatum, zaak, ctx),
-            "studiefinanciering": lambda: self.studiefinanciering(bsn, periode, zaak, ctx),
-            "detenties": lambda: self.detenties(bsn, periode, zaak, ctx),
-            "ib-signalen": lambda: self.ib_signalen(bsn, periode, zaak, ctx),
+            "inkomsten": lambda: self._p.inkomsten.inkomsten(bsn, periode, ctx),
+            "voertuigen": lambda: self._p.voertuigen.voertuigen(bsn, peildatum, ctx),
+            "eigendommen": lambda: self._p.eigendommen.eigendommen(bsn, peildatum, ctx),
+            "studiefinanciering": lambda: self._p.studiefinanciering.studiefinanciering(bsn, periode, ctx),
+            "detenties": lambda: self._p.detenties.detenties(bsn, periode, ctx),
+            "ib-signalen": lambda: self._p.ib.signalen(gemeente, bsn, periode, ctx),
         }
 
         async def een(bron: BronCode) -> tuple[BronHerkomst, Any]:
             gevraagd = datetime.now(UTC)
             try:
                 result = await calls[bron]()
-            except AuditNietBeschikbaar:
-                raise
             except ServiceError as exc:
                 melding = exc.detail or exc.instance_title
                 herkomst = BronHerkomst(
                     bron=bron, status="niet-beschikbaar", opgevraagd_op=gevraagd, leverancier=LEVERANCIERS[bron],
                     melding=melding,
                 )  # fmt: skip
-                return herkomst, None
+                return herkomst, exc
             herkomst = BronHerkomst(
                 bron=bron, status="ok", opgevraagd_op=result.bron.opgevraagd_op, leverancier=LEVERANCIERS[bron]
             )
             return herkomst, result
 
         uitkomsten = await asyncio.gather(*(een(b) for b in verzoek.bronnen), return_exceptions=True)
-        for uitkomst in uitkomsten:
+        paren: list[tuple[BronHerkomst, Any]] = []
+        raadplegingen: list[Raadpleging] = []
+        onverwacht: BaseException | None = None
+        for bron, uitkomst in zip(verzoek.bronnen, uitkomsten, strict=True):
             if isinstance(uitkomst, BaseException):
-                raise uitkomst
-        paren: list[tuple[BronHerkomst, Any]] = [u for u in uitkomsten if not isinstance(u, BaseException)]
+                onverwacht = onverwacht or uitkomst  # not a source's answer: nothing is handed out (raised below)
+                continue
+            herkomst, result = uitkomst
+            if isinstance(result, ServiceError):
+                raadplegingen.append(Raadpleging(f"bronnen.{bron}", bsn, zaak, "ERROR", result.instance_code))
+                paren.append((herkomst, None))
+            else:
+                raadplegingen.append(Raadpleging(f"bronnen.{bron}", bsn, zaak, "OK", "success"))
+                paren.append((herkomst, result))
+        try:
+            await self._audit.vastleggen_alle(ctx, raadplegingen)
+        except AuditNietBeschikbaar:
+            if onverwacht is None and any(r.status == "OK" for r in raadplegingen):
+                raise
+            # Nothing of a person goes out (every source failed, or the dossier fails anyway): the caller gets the
+            # sources' errors, as when a single query fails with its log down.
+            log.warning("audit of a dossier without answers not written", extra={"bronnen": len(raadplegingen)})
+        if onverwacht is not None:
+            raise onverwacht
         resultaten = {h.bron: r for h, r in paren}
         inkomsten = resultaten.get("inkomsten")
         volledig = all(h.status == "ok" for h, _ in paren) and (inkomsten is None or inkomsten.volledig)

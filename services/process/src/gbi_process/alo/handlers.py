@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, JsonValue
 
 from gbi_process.alo import regels
+from gbi_process.alo.referentie import Referentiecache
 from gbi_process.alo.store import AloStore
 from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
@@ -40,10 +41,11 @@ from gbi_shared.contracts.alo import (
     TijdlijnItemNieuw,
     UitkeringGrondslagNieuw,
     UitkeringNieuw,
+    Voorschot,
     VoorschotNieuw,
 )
 from gbi_shared.contracts.alo_proces import AanvraagGegevens
-from gbi_shared.contracts.beleid import Beleidsversie, VierogenBeleidsinhoud
+from gbi_shared.contracts.beleid import VierogenBeleidsinhoud
 from gbi_shared.contracts.berekening import BerekeningAntwoord, BerekeningVerzoek, VoorschotAntwoord
 from gbi_shared.contracts.beschikking import (
     BeschikkingDocument,
@@ -72,7 +74,6 @@ from gbi_shared.contracts.zaken import (
     Zaakverwijzing,
 )
 from gbi_shared.errors import (
-    NotFoundError,
     ServiceUnavailableError,
     UpstreamError,
     UpstreamTimeoutError,
@@ -119,6 +120,12 @@ class Stap:
     recorded: dict[str, Any] | None = field(default=None, repr=False)
     pending: dict[str, Any] | None = field(default=None, repr=False)
     _taken: list[Taak] | None = field(default=None, repr=False)
+    #: The process's short-lived cache of the gemeente and its policy (None: read every time).
+    referentie: Referentiecache | None = field(default=None, repr=False)
+
+    @property
+    def referenties(self) -> Referentiecache:
+        return self.referentie if self.referentie is not None else Referentiecache(self.gw, 0.0)
 
     @property
     def gemeente(self) -> str:
@@ -349,11 +356,8 @@ async def herstelverzoek_versturen(stap: Stap) -> dict[str, Any]:
 async def vierogen_bepalen(stap: Stap) -> dict[str, Any]:
     """The gemeente's vierogen policy in force today (domain): an amount above the limit or a deviation from the
     calculation needs a teamleider. No policy found: four eyes (never less control on missing data)."""
-    try:
-        versie: Beleidsversie = await stap.get(
-            "/api/v1/beleid/vierogen", Beleidsversie, params={"peildatum": stap.vandaag.isoformat()}
-        )
-    except NotFoundError:
+    versie = await stap.referenties.beleid(stap.gemeente, "vierogen", stap.vandaag)
+    if versie is None:
         return {"vierogen_nodig": True, "vierogen_reden": "geen vierogenbeleid van de gemeente gevonden"}
     beleid = VierogenBeleidsinhoud.model_validate(versie.inhoud)
     redenen = []
@@ -433,8 +437,20 @@ def _regel(tekst: str, lengte: int = 400) -> str:
 
 
 async def _gemeente(stap: Stap) -> Gemeente:
-    result: Gemeente = await stap.get(f"/internal/data/v1/gemeenten/{stap.gemeente}", Gemeente)
-    return result
+    return await stap.referenties.gemeente(stap.gemeente)
+
+
+async def _voorschotten(stap: Stap) -> list[Voorschot]:
+    """The voorschotten paid on the aanvraag. Only voorschot.beoordelen pays them, each after claiming its volgnummer
+    as step ``voorschot.<n>``: in a run (which read every recorded step when it started, or knows there can be none)
+    no such step means no voorschot, and the data service is not asked."""
+    if (
+        stap.recorded is not None
+        and stap.pending is not None
+        and not any(k.startswith("voorschot.") for known in (stap.recorded, stap.pending) for k in known)
+    ):
+        return []
+    return await stap.store.voorschotten(stap.aanvraag.id)
 
 
 async def beschikking_maken(stap: Stap) -> dict[str, Any]:
@@ -476,7 +492,7 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
                 hersteltermijn_tot=besluit.datum - timedelta(days=1),
                 ontbrekende_stukken=["de gevraagde gegevens"],
             )
-    voorschotten = await stap.store.voorschotten(stap.aanvraag.id)
+    voorschotten = await _voorschotten(stap)
     toekenning = besluit.soort == "toekenning"
     verzoek_pdf = BeschikkingVerzoek(
         gemeente=GemeenteAfzenderInvoer(
@@ -638,6 +654,8 @@ async def voorschot_beoordelen(stap: Stap) -> dict[str, Any]:
     volgnummer = 0
     for n in range(1, 1001):
         stored = await stap.store.leg_stap_vast(stap.instance_id, f"voorschot.{n}", plan)
+        if stap.recorded is not None:
+            stap.recorded[f"voorschot.{n}"] = stored  # the run's view of the recorded steps stays complete
         if isinstance(stored, dict) and stored.get("taskId") == stap.task_id:
             volgnummer, plan = n, dict(stored)
             break

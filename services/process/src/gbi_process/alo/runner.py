@@ -5,21 +5,26 @@ One run of one claimed instance (:class:`InstanceRun`)::
     restore the state the data service holds (the engine never runs side effects itself); read the aanvraag,
     its inbox tasks and every recorded step result of the instance (one call each)
     repeat until nothing moves (or the time budget of the lease is spent):
-        deliver a completed inbox task      complete_user_task(outcome, data, actor)      -> save
-        deliver a recorded message          receive_message("documenten_ontvangen")       -> save
-        fire a due timer (data clock)       fire_timer(now=clock, due=...)                 -> save
-        execute a ready service task        step recorded? reuse : handler
-                                            complete_service_task / fail_service_task      -> save + result
-    open inbox tasks for new warm steps (rol, due, reason), set the aanvraag's status
+        deliver a completed inbox task      complete_user_task(outcome, data, actor)
+        deliver a recorded message          receive_message("documenten_ontvangen")
+        fire a due timer (data clock)       fire_timer(now=clock, due=...)
+        execute a ready service task        step recorded? reuse : handler (its result kept for the next save)
+                                            complete_service_task / fail_service_task
+        (a checkpoint save after save_every_steps engine calls or save_every_s seconds; a save before a step
+        whose side effect binds the steps after it: besluit.vastleggen)
+    save before opening inbox tasks for new warm steps (rol, due, reason); set the aanvraag's status
     last save: status (completed / waiting with next_due_at / runnable / failed), lease released
 
-Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of the step
-it follows, recorded in the same transaction (ADR 0016: one data call per step; first write wins per result; the
-same save repeated after it committed is a replay). A 409 means someone else owns the instance now (or a caseworker
-completed a task meanwhile, which bumps the version, or a result was recorded before with another value): the run
-records the results it carried on their own (first write wins), stops and drops what it holds in memory; nothing
-is lost because every side effect's result is in a step record and the last saved state is the truth. Task ids are
-stable in a saved state, so a crash anywhere replays the same task with the same key.
+Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of every step
+since the previous save, recorded in the same transaction (ADR 0016, ADR 0022: one save per run segment; first
+write wins per result; the same save repeated after it committed is a replay). A straight-through case is saved
+twice: before its besluit and at its end. A 409 means someone else owns the instance now (or a caseworker completed
+a task meanwhile, which bumps the version, or a result was recorded before with another value): the run records
+the results it carried on their own (first write wins), stops and drops what it holds in memory. A crash loses the
+unsaved part of a run: the next claim replays it from the last saved state, executing those steps again, which is
+harmless because every handler's side effect is idempotent by key (ADR 0022 lists them). The engine derives task
+ids from the state (ADR 0022), so the replay meets every task under the id the lost run used, and keys by task id
+(step results, inbox tasks, tijdlijn entries, the voorschot's volgnummer) find what the lost run left.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from gbi_process.alo.handlers import HANDLERS, NL, Stap, WachtOpBron
+from gbi_process.alo.referentie import Referentiecache
 from gbi_process.alo.store import AloStore
 from gbi_process.engine import (
     ActorNotAllowedError,
@@ -96,11 +102,20 @@ class RunOptions:
     retry_base_s: float = 30.0
     retry_max_s: float = 3600.0
     signaleringstermijn_dagen: int = 7
+    #: A run saves (with the results gathered so far) after this many engine calls without a save, or this many
+    #: seconds after its last save (default: a quarter of the lease), whichever comes first (ADR 0022). It saves
+    #: anyway when it reaches a wait state or its end, before a binding step and before opening inbox tasks.
+    save_every_steps: int = 25
+    save_every_s: float | None = None
 
     @property
     def budget_s(self) -> float:
         """A run stops (and releases the instance as runnable) well before its lease expires."""
         return self.lease_s * 0.5
+
+    @property
+    def checkpoint_s(self) -> float:
+        return self.save_every_s if self.save_every_s is not None else self.lease_s * 0.25
 
 
 class LeaseLost(Exception):
@@ -113,6 +128,13 @@ class LeaseLost(Exception):
 _SAVE_BYTES = 700_000
 #: Conflicts after which the run hands the instance back at once (the lease is still ours).
 _RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd"})
+#: Step results per save: the data service takes at most 20 (ADR 0016); a run saves before it gathers more.
+_MAX_STEPS_PER_SAVE = 20
+_CHECKPOINT_STEPS = 14
+#: Handlers whose side effect binds the steps after it (one besluit per aanvraag: a retry that differs finds the
+#: first). The state is saved before they run, so a replay after a crash never recomputes what that side effect was
+#: based on (the sources, the calculation, the route) and stays consistent with it (ADR 0022).
+_SAVE_BEFORE = frozenset({"besluit.vastleggen"})
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:
@@ -155,11 +177,13 @@ class InstanceRun:
         item: Procesinstantie,
         clock: datetime,
         opts: RunOptions,
+        referentie: Referentiecache | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
         self.item = item
         self.opts = opts
+        self.referentie = referentie
         self.store = AloStore(gateway, item.gemeente)
         self.version = item.version
         self.saved_state = item.state
@@ -173,6 +197,13 @@ class InstanceRun:
         #: the results not saved yet: they go with the next save of the state, in one transaction.
         self.recorded: dict[str, Any] = {}
         self.pending: dict[str, Any] = {}
+        #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
+        self.inst: ProcessInstance | None = None
+        self.unsaved = 0
+        self._saved_at = time.monotonic()
+        self._error: str | None = None
+        #: How the run left the instance: runnable (work left behind: the budget ran out, or it was handed back).
+        self.left_runnable = False
 
     def now(self) -> datetime:
         return self._clock0 + timedelta(seconds=time.monotonic() - self._mono0)
@@ -193,7 +224,8 @@ class InstanceRun:
         last_error: str | None = None,
     ) -> None:
         state = inst.serialize().decode() if inst is not None else self.saved_state
-        if inst is not None and self.pending:
+        if self.pending:
+            # (also with the stored state: results of side effects done are recorded whatever the state says)
             await self._record_large_steps(len(state))
         body = ProcesinstantieOpslag(
             state=state,
@@ -203,7 +235,7 @@ class InstanceRun:
             lease_owner=self.opts.worker,
             keep_lease=keep_lease,
             last_error=last_error[:4000] if last_error else None,
-            stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()] if inst else [],
+            stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()],
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
@@ -212,9 +244,28 @@ class InstanceRun:
             raise LeaseLost(exc.instance_code) from exc
         self.version = saved.version
         self.saved_state = state
-        if inst is not None:
-            self.recorded.update(self.pending)
-            self.pending.clear()
+        self.unsaved = 0
+        self._saved_at = time.monotonic()
+        if not keep_lease and status == "runnable":
+            self.left_runnable = True
+        self.recorded.update(self.pending)
+        self.pending.clear()
+
+    async def moved(self, inst: ProcessInstance) -> None:
+        """An engine call changed the instance: saved with the next save of the run, or now when a checkpoint is
+        due (too many calls or results since the last save, or too long ago: see :class:`RunOptions`)."""
+        self.unsaved += 1
+        if (
+            self.unsaved >= self.opts.save_every_steps
+            or len(self.pending) >= _CHECKPOINT_STEPS
+            or time.monotonic() - self._saved_at >= self.opts.checkpoint_s
+        ):
+            await self.flush(inst)
+
+    async def flush(self, inst: ProcessInstance) -> None:
+        """Save what the run did so far (keeping the lease), if anything."""
+        if self.unsaved or self.pending:
+            await self.save(inst, last_error=self._error)
 
     async def _keep_results(self, stappen: list[StapNieuw]) -> None:
         """The save was refused, but the side effects behind these results happened: record them on their own
@@ -231,9 +282,9 @@ class InstanceRun:
         """Step results that would make one save too large for a request are recorded on their own first (first
         write wins; a result that lost replaces ours, and the run starts again from the stored state)."""
         size = state_chars
-        for key, value in list(self.pending.items()):
+        for n, (key, value) in enumerate(list(self.pending.items())):
             size += len(json.dumps(value, separators=(",", ":"), default=str))
-            if size <= _SAVE_BYTES:
+            if size <= _SAVE_BYTES and len(self.pending) - n <= _MAX_STEPS_PER_SAVE:
                 continue
             stored = await self.store.leg_stap_vast(self.instance_id, key, value)
             del self.pending[key]
@@ -245,6 +296,7 @@ class InstanceRun:
         """A caseworker completed a task while we held the lease (the version went up, the lease is still ours), or
         the data service was busy mid-run: hand the instance back as it is stored, so the next claim picks it up at
         once instead of after the lease."""
+        self.left_runnable = True
         try:
             stored = await self.store.procesinstantie(self.instance_id)
             if stored.lease_owner != self.opts.worker:
@@ -276,12 +328,26 @@ class InstanceRun:
         except _TRANSIENT as exc:
             # The data service or the gateway was busy or away mid-run (after the client's own retries). Hand the
             # instance back now instead of holding it until the lease runs out (60 s by default: under load with
-            # two replicas that was the whole of a case's delay): keep the results of side effects already done,
-            # then release from the stored state. Both are best effort; otherwise the lease expires as before.
+            # two replicas that was the whole of a case's delay), with what the run did so far: its state and the
+            # results gathered, in one save that releases the lease. When that save cannot be made either, keep
+            # the results on their own and release from the stored state. All best effort; otherwise the lease
+            # expires as before.
             log.warning("instance %s: run stopped by %s, handed back: %s", self.instance_id, type(exc).__name__, exc)
-            if self.pending:
-                await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
-            await self.release_after_conflict()
+            await self._hand_back()
+
+    async def _hand_back(self) -> None:
+        self.left_runnable = True
+        if self.inst is not None and (self.unsaved or self.pending):
+            try:
+                await self.save(self.inst, status="runnable", keep_lease=False, last_error=self._error)
+                return
+            except LeaseLost:
+                return  # the results were recorded on their own (save); someone else holds the instance
+            except (ServiceError, EngineError):
+                pass
+        if self.pending:
+            await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
+        await self.release_after_conflict()
 
     async def _run(self) -> None:
         try:
@@ -292,11 +358,17 @@ class InstanceRun:
             log.error("instance %s: cannot restore: %s", self.instance_id, exc)
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
-        self.aanvraag, self.taken, self.recorded = await asyncio.gather(
-            self.store.aanvraag(self.item.aanvraag_id),
-            self.store.taken(self.item.aanvraag_id),
-            self.store.stappen(self.instance_id),
-        )
+        self.inst = inst
+        if self.item.version == 1 and self.item.attempts <= 1:
+            # Never saved and claimed for the first time (a claim counts attempts, a save resets them): no run
+            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits.
+            self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
+        else:
+            self.aanvraag, self.taken, self.recorded = await asyncio.gather(
+                self.store.aanvraag(self.item.aanvraag_id),
+                self.store.taken(self.item.aanvraag_id),
+                self.store.stappen(self.instance_id),
+            )
         try:
             while time.monotonic() - self._mono0 < self.opts.budget_s:
                 if not await self._step(inst):
@@ -304,10 +376,16 @@ class InstanceRun:
         except EngineError as exc:
             if isinstance(exc, (UnknownTaskError, TaskNotReadyError, InvalidVariablesError, TimerNotDueError)):
                 raise
-            # A model or engine failure: the in-memory instance is unusable; keep the last saved state, stop.
+            # A model or engine failure: the in-memory instance is unusable; keep the last saved state (with the
+            # results of the side effects done since), stop.
             log.exception("instance %s: engine failure", self.instance_id)
+            self.inst = None
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
+        if any(not self._attempts(i.task_id) for i in inst.ready_user_tasks()):
+            # An inbox task is only opened for a step in a saved state: a replay after a crash might take another
+            # route (its handlers run again), and must not leave a task for a step it never reached.
+            await self.flush(inst)
         # The citizen-visible status first, so that whoever sees a new inbox task also sees the case wait for it.
         await self._set_status(self._aanvraag_status(inst))
         await self._open_tasks(inst)
@@ -332,13 +410,13 @@ class InstanceRun:
                 payload = bericht if isinstance(bericht, dict) else {}
                 variables = {k: v for k, v in payload.items() if k in msg.outputs}
                 inst.receive_message(msg.message, variables, task_id=msg.task_id)
-                await self.save(inst)
+                await self.moved(inst)
                 return True
         now = self.now()
         for timer in sorted(inst.waiting_timers(), key=lambda t: t.due):
             if timer.due <= now:
                 inst.fire_timer(timer.task_id, now=now, due=timer.due)
-                await self.save(inst)
+                await self.moved(inst)
                 return True
         ready = [i for i in inst.ready_service_tasks() if not i.incident and (i.retry_at is None or i.retry_at <= now)]
         ready.sort(key=lambda i: i.handler == "voorschot.beoordelen")
@@ -357,6 +435,8 @@ class InstanceRun:
         if isinstance(recorded, dict):
             result = recorded.get("uit") or {}
         else:
+            if item.handler in _SAVE_BEFORE:
+                await self.flush(inst)
             stap = Stap(
                 gw=self.gw,
                 store=self.store,
@@ -370,6 +450,7 @@ class InstanceRun:
                 recorded=self.recorded,
                 pending=self.pending,
                 _taken=self.taken,
+                referentie=self.referentie,
             )
             started = time.perf_counter()
             try:
@@ -413,14 +494,15 @@ class InstanceRun:
         except InvalidVariablesError as exc:
             await self._fail(inst, item, f"ongeldig resultaat: {exc}", retry=False)
             return
-        await self.save(inst)
+        await self.moved(inst)
 
     async def _fail(self, inst: ProcessInstance, item: ServiceTaskItem, error: str, *, retry: bool) -> None:
         retry_at = self.now() + _retry_delay(item.attempts, self.opts) if retry else None
         if not retry:
             log.warning("instance %s: incident in %s: %s", self.instance_id, item.element, error)
         inst.fail_service_task(item.task_id, error, retry_at=retry_at)
-        await self.save(inst, last_error=error)
+        self._error = error
+        await self.moved(inst)
 
     async def _tijdlijn(self, sleutel: str, soort: str, tekst: str) -> None:
         try:
@@ -458,15 +540,17 @@ class InstanceRun:
         outcome = taak.uitkomst if item.outcomes else None
         onbruikbaar = _onbruikbaar(item.element, outcome, inst.variables)
         if onbruikbaar is not None:
+            await self.flush(inst)  # an inbox task is opened for a step in a saved state only
             await self._create_task(inst, item, len(attempts), f"Opnieuw: {onbruikbaar}")
             return False
         try:
             inst.complete_user_task(item.task_id, outcome, variables, actor=taak.afgerond_door)
         except (InvalidVariablesError, ActorNotAllowedError) as exc:
             # Completed in the inbox but unusable for the process: issue it again with the reason.
+            await self.flush(inst)
             await self._create_task(inst, item, len(attempts), f"Opnieuw: de afronding was niet bruikbaar ({exc})")
             return False
-        await self.save(inst)
+        await self.moved(inst)
         return True
 
     async def _create_task(self, inst: ProcessInstance, item: UserTaskItem, attempt: int, reden: str) -> None:
@@ -609,10 +693,12 @@ class Worker:
         concurrency: int = 8,
         claim_limit: int = 10,
         gemeenten_refresh_s: float = 300.0,
+        referentie: Referentiecache | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
         self.opts = opts
+        self.referentie = referentie if referentie is not None else Referentiecache(gateway)
         self.interval_s = interval_s
         self.idle_max_s = max(interval_s, idle_max_s)
         self.concurrency = concurrency
@@ -696,13 +782,14 @@ class Worker:
             now = time.monotonic()
             if not force and now < self._next.get(gemeente, 0.0):
                 continue
-            result = await AloStore(self.gw, gemeente).claim(
-                self.opts.worker, self.opts.lease_s, min(free, self.claim_limit)
-            )
+            asked = min(free, self.claim_limit)
+            result = await AloStore(self.gw, gemeente).claim(self.opts.worker, self.opts.lease_s, asked)
             if result.items:
                 log.info("worker %s claimed %d in gemeente %s", self.opts.worker, len(result.items), gemeente)
                 self._idle[gemeente] = 0.0
-                self._next[gemeente] = now
+                # Fewer than asked: nothing else is claimable there now; ask again after interval_s (or when a
+                # submission or a run that left work behind says so), not at once with an empty claim.
+                self._next[gemeente] = now if len(result.items) >= asked else now + self.interval_s
             else:
                 idle = min(self.idle_max_s, max(self.interval_s, self._idle.get(gemeente, 0.0) * 2))
                 self._idle[gemeente] = idle
@@ -716,13 +803,15 @@ class Worker:
 
     async def _run(self, item: Procesinstantie, clock: datetime) -> None:
         self.runs += 1
+        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie)
         try:
-            await InstanceRun(self.engine, self.gw, item, clock, self.opts).run()
+            await run.run()
         except Exception:
             # The lease runs out and another claim retries; the last saved state is the truth.
             log.exception("instance %s: run failed", item.id)
         finally:
-            self.wake(item.gemeente)  # a run may leave work behind in its gemeente (budget spent, a message)
+            if run.left_runnable:
+                self.wake(item.gemeente)  # the run left work behind in its gemeente (budget spent, handed back)
 
     async def run_until_idle(self, max_rounds: int = 1000) -> int:
         """Tests: tick and wait for the runs until nothing is claimed any more. Returns the number of runs."""

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from gbi_process.alo.store import DATA, AloStore
+from gbi_process.alo.referentie import Referentiecache
+from gbi_process.alo.store import AloStore
 from gbi_process.engine import (
     DefinitionRegistry,
     ProcessEngine,
@@ -46,8 +47,10 @@ class AloProces:
         *,
         signaleringstermijn_dagen: int,
         nieuw_werk: Callable[[str], None] | None = None,
+        referentie: Referentiecache | None = None,
     ) -> None:
         self._gw = gateway
+        self._referentie = referentie if referentie is not None else Referentiecache(gateway)
         self._engine = engine
         self._registry = registry
         self._signalering = signaleringstermijn_dagen
@@ -66,7 +69,7 @@ class AloProces:
             "/internal/integration/v1/brp/huishoudens", BrpHuishoudenVerzoek(bsn=bsn), Huishouden
         )
         try:
-            await self._gw.request("GET", f"{DATA}/gemeenten/{huishouden.gemeente}")
+            await self._referentie.gemeente(huishouden.gemeente)
         except NotFoundError as exc:
             raise UnprocessableError(
                 f"De gemeente waar deze persoon woont ({huishouden.gemeente}) voert de bijstand niet via GBI uit",

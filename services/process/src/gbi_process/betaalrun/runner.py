@@ -39,7 +39,12 @@ DATA = "/internal/data/v1"
 DOMAIN = "/internal/domain/v1"
 INTEGRATION = "/internal/integration/v1"
 CHUNK = 5000
-GEMEENTEN_TEGELIJK = 3
+#: Gemeenten whose payments are computed at the same time, largest first: two keep the domain layer busy (one
+#: chunk computed while the other's answer travels on) and let the largest gemeenten finish early, so their SEPA
+#: files are written while the rest is computed. Three made the largest three finish last, together.
+GEMEENTEN_TEGELIJK = 2
+#: Gemeenten whose SEPA file and journal are written at the same time (each is held in memory while written).
+BESTANDEN_TEGELIJK = 2
 LEASE_S = 15
 POLL_S = 2.0
 STANDAARD_UITBETALINGSMAAND = 6  # Pw 19 lid 3 and common practice: June, when the gemeente has no policy recorded
@@ -171,6 +176,42 @@ async def _betaal_gemeente(
                 await t
 
 
+async def _maak_bestanden(gateway: GatewayClient, run_id: str, gemeente: str, verleng: Any) -> None:
+    """Have the integration layer write the gemeente's SEPA file and journal, and record them (status bestand)."""
+    # The files are a job of the integration layer: each request waits for it a few seconds and
+    # answers 202 while it runs, so no request meets a gateway timeout; asking again joins the job.
+    deadline = time.monotonic() + BESTAND_DEADLINE_S
+    while True:
+        if time.monotonic() > deadline:
+            raise ServiceUnavailableError(
+                f"De betaalbestanden van gemeente {gemeente} zijn na {BESTAND_DEADLINE_S:.0f} s niet klaar"
+            )
+        await verleng()
+        resp = await gateway.request(
+            "POST",
+            f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
+            json_body={"gemeente": gemeente},
+            gemeente=gemeente,
+            as_service=True,
+            timeout_s=_TIMEOUT_S,
+        )
+        if resp.status != 202:
+            break
+        await asyncio.sleep(BESTAND_POLL_S)
+    bestand = resp.json()
+    await gateway.request(
+        "PUT",
+        f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
+        json_body={
+            "status": "bestand",
+            "aantal": bestand["aantal"],
+            "totaalCents": bestand["totaalCents"],
+            "messageId": bestand["messageId"],
+        },
+        as_service=True,
+    )
+
+
 async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -> RunResultaat:
     """Drive one claimed run to the end (or until an error: the lease then expires and the run is resumed)."""
     run_id = str(run["id"])
@@ -185,13 +226,17 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
             as_service=True,
         )
 
-    gelijktijdig = asyncio.Semaphore(GEMEENTEN_TEGELIJK)
+    # Payments and files have a bound each, and a gemeente holds a payment slot only while its payments are
+    # computed: its SEPA file is then written by the integration layer while the next gemeente's payments are
+    # computed (holding the slot over the file left the domain layer idle while the largest files were written).
+    betalen = asyncio.Semaphore(GEMEENTEN_TEGELIJK)
+    bestanden = asyncio.Semaphore(BESTANDEN_TEGELIJK)
 
     async def gemeente_afmaken(deel: dict[str, Any]) -> None:
-        async with gelijktijdig:
-            gemeente = deel["gemeente"]
-            status = deel["status"]
-            if status == "open":
+        gemeente = deel["gemeente"]
+        status = deel["status"]
+        if status == "open":
+            async with betalen:
                 await _betaal_gemeente(gateway, run_id, gemeente, maand, verleng, resultaat)
                 await gateway.request(
                     "PUT",
@@ -199,43 +244,12 @@ async def betaal_run(gateway: GatewayClient, run: dict[str, Any], worker: str) -
                     json_body={"status": "betaald"},
                     as_service=True,
                 )
-                status = "betaald"
-            if status == "betaald":
-                # The files are a job of the integration layer: each request waits for it a few seconds and
-                # answers 202 while it runs, so no request meets a gateway timeout; asking again joins the job.
-                deadline = time.monotonic() + BESTAND_DEADLINE_S
-                while True:
-                    if time.monotonic() > deadline:
-                        raise ServiceUnavailableError(
-                            f"De betaalbestanden van gemeente {gemeente} zijn na {BESTAND_DEADLINE_S:.0f} s niet klaar"
-                        )
-                    await verleng()
-                    resp = await gateway.request(
-                        "POST",
-                        f"{INTEGRATION}/betaalruns/{run_id}/bestanden",
-                        json_body={"gemeente": gemeente},
-                        gemeente=gemeente,
-                        as_service=True,
-                        timeout_s=_TIMEOUT_S,
-                    )
-                    if resp.status != 202:
-                        break
-                    await asyncio.sleep(BESTAND_POLL_S)
-                bestand = resp.json()
-                await gateway.request(
-                    "PUT",
-                    f"{DATA}/betaalruns/{run_id}/gemeenten/{gemeente}",
-                    json_body={
-                        "status": "bestand",
-                        "aantal": bestand["aantal"],
-                        "totaalCents": bestand["totaalCents"],
-                        "messageId": bestand["messageId"],
-                    },
-                    as_service=True,
-                )
+            status = "betaald"
+        if status == "betaald":
+            async with bestanden:
+                await _maak_bestanden(gateway, run_id, gemeente, verleng)
 
-    # A few gemeenten at a time: one gemeente's SEPA file is written while another's payments are computed, and
-    # the fixed cost per gemeente (policy, files, status) overlaps. The largest gemeenten first.
+    # The largest gemeenten first; the fixed cost per gemeente (policy, files, status) overlaps with other work.
     delen = sorted(run["gemeenten"], key=lambda d: -int(d["totaal"]))
     taken = [asyncio.create_task(gemeente_afmaken(d)) for d in delen]
     try:

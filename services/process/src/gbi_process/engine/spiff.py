@@ -18,6 +18,11 @@ What this adapter changes about SpiffWorkflow, and why:
   process layer's scheduler and its movable clock decide. Cycle timers count periods from a start date.
 - **State by reference.** The serialized state holds the definition's name and version, never the spec; restoring
   takes the already parsed spec from the registry (parsed once at start-up, shared read-only by all instances).
+- **Deterministic task ids.** SpiffWorkflow gives every new task a random id; here a new task's id is derived from
+  its parent's id and its spec (and how many siblings of that spec came before), so the same engine calls on the same
+  restored state create the same tasks with the same ids. The process layer keys step results, inbox tasks and
+  tijdlijn entries by task id and saves the state once per run segment (ADR 0022): a run repeated after a crash
+  must meet the tasks the lost run met under the same ids.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from SpiffWorkflow import version as spiff_version
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -86,6 +91,48 @@ __all__ = ["STATE_FORMAT", "SpiffEngine", "SpiffInstance"]
 STATE_FORMAT = "gbi-spiff/1"
 _VARS = "variables"
 _TIMER = "gbi_timer"
+
+
+# ------------------------------------------------------------------------------------------------------- task ids
+#: The namespace of derived task ids (any fixed UUID; changing it changes no stored id, only new ones).
+_TASK_ID_NS = UUID("6f1d7c2e-4a8b-5c3d-9e0f-1a2b3c4d5e6f")
+
+
+def _derived_task_id(workflow: Any, task_spec: Any, parent: Any) -> UUID | None:
+    """The id of a new task: from its parent's id, its spec's name and the number of siblings of that spec before
+    it (the root of a subprocess: from the task that started the subprocess). None for the root of a top-level
+    workflow (random: it is saved before anything else happens). An id that is taken (a sibling removed and added
+    again) moves to the next number, so ids stay unique within the workflow."""
+    if parent is not None:
+        base, name = parent.id, task_spec.name
+        tasks = workflow.tasks
+        n = sum(1 for c in parent._children if c in tasks and tasks[c].task_spec.name == name)
+    else:
+        base = getattr(workflow, "parent_task_id", None)
+        if not isinstance(base, UUID):
+            return None
+        name, n = "(start)", 0
+    while True:
+        candidate = uuid5(base, f"{name}#{n}")
+        if candidate not in workflow.tasks:
+            return candidate
+        n += 1
+
+
+_spiff_task_init = Task.__init__
+
+
+def _task_init(
+    self: Task, workflow: Any, task_spec: Any, parent: Any = None, state: int = TaskState.MAYBE, id: Any = None
+) -> None:
+    if id is None:
+        id = _derived_task_id(workflow, task_spec, parent)
+    _spiff_task_init(self, workflow, task_spec, parent, state, id)
+
+
+if not getattr(Task, "_gbi_derived_ids", False):  # SpiffWorkflow is pinned to 3.2.0, whose Task.__init__ this wraps
+    Task.__init__ = _task_init
+    Task._gbi_derived_ids = True
 
 
 # ----------------------------------------------------------------------------------------------------------- specs

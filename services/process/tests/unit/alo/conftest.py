@@ -64,6 +64,7 @@ class FakeGateway:
     fail_put_after: int | None = None
     # The PUT with this number answers 502 once (a busy data service seen through the gateway), before any check.
     busy_put: int | None = None
+    busy_puts: tuple[int, ...] = ()
 
     # --- the GatewayClient surface ----------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ class FakeGateway:
         if parts == ["gemeenten"]:
             return 200, {"items": [{"code": GEMEENTE, "naam": "Rotterdam", "actief": True}]}
         if parts[0] == "gemeenten":
+            if parts[1] != GEMEENTE:
+                raise NotFoundError("Geen gemeente met deze code")
             return 200, {"code": GEMEENTE, "naam": "Rotterdam", "actief": True}
         if parts[0] == "aanvragen" and len(parts) == 1 and method == "POST":
             row = self.add_aanvraag(**{k: body[k] for k in ("bsn", "meldingsdatum", "aanvraagdatum", "kanaal")})
@@ -199,7 +202,11 @@ class FakeGateway:
                 )
                 free = row["leaseOwner"] is None or row["leaseUntil"] <= self.now
                 if runnable and free and len(due) < body["limit"]:
-                    row.update(leaseOwner=body["worker"], leaseUntil=self.now + timedelta(seconds=body["leaseSeconds"]))
+                    row.update(
+                        leaseOwner=body["worker"],
+                        leaseUntil=self.now + timedelta(seconds=body["leaseSeconds"]),
+                        attempts=row["attempts"] + 1,  # as the data service counts claims (a save resets them)
+                    )
                     due.append(self._instance_out(row))
             return 200, {"items": due, "nu": _iso(self.now)}
         if parts[0] == "procesinstanties":
@@ -210,7 +217,7 @@ class FakeGateway:
                 return 200, self._instance_out(row)
             if len(parts) == 2 and method == "PUT":
                 self.puts += 1
-                if self.busy_put == self.puts:
+                if self.busy_put == self.puts or self.puts in self.busy_puts:
                     raise UpstreamError("Probeer het later opnieuw")
                 if self.fail_put_after is not None and self.puts > self.fail_put_after:
                     raise ConflictError("lease", code="lease-lost")
@@ -231,6 +238,7 @@ class FakeGateway:
                     nextDueAt=body.get("nextDueAt"),
                     version=row["version"] + 1,
                     lastError=body.get("lastError"),
+                    attempts=0,
                 )
                 if not (body.get("keepLease") and body["status"] in ("runnable", "waiting")):
                     row.update(leaseOwner=None, leaseUntil=None)

@@ -73,6 +73,27 @@ def test_submitting_registers_the_aanvraag_in_the_woongemeente_and_starts_its_pr
     assert ("POST", "/internal/integration/v1/brp/huishoudens") in gw.calls
 
 
+def test_the_woongemeente_is_read_once_per_ttl_and_one_gbi_does_not_serve_refuses_the_submission(
+    client: TestClient, keys: tuple[str, str], gw: FakeGateway
+) -> None:
+    for n in range(2):
+        resp = client.post(BASE, json=_indiening(), headers=_headers(keys, _burger(), **{"Idempotency-Key": f"g-{n}"}))
+        assert resp.status_code == 202, resp.text
+    assert gw.calls.count(("GET", "/internal/data/v1/gemeenten/0599")) == 1  # kept (GBI_REFERENCE_CACHE_S)
+    gw.other["/internal/integration/v1/brp/huishoudens"] = lambda body: {
+        "gemeente": "0363",
+        "aanvrager": {"bsn": body["bsn"], "geboortedatum": "1992-09-09"},
+        "bron": {"bron": "BRP", "opgevraagdOp": "2026-03-02T09:00:00Z"},
+    }
+    before = len(gw.aanvragen)
+    for n in range(2):
+        resp = client.post(BASE, json=_indiening(), headers=_headers(keys, _burger(), **{"Idempotency-Key": f"a-{n}"}))
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["code"] == "gemeente-niet-aangesloten"
+    assert len(gw.aanvragen) == before  # nothing registered
+    assert gw.calls.count(("GET", "/internal/data/v1/gemeenten/0363")) == 2  # an unknown gemeente is not kept
+
+
 def test_submitting_needs_an_idempotency_key_and_valid_input(client: TestClient, keys: tuple[str, str]) -> None:
     resp = client.post(BASE, json=_indiening(), headers=_headers(keys, _burger()))
     assert resp.status_code == 400

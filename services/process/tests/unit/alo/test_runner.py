@@ -1,6 +1,7 @@
 """The ALO runtime against an in-memory data store: the worker claims, restores, executes handlers once, records
-their results, saves after every engine call, opens inbox tasks, delivers their outcomes and messages, fires timers
-with the store's clock, and keeps its hands off an instance it no longer owns."""
+their results, saves once per run segment (before a besluit, before opening inbox tasks, at the end), opens inbox
+tasks, delivers their outcomes and messages, fires timers with the store's clock, and keeps its hands off an
+instance it no longer owns."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import asyncio
 import functools
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gbi_process.alo.handlers import Stap, WachtOpBron
-from gbi_process.alo.runner import InstanceRun, RunOptions
+from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.alo import ClaimResultaat
 from gbi_shared.errors import ServiceUnavailableError
 
+from .conftest import STP as STP_RESULTS
 from .conftest import World
 
 
@@ -46,7 +48,7 @@ MAIN = [
 
 
 @run
-async def test_straight_through_to_the_end_saving_after_every_engine_call(world: World) -> None:
+async def test_straight_through_to_the_end_saving_once_per_run_segment(world: World) -> None:
     aid, iid = await world.submit()
     runs = await world.worker().run_until_idle()
     assert runs == 1
@@ -54,8 +56,8 @@ async def test_straight_through_to_the_end_saving_after_every_engine_call(world:
     inst = world.instance(iid)
     assert inst["status"] == "completed"
     assert inst["leaseOwner"] is None
-    # one save per engine call (10 completed service tasks) plus the final one
-    assert world.gw.puts == len(MAIN) + 1
+    # two saves: before the besluit (everything it is based on is then durable) and at the end
+    assert world.gw.puts == 2
     assert world.gw.aanvragen[aid]["status"] == "besloten"
     # every result is recorded once, under its task id
     recorded = [v for (i, k), v in world.gw.steps.items() if i == iid and isinstance(v, dict) and "uit" in v]
@@ -63,14 +65,14 @@ async def test_straight_through_to_the_end_saving_after_every_engine_call(world:
 
 
 @run
-async def test_one_data_call_per_step_its_result_travels_with_the_save(world: World) -> None:
+async def test_the_results_of_a_run_segment_travel_with_its_save(world: World) -> None:
     _, iid = await world.submit()
     world.gw.calls.clear()
     assert await world.worker().run_until_idle() == 1
-    step_paths = [(m, p) for m, p in world.gw.calls if "/stappen" in p]
-    assert step_paths == [("GET", f"/internal/data/v1/procesinstanties/{iid}/stappen")]  # read once, at the start
+    # the first claim of an instance never saved: nothing can be recorded for it, no step is read, no task list
+    assert [(m, p) for m, p in world.gw.calls if "/stappen" in p or p.endswith("/taken")] == []
     puts = [p for m, p in world.gw.calls if m == "PUT"]
-    assert len(puts) == len(MAIN) + 1  # one save per step (with its result), and the last one
+    assert len(puts) == 2  # the results of the first six steps with the first save, the other four with the last
     recorded = [k for (i, k), v in world.gw.steps.items() if i == iid and isinstance(v, dict) and "uit" in v]
     assert len(recorded) == len(MAIN)
 
@@ -101,7 +103,10 @@ async def test_a_recorded_step_is_reused_never_executed_again(world: World) -> N
     first = world.engine.restore(world.instance(iid)["state"].encode()).ready_service_tasks()[0]
     assert first.handler == "zaak.registreren"
     world.gw.steps[(iid, first.task_id)] = {"uit": {"zaak_id": "ZAAK-VAN-EERDER"}}
+    world.instance(iid)["attempts"] = 1  # claimed before by a run that recorded the step and died before its save
+    world.gw.calls.clear()
     await world.worker().run_until_idle()
+    assert ("GET", f"/internal/data/v1/procesinstanties/{iid}/stappen") in world.gw.calls  # read once, at the start
     assert "zaak.registreren" not in world.handlers.calls
     assert world.variables(iid)["zaak_id"] == "ZAAK-VAN-EERDER"
 
@@ -109,15 +114,17 @@ async def test_a_recorded_step_is_reused_never_executed_again(world: World) -> N
 @run
 async def test_a_refused_save_drops_the_run_and_the_next_claim_repeats_no_effect(world: World) -> None:
     _, iid = await world.submit()
-    world.gw.fail_put_after = 3  # another worker took over after three steps
+    world.gw.fail_put_after = 0  # another worker took over before the first save (before the besluit)
     await world.worker().run_until_idle(max_rounds=1)
-    assert world.handlers.calls == MAIN[:4]
-    assert world.instance(iid)["version"] == 4  # three saves went through
-    # the lease expires; another worker claims and goes on from the saved state
+    assert world.handlers.calls == MAIN[:6]
+    assert world.instance(iid)["version"] == 1  # nothing saved
+    # but the results of the six steps were recorded on their own (first write wins)
+    assert len([k for (i, k) in world.gw.steps if i == iid and not k.startswith("feit.")]) == 6
+    # the lease expires; another worker claims and replays the six steps from the saved state: it meets them under
+    # the same task ids, reuses their recorded results and executes none of them again
     world.gw.fail_put_after = None
     world.gw.now += timedelta(minutes=2)
     await world.worker("w2").run_until_idle()
-    # the fourth step ran again (its save was refused) but its recorded result was reused: no second call
     assert world.handlers.calls == MAIN
     assert world.instance(iid)["status"] == "completed"
 
@@ -125,13 +132,15 @@ async def test_a_refused_save_drops_the_run_and_the_next_claim_repeats_no_effect
 @run
 async def test_a_busy_data_service_mid_run_hands_the_instance_back_at_once_and_repeats_no_effect(world: World) -> None:
     _, iid = await world.submit()
-    world.gw.busy_put = 4  # the fourth save answers 502: its step's side effect has happened
+    world.gw.busy_put = 1  # the first save (before the besluit) answers 502: six steps' side effects have happened
     await world.worker().run_until_idle(max_rounds=1)
-    assert world.handlers.calls == MAIN[:4]
+    assert world.handlers.calls == MAIN[:6]
     row = world.instance(iid)
     assert row["leaseOwner"] is None  # handed back, not held until the lease runs out
-    assert row["version"] == 5  # created (1), three saves, the release
-    # Another worker claims it at once (the clock has not moved) and goes on; the fourth step's result was kept.
+    assert row["status"] == "runnable"
+    assert row["version"] == 2  # created (1), then one save: what the run did, with its results, releasing the lease
+    assert world.engine.restore(row["state"].encode()).ready_service_tasks()[0].handler == "besluit.vastleggen"
+    # Another worker claims it at once (the clock has not moved) and goes on from there.
     await world.worker("w2").run_until_idle()
     assert world.handlers.calls == MAIN
     assert world.instance(iid)["status"] == "completed"
@@ -241,14 +250,16 @@ async def test_warm_tasks_are_opened_with_reason_and_their_outcomes_delivered(wo
     assert world.gw.aanvragen[aid]["status"] == "wacht-op-burger"
     inst = world.instance(iid)
     assert inst["status"] == "waiting"
-    # while waiting for the message the instance is looked at again after message_poll_s (60 s here)
-    assert inst["nextDueAt"].startswith("2026-03-02T09:01:00")
+    # while waiting for the message the instance is looked at again after message_poll_s (60 s here), counted on
+    # the store's clock from the claim plus the run's own time so far (a few seconds on a loaded machine)
+    due = datetime.fromisoformat(inst["nextDueAt"])
+    assert timedelta(seconds=60) <= due - world.gw.now < timedelta(seconds=90)
 
     # the portal records the message; the next claim delivers it
     voortgang = await world.proces.voortgang(_uuid(aid), "0599", _ctx())
     [bericht] = voortgang.berichten
     world.gw.steps[(iid, f"bericht.{bericht.task_id}")] = {"ontvangen_documenten": ["doc-1"]}
-    world.gw.now += timedelta(seconds=61)
+    world.gw.now = due
     await world.worker().run_until_idle()
     assert world.variables(iid)["ontvangen_documenten"] == ["doc-1"]
     beoordeling = [t for t in world.gw.taken.values() if t["status"] == "open"]
@@ -350,7 +361,11 @@ async def test_a_completed_task_during_a_run_makes_the_save_fail_and_the_instanc
     await run.run()
     assert row["leaseOwner"] is None  # handed back at once, not after the lease
     assert row["status"] == "runnable"
-    assert world.handlers.calls == ["zaak.registreren"]
+    assert world.handlers.calls == MAIN[:6]  # the first save (before the besluit) was refused
+    # the results were recorded on their own: the next run reuses them and executes nothing twice
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN
+    assert world.instance(iid)["status"] == "completed"
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -417,3 +432,122 @@ async def test_facts_in_a_run_are_read_from_the_preload_and_recorded_with_the_sa
     assert await stap.feit("laat") == {"x": 2}  # not in the preload: read on its own
     assert await stap.feit("nergens") is None
     assert len(world.gw.calls) == 2
+
+
+class Crash(BaseException):
+    """The process dies (kill -9): nothing after it runs, no save, no release."""
+
+
+@run
+async def test_a_crash_after_unsaved_steps_replays_them_under_the_same_task_ids(world: World) -> None:
+    _, iid = await world.submit()
+    seen: list[tuple[str, str]] = []
+    crashed = {"done": False}
+
+    def tracking(name: str) -> Callable[[Stap], dict[str, Any]]:
+        def handler(stap: Stap) -> dict[str, Any]:
+            seen.append((name, stap.task_id))
+            if name == "uitkering.registreren" and not crashed["done"]:
+                crashed["done"] = True
+                raise Crash  # after besluit.vastleggen and beschikking.maken ran, before any save after them
+            return dict(STP_RESULTS[name])
+
+        return handler
+
+    for name in MAIN:
+        world.handlers.results[name] = tracking(name)
+    worker = world.worker()
+    claimed = await worker.tick(force=True)
+    assert claimed == 1
+    results = await asyncio.gather(*list(worker._running), return_exceptions=True)
+    assert any(isinstance(r, Crash) for r in results)
+    row = world.instance(iid)
+    assert row["leaseOwner"] == "w1"
+    assert row["version"] == 2
+    lost = list(seen)
+    assert [n for n, _ in lost] == MAIN[:9]
+    # The lease runs out; another worker replays from the saved state: the steps after the save run again, under
+    # the very task ids the lost run used (so every key a handler derives from them finds what the first run left)
+    world.gw.now += timedelta(minutes=2)
+    seen.clear()
+    await world.worker("w2").run_until_idle()
+    assert [n for n, _ in seen] == MAIN[6:]
+    assert seen[:3] == lost[6:9]
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_an_inbox_task_is_opened_only_for_a_step_in_a_saved_state(world: World) -> None:
+    _, iid = await world.submit()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    world.gw.calls.clear()
+    await world.worker().run_until_idle()
+    writes = [(m, p.rsplit("/", 1)[-1]) for m, p in world.gw.calls if m in ("PUT", "POST") and "claim" not in p]
+    assert writes == [("PUT", iid), ("POST", "taken"), ("PUT", iid)]  # saved, task opened, lease released
+    [taak] = world.gw.taken.values()
+    saved = world.engine.restore(world.instance(iid)["state"].encode())
+    assert [t.task_id for t in saved.ready_user_tasks()] == [taak["taakSleutel"]]
+
+
+@run
+async def test_a_long_run_saves_every_few_steps(world: World) -> None:
+    _, iid = await world.submit()
+    w = Worker(
+        world.engine,
+        world.gw,  # type: ignore[arg-type]
+        RunOptions(worker="w1", save_every_steps=3),
+    )
+    await w.run_until_idle()
+    assert world.handlers.calls == MAIN
+    # after steps 3 and 6 (the save before the besluit is the one after step 6), after step 9, and the last one
+    assert world.gw.puts == 4
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_the_beschikking_asks_for_voorschotten_only_when_one_was_claimed(world: World) -> None:
+    from gbi_process.alo.handlers import _voorschotten
+    from gbi_shared.contracts.alo import Aanvraag
+
+    aid, iid = await world.submit()
+    asked: list[str] = []
+
+    class Store:
+        async def voorschotten(self, aanvraag_id: uuid.UUID) -> list[Any]:
+            asked.append(str(aanvraag_id))
+            return []
+
+    def stap(recorded: dict[str, Any] | None, pending: dict[str, Any] | None) -> Stap:
+        return Stap(
+            gw=world.gw,  # type: ignore[arg-type]
+            store=Store(),  # type: ignore[arg-type]
+            instance_id=uuid.UUID(iid),
+            aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
+            task_id="t",
+            element="beschikking_maken",
+            variables={},
+            nu=world.gw.now,
+            recorded=recorded,
+            pending=pending,
+        )
+
+    assert await _voorschotten(stap({"feit.bronnen": {}}, {})) == []
+    assert asked == []  # a run knows every recorded step: no volgnummer claimed, no voorschot paid
+    await _voorschotten(stap({"voorschot.1": {"taskId": "x"}}, {}))
+    await _voorschotten(stap(None, None))  # outside a run: always asked
+    assert asked == [aid, aid]
+
+
+@run
+async def test_when_the_hand_back_save_fails_too_the_results_are_kept_on_their_own(world: World) -> None:
+    _, iid = await world.submit()
+    world.gw.busy_puts = (1, 2)  # the save before the besluit and the save that would hand the instance back
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:6]
+    row = world.instance(iid)
+    assert row["leaseOwner"] is None  # released from the stored state
+    assert world.engine.restore(row["state"].encode()).ready_service_tasks()[0].handler == "zaak.registreren"
+    assert len([k for (i, k) in world.gw.steps if i == iid and not k.startswith("feit.")]) == 6
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN  # the six recorded results were reused, none executed again
+    assert world.instance(iid)["status"] == "completed"

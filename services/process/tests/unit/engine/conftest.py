@@ -73,6 +73,8 @@ class Driver:
     results: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(STP_RESULTS))
     log: list[str] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
+    #: The id of every task the driver completed or fired, in order.
+    ids: list[str] = field(default_factory=list)
 
     def _saved(self) -> None:
         state = self.instance.serialize()
@@ -87,6 +89,7 @@ class Driver:
         items = [i for i in self.instance.ready_service_tasks() if i.handler == handler]
         assert len(items) == 1, f"expected one ready {handler}, ready: {self.handlers()}"
         outcome = self.instance.complete_service_task(items[0].task_id, result or self.results[handler])
+        self.ids.append(items[0].task_id)
         self.log.append(handler)
         self._saved()
         return outcome
@@ -106,6 +109,7 @@ class Driver:
         items = [t for t in self.instance.ready_user_tasks() if t.element == element]
         assert len(items) == 1, f"expected one ready {element}, ready: {self.user_tasks()}"
         result = self.instance.complete_user_task(items[0].task_id, outcome, variables, **kw)
+        self.ids.append(items[0].task_id)
         self.log.append(f"{element}:{outcome}")
         self._saved()
         return result
@@ -119,6 +123,7 @@ class Driver:
     def fire(self, element: str, now: datetime | None = None) -> Completion:
         timer = next(t for t in self.instance.waiting_timers() if t.element == element)
         result = self.instance.fire_timer(timer.task_id, now=now or timer.due, due=timer.due)
+        self.ids.append(f"timer:{timer.task_id}")  # a cycle timer fires again under its id
         self.log.append(f"timer:{element}")
         self._saved()
         return result

@@ -216,3 +216,19 @@ def test_restoring_at_every_step_changes_nothing(name: str, drive: Callable[...,
     assert restored.instance.variables == straight.instance.variables
     # the state stays small: the spec is referenced by name and version, never embedded
     assert max(restored.sizes) < 6_600
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_the_same_calls_on_the_same_state_meet_the_same_task_ids(name: str, drive: Callable[..., Driver]) -> None:
+    """The process layer saves once per run segment (ADR 0022): a run repeated after a crash replays the engine
+    calls of the lost run from the last saved state, and must meet every task under the id the lost run used (step
+    results, inbox tasks and tijdlijn entries are keyed by it)."""
+    path, variables = PATHS[name]
+    first = drive(False, **variables)
+    again = Driver(first.engine, first.engine.restore(first.instance.serialize()), True)
+    path(first)
+    path(again)
+    assert again.log == first.log
+    assert again.ids == first.ids
+    tasks = [i for i in first.ids if not i.startswith("timer:")]
+    assert len(set(tasks)) == len(tasks)  # and every service or user task met has an id of its own
