@@ -1,22 +1,28 @@
 """Internal API of the data service, under ``/internal/data/v1``. Thin routes: parse, call the service, return.
 
-Routes are plain ``def``: FastAPI runs them in its threadpool, next to the synchronous SQLAlchemy session. The
-session dependency holds one transaction per request and commits it after the route returns but before the
-response is sent (``scope="function"``), so a client never sees a success that was not committed.
+Routes are plain ``def`` next to the synchronous SQLAlchemy session. Their routers use :class:`DataRoute`: the
+tenant dependency only prepares the request's transaction (no I/O), and the route runs on a worker thread in one
+call that begins the transaction, runs the route and commits, before the response is built and sent, so a client
+never sees a success that was not committed. Worker threads for that are bounded by the connection pool's size (a
+thread never waits for a connection another request's thread holds; requests queue on the event loop instead).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
-from gbi_data.database import Database
+from gbi_data.database import Database, RequestTransaction
 from gbi_data.service import DataService
 from gbi_shared import PROBLEM_RESPONSES, ActorType, RequestContext, current_context, require_roles
 from gbi_shared.contracts.beleid import ONDERWERPEN, Beleidsversie, BeleidsversieLijst, BeleidsversieNieuw
@@ -33,7 +39,7 @@ from gbi_shared.contracts.data import (
     ProefberekeningRecordCreate,
 )
 
-__all__ = ["IDEMPOTENCY_KEY_HEADER", "REPLAYED_HEADER", "router"]
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "REPLAYED_HEADER", "DataRoute", "Tenant", "router"]
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -48,7 +54,82 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 
 _REPLAYED: dict[int | str, dict[str, Any]] = {200: {"description": "Bestond al (Idempotent-Replayed: true)"}}
 
-router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
+
+class Tenant:
+    """The verified caller, the gemeente it acts for, and a transaction bound to that gemeente."""
+
+    __slots__ = ("ctx", "gemeente", "transaction")
+
+    def __init__(self, ctx: RequestContext, gemeente: str, transaction: RequestTransaction) -> None:
+        self.ctx = ctx
+        self.gemeente = gemeente
+        self.transaction = transaction
+
+    @property
+    def session(self) -> Session:
+        """The transaction (begun on first use where :class:`DataRoute` did not begin it already)."""
+        return self.transaction.session
+
+
+def _run_route(endpoint: Callable[..., Any], kwargs: dict[str, Any], transactions: list[RequestTransaction]) -> Any:
+    """On a worker thread: begin the request's transactions, run the route, commit (roll back when it raised)."""
+    begun: list[RequestTransaction] = []
+    try:
+        for transaction in transactions:
+            transaction.begin()
+            begun.append(transaction)
+        result = endpoint(**kwargs)
+    except BaseException as exc:
+        for transaction in reversed(begun):
+            transaction.end(exc)
+        raise
+    # Commit in reverse order of begin; a failing commit rolls back the others and raises.
+    while begun:
+        transaction = begun.pop()
+        try:
+            transaction.end()
+        except BaseException as exc:
+            for other in reversed(begun):
+                other.end(exc)
+            raise
+    return result
+
+
+def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    async def route(**kwargs: Any) -> Any:
+        transactions = [v.transaction for v in kwargs.values() if isinstance(v, Tenant)]
+        call = functools.partial(_run_route, endpoint, kwargs, transactions)
+        if not transactions:
+            return await anyio.to_thread.run_sync(call)
+        database = transactions[0].database
+        limiter, borrower = database.limiter(), object()
+        try:
+            with anyio.fail_after(database.pool_timeout_s):
+                await limiter.acquire_on_behalf_of(borrower)
+        except TimeoutError:
+            # As a pool checkout that timed out: every connection stayed busy that long (503 with Retry-After).
+            raise PoolTimeoutError("no database connection became free in time") from None
+        try:
+            return await anyio.to_thread.run_sync(call, limiter=database.unbounded_limiter())
+        finally:
+            limiter.release_on_behalf_of(borrower)
+
+    return route
+
+
+class DataRoute(APIRoute):
+    """A route of the data service. A plain ``def`` route runs on a worker thread in one call together with the
+    begin and commit of its tenant transaction (:class:`Tenant`), and its response model is then checked on the
+    event loop: one thread hop per request. ``async def`` routes run as FastAPI runs them."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint) and inspect.isfunction(endpoint):
+            endpoint = _in_one_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataRoute)
 
 
 def _database(request: Request) -> Database:
@@ -72,28 +153,29 @@ def _reference_session(request: Request, _ctx: Context) -> Iterator[Session]:
         yield session
 
 
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    """The verified caller, the gemeente it acts for, and a transaction bound to that gemeente."""
+def _tenant_dependency(*, read_only: bool) -> Callable[..., AsyncIterator[Tenant]]:
+    async def tenant_scope(request: Request, ctx: Context, service: Service) -> AsyncIterator[Tenant]:
+        # ``async`` and without I/O: the transaction begins on the route's worker thread (``DataRoute``).
+        gemeente = service.tenant_of(ctx)
+        transaction = _database(request).request_transaction(
+            gemeente=gemeente, read_only=read_only, check=functools.partial(service.check_tenant, gemeente=gemeente)
+        )
+        try:
+            yield Tenant(ctx, gemeente, transaction)
+        except BaseException as exc:
+            if transaction.active:  # an ``async def`` route used the session: roll back on a thread of its own
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(transaction.end, exc, limiter=anyio.CapacityLimiter(1))
+            raise
+        if transaction.active:  # an ``async def`` route used the session: commit on a thread of its own
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(transaction.end, limiter=anyio.CapacityLimiter(1))
 
-    ctx: RequestContext
-    gemeente: str
-    session: Session
+    return tenant_scope
 
 
-def _tenant_scope(request: Request, ctx: RequestContext, service: DataService, read_only: bool) -> Iterator[Tenant]:
-    gemeente = service.tenant_of(ctx)
-    with _database(request).transaction(gemeente=gemeente, read_only=read_only) as session:
-        service.check_tenant(session, gemeente)
-        yield Tenant(ctx, gemeente, session)
-
-
-def _tenant(request: Request, ctx: Context, service: Service) -> Iterator[Tenant]:
-    yield from _tenant_scope(request, ctx, service, read_only=False)
-
-
-def _tenant_read_only(request: Request, ctx: Context, service: Service) -> Iterator[Tenant]:
-    yield from _tenant_scope(request, ctx, service, read_only=True)
+_tenant = _tenant_dependency(read_only=False)
+_tenant_read_only = _tenant_dependency(read_only=True)
 
 
 ReferenceSession = Annotated[Session, Depends(_reference_session, scope="function")]

@@ -144,14 +144,17 @@ def _current_trace_ids() -> tuple[str, str, str | None]:
 
 def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
     """Append ``entry`` to ``gemeente``'s chain in the caller's transaction (so it commits or rolls back together
-    with the processing it records)."""
-    head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
+    with the processing it records).
+
+    Everything but the sequence number and the link is prepared first; then the chain head is locked and read (one
+    round trip), the entry hashed and written together with the head's move (one more). The head's lock is held
+    from there until the caller's transaction ends, so an append is best the last statement before the commit.
+    """
     trace_id, span_id, parent_span_id = _current_trace_ids()
     now = utcnow()
     record = AuditRecord(
         id=uuid.uuid4(),
         gemeente=gemeente,
-        seq=head.last_seq + 1,
         occurred_at=entry.started_at or now,
         ended_at=entry.ended_at or now,
         parent_span_id=entry.parent_span_id or (parent_span_id if not entry.span_id else None),
@@ -167,12 +170,16 @@ def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
         actor_type=entry.actor_type,
         purpose=entry.purpose,
         outcome=entry.outcome,
-        prev_hash=head.last_hash,
     )
+    last_seq, record.prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
+    record.seq = last_seq + 1
     record.hash = record_hash(record)
-    repository.add_audit_record(session, record)
-    repository.advance_chain_head(session, gemeente, record.seq, record.hash)
+    # A Core insert of the same values (the record object stays outside the session: no unit-of-work flush).
+    repository.append_audit_values(session, {name: getattr(record, name) for name in _COLUMNS})
     return record
+
+
+_COLUMNS: tuple[str, ...] = tuple(column.key for column in AuditRecord.__table__.columns)
 
 
 def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) -> list[AuditRecord]:

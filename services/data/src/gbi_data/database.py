@@ -13,33 +13,56 @@ the row-level security policies of the tenant-owned tables see only that gemeent
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+import anyio
+from sqlalchemy import Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 
 from gbi_data.settings import DataSettings
 
-__all__ = ["TENANT_STATUS", "Database", "create_db_engine", "normalise_url", "tenant_status"]
+__all__ = [
+    "CLOCK_OFFSET",
+    "TENANT_STATUS",
+    "Database",
+    "RequestTransaction",
+    "create_db_engine",
+    "normalise_url",
+    "tenant_status",
+]
 
 #: ``session.info`` key: (gemeente, actief) as read when the transaction was bound to that gemeente (PostgreSQL).
 TENANT_STATUS = "gbi.tenant_status"
 
 
-_BIND = text("SELECT set_config('gbi.gemeente', :gemeente, true)")
-_BIND_ROLE = text("SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true)")
-_BIND_TENANT = text(
-    "SELECT set_config('gbi.gemeente', :gemeente, true), (SELECT actief FROM gemeenten WHERE code = :gemeente)"
-)
-_BIND_ROLE_TENANT = text(
-    "SELECT set_config('role', :role, true), set_config('gbi.gemeente', :gemeente, true),"
-    " (SELECT actief FROM gemeenten WHERE code = :gemeente)"
-)
+#: ``session.info`` key: the ALO clock's offset in seconds as read when the transaction was bound (PostgreSQL).
+CLOCK_OFFSET = "gbi.clock_offset"
+
+
+def _bind_statement(*, role: bool, tenant: bool, clock: bool) -> TextClause:
+    """The one statement that binds a transaction: ``role`` and ``gbi.gemeente`` (``LOCAL``), and where asked the
+    gemeente's ``actief`` and the clock's offset, so that neither costs a round trip of its own."""
+    columns = ["set_config('gbi.gemeente', :gemeente, true)"]
+    if role:
+        columns.insert(0, "set_config('role', :role, true)")
+    if tenant:
+        columns.append("(SELECT actief FROM gemeenten WHERE code = :gemeente)")
+    if clock:
+        columns.append("(SELECT offset_seconden FROM klok WHERE id = 1)")
+    return text("SELECT " + ", ".join(columns))
+
+
+_BIND_STATEMENTS = {
+    (role, tenant, clock): _bind_statement(role=role, tenant=tenant, clock=clock)
+    for role in (False, True)
+    for tenant in (False, True)
+    for clock in (False, True)
+}
 
 
 def tenant_status(session: Session, gemeente: str) -> tuple[bool, bool | None]:
@@ -156,27 +179,49 @@ class Database:
         self.engine = engine or create_db_engine(settings)
         self.is_postgresql = self.engine.dialect.name == "postgresql"
         self.app_role = settings.database_app_role.strip()
+        self.max_connections = max(1, settings.database_pool_size + settings.database_max_overflow)
+        self.pool_timeout_s = settings.database_pool_timeout_s
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._unbounded: anyio.CapacityLimiter | None = None
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        """The worker threads for request transactions: as many as the pool has connections (made on first use,
+        on the event loop). A request beyond that waits on the event loop, not on a thread blocked in the pool."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.max_connections)
+        return self._limiter
+
+    def unbounded_limiter(self) -> anyio.CapacityLimiter:
+        """Threads for calls that hold a token of :meth:`limiter` already (never waits: the tokens bound them)."""
+        if self._unbounded is None:
+            self._unbounded = anyio.CapacityLimiter(1_000_000)
+        return self._unbounded
 
     @contextmanager
-    def transaction(self, *, gemeente: str | None, read_only: bool = False) -> Iterator[Session]:
+    def transaction(
+        self, *, gemeente: str | None, read_only: bool = False, with_clock: bool = False
+    ) -> Iterator[Session]:
         """One transaction, committed when the block ends normally and rolled back when it raises.
 
         ``gemeente`` is the tenant from the verified context (None: reference data only). On PostgreSQL the
         transaction runs as the application role with ``gbi.gemeente`` set, so row-level security applies.
         ``read_only`` promises that the block does not write (on SQLite it then waits for no writer).
+        ``with_clock`` (a request on the migrated schema) also reads the ALO clock's offset while binding.
         """
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
             if read_only:
                 session.connection(execution_options={_READ_ONLY: True})
             if self.is_postgresql:
                 # One round trip binds the transaction (role, gemeente) and reads whether that gemeente is an
-                # active tenant (``gemeenten`` is reference data, not tenant-owned), for ``tenant_status``.
+                # active tenant (``gemeenten`` is reference data, not tenant-owned), for ``tenant_status``, and
+                # the clock's offset (``klok`` is one shared row), for ``clock_offset``.
                 params = {"role": self.app_role, "gemeente": gemeente or ""}
+                bind = _BIND_STATEMENTS[(bool(self.app_role), bool(gemeente), with_clock)]
+                row = session.execute(bind, params).one()
+                if with_clock:
+                    session.info[CLOCK_OFFSET] = int(row[-1] or 0)
                 if gemeente:
-                    bind = _BIND_ROLE_TENANT if self.app_role else _BIND_TENANT
-                    session.info[TENANT_STATUS] = (gemeente, session.execute(bind, params).one()[-1])
-                else:
-                    session.execute(_BIND_ROLE if self.app_role else _BIND, params)
+                    session.info[TENANT_STATUS] = (gemeente, row[-2] if with_clock else row[-1])
             yield session
 
     @contextmanager
@@ -184,6 +229,12 @@ class Database:
         """A transaction as the login role itself, without tenant binding: migrations and seeding only."""
         with Session(self.engine, expire_on_commit=False, autoflush=False) as session, session.begin():
             yield session
+
+    def request_transaction(
+        self, *, gemeente: str | None, read_only: bool = False, check: Callable[[Session], None] | None = None
+    ) -> RequestTransaction:
+        """A request's transaction, not begun yet (no I/O): see :class:`RequestTransaction`."""
+        return RequestTransaction(self, gemeente=gemeente, read_only=read_only, check=check)
 
     def ping(self) -> None:
         """A real round trip to the database (readiness)."""
@@ -201,3 +252,73 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class RequestTransaction:
+    """One request's transaction (:meth:`Database.transaction`), begun and ended where the route runs.
+
+    Made on the event loop without any I/O; :meth:`begin` (or the first use of :attr:`session`) opens and binds it,
+    :meth:`end` commits it (or rolls it back when the route raised). The data service's routes begin, run and end it
+    in one call on a worker thread (``gbi_data.api.DataRoute``): one thread hop per request instead of one for the
+    dependency's start, one for the route, one for the response model and one for the commit.
+    """
+
+    __slots__ = ("_check", "_context", "_database", "_session", "gemeente", "read_only")
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        gemeente: str | None,
+        read_only: bool = False,
+        check: Callable[[Session], None] | None = None,
+    ) -> None:
+        self._database = database
+        self.gemeente = gemeente
+        self.read_only = read_only
+        self._check = check
+        self._context: AbstractContextManager[Session] | None = None
+        self._session: Session | None = None
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    @property
+    def active(self) -> bool:
+        """Begun and not ended yet."""
+        return self._context is not None
+
+    @property
+    def session(self) -> Session:
+        """The transaction's session; begins the transaction when it was not begun yet."""
+        if self._session is None:
+            return self.begin()
+        return self._session
+
+    def begin(self) -> Session:
+        """Open and bind the transaction (a round trip on PostgreSQL), then run the check (which may raise: the
+        transaction is then rolled back and ended)."""
+        if self._session is not None:
+            return self._session
+        context = self._database.transaction(gemeente=self.gemeente, read_only=self.read_only, with_clock=True)
+        session = context.__enter__()
+        self._context = context
+        try:
+            if self._check is not None:
+                self._check(session)
+        except BaseException as exc:
+            self.end(exc)
+            raise
+        self._session = session
+        return session
+
+    def end(self, exc: BaseException | None = None) -> None:
+        """Commit (``exc`` None) or roll back; nothing when not begun or already ended. A failing commit raises."""
+        context, self._context = self._context, None
+        if context is None:
+            return
+        if exc is None:
+            context.__exit__(None, None, None)
+        else:
+            context.__exit__(type(exc), exc, exc.__traceback__)

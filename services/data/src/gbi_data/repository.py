@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ __all__ = [
     "add_beleidsversie",
     "add_proefberekening",
     "advance_chain_head",
+    "append_audit_values",
     "beleidsversie_op",
     "bind_tenant",
     "eerste_geldig_vanaf",
@@ -34,6 +35,7 @@ __all__ = [
     "list_beleidsversies",
     "list_gemeenten",
     "lock_chain_head",
+    "lock_chain_position",
     "onderwerpen_met_beleid",
     "volgende_geldig_vanaf",
 ]
@@ -107,6 +109,38 @@ def lock_chain_head(session: Session, gemeente: str, genesis_hash: str) -> Audit
         .execution_options(populate_existing=True)
     ).one()
     return head
+
+
+def lock_chain_position(session: Session, gemeente: str, genesis_hash: str) -> tuple[int, str]:
+    """(last seq, last hash) of ``gemeente``'s chain, its head locked until the transaction ends: one round trip
+    where the head exists (``SELECT ... FOR UPDATE``), the head created first where it does not (see
+    :func:`lock_chain_head`). The caller writes the next entry with :func:`append_audit_values`."""
+    head = AuditChainHead
+    query = select(head.last_seq, head.last_hash).where(head.gemeente == gemeente).with_for_update()
+    row = session.execute(query).one_or_none()
+    if row is None:  # the gemeente's first entry: create the head (a concurrent creator may win), then lock it
+        values = {"gemeente": gemeente, "last_seq": 0, "last_hash": genesis_hash, "updated_at": utcnow()}
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(head).values(values).on_conflict_do_nothing())
+        row = session.execute(query).one()
+    return int(row[0]), str(row[1])
+
+
+def append_audit_values(session: Session, values: dict[str, object]) -> None:
+    """Insert an audit entry (the one after the position :func:`lock_chain_position` locked) and move the chain
+    head to it. PostgreSQL: one statement (the insert as a data-modifying CTE of the head's update); SQLite: two."""
+    head = AuditChainHead
+    advance = (
+        update(head)
+        .where(head.gemeente == values["gemeente"])
+        .values(last_seq=values["seq"], last_hash=values["hash"], updated_at=utcnow())
+    )
+    entry = insert(AuditRecord).values(values)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(advance.add_cte(entry.cte("audit_entry")))
+    else:
+        session.execute(entry)
+        session.execute(advance)
 
 
 def get_chain_head(session: Session, gemeente: str) -> AuditChainHead | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
@@ -175,8 +176,8 @@ def test_a_failed_commit_is_an_error_and_leaves_nothing_behind(
     original = database.transaction
 
     @contextmanager
-    def failing_commit(*, gemeente: str | None, read_only: bool = False) -> Iterator[Session]:
-        with original(gemeente=gemeente, read_only=read_only) as session:
+    def failing_commit(*, gemeente: str | None, read_only: bool = False, with_clock: bool = False) -> Iterator[Session]:
+        with original(gemeente=gemeente, read_only=read_only, with_clock=with_clock) as session:
             yield session
             raise OperationalError("COMMIT", {}, Exception("connection lost"))
 
@@ -198,7 +199,7 @@ def test_a_full_connection_pool_is_a_503_with_retry_after_and_changes_nothing(
     database = client.app.state.database  # type: ignore[attr-defined]
 
     @contextmanager
-    def pool_exhausted(*, gemeente: str | None, read_only: bool = False) -> Iterator[Session]:
+    def pool_exhausted(*, gemeente: str | None, read_only: bool = False, with_clock: bool = False) -> Iterator[Session]:
         raise PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached")
         yield  # pragma: no cover
 
@@ -207,5 +208,26 @@ def test_a_full_connection_pool_is_a_503_with_retry_after_and_changes_nothing(
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.headers["Retry-After"] == "2"
+    monkeypatch.undo()
+    assert audit_entries(client, context_headers) == []
+
+
+def test_requests_waiting_for_a_connection_longer_than_the_pool_timeout_get_a_503(
+    client: TestClient, context_headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Routes wait for one of the pool's connections on the event loop (the database's limiter), not on a thread
+    # blocked in the pool; a wait as long as the pool timeout is answered as a pool timeout was.
+    database = client.app.state.database  # type: ignore[attr-defined]
+
+    class AllBusy:
+        async def acquire_on_behalf_of(self, _borrower: object) -> None:
+            await anyio.sleep_forever()
+
+    monkeypatch.setattr(database, "pool_timeout_s", 0.2)
+    monkeypatch.setattr(database, "limiter", AllBusy)
+    response = client.post(PATH, json=body(), headers=context_headers() | {"Idempotency-Key": "druk"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json()["detail"] == "De database is tijdelijk te druk"
     monkeypatch.undo()
     assert audit_entries(client, context_headers) == []

@@ -23,6 +23,7 @@ from gbi_data.api import (
     PREFIX,
     REPLAYED_HEADER,
     Context,
+    DataRoute,
     ReadOnlyTenantScope,
     ReferenceSession,
     TenantScope,
@@ -91,7 +92,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {409: _problem("Conflict met de hui
 _CREATE = _REPLAYED | _CONFLICT
 _UNPROCESSABLE: dict[int | str, dict[str, Any]] = {422: _problem("De toestand staat dit niet toe")}
 
-router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataRoute)
 
 #: Routes only GBI's own services call (the process layer acting as itself).
 SERVICE_ONLY = [Depends(require_roles(actor_types=[ActorType.SERVICE]))]

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -30,6 +31,7 @@ from gbi_data.alo.models import (
     Uitkering,
     Voorschot,
 )
+from gbi_data.database import CLOCK_OFFSET
 
 __all__ = [
     "Cursor",
@@ -85,10 +87,14 @@ def _locked(query: Select[Any], lock: bool) -> Select[Any]:
 
 
 def get_klok_offset(session: Session) -> int:
+    known = session.info.get(CLOCK_OFFSET)  # read with the transaction's binding (a request on PostgreSQL)
+    if known is not None:
+        return int(known)
     return int(session.scalar(select(Klok.offset_seconden).where(Klok.id == 1)) or 0)
 
 
 def set_klok_offset(session: Session, offset: int, by: str, at: datetime) -> None:
+    session.info.pop(CLOCK_OFFSET, None)
     result = session.execute(
         update(Klok).where(Klok.id == 1).values(offset_seconden=offset, updated_at=at, updated_by=by)
     )
@@ -208,6 +214,51 @@ def get_procesinstantie(
 ) -> Procesinstantie | None:
     query = select(Procesinstantie).where(Procesinstantie.id == instance_id, Procesinstantie.gemeente == gemeente)
     return session.scalars(_locked(query, lock)).one_or_none()
+
+
+def get_procesinstantie_for_save(
+    session: Session, gemeente: str, instance_id: uuid.UUID
+) -> tuple[Procesinstantie, str | None] | None:
+    """The instance, locked as :func:`get_procesinstantie` with ``lock`` does, with its aanvraag's data subject
+    (for the audit entry) in the same round trip."""
+    p, a = Procesinstantie, Aanvraag
+    query = (
+        select(p, a.data_subject_id)
+        .outerjoin(a, and_(a.id == p.aanvraag_id, a.gemeente == p.gemeente))
+        .where(p.id == instance_id, p.gemeente == gemeente)
+        .with_for_update(key_share=True, of=p)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def insert_stappen(
+    session: Session, gemeente: str, instance_id: uuid.UUID, stappen: Sequence[tuple[str, Any]], now: datetime
+) -> set[str]:
+    """Insert step records in one statement; a key already recorded (a concurrent writer was first) is skipped.
+    Returns the keys this statement inserted."""
+    if not stappen:
+        return set()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "gemeente": gemeente,
+            "procesinstantie_id": instance_id,
+            "stap_sleutel": sleutel,
+            "resultaat": resultaat,
+            "created_at": now,
+        }
+        for sleutel, resultaat in stappen
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Processtap)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["procesinstantie_id", "stap_sleutel"])
+        .returning(Processtap.stap_sleutel)
+    )
+    return set(session.scalars(statement))
 
 
 def get_procesinstantie_by_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Procesinstantie | None:

@@ -542,9 +542,10 @@ class AloService:
         A step already recorded with the same result changes nothing; with another result the save is refused (409
         ``stap-vastgelegd``): the caller computed its state from a result that lost, and must start again from the
         stored state, where the recorded result wins."""
-        row = repository.get_procesinstantie(session, gemeente, instance_id, lock=True)
-        if row is None:
+        found = repository.get_procesinstantie_for_save(session, gemeente, instance_id)
+        if found is None:
             raise NotFoundError("Geen procesinstantie met dit id")
+        row, subject = found
         now = self.nu(session)
         keys = [s.stap_sleutel for s in body.stappen]
         stored = (
@@ -559,10 +560,20 @@ class AloService:
             )
         if row.lease_owner != body.lease_owner or row.lease_until is None or row.lease_until <= now:
             raise ConflictError("Deze worker heeft de procesinstantie niet (meer) geclaimd", code="lease-lost")
+        missing = [s for s in body.stappen if s.stap_sleutel not in stored]
+        # One statement for the steps not recorded yet; a key a concurrent writer recorded first is read back.
+        inserted = repository.insert_stappen(
+            session, gemeente, instance_id, [(s.stap_sleutel, s.resultaat) for s in missing], now
+        )
+        lost = [s.stap_sleutel for s in missing if s.stap_sleutel not in inserted]
+        if lost:
+            stored |= {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, lost)}
         for stap in body.stappen:
+            if stap.stap_sleutel in inserted:
+                continue
             existing = stored.get(stap.stap_sleutel)
             if existing is None:
-                existing, _ = self._voeg_stap_toe(session, gemeente, instance_id, stap, now)
+                raise ConflictError("De stap kon niet worden vastgelegd; probeer het opnieuw")
             if existing.resultaat != stap.resultaat:
                 raise ConflictError(
                     f"De stap {stap.stap_sleutel} is al vastgelegd met een ander resultaat",
@@ -582,8 +593,7 @@ class AloService:
         elif body.lease_seconds is not None:
             row.lease_until = now + timedelta(seconds=body.lease_seconds)  # a heartbeat of a long step
         session.flush()
-        subjects = repository.subjects_of(session, gemeente, [row.aanvraag_id])
-        self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subjects.get(row.aanvraag_id), "updated")
+        self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
         return _procesinstantie(row), False
 
     def _voeg_stap_toe(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
-from gbi_data.api import PREFIX, Context, ReadOnlyTenantScope, ReferenceSession, TenantScope
+from gbi_data.api import PREFIX, Context, DataRoute, ReadOnlyTenantScope, ReferenceSession, TenantScope
 from gbi_data.database import Database
 from gbi_data.notificaties.service import NotificatieService
 from gbi_shared import PROBLEM_RESPONSES, ActorType, require_roles
@@ -46,7 +46,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: _problem("Conflict met de huidige toestand")}
 
-router = APIRouter(prefix=BASE, responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix=BASE, responses=PROBLEM_RESPONSES, route_class=DataRoute)
 
 #: Routes only GBI's own services call (the delivery worker of the integration layer).
 SERVICE_ONLY = [Depends(require_roles(actor_types=[ActorType.SERVICE]))]
