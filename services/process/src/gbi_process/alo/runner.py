@@ -133,8 +133,10 @@ _MAX_STEPS_PER_SAVE = 20
 _CHECKPOINT_STEPS = 14
 #: Handlers whose side effect binds the steps after it (one besluit per aanvraag: a retry that differs finds the
 #: first). The state is saved before they run, so a replay after a crash never recomputes what that side effect was
-#: based on (the sources, the calculation, the route) and stays consistent with it (ADR 0022).
-_SAVE_BEFORE = frozenset({"besluit.vastleggen"})
+#: based on (the sources, the calculation, the route) and stays consistent with it (ADR 0022). A voorschot is paid
+#: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
+#: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
+_SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:

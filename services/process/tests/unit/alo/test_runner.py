@@ -551,3 +551,24 @@ async def test_when_the_hand_back_save_fails_too_the_results_are_kept_on_their_o
     await world.worker("w2").run_until_idle()
     assert world.handlers.calls == MAIN  # the six recorded results were reused, none executed again
     assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_voorschot_is_paid_only_from_a_saved_state_that_holds_its_task(world: World) -> None:
+    """A voorschot is paid under the volgnummer its task id claimed: the state with that task is saved before the
+    payment, so a replay after a crash meets the same task, not one reached by another route under another id."""
+    aid, iid = await world.submit()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "huisbezoek_nodig": True}
+    await world.worker().run_until_idle()
+    gezien: list[tuple[str, bool]] = []
+
+    def voorschot(stap: Stap) -> dict[str, Any]:
+        opgeslagen = world.engine.restore(world.instance(iid)["state"].encode())
+        gezien.append((stap.task_id, stap.task_id in {i.task_id for i in opgeslagen.ready_service_tasks()}))
+        return {"voorschot_betaald": True}
+
+    world.handlers.results["voorschot.beoordelen"] = voorschot
+    world.gw.now += timedelta(days=28)
+    await world.worker().run_until_idle()
+    assert [in_opgeslagen for _, in_opgeslagen in gezien] == [True]
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-medewerker"
