@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import StreamObject
 
-from gbi_domain.beschikking import SJABLOONVERSIE, render_beschikking
+from gbi_domain.beschikking import SJABLOONVERSIE, render_beschikking, sjabloon
 from gbi_shared.contracts.beschikking import BeschikkingVerzoek
 
 from .conftest import BSN, afwijzing, basis, berekening, buiten_behandeling, tekst_van, toekenning
@@ -274,3 +274,14 @@ def test_lange_invoer_blijft_binnen_de_pagina() -> None:
     reader = PdfReader(io.BytesIO(gerenderd.pdf))
     assert len(reader.pages) == gerenderd.metadata.paginas > 3
     assert "Straat" in tekst_van(gerenderd.pdf)
+
+
+def test_the_process_keeps_the_parse_of_fixed_texts_but_no_citizen_s_name_or_address() -> None:
+    """Parsed paragraphs are kept per process only for the letters' fixed texts: after a letter is rendered, the
+    citizen's name and street are in no kept paragraph (data minimisation), while the bezwaar clause is."""
+    verzoek = toekenning()
+    naam, straat = verzoek["ontvanger"]["naam"], verzoek["ontvanger"]["adres"][0]
+    render_beschikking(BeschikkingVerzoek.model_validate(verzoek))
+    bewaard = [sleutel[0] for sleutel in sjabloon._ontleed]
+    assert any("Dan kunt u bezwaar maken" in tekst for tekst in bewaard)
+    assert not [tekst for tekst in bewaard if naam in tekst or straat in tekst]

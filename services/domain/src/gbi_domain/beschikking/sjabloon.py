@@ -86,16 +86,23 @@ STIJLEN = {
     "waarde": ParagraphStyle("waarde", parent=_STIJL, fontSize=9, leading=12.5, spaceAfter=0),
 }
 
-#: Parsed paragraph markup per (text, style, bullet): most of a letter is the same text in every letter, and
-#: parsing it (ReportLab runs an HTML parser per paragraph) was a sixth of the render. Bounded; emptied when full.
+#: Parsed paragraph markup per (text, style, bullet) of the letters' fixed texts (:class:`_VasteAlinea`): most of a
+#: letter is the same text in every letter, and parsing it (ReportLab runs an HTML parser per paragraph) was a sixth
+#: of the render. Only fixed texts are kept: a paragraph with a citizen's name, address, amounts or facts is parsed
+#: for its letter and not remembered by the process (data minimisation). Bounded; emptied when full.
 _ONTLEED_MAX = 4096
 _ontleed: dict[tuple[str, int, str | None], tuple[Any, str, Any, list[Any], Any]] = {}
 _ontleed_lock = threading.Lock()
 
 
 class _Alinea(Paragraph):
-    """A :class:`Paragraph` that parses its markup once per process. Each paragraph gets its own copies of the
-    fragments (ReportLab marks fragments while it breaks lines), so a letter is laid out exactly as before."""
+    """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text."""
+
+
+class _VasteAlinea(_Alinea):
+    """A paragraph of fixed text (no personal data) whose markup is parsed once per process. Each paragraph gets its
+    own copies of the fragments (ReportLab marks fragments while it breaks lines), so a letter is laid out exactly
+    as before."""
 
     def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:  # noqa: N803
         if frags is not None or not isinstance(text, str) or not isinstance(bulletText, str | None):
@@ -185,12 +192,13 @@ class Brief:
         return escape(self.drukbaar(veld, tekst))
 
     @staticmethod
-    def p(markup: str, stijl: str = "tekst") -> Paragraph:
-        return _Alinea(markup, STIJLEN[stijl])
+    def p(markup: str, stijl: str = "tekst", *, vast: bool = False) -> Paragraph:
+        """A paragraph; ``vast``: its text is the same in every letter (no personal data), so its parse is kept."""
+        return (_VasteAlinea if vast else _Alinea)(markup, STIJLEN[stijl])
 
     @staticmethod
-    def punt(markup: str) -> Paragraph:
-        return _Alinea(markup, STIJLEN["punt"], bulletText="•")
+    def punt(markup: str, *, vast: bool = False) -> Paragraph:
+        return (_VasteAlinea if vast else _Alinea)(markup, STIJLEN["punt"], bulletText="•")
 
     # -------------------------------------------------------------------------------------------- first page
 
@@ -265,8 +273,8 @@ class Brief:
                 )
             )
         else:
-            f.append(self.p("U heeft bijstand aangevraagd. In deze brief leest u wat wij hebben besloten."))
-        f.append(self.p("Ons besluit", "kop"))
+            f.append(self.p("U heeft bijstand aangevraagd. In deze brief leest u wat wij hebben besloten.", vast=True))
+        f.append(self.p("Ons besluit", "kop", vast=True))
         f.append(self.p(escape(besluitzin(v, self.bedrag_per_maand)), "besluit"))
         if v.soort == "toekenning":
             f += self._toekenning()
@@ -321,18 +329,20 @@ class Brief:
         f: list[Flowable] = [
             self.p(
                 "Bijstand is geld om van te leven als u niet genoeg inkomen of vermogen heeft. Wij betalen de "
-                "bijstand elke maand. Verandert uw situatie? Dan kan het bedrag ook veranderen."
+                "bijstand elke maand. Verandert uw situatie? Dan kan het bedrag ook veranderen.",
+                vast=True,
             )
         ]
         if b.geldlening:
             f.append(
                 self.p(
                     "U krijgt de bijstand als lening. Dat komt doordat u een eigen huis heeft met overwaarde. "
-                    "Dit staat in artikel 50 van de Participatiewet."
+                    "Dit staat in artikel 50 van de Participatiewet.",
+                    vast=True,
                 )
             )
-        f.append(self.p("Waarom krijgt u dit besluit?", "kop"))
-        f.append(self.p("Wij hebben gekeken naar uw situatie. Dit is wat wij hebben vastgesteld:"))
+        f.append(self.p("Waarom krijgt u dit besluit?", "kop", vast=True))
+        f.append(self.p("Wij hebben gekeken naar uw situatie. Dit is wat wij hebben vastgesteld:", vast=True))
         f += [self.punt(escape(feit)) for feit in self._feiten()]
         f += self._artikelen(self._artikelen_van_berekening())
         f += self._berekening()
@@ -378,16 +388,16 @@ class Brief:
         if not zinnen:
             return []
         inleiding = "Dit staat in deze wet:" if len(zinnen) == 1 else "Dit staat in deze wetten:"
-        return [self.p(inleiding), *(self.punt(escape(z)) for z in zinnen)]
+        return [self.p(inleiding, vast=True), *(self.punt(escape(z), vast=True) for z in zinnen)]
 
     def _berekening(self) -> list[Flowable]:
         b = self.v.berekening
         if b is None or not b.toelichting:
             return []
         kop: list[Flowable] = [
-            self.p("Onderdeel", "cel-vet"),
-            self.p("Bedrag", "cel-rechts-vet"),
-            self.p("Artikel", "cel-vet"),
+            self.p("Onderdeel", "cel-vet", vast=True),
+            self.p("Bedrag", "cel-rechts-vet", vast=True),
+            self.p("Artikel", "cel-vet", vast=True),
         ]
         rijen: list[list[Flowable]] = [kop]
         for i, regel in enumerate(b.toelichting):
@@ -424,10 +434,11 @@ class Brief:
         )
         return [
             CondPageBreak(40 * mm),
-            self.p("Zo hebben wij het bedrag berekend", "kop"),
+            self.p("Zo hebben wij het bedrag berekend", "kop", vast=True),
             self.p(
                 "In de tabel ziet u elke stap van de berekening. Bij elke stap staan het bedrag per maand en de "
-                "regel uit de wet."
+                "regel uit de wet.",
+                vast=True,
             ),
             tabel,
             Spacer(1, 2 * mm),
@@ -444,8 +455,8 @@ class Brief:
         if not redenen and v.berekening is not None:
             redenen = [RedenInvoer(code=r.code, tekst=r.tekst, artikel=r.artikel) for r in v.berekening.redenen]
             velden = "berekening.redenen"
-        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop")]
-        f.append(self.p("U krijgt geen bijstand, omdat:"))
+        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop", vast=True)]
+        f.append(self.p("U krijgt geen bijstand, omdat:", vast=True))
         for i, reden in enumerate(redenen):
             artikelen = " en ".join(artikel_voluit(reden.artikel))
             tekst = self.x(f"{velden}[{i}].tekst", leesbare_regel(reden.tekst))
@@ -459,7 +470,7 @@ class Brief:
     def _buiten_behandeling(self) -> list[Flowable]:
         bb = self.v.buiten_behandeling
         assert bb is not None
-        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop")]
+        f: list[Flowable] = [self.p("Waarom krijgt u dit besluit?", "kop", vast=True)]
         f.append(
             self.p(
                 f"Wij hebben u op {datum_nl(bb.verzoek_datum)} een brief gestuurd. Daarin vroegen wij u om deze "
@@ -473,15 +484,17 @@ class Brief:
         f.append(
             self.p(
                 "Wij hebben deze papieren niet of niet op tijd gekregen. Zonder deze papieren kunnen wij niet "
-                "beoordelen of u recht heeft op bijstand. Daarom behandelen wij uw aanvraag niet verder."
+                "beoordelen of u recht heeft op bijstand. Daarom behandelen wij uw aanvraag niet verder.",
+                vast=True,
             )
         )
         f += self._artikelen(["Awb 4:5"])
-        f.append(self.p("Wilt u toch bijstand?", "kop"))
+        f.append(self.p("Wilt u toch bijstand?", "kop", vast=True))
         f.append(
             self.p(
                 "Dan kunt u opnieuw bijstand aanvragen. Stuur dan meteen alle papieren mee. Dan kunnen wij uw "
-                "aanvraag sneller behandelen."
+                "aanvraag sneller behandelen.",
+                vast=True,
             )
         )
         return f
@@ -493,8 +506,8 @@ class Brief:
         if not v.voorschotten:
             return []
         totaal = sum(naar_centen(vs.bedrag) for vs in v.voorschotten)
-        f: list[Flowable] = [self.p("Voorschotten die u al heeft gekregen", "kop")]
-        f.append(self.p("Wij hebben u al een voorschot betaald:"))
+        f: list[Flowable] = [self.p("Voorschotten die u al heeft gekregen", "kop", vast=True)]
+        f.append(self.p("Wij hebben u al een voorschot betaald:", vast=True))
         f += [self.punt(f"op {datum_nl(vs.betaald_op)}: {euro(vs.bedrag)}") for vs in v.voorschotten]
         if len(v.voorschotten) > 1:
             f.append(self.p(f"Dat is samen {euro_centen(totaal)}."))
@@ -502,14 +515,16 @@ class Brief:
             f.append(
                 self.p(
                     "Wij trekken dit bedrag af van de bijstand die u over dezelfde periode krijgt. Dit heet "
-                    "verrekenen. Dit staat in artikel 52 van de Participatiewet."
+                    "verrekenen. Dit staat in artikel 52 van de Participatiewet.",
+                    vast=True,
                 )
             )
         else:
             f.append(
                 self.p(
                     "U krijgt geen bijstand. Daarom moet u de voorschotten terugbetalen. Hierover krijgt u een "
-                    "aparte brief. Dit staat in artikel 52 en artikel 58 van de Participatiewet."
+                    "aparte brief. Dit staat in artikel 52 en artikel 58 van de Participatiewet.",
+                    vast=True,
                 )
             )
         return [KeepTogether(f)]
@@ -518,15 +533,17 @@ class Brief:
 
     def _inlichtingenplicht(self) -> list[Flowable]:
         return [
-            self.p("Wat moet u aan ons doorgeven?", "kop"),
+            self.p("Wat moet u aan ons doorgeven?", "kop", vast=True),
             self.p(
                 "Geef veranderingen in uw situatie meteen aan ons door. Bijvoorbeeld als u gaat werken of meer "
                 "gaat verdienen, als er iemand bij u komt wonen of weggaat, als u gaat verhuizen, of als u langer "
-                "dan 4 weken naar het buitenland gaat. Twijfelt u? Vraag het ons."
+                "dan 4 weken naar het buitenland gaat. Twijfelt u? Vraag het ons.",
+                vast=True,
             ),
             self.p(
                 "Dit moet volgens de wet (inlichtingenplicht, artikel 17 van de Participatiewet). Geeft u iets niet "
-                "of te laat door? Dan moet u misschien bijstand terugbetalen en kunt u een boete krijgen."
+                "of te laat door? Dan moet u misschien bijstand terugbetalen en kunt u een boete krijgen.",
+                vast=True,
             ),
         ]
 
@@ -538,22 +555,23 @@ class Brief:
         veld = "gemeente.bezwaarAdres" if g.bezwaar_adres else "gemeente.afzender"
         f: list[Flowable] = [
             CondPageBreak(50 * mm),
-            self.p("Bent u het niet eens met dit besluit?", "kop"),
+            self.p("Bent u het niet eens met dit besluit?", "kop", vast=True),
             self.p(
                 "Dan kunt u bezwaar maken. Dat moet binnen 6 weken na de datum van deze brief. Dit staat in "
-                "artikel 6:7 van de Algemene wet bestuursrecht (Awb)."
+                "artikel 6:7 van de Algemene wet bestuursrecht (Awb).",
+                vast=True,
             ),
         ]
         if g.bezwaar_url is not None:
             f.append(self.p(f"U kunt digitaal bezwaar maken op {escape(g.bezwaar_url)}. Of stuur een brief naar:"))
         else:
-            f.append(self.p("Stuur dan een brief naar:"))
+            f.append(self.p("Stuur dan een brief naar:", vast=True))
         ontvanger = f"Het college van burgemeester en wethouders van {self.x('gemeente.naam', g.naam)}"
         regels = [ontvanger, *(self.x(f"{veld}[{i}]", r) for i, r in enumerate(adres))]
         f.append(_Alinea("<br/>".join(regels), _ADRES))
-        f.append(self.p("Zet in uw bezwaar:"))
+        f.append(self.p("Zet in uw bezwaar:", vast=True))
         f += [
-            self.punt(t)
+            self.punt(t, vast=True)
             for t in (
                 "uw naam en adres",
                 "de datum",
@@ -565,14 +583,16 @@ class Brief:
         f.append(
             self.p(
                 "Let op: ook als u bezwaar maakt, blijft dit besluit gelden. Bezwaar maken stopt het besluit niet "
-                "(artikel 6:16 Awb)."
+                "(artikel 6:16 Awb).",
+                vast=True,
             )
         )
         f.append(
             self.p(
                 "Is het dringend en kunt u niet wachten op de beslissing op uw bezwaar? Dan kunt u de "
                 "voorzieningenrechter van de rechtbank vragen om een voorlopige voorziening (artikel 8:81 Awb). "
-                "Dat kan alleen als u ook bezwaar heeft gemaakt. De rechtbank vraagt hiervoor griffierecht."
+                "Dat kan alleen als u ook bezwaar heeft gemaakt. De rechtbank vraagt hiervoor griffierecht.",
+                vast=True,
             )
         )
         return f
@@ -584,7 +604,7 @@ class Brief:
             tekst = f"Bel ons dan op {escape(g.telefoon)}. Noem het kenmerk van deze brief: {kenmerk}."
         else:
             tekst = f"Neem dan contact met ons op. Noem het kenmerk van deze brief: {kenmerk}."
-        return [self.p("Heeft u nog vragen?", "kop"), self.p(tekst)]
+        return [self.p("Heeft u nog vragen?", "kop", vast=True), self.p(tekst)]
 
     # ------------------------------------------------------------------------------------------ signature
 
@@ -600,7 +620,7 @@ class Brief:
 
         blok: list[Flowable] = [
             Spacer(1, 4 * mm),
-            self.p("Met vriendelijke groet,"),
+            self.p("Met vriendelijke groet,", vast=True),
             self.p(f"namens het college van burgemeester en wethouders van {naam},"),
             Spacer(1, 3 * mm),
         ]
