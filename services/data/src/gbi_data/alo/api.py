@@ -98,7 +98,8 @@ router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataR
 SERVICE_ONLY = [Depends(require_roles(actor_types=[ActorType.SERVICE]))]
 
 
-def _service(request: Request) -> AloService:
+async def _service(request: Request) -> AloService:
+    # ``async`` and without I/O: FastAPI calls it on the event loop (a sync dependency costs a hop to a thread).
     service: AloService | None = getattr(request.app.state, "alo_service", None)
     if service is None:
         service = AloService(request.app.state.settings)

@@ -18,7 +18,14 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from gbi_data.api import IDEMPOTENCY_KEY_HEADER, PREFIX, REPLAYED_HEADER, ReadOnlyTenantScope, TenantScope
+from gbi_data.api import (
+    IDEMPOTENCY_KEY_HEADER,
+    PREFIX,
+    REPLAYED_HEADER,
+    DataRoute,
+    ReadOnlyTenantScope,
+    TenantScope,
+)
 from gbi_data.betaalrun.service import BetaalrunService, parse_json
 from gbi_data.database import Database
 from gbi_shared import PROBLEM_RESPONSES, ActorType, ForbiddenError, RequestContext, require_roles
@@ -29,7 +36,7 @@ from gbi_shared.contracts.common import CamelModel
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, tags=["betaalruns"])
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataRoute, tags=["betaalruns"])
 #: Headers of the werk answer: how many rows it has and the last uitkering id (the ``after`` of the next chunk), so
 #: the process layer can pass the body on to the domain layer without parsing it.
 AANTAL_HEADER = "GBI-Aantal"

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from gbi_data.api import PREFIX, TenantScope
+from gbi_data.api import PREFIX, DataRoute, TenantScope
 from gbi_data.database import Database
 from gbi_data.interactie import repository as store
 from gbi_shared import PROBLEM_RESPONSES, ActorType, NotFoundError, require_roles
@@ -26,6 +26,7 @@ CONCEPT_TTL_S = 30 * 24 * 3600
 router = APIRouter(
     prefix=PREFIX,
     responses=PROBLEM_RESPONSES,
+    route_class=DataRoute,
     dependencies=[Depends(require_roles(actor_types=[ActorType.SERVICE]))],
     tags=["interactie"],
 )

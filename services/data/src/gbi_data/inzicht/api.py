@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from gbi_data.alo import repository as alo_repository
-from gbi_data.api import PREFIX, ReadOnlyTenantScope, TenantScope
+from gbi_data.api import PREFIX, DataRoute, ReadOnlyTenantScope, TenantScope
 from gbi_data.inzicht.audittrail import audittrail
 from gbi_data.inzicht.management import MAX_PERIODE_DAGEN, managementinformatie, twaalf_maanden_tot, vandaag
 from gbi_data.settings import DataSettings
@@ -25,7 +25,7 @@ __all__ = ["MANAGEMENT_ROLLEN", "router"]
 
 MANAGEMENT_ROLLEN = ("teamleider", "beheerder", "auditor")
 
-router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataRoute)
 
 
 def _nu(request: Request, offset_s: int) -> datetime:

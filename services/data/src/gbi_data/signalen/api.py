@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from gbi_data.api import PREFIX, TenantScope
+from gbi_data.api import PREFIX, DataRoute, TenantScope
 from gbi_data.signalen.service import SignaalService
 from gbi_shared import PROBLEM_RESPONSES
 from gbi_shared.contracts.signalen import (
@@ -23,7 +23,7 @@ from gbi_shared.contracts.signalen import (
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix=PREFIX, responses=PROBLEM_RESPONSES, route_class=DataRoute)
 
 
 async def _service(request: Request) -> SignaalService:
