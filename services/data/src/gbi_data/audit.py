@@ -142,17 +142,12 @@ def _current_trace_ids() -> tuple[str, str, str | None]:
     return secrets.token_hex(16), secrets.token_hex(8), None
 
 
-def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
-    """Append ``entry`` to ``gemeente``'s chain in the caller's transaction (so it commits or rolls back together
-    with the processing it records).
-
-    Everything but the sequence number and the link is prepared first; then the chain head is locked and read (one
-    round trip), the entry hashed and written together with the head's move (one more). The head's lock is held
-    from there until the caller's transaction ends, so an append is best the last statement before the commit.
-    """
-    trace_id, span_id, parent_span_id = _current_trace_ids()
-    now = utcnow()
-    record = AuditRecord(
+def _unsequenced(
+    gemeente: str, entry: AuditEntry, now: datetime, trace_ids: tuple[str, str, str | None]
+) -> AuditRecord:
+    """The record of ``entry``, everything but its place in the chain (sequence number, link and hash)."""
+    trace_id, span_id, parent_span_id = trace_ids
+    return AuditRecord(
         id=uuid.uuid4(),
         gemeente=gemeente,
         occurred_at=entry.started_at or now,
@@ -171,6 +166,17 @@ def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
         purpose=entry.purpose,
         outcome=entry.outcome,
     )
+
+
+def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
+    """Append ``entry`` to ``gemeente``'s chain in the caller's transaction (so it commits or rolls back together
+    with the processing it records).
+
+    Everything but the sequence number and the link is prepared first; then the chain head is locked and read (one
+    round trip), the entry hashed and written together with the head's move (one more). The head's lock is held
+    from there until the caller's transaction ends, so an append is best the last statement before the commit.
+    """
+    record = _unsequenced(gemeente, entry, utcnow(), _current_trace_ids())
     last_seq, record.prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
     record.seq = last_seq + 1
     record.hash = record_hash(record)
@@ -189,33 +195,13 @@ def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) 
     if not entries:
         return []
     head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
-    trace_id, span_id, parent_span_id = _current_trace_ids()
-    now = utcnow()
+    now, trace_ids = utcnow(), _current_trace_ids()
     seq, prev_hash = head.last_seq, head.last_hash
     records: list[AuditRecord] = []
     for entry in entries:
         seq += 1
-        record = AuditRecord(
-            id=uuid.uuid4(),
-            gemeente=gemeente,
-            seq=seq,
-            occurred_at=entry.started_at or now,
-            ended_at=entry.ended_at or now,
-            parent_span_id=entry.parent_span_id or (parent_span_id if not entry.span_id else None),
-            hash_version=HASH_VERSION,
-            trace_id=entry.trace_id or trace_id,
-            span_id=entry.span_id or span_id,
-            status=entry.status,
-            operation=entry.operation,
-            processing_activity=entry.processing_activity,
-            data_subject_id=entry.data_subject_id,
-            data_subject_type=entry.data_subject_type,
-            actor=entry.actor,
-            actor_type=entry.actor_type,
-            purpose=entry.purpose,
-            outcome=entry.outcome,
-            prev_hash=prev_hash,
-        )
+        record = _unsequenced(gemeente, entry, now, trace_ids)
+        record.seq, record.prev_hash = seq, prev_hash
         record.hash = prev_hash = record_hash(record)
         records.append(record)
     repository.add_audit_records(session, records)
