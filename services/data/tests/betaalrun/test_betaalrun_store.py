@@ -7,13 +7,18 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import uuid
 from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from gbi_data.betaalrun.generator import Populatie, genereer, rijen
+from gbi_data.betaalrun.models import Betaling
+from gbi_data.database import Database
 from gbi_data.settings import DataSettings
 from gbi_shared import ActorType
 
@@ -128,6 +133,65 @@ def test_work_is_what_has_no_payment_and_a_payment_is_never_stored_twice(
     assert {r[0] for r in rest} == {r[0] for r in werk[5:]}
     voortgang = client.get(f"{V1}/betaalruns/{run['id']}", headers=_service(context_headers, None)).json()
     assert voortgang["gemeenten"][0]["gedaan"] == 5
+
+
+def test_a_payment_must_name_an_existing_uitkering_of_its_gemeente_and_an_existing_run(
+    client: TestClient, context_headers: Any, populatie: Populatie, database: Database
+) -> None:
+    """PostgreSQL checks a payment's references once per statement (migration v0015, ADR 0029): a row naming an
+    uitkering that does not exist, one of another gemeente, or a run that does not exist is refused on INSERT and on
+    UPDATE, and nothing refused is stored."""
+    if not database.is_postgresql:
+        pytest.skip("the statement-level reference check is PostgreSQL's (SQLite's payments come from a join)")
+    run = _run(client, _service(context_headers, None)).json()
+    ams, rdam = _service(context_headers, AMS), _service(context_headers, RDAM)
+    eerste = _alle_werk(client, run["id"], ams)[0][0]
+    r = client.post(
+        f"{V1}/betaalruns/{run['id']}/betalingen:batch", json={"betalingen": [_betaling(eerste)]}, headers=ams
+    )
+    assert r.json() == {"aantal": 1, "ingevoegd": 1}
+    rotterdams = _alle_werk(client, run["id"], rdam)[0][0]
+    kolommen = [c.name for c in Betaling.__table__.columns if c.name != "id"]
+    copy = (
+        f"INSERT INTO betalingen ({', '.join(kolommen)}) SELECT "
+        + ", ".join(
+            {
+                "uitkering_id": "CAST(:uitkering AS uuid)",
+                "betaalrun_id": "CAST(:run AS uuid)",
+                "maand": "DATE '2026-08-01'",
+            }.get(c, c)
+            for c in kolommen
+        )
+        + " FROM betalingen"
+    )
+    fout = [
+        {"uitkering": str(uuid.uuid4()), "run": run["id"]},  # no such uitkering
+        {"uitkering": rotterdams, "run": run["id"]},  # an uitkering of another gemeente
+        {"uitkering": eerste, "run": str(uuid.uuid4())},  # no such run
+    ]
+    for params in fout:
+        with pytest.raises(DBAPIError, match="does not exist"), database.transaction(gemeente=AMS) as session:
+            session.execute(text(copy), params)
+    # Payments are append-only for the application; the owner's UPDATE is checked the same way.
+    zet = "UPDATE betalingen SET uitkering_id = CAST(:uitkering AS uuid), betaalrun_id = CAST(:run AS uuid)"
+    with pytest.raises(DBAPIError, match="permission denied"), database.transaction(gemeente=AMS) as session:
+        session.execute(text(zet), fout[0])
+    for params in fout:
+        with pytest.raises(DBAPIError, match="does not exist"), database.owner_transaction() as session:
+            session.execute(text(zet), params)
+    # The row's own references pass, on INSERT and on UPDATE; nothing refused was stored.
+    with database.transaction(gemeente=AMS) as session:
+        session.execute(text(copy), {"uitkering": eerste, "run": run["id"]})
+    with database.owner_transaction() as session:
+        session.execute(text("UPDATE betalingen SET naam = naam WHERE maand = DATE '2026-08-01'"))
+    with database.transaction(gemeente=AMS) as session:
+        rows = session.execute(
+            text("SELECT uitkering_id::text, betaalrun_id::text, maand FROM betalingen ORDER BY maand")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (eerste, run["id"], date(2026, 7, 1)),
+        (eerste, run["id"], date(2026, 8, 1)),
+    ]
 
 
 def test_tenants_are_isolated(client: TestClient, context_headers: Any, populatie: Populatie) -> None:

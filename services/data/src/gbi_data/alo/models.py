@@ -316,6 +316,7 @@ class Uitkering(Base):
         UniqueConstraint("aanvraag_id"),
         CheckConstraint("bedrag_per_maand_cents >= 0", name="bedrag_non_negative"),
         CheckConstraint("status IN ('actief')", name="status_valid"),
+        Index("ix_uitkeringen_gemeente_id", "gemeente", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

@@ -168,10 +168,12 @@ class Betaling(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    gemeente: Mapped[str] = _gemeente()
-    uitkering_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("uitkeringen.id"), nullable=False)
+    # No foreign keys: on PostgreSQL ``(uitkering_id, gemeente)`` and ``betaalrun_id`` are checked once per
+    # statement by a trigger over the inserted rows (migration ``v0015``, ADR 0029), not by a trigger per row.
+    gemeente: Mapped[str] = mapped_column(CHAR(4), nullable=False)
+    uitkering_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     maand: Mapped[date] = mapped_column(Date, nullable=False)
-    betaalrun_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("betaalruns.id"), nullable=False)
+    betaalrun_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     normcategorie: Mapped[str | None] = mapped_column(String(30), nullable=True)
     norm_cents: Mapped[int] = mapped_column(BigInteger, nullable=False)
     inkomen_cents: Mapped[int] = mapped_column(BigInteger, nullable=False)

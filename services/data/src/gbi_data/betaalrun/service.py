@@ -116,9 +116,7 @@ class BetaalrunService:
         session.flush()
         for code in gemeenten:
             self._bind(session, code)
-            totaal = repository.tel_uitkeringen(session, code, maand)
-            gedaan = repository.tel_betaald(session, code, maand)
-            zonder = repository.tel_zonder_grondslag(session, code, maand)
+            totaal, zonder, gedaan = repository.tel_start(session, code, maand)
             if zonder:
                 log.warning(
                     "betaalrun %s, gemeente %s, maand %s: %d actieve uitkering(en) zonder grondslag worden niet "
