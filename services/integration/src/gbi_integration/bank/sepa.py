@@ -30,7 +30,7 @@ import hashlib
 import io
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import attrgetter
@@ -169,22 +169,42 @@ class EndToEndReference:
 def end_to_end_id(gemeente_code: str, period: str, payment_id: int) -> str:
     """The end-to-end id of payment ``payment_id`` of ``gemeente_code`` (four digits) for ``period`` (YYYYMM):
     ``end_to_end_id("0363", "202603", 123456789)`` -> ``"GBI-0363-202603-21I3V9"``. At most 35 characters."""
+    return end_to_end_ids(gemeente_code, period, (payment_id,))[0]
+
+
+#: Two base-36 digits per step (36 ** 2 = 1296 pairs): the ids of a file are made with half the divisions.
+_BASE36_PAIRS = tuple(a + b for a in _BASE36 for b in _BASE36)
+_E2E_ID_MAX = 36**_E2E_ID_DIGITS - 1
+
+
+def end_to_end_ids(gemeente_code: str, period: str, payment_ids: Iterable[int]) -> list[str]:
+    """``end_to_end_id`` for every payment of one gemeente and period (a whole file): the gemeente and the period
+    are checked once, each payment id as ``end_to_end_id`` checks it."""
     if not isinstance(gemeente_code, str) or _GEMEENTE.fullmatch(gemeente_code) is None:
         raise InvalidEndToEndIdError("gemeente_code", "gemeentecode moet uit vier cijfers bestaan")
     if not isinstance(period, str) or _PERIOD.fullmatch(period) is None:
         raise InvalidEndToEndIdError("period", "periode moet de vorm JJJJMM hebben")
-    if type(payment_id) is not int or payment_id < 0:
-        raise InvalidEndToEndIdError("payment_id", "betalingsnummer moet een niet-negatief geheel getal zijn")
-    digits = []
-    rest = payment_id
-    while True:
-        rest, digit = divmod(rest, 36)
-        digits.append(_BASE36[digit])
-        if rest == 0:
-            break
-    if len(digits) > _E2E_ID_DIGITS:
-        raise InvalidEndToEndIdError("payment_id", "betalingsnummer is te groot voor een end-to-end-id")
-    return f"{E2E_PREFIX}-{gemeente_code}-{period}-{''.join(reversed(digits))}"
+    prefix = f"{E2E_PREFIX}-{gemeente_code}-{period}-"
+    pairs, digits, largest = _BASE36_PAIRS, _BASE36, _E2E_ID_MAX
+    ids: list[str] = []
+    append = ids.append
+    for payment_id in payment_ids:
+        if type(payment_id) is not int or payment_id < 0:
+            raise InvalidEndToEndIdError("payment_id", "betalingsnummer moet een niet-negatief geheel getal zijn")
+        if payment_id > largest:
+            raise InvalidEndToEndIdError("payment_id", "betalingsnummer is te groot voor een end-to-end-id")
+        if payment_id < 36:
+            append(prefix + digits[payment_id])
+            continue
+        text = ""
+        rest = payment_id
+        while rest >= 36:
+            rest, pair = divmod(rest, 1296)
+            text = pairs[pair] + text
+        if rest:  # the loop stops with a pair of 36 or more, so a leading pair never starts with 0
+            text = digits[rest] + text
+        append(prefix + text)
+    return ids
 
 
 def parse_end_to_end_id(value: str) -> EndToEndReference:

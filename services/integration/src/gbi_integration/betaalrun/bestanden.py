@@ -23,7 +23,7 @@ from gbi_integration.bank import (
     LedgerAccount,
     PaymentInstruction,
     build_journal,
-    end_to_end_id,
+    end_to_end_ids,
     journal_json,
     reconcile,
     write_pain001,
@@ -79,16 +79,17 @@ def maak_bestanden(
 ) -> Bestanden:
     periode = maand.strftime("%Y%m")
     omschrijving = f"Bijstand {maand.strftime('%m-%Y')} {debtor.name}"
+    ids = end_to_end_ids(debtor.gemeente_code, periode, [r.id for r in regels])
     payments = [
         PaymentInstruction(
-            end_to_end_id=end_to_end_id(debtor.gemeente_code, periode, r.id),
+            end_to_end_id=e2e,
             creditor_name=r.naam,
             creditor_iban=r.iban,
             amount_cents=r.bedrag,
             remittance_information=omschrijving,
             requested_execution_date=betaaldatum,
         )
-        for r in regels
+        for e2e, r in zip(ids, regels, strict=True)
     ]
     buffer = io.BytesIO()
     summary = write_pain001(

@@ -34,6 +34,7 @@ from gbi_integration.bank.sepa import (
     ScannedTransaction,
     build_pain001,
     end_to_end_id,
+    end_to_end_ids,
     parse_end_to_end_id,
     scan_pain001,
     validate_pain001,
@@ -512,6 +513,24 @@ def test_end_to_end_id_scheme() -> None:
     assert len(end_to_end_id("0363", "202603", biggest)) == 35
     assert parse_end_to_end_id(end_to_end_id("0363", "202603", biggest)).payment_id == biggest
     assert 36**19 > 2**64  # every 64-bit payment id fits
+
+
+def test_a_files_end_to_end_ids_are_made_at_once_and_checked_like_one() -> None:
+    ids = [*range(2000), *(36**k + d for k in range(1, 19) for d in (-1, 0, 1)), 36**19 - 1]
+    made = end_to_end_ids("0363", "202603", ids)
+    assert made == [end_to_end_id("0363", "202603", n) for n in ids]
+    for n, value in zip(ids, made, strict=True):
+        prefix, digits = value.rsplit("-", 1)
+        assert prefix == "GBI-0363-202603"
+        assert int(digits, 36) == n
+        assert digits == "0" or not digits.startswith("0")
+    with pytest.raises(InvalidEndToEndIdError) as raised:
+        end_to_end_ids("0363", "202603", [1, 2, -3])
+    assert raised.value.field == "payment_id"
+    with pytest.raises(InvalidEndToEndIdError) as raised:
+        end_to_end_ids("0363", "202613", [1])
+    assert raised.value.field == "period"
+    assert end_to_end_ids("0363", "202603", []) == []
 
 
 @given(
