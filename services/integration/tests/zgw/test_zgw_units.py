@@ -189,7 +189,7 @@ def test_the_zgw_jwt_is_reused_for_a_minute_then_made_anew(monkeypatch: pytest.M
         user_representation="GBI integratielaag",
     )
     now = 1_800_000_000.0
-    monkeypatch.setattr(zgw_http.time, "time", lambda: now)
+    monkeypatch.setattr(time, "time", lambda: now)
     first = http.token(CLIENT)
     now += zgw_http.TOKEN_REUSE_S - 1
     assert http.token(CLIENT) == first
