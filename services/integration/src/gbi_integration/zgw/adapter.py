@@ -22,8 +22,9 @@ registers the same besluit twice, a status retried); a write on an ALO zaak take
 instead of searching it each time (``zaak_voor_schrijven``; reading a zaak, ``zoek_zaak``, always asks). The
 zaaksysteem stays the judge: a write it refuses drops the remembered zaak. A relation of a document this call has
 just created cannot exist yet, so it is made without looking first (the zaaksysteem's ``unique`` still settles a
-race). GBI never deletes what it registered; something deleted by hand within ``MEMORY_TTL_S`` may be answered
-from memory until then.
+race); nor can a rol of a zaak this call has just created (the aanvrager is added without looking). GBI never
+deletes what it registered; something deleted by hand within ``MEMORY_TTL_S`` may be answered from memory until
+then.
 
 Documents are registered ``definitief`` with ``indicatieGebruiksrecht`` false, so the zaak can be closed
 (the Zaken API refuses the eindstatus while a document of the zaak has no indicatieGebruiksrecht).
@@ -270,7 +271,8 @@ class ZgwZaaksysteem:
             raise ConflictError(f"Zaak {identificatie} bestaat al met een ander zaaktype")
         self._memory.put(zaak, "zaak", client.rsin, identificatie)
         verwijzing = self._verwijzing(gemeente, zaak, nieuw=nieuw)
-        await self.voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn)
+        # A zaak this call has just created has no rollen yet: its aanvrager is added without looking first.
+        await self._voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn, None, zaak_nieuw=nieuw)
         return verwijzing
 
     async def _find_or_create_zaak(
@@ -361,6 +363,17 @@ class ZgwZaaksysteem:
         betrokkene: str | ZaakMedewerker,
         toelichting: str | None = None,
     ) -> ZaakRol:
+        return await self._voeg_rol_toe(zaak, roltype, betrokkene, toelichting, zaak_nieuw=False)
+
+    async def _voeg_rol_toe(
+        self,
+        zaak: Zaakverwijzing,
+        roltype: ZaakRoltypeNaam,
+        betrokkene: str | ZaakMedewerker,
+        toelichting: str | None,
+        *,
+        zaak_nieuw: bool,
+    ) -> ZaakRol:
         client, cat = await self._context(zaak.gemeente)
         roltype_url = cat.roltypen[roltype]
         if isinstance(betrokkene, str):
@@ -391,7 +404,7 @@ class ZgwZaaksysteem:
 
         memo = ("rol", zaak.url, roltype_url, kind, key[1])
         async with self._once(*memo), self._writing_on(zaak):
-            found = self._memory.get(*memo) or await find()
+            found = self._memory.get(*memo) or (None if zaak_nieuw else await find())
             nieuw = False
             if found is None:
                 body = {
