@@ -105,13 +105,15 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             "The outside world for development and tests: Haal Centraal BRP Personen v2 (RvIG test persons) and a "
             "development identity provider. Never deployed in production."
         ),
+        # The routes a case uses most come first (a request is matched against the routes in this order; the
+        # prefixes do not overlap, so the order changes nothing else).
         routers=[
             brp_router,
+            zgw_router,
+            bronnen_router,
             idp_router,
             idp_login_router,
             control_router,
-            zgw_router,
-            bronnen_router,
             frontoffice_router,
             abonnee_router,
         ],

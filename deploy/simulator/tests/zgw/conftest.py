@@ -242,3 +242,12 @@ def catalogus(zgw: Zgw) -> dict[str, Any]:
         "besluittypen": {b["omschrijving"]: b["url"] for b in bt},
         "informatieobjecttypen": {i["omschrijving"]: i["url"] for i in it},
     }
+
+
+@pytest.fixture(autouse=True)
+def cross_checked_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every instance the compiled validator (jsonschema-rs) accepts in these tests is checked by the Python
+    validator as well; a disagreement fails the request (``VerdictMismatch``)."""
+    from gbi_simulator.zgw import spec
+
+    monkeypatch.setattr(spec, "CROSS_CHECK", True)

@@ -142,3 +142,86 @@ def test_the_clients_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(twice), encoding="utf-8")
     with pytest.raises(ValueError, match="twice"):
         load_zgw_clients(path)
+
+
+# ------------------------------------------------------------------------------------------ remembered tokens
+
+SECRET = "s" * 40
+
+
+def _authenticator(max_age_s: int = 3600) -> Any:
+    from gbi_simulator.zgw.auth import ZgwAuthenticator, ZgwClient
+
+    client = ZgwClient.model_validate({"client_id": "gbi-0363", "secret": SECRET, "gemeente": "0363"})
+    return ZgwAuthenticator({"gbi-0363": client}, max_age_s=max_age_s)
+
+
+def _token(**claims: Any) -> str:
+    base: dict[str, Any] = {"iss": "gbi-0363", "client_id": "gbi-0363", "iat": int(time.time())}
+    base.update(claims)
+    return jwt.encode({k: v for k, v in base.items() if v is not None}, SECRET, algorithm="HS256")
+
+
+def _verdict(auth: Any, token: str) -> str:
+    from gbi_simulator.zgw.problems import ZgwProblem
+
+    try:
+        client, claims = auth.authenticate(f"Bearer {token}")
+    except ZgwProblem as problem:
+        return f"{problem.status} {problem.code}"
+    return f"ok {client.client_id} {claims['iat']}"
+
+
+def test_a_token_seen_again_is_not_verified_again_but_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    auth = _authenticator()
+    token = _token()
+    first = _verdict(auth, token)
+    decodes: list[str] = []
+    real = jwt.decode
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decodes.append("decode")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    assert _verdict(auth, token) == first
+    assert first.startswith("ok gbi-0363")
+    assert decodes == []  # remembered: no decode, no signature check
+    # The claims handed out are a copy: a handler changing them changes nothing remembered.
+    _, claims = auth.authenticate(f"Bearer {token}")
+    claims["iss"] = "ander"
+    assert auth.authenticate(f"Bearer {token}")[1]["iss"] == "gbi-0363"
+
+
+def test_a_remembered_token_that_grew_too_old_is_refused_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    auth = _authenticator(max_age_s=60)
+    token = _token()
+    assert _verdict(auth, token).startswith("ok")
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 60 + 60 + 5)  # past max age plus leeway
+    fresh = _authenticator(max_age_s=60)
+    assert _verdict(auth, token) == _verdict(fresh, token) == "403 permission_denied"
+
+
+def test_a_remembered_token_past_its_exp_is_refused_as_before() -> None:
+    from gbi_simulator.zgw.auth import ZgwAuthenticator
+
+    auth = _authenticator()
+    auth = ZgwAuthenticator(auth.clients, max_age_s=3600, leeway_s=0)
+    token = _token(exp=int(time.time()) + 2)
+    assert _verdict(auth, token).startswith("ok")
+    time.sleep(2.2)  # PyJWT reads the real clock: the token expires for real
+    fresh = ZgwAuthenticator(auth.clients, max_age_s=3600, leeway_s=0)
+    assert _verdict(auth, token) == _verdict(fresh, token) == "403 permission_denied"
+
+
+def test_a_refused_token_is_never_remembered_and_a_changed_byte_is_another_token() -> None:
+    auth = _authenticator()
+    good = _token()
+    assert _verdict(auth, good).startswith("ok")
+    header, payload, signature = good.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    for _ in range(2):
+        assert _verdict(auth, f"{header}.{payload}.{flipped}") == "403 permission_denied"
+    assert _verdict(auth, _token(iss="gbi-0599")) == "403 permission_denied"
+    assert len(auth._verified) == 1  # only the good one

@@ -231,3 +231,44 @@ def test_a_recursive_or_shared_schema_is_one_object_and_still_checks_each_level(
         },
     )
     assert errors == [("kenmerken.1.bron", "required")]
+
+
+# ------------------------------------------------------------------------------------------ compiled validators
+
+
+def test_the_compiled_validator_only_ever_says_yes_for_what_python_accepts() -> None:
+    """A check takes only a "yes" from jsonschema-rs; every "no" is Python's, with Python's errors. Per schema the
+    two agree on a valid answer and on each way of breaking it (and CROSS_CHECK holds in every ZGW test here)."""
+    specs = SpecSet(SPECS_DIR)
+    op = specs.operation("zaken", "zaak_create")
+    request = specs.operation("zaken", "zaak_create").request_schema
+    assert request is not None
+    uri = "http://sim/zgw"
+    valid = {
+        "identificatie": "GBI-1",
+        "bronorganisatie": "002564440",
+        "zaaktype": f"{uri}/catalogi/api/v1/zaaktypen/0b6f6a3c-1f4e-4c53-9a0e-1c1c1c1c1c1c",
+        "verantwoordelijkeOrganisatie": "002564440",
+        "startdatum": "2025-06-02",
+        "kenmerken": [{"kenmerk": "a", "bron": "b"}],
+    }
+    broken = [
+        {**valid, "startdatum": "2025-02-30"},  # format date (our checker)
+        {**valid, "startdatum": 20250602},  # type
+        {**valid, "bronorganisatie": "1234567890"},  # maxLength
+        {**valid, "zaaktype": "geen url"},  # format uri
+        {k: v for k, v in valid.items() if k != "zaaktype"},  # required
+        {**valid, "kenmerken": [{"kenmerk": "a" * 41, "bron": "b"}]},  # nested maxLength
+        {**valid, "vertrouwelijkheidaanduiding": "geheimer"},  # enum
+        {**valid, "betalingsindicatie": None},  # nullable enum
+    ]
+    compiled = specs.compiled("zaken", request, Direction.REQUEST)
+    assert compiled is not None
+    python = specs.validator("zaken", request, Direction.REQUEST)
+    assert compiled.is_valid(valid)
+    assert not list(python.iter_errors(valid))
+    for instance in broken:
+        errors = specs.check("zaken", request, instance, Direction.REQUEST)
+        assert errors, instance
+        assert not compiled.is_valid(instance), instance
+    assert op.responses["201"] is not None

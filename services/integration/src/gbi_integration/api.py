@@ -15,7 +15,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/internal/integration/v1", tags=["bronnen"], responses=PROBLEM_RESPONSES)
 
 
-def _service(request: Request) -> IntegrationService:
+async def _service(request: Request) -> IntegrationService:
     svc: IntegrationService = request.app.state.service
     return svc
 

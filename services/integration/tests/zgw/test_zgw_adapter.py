@@ -362,3 +362,127 @@ def test_zoek_zaak_and_its_limits(harness: Harness) -> None:
         return found
 
     harness.run(find)
+
+
+def _reads(harness: Harness) -> list[str]:
+    """The searches and reads sent to the Zaken, Besluiten and Documenten APIs (the catalogue left out)."""
+    return [
+        s.url.rsplit("/api/v1", 1)[1].split("?", 1)[0]
+        for s in harness.transport.sent
+        if s.method == "GET" and "/zgw/catalogi/" not in s.url
+    ]
+
+
+def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harness: Harness) -> None:
+    """The writes on a zaak find it in memory; a besluit registered again (the beschikking step does) is
+    answered from memory; the document's besluit is known; the aanvrager of a new zaak and the relations of a new
+    document are not looked for."""
+    pdf = minimal_pdf("Beschikking")
+
+    async def case(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-GEHEUGEN", BSN, "Aanvraag", date(2025, 6, 2))
+        voor_status = await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie)
+        status = await zs.zet_status(voor_status, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        besluit = await zs.registreer_besluit(
+            await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie),
+            ZaakBesluittypeNaam.TOEKENNING,
+            date(2025, 6, 20),
+            date(2025, 6, 2),
+        )
+        again = await zs.registreer_besluit(
+            await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie),
+            ZaakBesluittypeNaam.TOEKENNING,
+            date(2025, 6, 20),
+            date(2025, 6, 2),
+        )
+        document = await zs.voeg_document_toe(
+            await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie), again.url, "Beschikking", pdf
+        )
+        return [zaak, voor_status, status, besluit, again, document]
+
+    zaak, voor_status, status, besluit, again, document = harness.run(case)
+    assert voor_status.url == zaak.url
+    assert status.nieuw
+    assert besluit.nieuw
+    assert not again.nieuw
+    assert (again.url, again.identificatie) == (besluit.url, besluit.identificatie)
+    assert document.nieuw
+    assert document.besluit == besluit.url
+    # Only the searches each first write needs: the zaak, the status, the besluit, the document (the aanvrager of a
+    # zaak created just now is added without looking).
+    assert _reads(harness) == ["/zaken", "/statussen", "/besluiten", "/enkelvoudiginformatieobjecten"]
+    writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
+    assert writes == [
+        "/zaken",
+        "/rollen",
+        "/statussen",
+        "/besluiten",
+        "/enkelvoudiginformatieobjecten",
+        "/zaakinformatieobjecten",
+        "/besluitinformatieobjecten",
+    ]
+    store = harness.sim.app.state.zgw.store
+    assert sum(1 for b in store.all("besluiten") if b.data["identificatie"] == besluit.identificatie) == 1
+    [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == document.identificatie]
+    assert len([z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]) == 1
+
+
+def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -> None:
+    """A second adapter (another replica, or this one after a restart) remembers nothing: it finds the zaak, the
+    status, the besluit, the document and both relations in the zaaksysteem and writes none of them again."""
+    pdf = minimal_pdf("Beschikking")
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def steps(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-REPLICA", BSN, "Aanvraag", date(2025, 6, 2))
+        status = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        besluit = await zs.registreer_besluit(zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2))
+        document = await zs.voeg_document_toe(zaak, besluit.url, "Beschikking", pdf)
+        return [zaak, status, besluit, document]
+
+    async def both(zs: ZgwZaaksysteem) -> list[list[Any]]:
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            return [await steps(zs), await steps(other)]
+        finally:
+            await replica.transport.close()
+
+    first, second = harness.run(both)
+    assert [x.nieuw for x in first] == [True, True, True, True]
+    assert [x.nieuw for x in second] == [False, False, False, False]
+    assert [x.url for x in first] == [x.url for x in second]
+    assert replica.transport.writes() == []
+    store = harness.sim.app.state.zgw.store
+    identificatie = first[3].identificatie
+    [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == identificatie]
+    assert len([z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]) == 1
+    assert (
+        len([b for b in store.all("besluitinformatieobjecten") if b.data["informatieobject"] == eio.data["url"]]) == 1
+    )
+
+
+def test_a_write_on_a_remembered_zaak_that_is_refused_forgets_the_zaak(harness: Harness) -> None:
+    async def refused(zs: ZgwZaaksysteem) -> int:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-VERGETEN", BSN, "Aanvraag", date(2025, 6, 2))
+        await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        with pytest.raises(UpstreamError):  # the same moment, another statustype: the zaaksysteem says unique
+            await zs.zet_status(zaak, ZaakStatusNaam.IN_BEHANDELING, _moment(2))
+        before = len(_reads(harness))
+        await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie)
+        return len(_reads(harness)) - before
+
+    assert harness.run(refused) == 1  # searched again
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["unique"]
+
+
+def test_a_zaak_for_writing_is_still_a_zaak_of_this_gemeente_and_zaaktype(harness: Harness) -> None:
+    async def limits(zs: ZgwZaaksysteem) -> None:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-SCHRIJF", BSN, "Aanvraag", date(2025, 6, 2))
+        assert (await zs.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie)).url == zaak.url
+        with pytest.raises(NotFoundError):
+            await zs.zaak_voor_schrijven(ROTTERDAM, zaak.identificatie)
+        with pytest.raises(NotFoundError):
+            await zs.zaak_voor_schrijven(AMSTERDAM, "GBI-BESTAAT-NIET")
+
+    harness.run(limits)

@@ -175,3 +175,30 @@ def test_the_request_checker_is_not_a_formality() -> None:
     with pytest.raises(AssertionError, match="not an operation"):
         check_request(Sent("DELETE", f"{base}/statussen/00000000-0000-4000-8000-000000000000", sent_headers, None))
     check_request(Sent("GET", f"{base}/zaken?identificatie=x&bronorganisatie={RSIN}", sent_headers, None))
+
+
+def test_the_zgw_jwt_is_reused_for_a_minute_then_made_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gbi_integration.zgw import http as zgw_http
+
+    http = ZgwHttp(
+        HttpTransport(tracer=trace.get_tracer("t"), timeout_s=1),
+        timeout_s=1,
+        retries=0,
+        breaker=CircuitBreaker("z", failures=1, cooldown_s=1),
+        user_id="gbi-integration",
+        user_representation="GBI integratielaag",
+    )
+    now = 1_800_000_000.0
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = http.token(CLIENT)
+    now += zgw_http.TOKEN_REUSE_S - 1
+    assert http.token(CLIENT) == first
+    now += 1
+    second = http.token(CLIENT)
+    assert second != first
+    claims = jwt.decode(second, SECRET, algorithms=["HS256"], options={"verify_iat": False})
+    assert claims["iat"] == int(now)
+    # Another secret (a rotated one) never gets the old token.
+    rotated = CLIENT.model_copy(update={"secret": SecretStr("r" * 40)})
+    assert http.token(rotated) != second
+    jwt.decode(http.token(rotated), "r" * 40, algorithms=["HS256"], options={"verify_iat": False})

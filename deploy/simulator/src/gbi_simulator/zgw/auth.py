@@ -6,6 +6,11 @@ The token carries ``iss`` and ``client_id`` (both the client identifier), ``iat`
 that gemeente's catalogus and only sees that gemeente's zaken, besluiten and documenten (what an Autorisaties API
 component does per zaaktype). Scopes (``zaken.lezen``, ...) are not checked.
 
+A token that verified is remembered by its exact text (bounded, oldest out) with its client and claims; seen again,
+only what depends on the clock is checked anew (``exp``, ``nbf``, ``iat`` and the accepted age), and a token for
+which any of those no longer holds goes through the full verification and is refused as before. A token that
+failed is never remembered; a changed byte is another token.
+
 Every failure is a 403, as in the ZGW reference implementations: no token ``not_authenticated``, anything else
 (unknown client, bad signature, another algorithm, a missing claim, a token older than the accepted age)
 ``permission_denied``.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,7 @@ from gbi_simulator.zgw.problems import ZgwProblem
 __all__ = ["ZgwAuthenticator", "ZgwClient", "load_zgw_clients"]
 
 ALGORITHM = "HS256"
+REMEMBERED_TOKENS = 1024
 
 
 class ZgwClient(BaseModel):
@@ -71,6 +78,20 @@ class ZgwAuthenticator:
         self.clients = clients
         self.max_age_s = max_age_s
         self.leeway_s = leeway_s
+        self._verified: OrderedDict[str, tuple[ZgwClient, dict[str, Any]]] = OrderedDict()
+
+    def _still_valid(self, client: ZgwClient, claims: dict[str, Any]) -> bool:
+        """Whether a remembered token would pass its verification now: same client, and every check that depends
+        on the clock (PyJWT's ``exp``, ``nbf`` and ``iat``, and the accepted age) still holds."""
+        if self.clients.get(client.client_id) is not client:
+            return False
+        now = time.time()
+        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims["iat"]
+        if exp is not None and not (isinstance(exp, int | float) and exp > now - self.leeway_s):
+            return False
+        if nbf is not None and not (isinstance(nbf, int | float) and nbf <= now + self.leeway_s):
+            return False
+        return float(iat) <= now + self.leeway_s and now - float(iat) <= self.max_age_s + self.leeway_s
 
     def authenticate(self, authorization: str | None) -> tuple[ZgwClient, dict[str, Any]]:
         if not authorization:
@@ -83,6 +104,17 @@ class ZgwAuthenticator:
         if scheme.lower() != "bearer" or not token.strip():
             raise ZgwProblem(403, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
         token = token.strip()
+        known = self._verified.get(token)
+        if known is not None and self._still_valid(*known):
+            return known[0], dict(known[1])
+        client, claims = self._verify(token)
+        self._verified[token] = (client, dict(claims))
+        while len(self._verified) > REMEMBERED_TOKENS:
+            self._verified.popitem(last=False)
+        return client, claims
+
+    def _verify(self, token: str) -> tuple[ZgwClient, dict[str, Any]]:
+        """The full verification of a token's header, client, signature and claims."""
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})

@@ -20,6 +20,12 @@ Validation is on every request and answer, so it is compiled once per schema: th
 resolved when its validator is built (the resolved schemas are linked in place; a recursive schema becomes a cyclic
 graph of dicts), so a check walks plain schemas and never looks a reference up. Same schemas, same verdicts, same
 errors as resolving each ``$ref`` while validating; only the cost per check drops.
+
+A check first asks a compiled validator (jsonschema-rs, the same converted documents, the same format checks as
+Python callables) whether the instance conforms. Only a "yes" is taken from it; on a "no" the Python validator
+decides and names the errors, as before. A schema the compiled validator cannot build (a reference that leaves the
+tree) is checked by the Python validator alone. ``CROSS_CHECK`` (tests) makes every "yes" be confirmed by the Python
+validator and raises when they disagree.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from referencing import Registry, Resource
@@ -140,16 +147,37 @@ def _is_byte(value: object) -> bool:
     return True
 
 
+def _is_duration(value: object) -> bool:
+    return not isinstance(value, str) or bool(_DURATION.match(value))
+
+
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+#: The formats checked, by name: the same functions for the Python and the compiled validator.
+FORMATS: dict[str, Any] = {
+    "date": _is_date,
+    "date-time": _is_date_time,
+    "uri": _is_uri,
+    "uuid": _is_uuid,
+    "byte": _is_byte,
+    "duration": _is_duration,
+    "email": _is_email,
+}
+#: Tests set this: every instance the compiled validator accepts is checked by the Python validator too.
+CROSS_CHECK = False
+
+
+class VerdictMismatch(AssertionError):
+    """The compiled validator accepted what the Python validator refuses (only raised under ``CROSS_CHECK``)."""
+
+
 def format_checker() -> FormatChecker:
     """The OpenAPI formats the ZGW documents use, checked the same way whatever jsonschema extras exist."""
     checker = FormatChecker(formats=())
-    checker.checks("date")(_is_date)
-    checker.checks("date-time")(_is_date_time)
-    checker.checks("uri")(_is_uri)
-    checker.checks("uuid")(_is_uuid)
-    checker.checks("byte")(_is_byte)
-    checker.checks("duration")(lambda v: not isinstance(v, str) or bool(_DURATION.match(v)))
-    checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
+    for name, check in FORMATS.items():
+        checker.checks(name)(check)
     return checker
 
 
@@ -316,6 +344,7 @@ class SpecSet:
         self._raw: dict[str, Json] = {}
         self._raw_lock = threading.Lock()
         self._validators: dict[tuple[str, str, Direction], Draft202012Validator] = {}
+        self._compiled: dict[tuple[str, str, Direction], Any] = {}  # None: cannot be compiled, Python alone
         self._validators_lock = threading.Lock()
         # Keyed by the id of a Parameter of ``operations``, which live as long as this set.
         self._parameter_validators: dict[int, Draft202012Validator] = {}
@@ -521,8 +550,38 @@ class SpecSet:
                 return op, True
         return None, exists
 
+    def compiled(self, api: str, pointer: str, direction: Direction) -> Any:
+        """The jsonschema-rs validator of the schema at ``pointer`` (None when it cannot be built)."""
+        key = (api, pointer, direction)
+        with self._validators_lock:
+            if key not in self._compiled:
+                uri = self.document_uri(api)
+
+                def retrieve(ref: str) -> Json:
+                    return self._converted_document(ref.partition("#")[0], direction)
+
+                try:
+                    self._compiled[key] = jsonschema_rs.validator_for(
+                        {"$ref": f"{uri}#{pointer}"},
+                        formats=FORMATS,
+                        validate_formats=True,
+                        retriever=retrieve,
+                    )
+                except (ValueError, jsonschema_rs.ValidationError, NoSuchResource, KeyError, OSError):
+                    self._compiled[key] = None
+            return self._compiled[key]
+
     def check(self, api: str, pointer: str, instance: Json, direction: Direction) -> list[SchemaError]:
         """The errors of ``instance`` against the schema at ``pointer`` (a JSON pointer in ``api``'s document)."""
+        compiled = self.compiled(api, pointer, direction)
+        if compiled is not None and compiled.is_valid(instance):
+            if CROSS_CHECK:
+                errors = errors_of(self.validator(api, pointer, direction).iter_errors(instance))
+                if errors:
+                    raise VerdictMismatch(
+                        f"{api} {pointer} {direction}: accepted by jsonschema-rs, not by Python: {errors}"
+                    )
+            return []
         validator = self.validator(api, pointer, direction)
         return errors_of(validator.iter_errors(instance))
 

@@ -48,7 +48,7 @@ router = APIRouter(prefix="/internal/integration/v1", tags=["bronnen"], response
 Context = Annotated[RequestContext, Depends(current_context)]
 
 
-def _service(request: Request) -> BronnenService:
+async def _service(request: Request) -> BronnenService:
     svc: BronnenService = request.app.state.bronnen
     return svc
 

@@ -15,6 +15,17 @@ one's result). Across processes the zaaksysteem's uniqueness of ``identificatie`
 besluit or document; rollen and statussen have no such key in the standard, so two replicas retrying the very
 same step at the very same moment could both add it.
 
+Within one process the adapter also remembers (bounded, least recently used out, at most ``MEMORY_TTL_S``) what
+it wrote or found: a zaak by identificatie, a besluit by identificatie and the zaak it belongs to, a status, a
+document and its relations. A write whose earlier result is remembered asks the zaaksysteem nothing (a step that
+registers the same besluit twice, a status retried); a write on an ALO zaak takes the zaak's URL from memory
+instead of searching it each time (``zaak_voor_schrijven``; reading a zaak, ``zoek_zaak``, always asks). The
+zaaksysteem stays the judge: a write it refuses drops the remembered zaak. A relation of a document this call has
+just created cannot exist yet, so it is made without looking first (the zaaksysteem's ``unique`` still settles a
+race); nor can a rol of a zaak this call has just created (the aanvrager is added without looking). GBI never
+deletes what it registered; something deleted by hand within ``MEMORY_TTL_S`` may be answered from memory until
+then.
+
 Documents are registered ``definitief`` with ``indicatieGebruiksrecht`` false, so the zaak can be closed
 (the Zaken API refuses the eindstatus while a document of the zaak has no indicatieGebruiksrecht).
 """
@@ -24,7 +35,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -66,6 +79,41 @@ ROL_TOELICHTING = {
     ZaakRoltypeNaam.AANVRAGER: "Aanvrager van algemene bijstand voor levensonderhoud",
     ZaakRoltypeNaam.BEHANDELAAR: "Behandelaar van de aanvraag",
 }
+
+
+MEMORY_SIZE = 4096
+MEMORY_TTL_S = 600.0
+
+
+class _Memory:
+    """What this process wrote or found in the zaaksysteem, by the key its write is found by (bounded, LRU, TTL)."""
+
+    def __init__(self, size: int = MEMORY_SIZE, ttl_s: float = MEMORY_TTL_S) -> None:
+        self._size = size
+        self._ttl_s = ttl_s
+        self._items: OrderedDict[tuple[str, ...], tuple[float, Json]] = OrderedDict()
+
+    def get(self, *key: str) -> Json | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if time.monotonic() - item[0] > self._ttl_s:
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    def put(self, value: Json, *key: str) -> None:
+        self._items[key] = (time.monotonic(), value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def drop(self, *key: str) -> None:
+        self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _today() -> date:
@@ -116,6 +164,7 @@ class ZgwZaaksysteem:
             ttl_s=settings.zgw_catalogus_cache_s,
         )
         self._serial: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._memory = _Memory()
         self._zaken = settings.zgw_zaken_url.rstrip("/")
         self._besluiten = settings.zgw_besluiten_url.rstrip("/")
         self._documenten = settings.zgw_documenten_url.rstrip("/")
@@ -187,9 +236,21 @@ class ZgwZaaksysteem:
         )
 
     async def _find_zaak(self, client: ZgwGemeente, identificatie: str) -> Json | None:
-        return await self._one(
+        zaak = await self._one(
             client, f"{self._zaken}/zaken", {"identificatie": identificatie, "bronorganisatie": client.rsin}
         )
+        if zaak is not None:
+            self._memory.put(zaak, "zaak", client.rsin, identificatie)
+        return zaak
+
+    @asynccontextmanager
+    async def _writing_on(self, zaak: Zaakverwijzing) -> AsyncIterator[None]:
+        """A write on a zaak: when the zaaksysteem refuses it, the zaak is no longer taken from memory."""
+        try:
+            yield
+        except ZgwRejected:
+            self._memory.drop("zaak", self._client(zaak.gemeente).rsin, zaak.identificatie)
+            raise
 
     # ------------------------------------------------------------------------------------------ zaken
 
@@ -208,8 +269,10 @@ class ZgwZaaksysteem:
             )
         if zaak["zaaktype"] != cat.zaaktype:
             raise ConflictError(f"Zaak {identificatie} bestaat al met een ander zaaktype")
+        self._memory.put(zaak, "zaak", client.rsin, identificatie)
         verwijzing = self._verwijzing(gemeente, zaak, nieuw=nieuw)
-        await self.voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn)
+        # A zaak this call has just created has no rollen yet: its aanvrager is added without looking first.
+        await self._voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn, None, zaak_nieuw=nieuw)
         return verwijzing
 
     async def _find_or_create_zaak(
@@ -246,6 +309,17 @@ class ZgwZaaksysteem:
             raise NotFoundError("Deze zaak bestaat niet")
         return self._verwijzing(gemeente, zaak, nieuw=False)
 
+    async def zaak_voor_schrijven(self, gemeente: str, identificatie: str) -> Zaakverwijzing:
+        """The ALO zaak to write on: as ``zoek_zaak``, but remembered (its URL never changes; its einddatum may be
+        older than the zaaksysteem's)."""
+        client, cat = await self._context(gemeente)
+        zaak = self._memory.get("zaak", client.rsin, identificatie)
+        if zaak is None:
+            zaak = await self._find_zaak(client, identificatie)
+        if zaak is None or zaak["zaaktype"] != cat.zaaktype:
+            raise NotFoundError("Deze zaak bestaat niet")
+        return self._verwijzing(gemeente, zaak, nieuw=False)
+
     # ------------------------------------------------------------------------------------------ statussen
 
     async def zet_status(
@@ -262,8 +336,9 @@ class ZgwZaaksysteem:
             )
             return next((s for s in statussen if _moment(s.get("datumStatusGezet")) == datum), None)
 
-        async with self._once("status", zaak.url, statustype, datum.isoformat()):
-            found = await find()
+        key = ("status", zaak.url, statustype, datum.isoformat())
+        async with self._once(*key), self._writing_on(zaak):
+            found = self._memory.get(*key) or await find()
             nieuw = False
             if found is None:
                 body: dict[str, Json] = {
@@ -276,6 +351,7 @@ class ZgwZaaksysteem:
                 found, nieuw = await self._create(
                     client, f"{self._zaken}/statussen", body, find, unique_codes=("unique",)
                 )
+            self._memory.put(found, *key)
         return ZaakStatusRegistratie(url=found["url"], status=status, datum=datum, nieuw=nieuw)
 
     # ------------------------------------------------------------------------------------------ rollen
@@ -286,6 +362,17 @@ class ZgwZaaksysteem:
         roltype: ZaakRoltypeNaam,
         betrokkene: str | ZaakMedewerker,
         toelichting: str | None = None,
+    ) -> ZaakRol:
+        return await self._voeg_rol_toe(zaak, roltype, betrokkene, toelichting, zaak_nieuw=False)
+
+    async def _voeg_rol_toe(
+        self,
+        zaak: Zaakverwijzing,
+        roltype: ZaakRoltypeNaam,
+        betrokkene: str | ZaakMedewerker,
+        toelichting: str | None,
+        *,
+        zaak_nieuw: bool,
     ) -> ZaakRol:
         client, cat = await self._context(zaak.gemeente)
         roltype_url = cat.roltypen[roltype]
@@ -315,8 +402,9 @@ class ZgwZaaksysteem:
             )
             return rollen[0] if rollen else None
 
-        async with self._once("rol", zaak.url, roltype_url, kind, key[1]):
-            found = await find()
+        memo = ("rol", zaak.url, roltype_url, kind, key[1])
+        async with self._once(*memo), self._writing_on(zaak):
+            found = self._memory.get(*memo) or (None if zaak_nieuw else await find())
             nieuw = False
             if found is None:
                 body = {
@@ -327,6 +415,7 @@ class ZgwZaaksysteem:
                     "betrokkeneIdentificatie": identificatie,
                 }
                 found, nieuw = await self._create(client, f"{self._zaken}/rollen", body, find, unique_codes=())
+            self._memory.put(found, *memo)
         return ZaakRol(url=found["url"], roltype=roltype, nieuw=nieuw)
 
     # ------------------------------------------------------------------------------------------ besluiten
@@ -352,10 +441,15 @@ class ZgwZaaksysteem:
                 {"identificatie": identificatie, "verantwoordelijkeOrganisatie": client.rsin},
             )
 
-        async with self._once("besluit", client.rsin, identificatie):
-            found, nieuw = await self._find_or_create_besluit(
-                client, identificatie, besluittype_url, zaak, datum, ingangsdatum, toelichting, find
-            )
+        async with self._once("besluit", client.rsin, identificatie), self._writing_on(zaak):
+            found = self._memory.get("besluit", client.rsin, identificatie)
+            nieuw = False
+            if found is None:
+                found, nieuw = await self._find_or_create_besluit(
+                    client, identificatie, besluittype_url, zaak, datum, ingangsdatum, toelichting, find
+                )
+                self._memory.put(found, "besluit", client.rsin, identificatie)
+                self._memory.put(found, "besluit-url", found["url"])
         if found.get("zaak") != zaak.url:
             raise ConflictError(f"Besluit {identificatie} hoort bij een andere zaak")
         return ZaakBesluit(
@@ -411,7 +505,9 @@ class ZgwZaaksysteem:
         iot_url = cat.informatieobjecttypen[informatieobjecttype]
         besluit_url = besluit.url if isinstance(besluit, ZaakBesluit) else besluit
         if besluit_url is not None:
-            besluit_json = await self._http.get(client, besluit_url)
+            besluit_json = self._memory.get("besluit-url", besluit_url)
+            if besluit_json is None:
+                besluit_json = await self._http.get(client, besluit_url)
             if not isinstance(besluit_json, dict) or besluit_json.get("zaak") != zaak.url:
                 raise NotFoundError("Dit besluit hoort niet bij deze zaak")
         sha = hashlib.sha256(inhoud).hexdigest()
@@ -424,18 +520,24 @@ class ZgwZaaksysteem:
                 {"identificatie": identificatie, "bronorganisatie": client.rsin},
             )
 
-        async with self._once("document", client.rsin, identificatie):
-            eio, nieuw = await self._find_or_create_document(
-                client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
-            )
+        async with self._once("document", client.rsin, identificatie), self._writing_on(zaak):
+            eio = self._memory.get("document", client.rsin, identificatie)
+            nieuw = False
+            if eio is None:
+                eio, nieuw = await self._find_or_create_document(
+                    client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
+                )
+                self._memory.put(eio, "document", client.rsin, identificatie)
         if (eio.get("integriteit") or {}).get("waarde") not in (None, sha):
             raise ConflictError(f"Document {identificatie} bestaat al met een andere inhoud")
-        async with self._once("zio", zaak.url, eio["url"]):
+        # A document created just now has no relations yet: they are made without looking first.
+        async with self._once("zio", zaak.url, eio["url"]), self._writing_on(zaak):
             await self._relate(
                 client,
                 f"{self._zaken}/zaakinformatieobjecten",
                 {"zaak": zaak.url, "informatieobject": eio["url"]},
                 {"titel": titel},
+                nieuw=nieuw,
             )
         if besluit_url is not None:
             async with self._once("bio", besluit_url, eio["url"]):
@@ -444,6 +546,7 @@ class ZgwZaaksysteem:
                     f"{self._besluiten}/besluitinformatieobjecten",
                     {"besluit": besluit_url, "informatieobject": eio["url"]},
                     {},
+                    nieuw=nieuw,
                 )
         return ZaakDocument(
             url=eio["url"],
@@ -495,15 +598,23 @@ class ZgwZaaksysteem:
             )
         return eio, nieuw
 
-    async def _relate(self, client: ZgwGemeente, url: str, key: dict[str, str], extra: dict[str, str]) -> Json:
-        """A relation (zaak- or besluitinformatieobject), unless it exists already."""
+    async def _relate(
+        self, client: ZgwGemeente, url: str, key: dict[str, str], extra: dict[str, str], *, nieuw: bool
+    ) -> Json:
+        """A relation (zaak- or besluitinformatieobject), unless it exists already. ``nieuw``: the informatieobject
+        was created by this call, so no relation to it can exist yet and none is looked for first (a replica that
+        raced for the same document is refused as ``unique`` and then finds it)."""
+        memo = ("relatie", url, *(part for pair in sorted(key.items()) for part in pair))
+        remembered = self._memory.get(*memo)
+        if remembered is not None:
+            return remembered
 
         async def find() -> Json | None:
             items = await self._http.get_all(client, url, key)
             return items[0] if items else None
 
-        found = await find()
-        if found is not None:
-            return found
-        created, _ = await self._create(client, url, {**key, **extra}, find, unique_codes=("unique",))
-        return created
+        found = None if nieuw else await find()
+        if found is None:
+            found, _ = await self._create(client, url, {**key, **extra}, find, unique_codes=("unique",))
+        self._memory.put(found, *memo)
+        return found

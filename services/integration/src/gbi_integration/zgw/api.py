@@ -36,7 +36,7 @@ Identificatie = Annotated[
 Context = Annotated[RequestContext, Depends(current_context)]
 
 
-def _service(request: Request) -> ZaakService:
+async def _service(request: Request) -> ZaakService:
     svc: ZaakService = request.app.state.zaken
     return svc
 

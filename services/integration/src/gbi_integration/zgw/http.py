@@ -1,7 +1,9 @@
 """Speaking to a ZGW API: JWT client authentication per gemeente, the CRS headers, errors, retries, breaker.
 
-- Every request carries a fresh JWT (HS256, signed with the gemeente's client secret) with ``iss`` and
-  ``client_id`` (the client id), ``iat``, ``user_id`` and ``user_representation``, as the ZGW standard asks.
+- Every request carries a JWT (HS256, signed with the gemeente's client secret) with ``iss`` and
+  ``client_id`` (the client id), ``iat``, ``user_id`` and ``user_representation``, as the ZGW standard asks. A
+  token is used for at most ``TOKEN_REUSE_S`` after its ``iat`` (far within the hour a zaaksysteem accepts), so
+  the zaaksysteem sees the same token again and need not verify every request anew.
 - Every request carries ``Accept-Crs`` and ``Content-Crs`` (EPSG:4326): the Zaken API demands them on the zaak
   operations, the other APIs ignore them.
 - Reads (GET) are retried with backoff when the zaaksysteem is unreachable or answers 5xx/429; writes are sent
@@ -32,6 +34,7 @@ __all__ = ["CRS", "ZgwHttp", "ZgwRejected"]
 Json = Any
 CRS = "EPSG:4326"
 JSON = "application/json"
+TOKEN_REUSE_S = 60
 
 
 class ZgwRejected(UpstreamError):
@@ -66,16 +69,25 @@ class ZgwHttp:
         self._user_id = user_id
         self._user_representation = user_representation
         self._retry_delay_s = retry_delay_s
+        # client_id -> (iat, secret, token): the token in use per client.
+        self._tokens: dict[str, tuple[int, str, str]] = {}
 
     def token(self, client: ZgwGemeente) -> str:
+        now = int(time.time())
+        secret = client.secret.get_secret_value()
+        held = self._tokens.get(client.client_id)
+        if held is not None and 0 <= now - held[0] < TOKEN_REUSE_S and held[1] == secret:
+            return held[2]
         claims = {
             "iss": client.client_id,
             "client_id": client.client_id,
-            "iat": int(time.time()),
+            "iat": now,
             "user_id": self._user_id,
             "user_representation": self._user_representation,
         }
-        return jwt.encode(claims, client.secret.get_secret_value(), algorithm="HS256")
+        token = jwt.encode(claims, secret, algorithm="HS256")
+        self._tokens[client.client_id] = (now, secret, token)
+        return token
 
     def _headers(self, client: ZgwGemeente, *, body: bool) -> dict[str, str]:
         headers = {

@@ -36,6 +36,11 @@ class Zaaksysteem(Protocol):
         """The ALO zaak with this identificatie in the gemeente's zaaksysteem (``NotFoundError`` when absent)."""
         ...
 
+    async def zaak_voor_schrijven(self, gemeente: str, identificatie: str) -> Zaakverwijzing:
+        """As ``zoek_zaak``, for a write on the zaak: the adapter may answer from what it remembers (the URL of a zaak
+        never changes; ``einddatum`` may be older than the zaaksysteem's)."""
+        ...
+
     async def zet_status(
         self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
     ) -> ZaakStatusRegistratie: ...

@@ -55,14 +55,19 @@ class ZaakService:
         self._no_burger(ctx)
         return await self._zs.zoek_zaak(gemeente, identificatie)
 
+    async def _zaak_voor_schrijven(self, gemeente: str, identificatie: str, ctx: RequestContext) -> Zaakverwijzing:
+        self._same_gemeente(ctx, gemeente)
+        self._no_burger(ctx)
+        return await self._zs.zaak_voor_schrijven(gemeente, identificatie)
+
     async def status(
         self, identificatie: str, verzoek: ZaakStatusVerzoek, ctx: RequestContext
     ) -> ZaakStatusRegistratie:
-        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
         return await self._zs.zet_status(zaak, verzoek.status, verzoek.datum, verzoek.toelichting)
 
     async def rol(self, identificatie: str, verzoek: ZaakRolVerzoek, ctx: RequestContext) -> ZaakRol:
-        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
         if verzoek.bsn is not None:
             return await self._zs.voeg_rol_toe(zaak, verzoek.roltype, verzoek.bsn, verzoek.toelichting)
         assert verzoek.medewerker is not None  # the contract demands one of the two
@@ -71,13 +76,13 @@ class ZaakService:
         return await self._zs.voeg_rol_toe(zaak, verzoek.roltype, verzoek.medewerker, verzoek.toelichting)
 
     async def besluit(self, identificatie: str, verzoek: ZaakBesluitVerzoek, ctx: RequestContext) -> ZaakBesluit:
-        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
         return await self._zs.registreer_besluit(
             zaak, verzoek.besluittype, verzoek.datum, verzoek.ingangsdatum, verzoek.toelichting
         )
 
     async def document(self, identificatie: str, verzoek: ZaakDocumentVerzoek, ctx: RequestContext) -> ZaakDocument:
-        zaak = await self.zaak(verzoek.gemeente, identificatie, ctx)
+        zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
         return await self._zs.voeg_document_toe(
             zaak, verzoek.besluit, verzoek.titel, verzoek.inhoud, verzoek.informatieobjecttype, verzoek.bestandsnaam
         )
