@@ -62,6 +62,7 @@ from gbi_process.engine import (
 )
 from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
+    MAX_TIJDLIJN_PER_OPSLAG,
     Aanvraag,
     Procesinstantie,
     ProcesinstantieOpslag,
@@ -75,7 +76,6 @@ from gbi_shared.errors import (
     ServiceError,
     ServiceUnavailableError,
     TooManyRequestsError,
-    UnprocessableError,
     UpstreamError,
     UpstreamTimeoutError,
 )
@@ -199,6 +199,9 @@ class InstanceRun:
         #: the results not saved yet: they go with the next save of the state, in one transaction.
         self.recorded: dict[str, Any] = {}
         self.pending: dict[str, Any] = {}
+        #: Tijdlijn entries of the steps since the last save (by sleutel): written by the next save, in its
+        #: transaction, never after the step result they belong to (ADR 0027).
+        self.tijdlijn: dict[str, TijdlijnItemNieuw] = {}
         #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
         self.inst: ProcessInstance | None = None
         self.unsaved = 0
@@ -224,11 +227,17 @@ class InstanceRun:
         next_due_at: datetime | None = None,
         keep_lease: bool = True,
         last_error: str | None = None,
+        aanvraag_status: str | None = None,
     ) -> None:
         state = inst.serialize().decode() if inst is not None else self.saved_state
         if self.pending:
             # (also with the stored state: results of side effects done are recorded whatever the state says)
             await self._record_large_steps(len(state))
+        if len(self.tijdlijn) > MAX_TIJDLIJN_PER_OPSLAG:
+            await self._keep_tijdlijn()
+        aanvraag = self.aanvraag
+        if aanvraag is None or aanvraag_status == aanvraag.status or aanvraag.status in FINAL_STATUSES:
+            aanvraag_status = None
         body = ProcesinstantieOpslag(
             state=state,
             status=status,
@@ -238,12 +247,19 @@ class InstanceRun:
             keep_lease=keep_lease,
             last_error=last_error[:4000] if last_error else None,
             stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()],
+            tijdlijn=list(self.tijdlijn.values()),
+            aanvraag_status=aanvraag_status,
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except ConflictError as exc:
+            await self._keep_tijdlijn()
             await self._keep_results(body.stappen)
             raise LeaseLost(exc.instance_code) from exc
+        self.tijdlijn.clear()
+        if aanvraag is not None and aanvraag_status is not None:
+            # (its version is not known here; the run never changes the aanvraag otherwise)
+            self.aanvraag = aanvraag.model_copy(update={"status": aanvraag_status})
         self.version = saved.version
         self.saved_state = state
         self.unsaved = 0
@@ -264,10 +280,28 @@ class InstanceRun:
         ):
             await self.flush(inst)
 
-    async def flush(self, inst: ProcessInstance) -> None:
-        """Save what the run did so far (keeping the lease), if anything."""
-        if self.unsaved or self.pending:
-            await self.save(inst, last_error=self._error)
+    async def flush(self, inst: ProcessInstance, aanvraag_status: str | None = None) -> None:
+        """Save what the run did so far (keeping the lease), if anything (a new status of the aanvraag too)."""
+        aanvraag = self.aanvraag
+        nieuw = (
+            aanvraag_status is not None
+            and aanvraag is not None
+            and aanvraag_status != aanvraag.status
+            and aanvraag.status not in FINAL_STATUSES
+        )
+        if self.unsaved or self.pending or self.tijdlijn or nieuw:
+            await self.save(inst, last_error=self._error, aanvraag_status=aanvraag_status)
+
+    async def _keep_tijdlijn(self) -> None:
+        """Write the pending tijdlijn entries on their own (once per sleutel), before a step result is recorded
+        outside a save: a replay that finds the result does not run its handler, which would queue them again.
+        Best effort, as the entries were before they went with the save."""
+        for sleutel, item in list(self.tijdlijn.items()):
+            try:
+                await self.store.tijdlijn(self.item.aanvraag_id, item)
+            except ServiceError:
+                log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
+        self.tijdlijn.clear()
 
     async def _keep_results(self, stappen: list[StapNieuw]) -> None:
         """The save was refused, but the side effects behind these results happened: record them on their own
@@ -288,6 +322,7 @@ class InstanceRun:
             size += len(json.dumps(value, separators=(",", ":"), default=str))
             if size <= _SAVE_BYTES and len(self.pending) - n <= _MAX_STEPS_PER_SAVE:
                 continue
+            await self._keep_tijdlijn()
             stored = await self.store.leg_stap_vast(self.instance_id, key, value)
             del self.pending[key]
             self.recorded[key] = stored
@@ -339,7 +374,7 @@ class InstanceRun:
 
     async def _hand_back(self) -> None:
         self.left_runnable = True
-        if self.inst is not None and (self.unsaved or self.pending):
+        if self.inst is not None and (self.unsaved or self.pending or self.tijdlijn):
             try:
                 await self.save(self.inst, status="runnable", keep_lease=False, last_error=self._error)
                 return
@@ -347,6 +382,7 @@ class InstanceRun:
                 return  # the results were recorded on their own (save); someone else holds the instance
             except (ServiceError, EngineError):
                 pass
+        await self._keep_tijdlijn()
         if self.pending:
             await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
         await self.release_after_conflict()
@@ -384,14 +420,15 @@ class InstanceRun:
             self.inst = None
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
+        # The citizen-visible status goes with a save (ADR 0027): with the one before new inbox tasks are opened, so
+        # that whoever sees a new inbox task also sees the case wait for it, else with the last one.
+        status = self._aanvraag_status(inst)
         if any(not self._attempts(i.task_id) for i in inst.ready_user_tasks()):
             # An inbox task is only opened for a step in a saved state: a replay after a crash might take another
             # route (its handlers run again), and must not leave a task for a step it never reached.
-            await self.flush(inst)
-        # The citizen-visible status first, so that whoever sees a new inbox task also sees the case wait for it.
-        await self._set_status(self._aanvraag_status(inst))
+            await self.flush(inst, status)
         await self._open_tasks(inst)
-        await self._finish(inst)
+        await self._finish(inst, status)
 
     async def _step(self, inst: ProcessInstance) -> bool:
         """One engine call and its save; False when nothing can move now."""
@@ -453,6 +490,7 @@ class InstanceRun:
                 pending=self.pending,
                 _taken=self.taken,
                 referentie=self.referentie,
+                tijdlijn_pending=self.tijdlijn,
             )
             started = time.perf_counter()
             try:
@@ -507,13 +545,11 @@ class InstanceRun:
         await self.moved(inst)
 
     async def _tijdlijn(self, sleutel: str, soort: str, tekst: str) -> None:
-        try:
-            await self.store.tijdlijn(
-                self.item.aanvraag_id,
-                TijdlijnItemNieuw(soort=soort, omschrijving=tekst, actor="gemeente", sleutel=sleutel),
-            )
-        except ServiceError:
-            log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
+        """An entry of the run itself: with the next save, as a handler's (ADR 0027)."""
+        self.tijdlijn.setdefault(
+            sleutel,
+            TijdlijnItemNieuw(soort=soort, omschrijving=tekst, actor="gemeente", sleutel=sleutel, at=self.now()),
+        )
 
     # --- user tasks -----------------------------------------------------------------------------------------------
 
@@ -640,28 +676,17 @@ class InstanceRun:
             return "wacht-op-medewerker"
         return "in-behandeling"
 
-    async def _set_status(self, status: str) -> None:
-        aanvraag = self.aanvraag
-        for _ in range(3):
-            if aanvraag is None or aanvraag.status == status or aanvraag.status in FINAL_STATUSES:
-                return
-            try:
-                self.aanvraag = await self.store.zet_status(aanvraag.id, status, aanvraag.version)
-                return
-            except ConflictError:
-                aanvraag = self.aanvraag = await self.store.aanvraag(aanvraag.id)
-            except UnprocessableError:
-                return
-
-    async def _finish(self, inst: ProcessInstance) -> None:
+    async def _finish(self, inst: ProcessInstance, aanvraag_status: str) -> None:
         now = self.now()
         if inst.is_completed:
-            await self.save(inst, status="completed", keep_lease=False)
+            await self.save(inst, status="completed", keep_lease=False, aanvraag_status=aanvraag_status)
             return
         service = inst.ready_service_tasks()
         incidents = [i for i in service if i.incident]
         if any(not i.incident and (i.retry_at is None or i.retry_at <= now) for i in service):
-            await self.save(inst, status="runnable", keep_lease=False)  # the time budget ran out
+            await self.save(
+                inst, status="runnable", keep_lease=False, aanvraag_status=aanvraag_status
+            )  # the time budget ran out
             return
         due = inst.next_due()
         if inst.waiting_messages():
@@ -673,11 +698,20 @@ class InstanceRun:
             last_error = f"incident in {first.element}: {first.last_error or '-'}"
             if due is None and not inst.ready_user_tasks():
                 # Nothing else can happen: the instance needs a person (retry_service_task) before it moves.
-                await self.save(inst, status="failed", keep_lease=False, last_error=last_error)
+                await self.save(
+                    inst, status="failed", keep_lease=False, last_error=last_error, aanvraag_status=aanvraag_status
+                )
                 return
             # Deadlines, inbox tasks and messages of the other branches go on (a voorschot or the escalation must
             # not wait for a repair elsewhere); the incident stays visible in lastError and the voortgang.
-        await self.save(inst, status="waiting", next_due_at=due, keep_lease=False, last_error=last_error)
+        await self.save(
+            inst,
+            status="waiting",
+            next_due_at=due,
+            keep_lease=False,
+            last_error=last_error,
+            aanvraag_status=aanvraag_status,
+        )
 
 
 class Worker:
@@ -696,6 +730,7 @@ class Worker:
         claim_limit: int = 10,
         gemeenten_refresh_s: float = 300.0,
         referentie: Referentiecache | None = None,
+        idle_empty_s: float | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
@@ -703,6 +738,9 @@ class Worker:
         self.referentie = referentie if referentie is not None else Referentiecache(gateway)
         self.interval_s = interval_s
         self.idle_max_s = max(interval_s, idle_max_s)
+        #: The pause after an empty claim in a gemeente without any unfinished instance (the claim says so): there
+        #: only a new start makes work, and the replica that starts one claims there at once (ADR 0027).
+        self.idle_empty_s = max(self.idle_max_s, idle_empty_s if idle_empty_s is not None else 5 * self.idle_max_s)
         self.concurrency = concurrency
         self.claim_limit = claim_limit
         self.gemeenten_refresh_s = gemeenten_refresh_s
@@ -795,7 +833,7 @@ class Worker:
             else:
                 idle = min(self.idle_max_s, max(self.interval_s, self._idle.get(gemeente, 0.0) * 2))
                 self._idle[gemeente] = idle
-                self._next[gemeente] = now + idle
+                self._next[gemeente] = now + (self.idle_empty_s if result.open is False else idle)
             for item in result.items:
                 task = asyncio.create_task(self._run(item, result.nu))
                 self._running.add(task)
