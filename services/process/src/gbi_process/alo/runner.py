@@ -137,6 +137,8 @@ _CHECKPOINT_STEPS = 14
 #: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
 #: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
+#: Aanvragen a worker keeps for the first run of their instance (ADR 0027).
+_VERS_MAX = 1000
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:
@@ -180,10 +182,13 @@ class InstanceRun:
         clock: datetime,
         opts: RunOptions,
         referentie: Referentiecache | None = None,
+        aanvraag: Aanvraag | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
         self.item = item
+        #: The aanvraag as this replica registered it moments ago (the first run of a new instance only).
+        self._vers = aanvraag if aanvraag is not None and aanvraag.id == item.aanvraag_id else None
         self.opts = opts
         self.referentie = referentie
         self.store = AloStore(gateway, item.gemeente)
@@ -399,8 +404,9 @@ class InstanceRun:
         self.inst = inst
         if self.item.version == 1 and self.item.attempts <= 1:
             # Never saved and claimed for the first time (a claim counts attempts, a save resets them): no run
-            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits.
-            self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
+            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits. The
+            # aanvraag this replica registered for it is as stored: only a run changes it (its status, with a save).
+            self.aanvraag = self._vers or await self.store.aanvraag(self.item.aanvraag_id)
         else:
             self.aanvraag, self.taken, self.recorded = await asyncio.gather(
                 self.store.aanvraag(self.item.aanvraag_id),
@@ -755,6 +761,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
+        #: Aanvragen this replica registered whose instance has not run yet (bounded; the oldest go first).
+        self._vers: dict[uuid.UUID, Aanvraag] = {}
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="gbi-alo-worker")
@@ -782,6 +790,15 @@ class Worker:
             self._next[g] = 0.0
             self._idle[g] = 0.0
         self._wake.set()
+
+    def nieuw(self, aanvraag: Aanvraag) -> None:
+        """A submission to this replica registered ``aanvraag`` and started its instance: claim in its gemeente at
+        once, and let the first run of the instance use this aanvraag instead of reading it again."""
+        self._vers.pop(aanvraag.id, None)
+        self._vers[aanvraag.id] = aanvraag
+        while len(self._vers) > _VERS_MAX:
+            self._vers.pop(next(iter(self._vers)))
+        self.wake(aanvraag.gemeente)
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -843,7 +860,8 @@ class Worker:
 
     async def _run(self, item: Procesinstantie, clock: datetime) -> None:
         self.runs += 1
-        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie)
+        vers = self._vers.pop(item.aanvraag_id, None)
+        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
         try:
             await run.run()
         except Exception:

@@ -17,7 +17,7 @@ from gbi_process.alo import runner as runner_module
 from gbi_process.alo.handlers import Stap, WachtOpBron
 from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import ClaimResultaat
+from gbi_shared.contracts.alo import Aanvraag, ClaimResultaat
 from gbi_shared.errors import ServiceUnavailableError
 
 from .conftest import STP as STP_RESULTS
@@ -698,3 +698,32 @@ async def test_an_empty_gemeente_is_asked_rarely_and_at_once_when_this_replica_s
     await worker.run_until_idle()  # a case now waits for a person: the gemeente has unfinished work
     assert await worker.tick() == 0
     assert worker._next["0599"] - time.monotonic() <= worker.idle_max_s
+
+
+@run
+async def test_the_first_run_uses_the_aanvraag_this_replica_just_registered(world: World) -> None:
+    _with_tijdlijn(world)
+    aid, iid = await world.submit()
+    worker = world.worker()
+    worker.nieuw(Aanvraag.model_validate(world.gw._aanvraag(aid)))  # as POST /internal/process/v1/aanvragen does
+    world.gw.calls.clear()
+    assert await worker.run_until_idle() == 1
+    # two data calls per straight-through case besides the claim: the two saves
+    assert _data_calls(world) == [("PUT", "procesinstanties/{id}"), ("PUT", "procesinstanties/{id}")]
+    assert world.instance(iid)["status"] == "completed"
+    assert world.gw.aanvragen[aid]["status"] == "besloten"
+    assert worker._vers == {}  # used once, not kept
+
+
+@run
+async def test_a_kept_aanvraag_is_not_used_once_the_instance_has_run(world: World) -> None:
+    aid, iid = await world.submit()
+    stale = Aanvraag.model_validate(world.gw._aanvraag(aid))
+    world.handlers.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    await world.worker().run_until_idle()  # saved: the instance is no longer new, the aanvraag has changed
+    world.instance(iid).update(status="runnable")  # something for the next run to do
+    worker = world.worker("w2")
+    worker.nieuw(stale)  # e.g. the same submission repeated
+    world.gw.calls.clear()
+    await worker.run_until_idle()
+    assert ("GET", "aanvragen/{id}") in _data_calls(world)  # read, not taken from the submission
