@@ -140,3 +140,56 @@ def test_an_empty_claim_says_whether_the_gemeente_has_unfinished_instances(alo) 
     done = _put(alo, got, _body(got, status="completed", keepLease=False, tijdlijn=[], aanvraagStatus=None))
     assert done.status_code == 200, done.text
     assert _claim(alo)["open"] is False
+
+
+PDF = "JVBERi0xLjcK"
+
+
+def _besluit() -> dict[str, Any]:
+    return {
+        "soort": "toekenning",
+        "datum": "2026-04-01",
+        "ingangsdatum": "2026-03-09",
+        "bedragPerMaandCents": 140150,
+        "gronden": {"norm": "art. 21 Pw"},
+        "vastgesteldDoor": "gbi-proces (automatisch besluit)",
+    }
+
+
+def test_a_beschikking_stored_bij_besluit_is_linked_in_the_same_request(alo, actors) -> None:
+    aanvraag = alo.aanvraag()
+    url = f"{V1}/aanvragen/{aanvraag['id']}/besluit"
+    docs = f"{V1}/aanvragen/{aanvraag['id']}/documenten"
+    pdf = {
+        "soort": "beschikking",
+        "bestandsnaam": "b.pdf",
+        "contentType": "application/pdf",
+        "inhoud": PDF,
+        "bijBesluit": True,
+    }
+    headers = actors.service() | {"Idempotency-Key": "beschikking-1"}
+    # No besluit yet: nothing to link to, and the document is not stored either (one transaction).
+    early = alo.client.post(docs, json=pdf, headers=headers)
+    assert early.status_code == 404
+    assert alo.client.get(docs, headers=actors.service()).json()["items"] == []
+    assert alo.client.post(url, json=_besluit(), headers=actors.service()).status_code == 201
+    stored = alo.client.post(docs, json=pdf, headers=headers)
+    assert stored.status_code == 201, stored.text
+    assert alo.client.get(url, headers=actors.service()).json()["beschikkingDocumentId"] == stored.json()["id"]
+    operations = alo.operations()
+    assert operations.count("document.toevoegen") == 1
+    assert operations.count("besluit.beschikking") == 1
+    # The same request again (its answer lost): a replay, linked already, nothing written.
+    again = alo.client.post(docs, json=pdf, headers=headers)
+    assert (again.status_code, again.json()["id"]) == (200, stored.json()["id"])
+    assert alo.operations().count("besluit.beschikking") == 1
+    # Another beschikking for a besluit that has one: 409, and that document is not stored.
+    other = alo.client.post(
+        docs, json=pdf | {"bestandsnaam": "c.pdf"}, headers=actors.service() | {"Idempotency-Key": "beschikking-2"}
+    )
+    assert other.status_code == 409
+    assert alo.problem(other)["code"] == "beschikking-bestaat"
+    assert len(alo.client.get(docs, headers=actors.service()).json()["items"]) == 1
+    # Only a beschikking can be stored bij besluit.
+    bewijs = alo.client.post(docs, json=pdf | {"soort": "bewijsstuk"}, headers=actors.service())
+    assert bewijs.status_code == 400

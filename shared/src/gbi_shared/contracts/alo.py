@@ -467,6 +467,19 @@ class DocumentUpload(CamelModel):
     bestandsnaam: str = Field(min_length=1, max_length=255)
     content_type: str = Field(min_length=1, max_length=100, examples=["application/pdf"])
     inhoud: str = Field(min_length=1, description="De inhoud, base64")
+    bij_besluit: bool = Field(
+        default=False,
+        description=(
+            "Alleen bij soort beschikking: koppel het document in dezelfde transactie aan het besluit van de "
+            "aanvraag (zoals PATCH .../besluit; lukt dat niet, dan wordt ook het document niet opgeslagen)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _besluit_alleen_bij_beschikking(self) -> Self:
+        if self.bij_besluit and self.soort != "beschikking":
+            raise ValueError("bijBesluit: alleen bij een beschikking")
+        return self
 
 
 class Document(CamelModel):

@@ -530,17 +530,12 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
         ],
     )
     pdf: BeschikkingDocument = await stap.post("/internal/domain/v1/beschikkingen", verzoek_pdf, BeschikkingDocument)
-    document = await stap.store.voeg_document_toe(
+    # stored and linked to the besluit in one request (ADR 0027)
+    document = await stap.store.voeg_beschikking_toe(
         stap.aanvraag.id,
-        {
-            "soort": "beschikking",
-            "bestandsnaam": pdf.bestandsnaam,
-            "contentType": "application/pdf",
-            "inhoud": pdf.inhoud,
-        },
+        {"bestandsnaam": pdf.bestandsnaam, "contentType": "application/pdf", "inhoud": pdf.inhoud},
         idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
     )
-    await stap.store.koppel_beschikking(stap.aanvraag.id, document.id)
     zaak_besluit = await _zaak_besluit(stap, besluit)
     await stap.post(
         f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",
