@@ -763,8 +763,12 @@ class Worker:
         self.runs = 0
         #: Aanvragen this replica registered whose instance has not run yet (bounded; the oldest go first).
         self._vers: dict[uuid.UUID, Aanvraag] = {}
+        #: When the loop started: for its first idle_empty_s an empty gemeente is asked at the normal pace (a
+        #: replica that starts does not know what the others started just before).
+        self._started_at = float("-inf")
 
     def start(self) -> None:
+        self._started_at = time.monotonic()
         self._task = asyncio.create_task(self._loop(), name="gbi-alo-worker")
 
     async def stop(self) -> None:
@@ -850,7 +854,8 @@ class Worker:
             else:
                 idle = min(self.idle_max_s, max(self.interval_s, self._idle.get(gemeente, 0.0) * 2))
                 self._idle[gemeente] = idle
-                self._next[gemeente] = now + (self.idle_empty_s if result.open is False else idle)
+                empty = result.open is False and now - self._started_at >= self.idle_empty_s
+                self._next[gemeente] = now + (self.idle_empty_s if empty else idle)
             for item in result.items:
                 task = asyncio.create_task(self._run(item, result.nu))
                 self._running.add(task)

@@ -701,6 +701,14 @@ async def test_an_empty_gemeente_is_asked_rarely_and_at_once_when_this_replica_s
 
 
 @run
+async def test_a_worker_that_just_started_asks_an_empty_gemeente_at_the_normal_pace(world: World) -> None:
+    worker = world.worker()
+    worker._started_at = time.monotonic()  # as start() sets it: other replicas may have started work just before
+    assert await worker.tick() == 0
+    assert worker._next["0599"] - time.monotonic() <= worker.idle_max_s
+
+
+@run
 async def test_the_first_run_uses_the_aanvraag_this_replica_just_registered(world: World) -> None:
     _with_tijdlijn(world)
     aid, iid = await world.submit()
