@@ -294,6 +294,7 @@ def test_straight_through_toekenning_with_the_correct_amount_and_a_pdf_beschikki
     _exactly_once(portaal, aid, gemeente)
     soorten = [t["soort"] for t in aanvraag["tijdlijn"]]
     assert soorten[0] == "aanvraag-ontvangen"
+    assert "in-behandeling" in soorten  # the zaak registered (written with a save)
     assert soorten[-1] == "besluit"
 
     # The citizen sees the decision with its amount and fetches the PDF through the public API.

@@ -283,3 +283,22 @@ def test_deleting_an_abonnement_while_a_change_is_published(nrc, database: Datab
     assert results == [204]
     assert nrc.leveringen() == []
     assert nrc.client.get(f"{N}/abonnementen", headers=nrc.callers.beheerder()).json()["items"] == []
+
+
+def test_an_empty_claim_says_whether_the_gemeente_has_abonnementen(nrc) -> None:
+    def claim(gemeente: str) -> dict:
+        response = nrc.client.post(
+            f"{N}/leveringen:claim",
+            json={"worker": "w", "leaseSeconds": 60, "limit": 20},
+            headers=nrc.callers.service(gemeente),
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    assert (claim("0363")["items"], claim("0363")["abonnementen"]) == ([], False)  # nobody subscribed
+    nrc.abonnement()
+    assert claim("0363")["abonnementen"] is True  # nothing due, but leveringen can arise here
+    assert claim("0599")["abonnementen"] is False  # per gemeente
+    nrc.aanvraag()
+    got = claim("0363")
+    assert (len(got["items"]), got["abonnementen"]) == (1, None)  # not asked: something was claimed

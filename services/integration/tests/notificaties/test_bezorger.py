@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import math
+import time
 from datetime import datetime
 from typing import Any
 
@@ -264,4 +265,27 @@ def test_an_idle_gemeente_is_asked_less_often_and_new_work_is_still_delivered(
         return bezorger.status.delivered
 
     assert run(late_work, notificaties_interval_s=0.05, notificaties_idle_max_s=0.2) == 1
+    assert [lv["status"] for lv in data.leveringen()] == ["delivered"]
+
+
+def test_a_gemeente_without_abonnementen_is_asked_rarely_until_one_is_taken(
+    run, data: Data, abonnee: Abonnee, gateway: Gateway
+) -> None:
+    async def scenario(bezorger: Bezorger) -> tuple[float, float, float]:
+        assert await bezorger.tick() == 0  # nobody subscribed anywhere: every claim says so
+        wait_empty = max(bezorger._next.values()) - time.monotonic()
+        data.abonnement(abonnee.callback())
+        bezorger.wake("0363")  # the abonnement was taken through this replica's API
+        assert bezorger._next["0363"] == 0.0
+        assert await bezorger.tick() == 0  # asked again at once, now with an abonnement: the normal pause
+        wait_subscribed = bezorger._next["0363"] - time.monotonic()
+        data.aanvraag()
+        bezorger._next["0363"] = 0.0
+        assert await bezorger.run_until_idle() == 1
+        return wait_empty, wait_subscribed, bezorger.idle_leeg_s
+
+    wait_empty, wait_subscribed, leeg = run(scenario, notificaties_interval_s=1.0, notificaties_idle_max_s=4.0)
+    assert leeg == 20.0
+    assert 19.0 < wait_empty <= 20.0
+    assert wait_subscribed <= 1.0
     assert [lv["status"] for lv in data.leveringen()] == ["delivered"]

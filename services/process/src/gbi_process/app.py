@@ -21,6 +21,7 @@ from gbi_process.service import ProcessService
 from gbi_process.settings import ProcessSettings
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
+from gbi_shared.contracts.alo import Aanvraag
 
 __all__ = ["create_app"]
 
@@ -85,10 +86,10 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
     app.state.worker = None
     app.state.referentie = Referentiecache(app.state.gateway, settings.reference_cache_s)
 
-    def wake(gemeente: str) -> None:
+    def wake(aanvraag: Aanvraag) -> None:
         worker: Worker | None = app.state.worker
         if worker is not None:
-            worker.wake(gemeente)
+            worker.nieuw(aanvraag)
 
     app.state.alo = AloProces(
         app.state.gateway,

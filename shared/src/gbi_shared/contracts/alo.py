@@ -90,6 +90,8 @@ MAX_DOCUMENT_BYTES: Final = 10 * 1024 * 1024
 MAX_STATE_CHARS: Final = 900_000
 #: At most this many step results travel with one save of an instance.
 MAX_STAPPEN_PER_OPSLAG: Final = 20
+#: Tijdlijn entries a process-state save takes along (each with a ``sleutel``).
+MAX_TIJDLIJN_PER_OPSLAG: Final = 10
 
 
 def _limit_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
@@ -277,6 +279,13 @@ class ClaimVerzoek(CamelModel):
 class ClaimResultaat(CamelModel):
     items: list[Procesinstantie]
     nu: datetime = Field(description="Het moment van de claim volgens de klok van de dataservice")
+    open: bool | None = Field(
+        default=None,
+        description=(
+            "Alleen bij een lege claim: of de gemeente nog procesinstanties heeft die niet klaar zijn (runnable of "
+            "waiting, ook geclaimd door een ander). false: nieuw werk ontstaat hier alleen door een nieuwe start"
+        ),
+    )
 
 
 class StapNieuw(CamelModel):
@@ -308,12 +317,32 @@ class ProcesinstantieOpslag(CamelModel):
             "al met hetzelfde resultaat is vastgelegd verandert niets; met een ander resultaat: 409 stap-vastgelegd"
         ),
     )
+    tijdlijn: list[TijdlijnItemNieuw] = Field(
+        default_factory=list,
+        max_length=MAX_TIJDLIJN_PER_OPSLAG,
+        description=(
+            "Tijdlijnregels van de aanvraag van de instantie, elk met een sleutel, toegevoegd in dezelfde transactie "
+            "(een sleutel die al bestaat verandert niets)"
+        ),
+    )
+    aanvraag_status: AanvraagStatus | None = Field(
+        default=None,
+        description=(
+            "Zet de status van de aanvraag in dezelfde transactie; een afgesloten aanvraag (besloten, "
+            "buiten-behandeling, ingetrokken) houdt haar status"
+        ),
+    )
 
     @model_validator(mode="after")
     def _unique_steps(self) -> Self:
         keys = [s.stap_sleutel for s in self.stappen]
         if len(set(keys)) != len(keys):
             raise ValueError("stappen: elke stapSleutel hoogstens een keer")
+        sleutels = [t.sleutel for t in self.tijdlijn]
+        if any(s is None for s in sleutels):
+            raise ValueError("tijdlijn: elke regel met een sleutel")
+        if len(set(sleutels)) != len(sleutels):
+            raise ValueError("tijdlijn: elke sleutel hoogstens een keer")
         return self
 
 
@@ -438,6 +467,19 @@ class DocumentUpload(CamelModel):
     bestandsnaam: str = Field(min_length=1, max_length=255)
     content_type: str = Field(min_length=1, max_length=100, examples=["application/pdf"])
     inhoud: str = Field(min_length=1, description="De inhoud, base64")
+    bij_besluit: bool = Field(
+        default=False,
+        description=(
+            "Alleen bij soort beschikking: koppel het document in dezelfde transactie aan het besluit van de "
+            "aanvraag (zoals PATCH .../besluit; lukt dat niet, dan wordt ook het document niet opgeslagen)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _besluit_alleen_bij_beschikking(self) -> Self:
+        if self.bij_besluit and self.soort != "beschikking":
+            raise ValueError("bijBesluit: alleen bij een beschikking")
+        return self
 
 
 class Document(CamelModel):

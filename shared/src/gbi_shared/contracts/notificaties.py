@@ -233,6 +233,13 @@ class GeclaimdeLevering(CamelModel):
 class LeveringClaimResultaat(CamelModel):
     items: list[GeclaimdeLevering]
     nu: datetime = Field(description="Het moment van de claim volgens de klok van de dataservice")
+    abonnementen: bool | None = Field(
+        default=None,
+        description=(
+            "Alleen bij een lege claim: of de gemeente abonnementen heeft. false: er ontstaan hier geen leveringen "
+            "tot iemand een abonnement neemt"
+        ),
+    )
 
 
 class Herhaalbeleid(CamelModel):

@@ -26,6 +26,7 @@ from gbi_data.api import (
     DataRoute,
     ReadOnlyTenantScope,
     ReferenceSession,
+    Tenant,
     TenantScope,
 )
 from gbi_data.database import Database
@@ -338,10 +339,11 @@ def upload_document(
         except ValidationError as exc:
             raise RequestValidationError(exc.errors(include_url=False)) from exc
         content, content_type, field = decode_base64(parsed.inhoud), parsed.content_type, "inhoud"
-        soort, bestandsnaam = parsed.soort, parsed.bestandsnaam
+        soort, bestandsnaam, bij_besluit = parsed.soort, parsed.bestandsnaam, parsed.bij_besluit
     else:
         content, content_type, field = upload.body, upload.content_type, "body"
         bestandsnaam = bestandsnaam or f"document.{_EXTENSIONS.get(content_type, 'bin')}"
+        bij_besluit = False
     document, replayed = service.voeg_document_toe(
         tenant.session,
         tenant.ctx,
@@ -354,8 +356,16 @@ def upload_document(
         idempotency_key=idempotency_key,
         field=field,
     )
+    if bij_besluit:
+        _koppel_aan_besluit(tenant, service, aanvraag_id, document)
     _created(response, f"/documenten/{document.id}/inhoud", replayed)
     return document
+
+
+def _koppel_aan_besluit(tenant: Tenant, service: AloService, aanvraag_id: uuid.UUID, document: Document) -> None:
+    """A beschikking stored with ``bijBesluit``: linked to the besluit in the same transaction (ADR 0027)."""
+    koppeling = BesluitBeschikking(beschikking_document_id=document.id)
+    service.koppel_beschikking(tenant.session, tenant.ctx, tenant.gemeente, aanvraag_id, koppeling)
 
 
 @router.get("/aanvragen/{aanvraagId}/documenten", response_model=DocumentLijst, tags=["documenten"])

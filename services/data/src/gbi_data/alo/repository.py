@@ -52,6 +52,7 @@ __all__ = [
     "get_tijdlijn_item_by_sleutel",
     "get_uitkering",
     "get_voorschot",
+    "has_open_procesinstanties",
     "list_aanvragen",
     "list_documenten",
     "list_opmerkingen",
@@ -61,6 +62,7 @@ __all__ = [
     "mark_procesinstantie_runnable",
     "set_klok_offset",
     "subjects_of",
+    "tijdlijn_sleutels",
 ]
 
 #: A keyset position: (sort value, id) of the last row of the previous page.
@@ -206,6 +208,17 @@ def get_tijdlijn_item_by_sleutel(
     ).one_or_none()
 
 
+def tijdlijn_sleutels(session: Session, gemeente: str, aanvraag_id: uuid.UUID, sleutels: Sequence[str]) -> set[str]:
+    """Which of ``sleutels`` the aanvraag's tijdlijn holds already (one query)."""
+    if not sleutels:
+        return set()
+    t = TijdlijnItem
+    found = session.scalars(
+        select(t.sleutel).where(t.gemeente == gemeente, t.aanvraag_id == aanvraag_id, t.sleutel.in_(list(sleutels)))
+    )
+    return {s for s in found if s is not None}
+
+
 # --- procesinstanties -----------------------------------------------------------------------------------------------
 
 
@@ -302,6 +315,14 @@ def claim_procesinstanties(
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).all()
     return sorted(claimed, key=lambda row: (row.updated_at, str(row.id)))
+
+
+def has_open_procesinstanties(session: Session, gemeente: str) -> bool:
+    """Whether the gemeente has an instance that is not finished (runnable or waiting, leased or not): the only
+    ones a later claim can find without a new instance being started."""
+    p = Procesinstantie
+    query = select(p.id).where(p.gemeente == gemeente, p.status.in_(("runnable", "waiting"))).limit(1)
+    return session.scalar(query) is not None
 
 
 def mark_procesinstantie_runnable(session: Session, gemeente: str, instance_id: uuid.UUID, now: datetime) -> bool:

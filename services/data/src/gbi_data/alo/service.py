@@ -525,7 +525,13 @@ class AloService:
         subjects = repository.subjects_of(session, gemeente, [r.aanvraag_id for r in rows])
         for r in rows:
             self._audit(session, ctx, gemeente, "procesinstantie.claimen", subjects.get(r.aanvraag_id), "claimed")
-        return ClaimResultaat(items=items, nu=now)
+        return ClaimResultaat(items=items, nu=now, open=self._open_na_lege_claim(session, gemeente, rows))
+
+    @staticmethod
+    def _open_na_lege_claim(session: Session, gemeente: str, rows: Sequence[ProcesinstantieRow]) -> bool | None:
+        """With an empty claim: whether the gemeente has unfinished instances at all (a worker polls one without
+        any rarely; only a new start, which the process service makes itself, creates work there)."""
+        return None if rows else repository.has_open_procesinstanties(session, gemeente)
 
     def sla_op(
         self,
@@ -594,7 +600,70 @@ class AloService:
             row.lease_until = now + timedelta(seconds=body.lease_seconds)  # a heartbeat of a long step
         session.flush()
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
+        self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body, now)
         return _procesinstantie(row), False
+
+    def _aanvraag_bij_opslag(
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        aanvraag_id: uuid.UUID,
+        body: ProcesinstantieOpslag,
+        now: datetime,
+    ) -> None:
+        """What a save takes along for its aanvraag, in its transaction (ADR 0027): tijdlijn entries (a sleutel the
+        tijdlijn holds changes nothing) and the status (a closed aanvraag keeps its own). Audited as the separate
+        calls are, the entries in one append."""
+        if not body.tijdlijn and body.aanvraag_status is None:
+            return
+        case = repository.get_aanvraag(session, gemeente, aanvraag_id, lock=body.aanvraag_status is not None)
+        if case is None:
+            raise ConflictError("De aanvraag van de procesinstantie ontbreekt")
+        entries: list[audit.AuditEntry] = []
+        known = repository.tijdlijn_sleutels(
+            session, gemeente, case.id, [t.sleutel for t in body.tijdlijn if t.sleutel]
+        )
+        for item in body.tijdlijn:
+            if item.sleutel in known:
+                continue
+            row = TijdlijnRow(
+                id=uuid.uuid4(),
+                gemeente=gemeente,
+                aanvraag_id=case.id,
+                at=item.at or now,
+                soort=item.soort,
+                omschrijving=item.omschrijving,
+                actor=item.actor or ctx.actor_id,
+                sleutel=item.sleutel,
+                created_at=now,
+            )
+            if repository.add_row(session, row):  # False: a concurrent request added the same sleutel first
+                entries.append(self._entry(ctx, "aanvraag.tijdlijn-aanvullen", case.data_subject_id, "created"))
+        if (
+            body.aanvraag_status is not None
+            and body.aanvraag_status != case.status
+            and case.status not in FINAL_STATUSES
+        ):
+            case.status = body.aanvraag_status
+            case.version += 1
+            case.updated_at = now
+            session.flush()
+            self._meld(session, case, "aanvraag", "partial_update", now, status=case.status)
+            entries.append(self._entry(ctx, "aanvraag.status-wijzigen", case.data_subject_id, "updated"))
+        audit.append_many(session, gemeente, entries)
+
+    def _entry(self, ctx: RequestContext, operation: str, subject: str | None, outcome: str) -> audit.AuditEntry:
+        return audit.AuditEntry(
+            operation=operation,
+            processing_activity=PROCESSING_ACTIVITY,
+            actor=self._actor(ctx),
+            actor_type=ctx.actor_type.value,
+            purpose=ctx.purpose,
+            outcome=outcome,
+            data_subject_id=subject,
+            data_subject_type=SUBJECT_TYPE_BSN if subject is not None else None,
+        )
 
     def _voeg_stap_toe(
         self, session: Session, gemeente: str, instance_id: uuid.UUID, body: StapNieuw, now: datetime

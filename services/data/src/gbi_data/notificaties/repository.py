@@ -25,6 +25,7 @@ __all__ = [
     "get_abonnement",
     "get_kanaal",
     "get_levering",
+    "heeft_abonnementen",
     "insert_leveringen",
     "kanalen_van",
     "list_abonnementen",
@@ -238,6 +239,12 @@ def list_leveringen(
         query = query.where(or_(Levering.created_at < value, and_(Levering.created_at == value, Levering.id < last_id)))
     rows = session.execute(query.order_by(Levering.created_at.desc(), Levering.id.desc()).limit(limit))
     return [(row[0], row[1]) for row in rows]
+
+
+def heeft_abonnementen(session: Session, gemeente: str) -> bool:
+    """Whether the gemeente has any abonnement (without one no levering arises there)."""
+    query = select(Abonnement.id).where(Abonnement.gemeente == gemeente).limit(1)
+    return session.scalar(query) is not None
 
 
 def claim_leveringen(

@@ -413,7 +413,9 @@ class NotificatieService:
                 )
             )
         session.flush()
-        return LeveringClaimResultaat(items=items, nu=now)
+        # (an empty claim says whether leveringen can arise here at all: a worker asks such a gemeente rarely)
+        abonnementen = None if rows else repository.heeft_abonnementen(session, gemeente)
+        return LeveringClaimResultaat(items=items, nu=now, abonnementen=abonnementen)
 
     def resultaat(self, session: Session, gemeente: str, levering_id: uuid.UUID, body: LeveringUitslag) -> Levering:
         """Record what the subscriber said. ``delivered`` is recorded once, whoever reports it (a late report of a

@@ -43,6 +43,13 @@ AbonnementId = Annotated[uuid.UUID, Path(alias="abonnementId")]
 LeveringId = Annotated[uuid.UUID, Path(alias="leveringId")]
 
 
+def wek_bezorger(request: Request, gemeente: str) -> None:
+    """An abonnement was taken: this replica's delivery worker asks its gemeente at the normal pace again."""
+    worker: Bezorger | None = getattr(request.app.state, "bezorger", None)
+    if worker is not None:
+        worker.wake(gemeente)
+
+
 def _gateway(request: Request) -> GatewayClient:
     gateway: GatewayClient = request.app.state.gateway
     return gateway
@@ -86,8 +93,9 @@ async def abonnementen(gateway: Gateway) -> AbonnementLijst:
     status_code=status.HTTP_201_CREATED,
     summary="Neem een abonnement op kanalen van de gemeente",
 )
-async def neem_abonnement(body: AbonnementNieuw, gateway: Gateway, response: Response) -> Abonnement:
+async def neem_abonnement(body: AbonnementNieuw, gateway: Gateway, response: Response, request: Request) -> Abonnement:
     abonnement = await gateway.post_model(f"{DATA}/abonnementen", met_auth(body, body.auth), Abonnement)
+    wek_bezorger(request, abonnement.gemeente)
     response.headers["Location"] = f"{router.prefix}/abonnementen/{abonnement.id}"
     return abonnement
 

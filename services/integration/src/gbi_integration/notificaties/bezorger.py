@@ -115,10 +115,16 @@ class Bezorger:
         # notificaties_interval_s up to notificaties_idle_max_s; back to 0 when something was claimed there).
         self._next: dict[str, float] = {}
         self._idle: dict[str, float] = {}
+        # A gemeente without any abonnement (an empty claim says so) is asked only every 5 x idle_max: no levering
+        # arises there until an abonnement is taken, which this replica's API announces with wake() (ADR 0027).
+        # For its first such period a worker that just started asks at the normal pace (another replica may have
+        # taken one just before).
+        self._started_at = float("-inf")
 
     # --- the loop -------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._started_at = time.monotonic()
         self._stop.clear()
         self._task = asyncio.create_task(self._loop(), name="gbi-notificaties-bezorger")
         self.status.running = True
@@ -135,6 +141,16 @@ class Bezorger:
         for task in list(self._running):
             task.cancel()
         self.status.running = False
+
+    def wake(self, gemeente: str) -> None:
+        """An abonnement was taken in this gemeente through this replica: claim there at the normal pace again."""
+        self._next[gemeente] = 0.0
+        self._idle[gemeente] = 0.0
+
+    @property
+    def idle_leeg_s(self) -> float:
+        interval = self.settings.notificaties_interval_s
+        return 5 * max(interval, self.settings.notificaties_idle_max_s)
 
     async def _loop(self) -> None:
         failures = 0
@@ -189,7 +205,8 @@ class Bezorger:
                 self._next[gemeente] = now
             else:
                 self._idle[gemeente] = min(idle_max, max(interval, self._idle.get(gemeente, 0.0) * 2))
-                self._next[gemeente] = now + self._idle[gemeente]
+                leeg = result.abonnementen is False and now - self._started_at >= self.idle_leeg_s
+                self._next[gemeente] = now + (self.idle_leeg_s if leeg else self._idle[gemeente])
             for item in result.items:
                 task = asyncio.create_task(self._lever(gemeente, item))
                 self._running.add(task)

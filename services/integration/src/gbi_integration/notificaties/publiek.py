@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
-from gbi_integration.notificaties.api import DATA, met_auth
+from gbi_integration.notificaties.api import DATA, met_auth, wek_bezorger
 from gbi_shared import PROBLEM_RESPONSES, GatewayClient, RequestContext, current_context
 from gbi_shared.context import ActorType
 from gbi_shared.contracts.notificaties import Abonnement, AbonnementLijst, AbonnementNieuw, AbonnementWijziging
@@ -80,8 +80,9 @@ async def abonnementen(gateway: Gateway) -> AbonnementLijst:
     operation_id="neemAbonnement",
     responses={201: {"description": "Het abonnement", "headers": _LOCATION}},
 )
-async def neem_abonnement(body: AbonnementNieuw, gateway: Gateway, response: Response) -> Abonnement:
+async def neem_abonnement(body: AbonnementNieuw, gateway: Gateway, response: Response, request: Request) -> Abonnement:
     abonnement = await gateway.post_model(f"{DATA}/abonnementen", met_auth(body, body.auth), Abonnement)
+    wek_bezorger(request, abonnement.gemeente)
     response.headers["Location"] = f"{PREFIX}/{abonnement.id}"
     return abonnement
 

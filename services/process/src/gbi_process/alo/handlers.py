@@ -122,6 +122,9 @@ class Stap:
     _taken: list[Taak] | None = field(default=None, repr=False)
     #: The process's short-lived cache of the gemeente and its policy (None: read every time).
     referentie: Referentiecache | None = field(default=None, repr=False)
+    #: The run's tijdlijn entries not written yet (by sleutel): they go with the next save, which records this
+    #: step's result (ADR 0027); without it (None) an entry is written at once.
+    tijdlijn_pending: dict[str, TijdlijnItemNieuw] | None = field(default=None, repr=False)
 
     @property
     def referenties(self) -> Referentiecache:
@@ -161,10 +164,13 @@ class Stap:
         return self.pending.setdefault(key, waarde)
 
     async def tijdlijn(self, sleutel: str, soort: str, omschrijving: str) -> None:
-        await self.store.tijdlijn(
-            self.aanvraag.id,
-            TijdlijnItemNieuw(soort=soort, omschrijving=omschrijving, actor="gemeente", sleutel=sleutel),
-        )
+        """A citizen-visible entry, once per sleutel. In a run it is written with the save that records the step's
+        result (not later: a replay that finds the result recorded does not run the handler again), dated now."""
+        item = TijdlijnItemNieuw(soort=soort, omschrijving=omschrijving, actor="gemeente", sleutel=sleutel)
+        if self.tijdlijn_pending is not None:
+            self.tijdlijn_pending.setdefault(sleutel, item.model_copy(update={"at": self.nu}))
+            return
+        await self.store.tijdlijn(self.aanvraag.id, item)
 
     async def taken(self) -> list[Taak]:
         if self._taken is None:
@@ -524,17 +530,12 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
         ],
     )
     pdf: BeschikkingDocument = await stap.post("/internal/domain/v1/beschikkingen", verzoek_pdf, BeschikkingDocument)
-    document = await stap.store.voeg_document_toe(
+    # stored and linked to the besluit in one request (ADR 0027)
+    document = await stap.store.voeg_beschikking_toe(
         stap.aanvraag.id,
-        {
-            "soort": "beschikking",
-            "bestandsnaam": pdf.bestandsnaam,
-            "contentType": "application/pdf",
-            "inhoud": pdf.inhoud,
-        },
+        {"bestandsnaam": pdf.bestandsnaam, "contentType": "application/pdf", "inhoud": pdf.inhoud},
         idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
     )
-    await stap.store.koppel_beschikking(stap.aanvraag.id, document.id)
     zaak_besluit = await _zaak_besluit(stap, besluit)
     await stap.post(
         f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",

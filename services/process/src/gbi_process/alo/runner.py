@@ -62,6 +62,7 @@ from gbi_process.engine import (
 )
 from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
+    MAX_TIJDLIJN_PER_OPSLAG,
     Aanvraag,
     Procesinstantie,
     ProcesinstantieOpslag,
@@ -75,7 +76,6 @@ from gbi_shared.errors import (
     ServiceError,
     ServiceUnavailableError,
     TooManyRequestsError,
-    UnprocessableError,
     UpstreamError,
     UpstreamTimeoutError,
 )
@@ -137,6 +137,8 @@ _CHECKPOINT_STEPS = 14
 #: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
 #: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
+#: Aanvragen a worker keeps for the first run of their instance (ADR 0027).
+_VERS_MAX = 1000
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:
@@ -180,10 +182,13 @@ class InstanceRun:
         clock: datetime,
         opts: RunOptions,
         referentie: Referentiecache | None = None,
+        aanvraag: Aanvraag | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
         self.item = item
+        #: The aanvraag as this replica registered it moments ago (the first run of a new instance only).
+        self._vers = aanvraag if aanvraag is not None and aanvraag.id == item.aanvraag_id else None
         self.opts = opts
         self.referentie = referentie
         self.store = AloStore(gateway, item.gemeente)
@@ -199,6 +204,9 @@ class InstanceRun:
         #: the results not saved yet: they go with the next save of the state, in one transaction.
         self.recorded: dict[str, Any] = {}
         self.pending: dict[str, Any] = {}
+        #: Tijdlijn entries of the steps since the last save (by sleutel): written by the next save, in its
+        #: transaction, never after the step result they belong to (ADR 0027).
+        self.tijdlijn: dict[str, TijdlijnItemNieuw] = {}
         #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
         self.inst: ProcessInstance | None = None
         self.unsaved = 0
@@ -224,11 +232,17 @@ class InstanceRun:
         next_due_at: datetime | None = None,
         keep_lease: bool = True,
         last_error: str | None = None,
+        aanvraag_status: str | None = None,
     ) -> None:
         state = inst.serialize().decode() if inst is not None else self.saved_state
         if self.pending:
             # (also with the stored state: results of side effects done are recorded whatever the state says)
             await self._record_large_steps(len(state))
+        if len(self.tijdlijn) > MAX_TIJDLIJN_PER_OPSLAG:
+            await self._keep_tijdlijn()
+        aanvraag = self.aanvraag
+        if aanvraag is None or aanvraag_status == aanvraag.status or aanvraag.status in FINAL_STATUSES:
+            aanvraag_status = None
         body = ProcesinstantieOpslag(
             state=state,
             status=status,
@@ -238,12 +252,19 @@ class InstanceRun:
             keep_lease=keep_lease,
             last_error=last_error[:4000] if last_error else None,
             stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()],
+            tijdlijn=list(self.tijdlijn.values()),
+            aanvraag_status=aanvraag_status,
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except ConflictError as exc:
+            await self._keep_tijdlijn()
             await self._keep_results(body.stappen)
             raise LeaseLost(exc.instance_code) from exc
+        self.tijdlijn.clear()
+        if aanvraag is not None and aanvraag_status is not None:
+            # (its version is not known here; the run never changes the aanvraag otherwise)
+            self.aanvraag = aanvraag.model_copy(update={"status": aanvraag_status})
         self.version = saved.version
         self.saved_state = state
         self.unsaved = 0
@@ -264,10 +285,28 @@ class InstanceRun:
         ):
             await self.flush(inst)
 
-    async def flush(self, inst: ProcessInstance) -> None:
-        """Save what the run did so far (keeping the lease), if anything."""
-        if self.unsaved or self.pending:
-            await self.save(inst, last_error=self._error)
+    async def flush(self, inst: ProcessInstance, aanvraag_status: str | None = None) -> None:
+        """Save what the run did so far (keeping the lease), if anything (a new status of the aanvraag too)."""
+        aanvraag = self.aanvraag
+        nieuw = (
+            aanvraag_status is not None
+            and aanvraag is not None
+            and aanvraag_status != aanvraag.status
+            and aanvraag.status not in FINAL_STATUSES
+        )
+        if self.unsaved or self.pending or self.tijdlijn or nieuw:
+            await self.save(inst, last_error=self._error, aanvraag_status=aanvraag_status)
+
+    async def _keep_tijdlijn(self) -> None:
+        """Write the pending tijdlijn entries on their own (once per sleutel), before a step result is recorded
+        outside a save: a replay that finds the result does not run its handler, which would queue them again.
+        Best effort, as the entries were before they went with the save."""
+        for sleutel, item in list(self.tijdlijn.items()):
+            try:
+                await self.store.tijdlijn(self.item.aanvraag_id, item)
+            except ServiceError:
+                log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
+        self.tijdlijn.clear()
 
     async def _keep_results(self, stappen: list[StapNieuw]) -> None:
         """The save was refused, but the side effects behind these results happened: record them on their own
@@ -288,6 +327,7 @@ class InstanceRun:
             size += len(json.dumps(value, separators=(",", ":"), default=str))
             if size <= _SAVE_BYTES and len(self.pending) - n <= _MAX_STEPS_PER_SAVE:
                 continue
+            await self._keep_tijdlijn()
             stored = await self.store.leg_stap_vast(self.instance_id, key, value)
             del self.pending[key]
             self.recorded[key] = stored
@@ -339,7 +379,7 @@ class InstanceRun:
 
     async def _hand_back(self) -> None:
         self.left_runnable = True
-        if self.inst is not None and (self.unsaved or self.pending):
+        if self.inst is not None and (self.unsaved or self.pending or self.tijdlijn):
             try:
                 await self.save(self.inst, status="runnable", keep_lease=False, last_error=self._error)
                 return
@@ -347,6 +387,7 @@ class InstanceRun:
                 return  # the results were recorded on their own (save); someone else holds the instance
             except (ServiceError, EngineError):
                 pass
+        await self._keep_tijdlijn()
         if self.pending:
             await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
         await self.release_after_conflict()
@@ -363,8 +404,9 @@ class InstanceRun:
         self.inst = inst
         if self.item.version == 1 and self.item.attempts <= 1:
             # Never saved and claimed for the first time (a claim counts attempts, a save resets them): no run
-            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits.
-            self.aanvraag = await self.store.aanvraag(self.item.aanvraag_id)
+            # recorded a step or opened an inbox task for it yet, and nobody hands in a message before it waits. The
+            # aanvraag this replica registered for it is as stored: only a run changes it (its status, with a save).
+            self.aanvraag = self._vers or await self.store.aanvraag(self.item.aanvraag_id)
         else:
             self.aanvraag, self.taken, self.recorded = await asyncio.gather(
                 self.store.aanvraag(self.item.aanvraag_id),
@@ -384,14 +426,15 @@ class InstanceRun:
             self.inst = None
             await self.save(None, status="failed", keep_lease=False, last_error=f"engine: {exc}")
             return
+        # The citizen-visible status goes with a save (ADR 0027): with the one before new inbox tasks are opened, so
+        # that whoever sees a new inbox task also sees the case wait for it, else with the last one.
+        status = self._aanvraag_status(inst)
         if any(not self._attempts(i.task_id) for i in inst.ready_user_tasks()):
             # An inbox task is only opened for a step in a saved state: a replay after a crash might take another
             # route (its handlers run again), and must not leave a task for a step it never reached.
-            await self.flush(inst)
-        # The citizen-visible status first, so that whoever sees a new inbox task also sees the case wait for it.
-        await self._set_status(self._aanvraag_status(inst))
+            await self.flush(inst, status)
         await self._open_tasks(inst)
-        await self._finish(inst)
+        await self._finish(inst, status)
 
     async def _step(self, inst: ProcessInstance) -> bool:
         """One engine call and its save; False when nothing can move now."""
@@ -453,6 +496,7 @@ class InstanceRun:
                 pending=self.pending,
                 _taken=self.taken,
                 referentie=self.referentie,
+                tijdlijn_pending=self.tijdlijn,
             )
             started = time.perf_counter()
             try:
@@ -507,13 +551,11 @@ class InstanceRun:
         await self.moved(inst)
 
     async def _tijdlijn(self, sleutel: str, soort: str, tekst: str) -> None:
-        try:
-            await self.store.tijdlijn(
-                self.item.aanvraag_id,
-                TijdlijnItemNieuw(soort=soort, omschrijving=tekst, actor="gemeente", sleutel=sleutel),
-            )
-        except ServiceError:
-            log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
+        """An entry of the run itself: with the next save, as a handler's (ADR 0027)."""
+        self.tijdlijn.setdefault(
+            sleutel,
+            TijdlijnItemNieuw(soort=soort, omschrijving=tekst, actor="gemeente", sleutel=sleutel, at=self.now()),
+        )
 
     # --- user tasks -----------------------------------------------------------------------------------------------
 
@@ -640,28 +682,17 @@ class InstanceRun:
             return "wacht-op-medewerker"
         return "in-behandeling"
 
-    async def _set_status(self, status: str) -> None:
-        aanvraag = self.aanvraag
-        for _ in range(3):
-            if aanvraag is None or aanvraag.status == status or aanvraag.status in FINAL_STATUSES:
-                return
-            try:
-                self.aanvraag = await self.store.zet_status(aanvraag.id, status, aanvraag.version)
-                return
-            except ConflictError:
-                aanvraag = self.aanvraag = await self.store.aanvraag(aanvraag.id)
-            except UnprocessableError:
-                return
-
-    async def _finish(self, inst: ProcessInstance) -> None:
+    async def _finish(self, inst: ProcessInstance, aanvraag_status: str) -> None:
         now = self.now()
         if inst.is_completed:
-            await self.save(inst, status="completed", keep_lease=False)
+            await self.save(inst, status="completed", keep_lease=False, aanvraag_status=aanvraag_status)
             return
         service = inst.ready_service_tasks()
         incidents = [i for i in service if i.incident]
         if any(not i.incident and (i.retry_at is None or i.retry_at <= now) for i in service):
-            await self.save(inst, status="runnable", keep_lease=False)  # the time budget ran out
+            await self.save(
+                inst, status="runnable", keep_lease=False, aanvraag_status=aanvraag_status
+            )  # the time budget ran out
             return
         due = inst.next_due()
         if inst.waiting_messages():
@@ -673,11 +704,20 @@ class InstanceRun:
             last_error = f"incident in {first.element}: {first.last_error or '-'}"
             if due is None and not inst.ready_user_tasks():
                 # Nothing else can happen: the instance needs a person (retry_service_task) before it moves.
-                await self.save(inst, status="failed", keep_lease=False, last_error=last_error)
+                await self.save(
+                    inst, status="failed", keep_lease=False, last_error=last_error, aanvraag_status=aanvraag_status
+                )
                 return
             # Deadlines, inbox tasks and messages of the other branches go on (a voorschot or the escalation must
             # not wait for a repair elsewhere); the incident stays visible in lastError and the voortgang.
-        await self.save(inst, status="waiting", next_due_at=due, keep_lease=False, last_error=last_error)
+        await self.save(
+            inst,
+            status="waiting",
+            next_due_at=due,
+            keep_lease=False,
+            last_error=last_error,
+            aanvraag_status=aanvraag_status,
+        )
 
 
 class Worker:
@@ -696,6 +736,7 @@ class Worker:
         claim_limit: int = 10,
         gemeenten_refresh_s: float = 300.0,
         referentie: Referentiecache | None = None,
+        idle_empty_s: float | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
@@ -703,6 +744,9 @@ class Worker:
         self.referentie = referentie if referentie is not None else Referentiecache(gateway)
         self.interval_s = interval_s
         self.idle_max_s = max(interval_s, idle_max_s)
+        #: The pause after an empty claim in a gemeente without any unfinished instance (the claim says so): there
+        #: only a new start makes work, and the replica that starts one claims there at once (ADR 0027).
+        self.idle_empty_s = max(self.idle_max_s, idle_empty_s if idle_empty_s is not None else 5 * self.idle_max_s)
         self.concurrency = concurrency
         self.claim_limit = claim_limit
         self.gemeenten_refresh_s = gemeenten_refresh_s
@@ -717,8 +761,14 @@ class Worker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
+        #: Aanvragen this replica registered whose instance has not run yet (bounded; the oldest go first).
+        self._vers: dict[uuid.UUID, Aanvraag] = {}
+        #: When the loop started: for its first idle_empty_s an empty gemeente is asked at the normal pace (a
+        #: replica that starts does not know what the others started just before).
+        self._started_at = float("-inf")
 
     def start(self) -> None:
+        self._started_at = time.monotonic()
         self._task = asyncio.create_task(self._loop(), name="gbi-alo-worker")
 
     async def stop(self) -> None:
@@ -744,6 +794,15 @@ class Worker:
             self._next[g] = 0.0
             self._idle[g] = 0.0
         self._wake.set()
+
+    def nieuw(self, aanvraag: Aanvraag) -> None:
+        """A submission to this replica registered ``aanvraag`` and started its instance: claim in its gemeente at
+        once, and let the first run of the instance use this aanvraag instead of reading it again."""
+        self._vers.pop(aanvraag.id, None)
+        self._vers[aanvraag.id] = aanvraag
+        while len(self._vers) > _VERS_MAX:
+            self._vers.pop(next(iter(self._vers)))
+        self.wake(aanvraag.gemeente)
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -795,7 +854,8 @@ class Worker:
             else:
                 idle = min(self.idle_max_s, max(self.interval_s, self._idle.get(gemeente, 0.0) * 2))
                 self._idle[gemeente] = idle
-                self._next[gemeente] = now + idle
+                empty = result.open is False and now - self._started_at >= self.idle_empty_s
+                self._next[gemeente] = now + (self.idle_empty_s if empty else idle)
             for item in result.items:
                 task = asyncio.create_task(self._run(item, result.nu))
                 self._running.add(task)
@@ -805,7 +865,8 @@ class Worker:
 
     async def _run(self, item: Procesinstantie, clock: datetime) -> None:
         self.runs += 1
-        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie)
+        vers = self._vers.pop(item.aanvraag_id, None)
+        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
         try:
             await run.run()
         except Exception:

@@ -46,7 +46,7 @@ class AloProces:
         registry: DefinitionRegistry,
         *,
         signaleringstermijn_dagen: int,
-        nieuw_werk: Callable[[str], None] | None = None,
+        nieuw_werk: Callable[[Aanvraag], None] | None = None,
         referentie: Referentiecache | None = None,
     ) -> None:
         self._gw = gateway
@@ -54,7 +54,9 @@ class AloProces:
         self._engine = engine
         self._registry = registry
         self._signalering = signaleringstermijn_dagen
-        self._nieuw_werk = nieuw_werk  # tells this replica's worker that a gemeente has work (no wait for a poll)
+        # Tells this replica's worker that a gemeente has work (no wait for a poll), and hands it the aanvraag just
+        # registered, which the first run of its instance then need not read (ADR 0027).
+        self._nieuw_werk = nieuw_werk
         # aanvraag -> process instance, once found (the data service has no lookup by aanvraag): a bounded cache
         self._ids: dict[uuid.UUID, uuid.UUID] = {}
 
@@ -151,7 +153,7 @@ class AloProces:
         )
         instantie = await self._instantie(aanvraag)
         if self._nieuw_werk is not None:
-            self._nieuw_werk(gemeente)
+            self._nieuw_werk(aanvraag)
         return AloAanvraagOntvangen(
             aanvraag_id=aanvraag.id, gemeente=gemeente, status=aanvraag.status, procesinstantie_id=instantie.id
         )

@@ -203,6 +203,19 @@ class AloStore:
             **self._kw(),
         )
 
+    async def voeg_beschikking_toe(
+        self, aanvraag_id: uuid.UUID, body: Mapping[str, Any], idempotency_key: str
+    ) -> Document:
+        """Store the beschikking and link it to the besluit, in one request and transaction (ADR 0027; the same
+        document again is a replay and links nothing new)."""
+        document = await self.voeg_document_toe(
+            aanvraag_id, {**body, "soort": "beschikking", "bijBesluit": True}, idempotency_key
+        )
+        known = self._besluiten.get(aanvraag_id)
+        if known is not None:
+            self._besluiten[aanvraag_id] = known.model_copy(update={"beschikking_document_id": document.id})
+        return document
+
     async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit | None:
         known = self._besluiten.get(aanvraag_id)
         if known is not None:

@@ -48,6 +48,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+FINAL = ("besloten", "buiten-behandeling", "ingetrokken")
+
+
 @dataclass
 class FakeGateway:
     """The data service's ALO store in memory (one gemeente), plus answers for other layers' paths."""
@@ -125,6 +128,21 @@ class FakeGateway:
             inst.update(status="runnable", nextDueAt=None, version=inst["version"] + 1)
         return taak
 
+    def _tijdlijn_regel(self, aid: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        for item in self.tijdlijn[aid]:
+            if body.get("sleutel") and item["sleutel"] == body["sleutel"]:
+                return item, False
+        item = {
+            "id": str(uuid.uuid4()),
+            "at": body.get("at") or _iso(self.now),
+            "soort": body["soort"],
+            "omschrijving": body["omschrijving"],
+            "actor": body.get("actor", "gemeente"),
+            "sleutel": body.get("sleutel"),
+        }
+        self.tijdlijn[aid].append(item)
+        return item, True
+
     def _route(self, method: str, path: str, body: Any, params: dict[str, str]) -> tuple[int, Any]:
         parts = path.removeprefix(DATA).strip("/").split("/")
         if not path.startswith(DATA):
@@ -156,19 +174,8 @@ class FakeGateway:
                 row.update(status=body["status"], version=row["version"] + 1)
                 return 200, self._aanvraag(aid)
             if parts[2] == "tijdlijn":
-                for item in self.tijdlijn[aid]:
-                    if body.get("sleutel") and item["sleutel"] == body["sleutel"]:
-                        return 200, {k: v for k, v in item.items() if k != "sleutel"}
-                item = {
-                    "id": str(uuid.uuid4()),
-                    "at": _iso(self.now),
-                    "soort": body["soort"],
-                    "omschrijving": body["omschrijving"],
-                    "actor": body.get("actor", "gemeente"),
-                    "sleutel": body.get("sleutel"),
-                }
-                self.tijdlijn[aid].append(item)
-                return 201, {k: v for k, v in item.items() if k != "sleutel"}
+                item, created = self._tijdlijn_regel(aid, body)
+                return (201 if created else 200), {k: v for k, v in item.items() if k != "sleutel"}
         if parts == ["procesinstanties"]:
             for row in self.instances.values():
                 if row["aanvraagId"] == body["aanvraagId"]:
@@ -208,7 +215,8 @@ class FakeGateway:
                         attempts=row["attempts"] + 1,  # as the data service counts claims (a save resets them)
                     )
                     due.append(self._instance_out(row))
-            return 200, {"items": due, "nu": _iso(self.now)}
+            unfinished = any(r["status"] in ("runnable", "waiting") for r in self.instances.values())
+            return 200, {"items": due, "nu": _iso(self.now), "open": None if due else unfinished}
         if parts[0] == "procesinstanties":
             row = self.instances.get(parts[1])
             if row is None:
@@ -232,6 +240,15 @@ class FakeGateway:
                         raise ConflictError("stap", code="stap-vastgelegd")
                 for stap in stappen:
                     self.steps.setdefault((parts[1], stap["stapSleutel"]), stap["resultaat"])
+                # What the save takes along for its aanvraag (ADR 0027): tijdlijn entries once per sleutel, the status
+                # unless the aanvraag is closed.
+                aid = row["aanvraagId"]
+                for entry in body.get("tijdlijn") or []:
+                    self._tijdlijn_regel(aid, entry)
+                status = body.get("aanvraagStatus")
+                aanvraag = self.aanvragen[aid]
+                if status and status != aanvraag["status"] and aanvraag["status"] not in FINAL:
+                    aanvraag.update(status=status, version=aanvraag["version"] + 1)
                 row.update(
                     state=body["state"],
                     status=body["status"],

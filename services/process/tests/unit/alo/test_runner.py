@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
+from gbi_process.alo import runner as runner_module
 from gbi_process.alo.handlers import Stap, WachtOpBron
 from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import ClaimResultaat
+from gbi_shared.contracts.alo import Aanvraag, ClaimResultaat
 from gbi_shared.errors import ServiceUnavailableError
 
 from .conftest import STP as STP_RESULTS
@@ -572,3 +574,164 @@ async def test_a_voorschot_is_paid_only_from_a_saved_state_that_holds_its_task(w
     await world.worker().run_until_idle()
     assert [in_opgeslagen for _, in_opgeslagen in gezien] == [True]
     assert world.gw.aanvragen[aid]["status"] == "wacht-op-medewerker"
+
+
+# --- what a save takes along (ADR 0027) -----------------------------------------------------------------------------
+
+
+def _with_tijdlijn(world: World) -> None:
+    """zaak.registreren and notificatie.versturen write a tijdlijn entry, as the real handlers do."""
+    table = dict(runner_module.HANDLERS)  # the fake table; the world fixture restores the real one afterwards
+
+    def add(name: str, sleutel: str) -> None:
+        fake = table[name]
+
+        async def handler(stap: Stap) -> dict[str, Any]:
+            await stap.tijdlijn(sleutel, "in-behandeling", f"tekst van {sleutel}")
+            return await fake(stap)
+
+        table[name] = handler
+
+    add("zaak.registreren", "zaak-geregistreerd")
+    add("notificatie.versturen", "besluit-bekendgemaakt")
+    runner_module.HANDLERS = table
+
+
+def _data_calls(world: World) -> list[tuple[str, str]]:
+    """The data calls of a run, claims and the worker's list of gemeenten left out, ids replaced by their kind."""
+    out = []
+    for method, path in world.gw.calls:
+        parts = path.removeprefix("/internal/data/v1/").split("/")
+        if parts[0].endswith(":claim") or parts == ["gemeenten"]:
+            continue
+        out.append((method, "/".join(p if i % 2 == 0 else "{id}" for i, p in enumerate(parts))))
+    return out
+
+
+@run
+async def test_a_straight_through_case_makes_three_data_calls_besides_its_claim(world: World) -> None:
+    _with_tijdlijn(world)
+    aid, iid = await world.submit()
+    world.gw.calls.clear()
+    assert await world.worker().run_until_idle() == 1
+    # the aanvraag once, the save before the besluit and the last save: the tijdlijn entries and the status go with
+    # the saves, no POST tijdlijn and no PATCH of the aanvraag
+    assert _data_calls(world) == [
+        ("GET", "aanvragen/{id}"),
+        ("PUT", "procesinstanties/{id}"),
+        ("PUT", "procesinstanties/{id}"),
+    ]
+    assert world.gw.aanvragen[aid]["status"] == "besloten"
+    assert [(t["sleutel"], t["omschrijving"]) for t in world.gw.tijdlijn[aid]] == [
+        ("zaak-geregistreerd", "tekst van zaak-geregistreerd"),
+        ("besluit-bekendgemaakt", "tekst van besluit-bekendgemaakt"),
+    ]
+    assert world.gw.tijdlijn[aid][0]["at"].startswith("2026-03-02T09:00")  # dated when its step ran
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_refused_save_writes_its_tijdlijn_entries_before_recording_the_results_on_their_own(
+    world: World,
+) -> None:
+    _with_tijdlijn(world)
+    aid, iid = await world.submit()
+    world.gw.fail_put_after = 0  # another worker took over before the first save
+    world.gw.calls.clear()
+    await world.worker().run_until_idle(max_rounds=1)
+    writes = [(m, p.rsplit("/", 1)[-1]) for m, p in world.gw.calls if m == "POST" and "claim" not in p]
+    # the entry first: a replay that finds the results recorded does not run the handler that made it
+    assert writes[0] == ("POST", "tijdlijn")
+    assert {w for w in writes[1:]} == {("POST", "stappen")}
+    assert [t["sleutel"] for t in world.gw.tijdlijn[aid]] == ["zaak-geregistreerd"]
+    world.gw.fail_put_after = None
+    world.gw.now += timedelta(minutes=2)
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN
+    assert [t["sleutel"] for t in world.gw.tijdlijn[aid]] == ["zaak-geregistreerd", "besluit-bekendgemaakt"]
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_crash_before_the_save_loses_the_entry_with_the_result_and_the_replay_writes_it_once(
+    world: World,
+) -> None:
+    _with_tijdlijn(world)
+    aid, iid = await world.submit()
+    world.gw.busy_puts = (1, 2, 3, 4, 5, 6, 7, 8)  # the saves never arrive: as a crash, nothing of the run is stored
+    world.gw.calls.clear()
+    await world.worker().run_until_idle(max_rounds=1)
+    # the hand-back could not save either: the entry was written on its own, before the results
+    posts = [p.rsplit("/", 1)[-1] for m, p in world.gw.calls if m == "POST" and "claim" not in p]
+    assert posts.index("tijdlijn") < posts.index("stappen")
+    world.gw.busy_puts = ()
+    world.gw.now += timedelta(minutes=2)
+    await world.worker("w2").run_until_idle()
+    assert [t["sleutel"] for t in world.gw.tijdlijn[aid]] == ["zaak-geregistreerd", "besluit-bekendgemaakt"]
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_the_status_goes_with_the_save_before_new_inbox_tasks(world: World) -> None:
+    aid, _ = await world.submit()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    world.gw.calls.clear()
+    await world.worker().run_until_idle()
+    assert ("PATCH", "aanvragen/{id}") not in _data_calls(world)
+    assert world.gw.aanvragen[aid]["status"] == "wacht-op-medewerker"
+    assert world.gw.aanvragen[aid]["version"] == 2  # one change
+
+
+@run
+async def test_an_empty_gemeente_is_asked_rarely_and_at_once_when_this_replica_starts_work_there(
+    world: World,
+) -> None:
+    worker = world.worker()
+    assert await worker.tick() == 0  # no instance at all in the gemeente: the claim says so
+    assert worker._next["0599"] - time.monotonic() > worker.idle_max_s  # longer than the longest idle pause
+    await world.submit()
+    worker.wake("0599")  # the submission to this replica
+    assert await worker.tick() == 1
+    await worker.run_until_idle()
+    world.handlers.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    await world.submit()
+    await worker.run_until_idle()  # a case now waits for a person: the gemeente has unfinished work
+    assert await worker.tick() == 0
+    assert worker._next["0599"] - time.monotonic() <= worker.idle_max_s
+
+
+@run
+async def test_a_worker_that_just_started_asks_an_empty_gemeente_at_the_normal_pace(world: World) -> None:
+    worker = world.worker()
+    worker._started_at = time.monotonic()  # as start() sets it: other replicas may have started work just before
+    assert await worker.tick() == 0
+    assert worker._next["0599"] - time.monotonic() <= worker.idle_max_s
+
+
+@run
+async def test_the_first_run_uses_the_aanvraag_this_replica_just_registered(world: World) -> None:
+    _with_tijdlijn(world)
+    aid, iid = await world.submit()
+    worker = world.worker()
+    worker.nieuw(Aanvraag.model_validate(world.gw._aanvraag(aid)))  # as POST /internal/process/v1/aanvragen does
+    world.gw.calls.clear()
+    assert await worker.run_until_idle() == 1
+    # two data calls per straight-through case besides the claim: the two saves
+    assert _data_calls(world) == [("PUT", "procesinstanties/{id}"), ("PUT", "procesinstanties/{id}")]
+    assert world.instance(iid)["status"] == "completed"
+    assert world.gw.aanvragen[aid]["status"] == "besloten"
+    assert worker._vers == {}  # used once, not kept
+
+
+@run
+async def test_a_kept_aanvraag_is_not_used_once_the_instance_has_run(world: World) -> None:
+    aid, iid = await world.submit()
+    stale = Aanvraag.model_validate(world.gw._aanvraag(aid))
+    world.handlers.results["risico.beoordelen"] = {**WARM, "intake_nodig": True}
+    await world.worker().run_until_idle()  # saved: the instance is no longer new, the aanvraag has changed
+    world.instance(iid).update(status="runnable")  # something for the next run to do
+    worker = world.worker("w2")
+    worker.nieuw(stale)  # e.g. the same submission repeated
+    world.gw.calls.clear()
+    await worker.run_until_idle()
+    assert ("GET", "aanvragen/{id}") in _data_calls(world)  # read, not taken from the submission
