@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -297,8 +297,8 @@ def _observe(context_keys: EcKeyPair, other_keys: EcKeyPair, keep_attributes: bo
 
 
 @pytest.fixture
-def observed(context_keys: EcKeyPair, other_keys: EcKeyPair) -> Iterator[dict[str, Any]]:
-    yield {
+def observed(context_keys: EcKeyPair, other_keys: EcKeyPair) -> dict[str, Any]:
+    return {
         "attributes kept": _observe(context_keys, other_keys, True),
         "no exporter": _observe(context_keys, other_keys, False),
     }

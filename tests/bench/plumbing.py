@@ -219,9 +219,7 @@ async def _bench(
     await transport.close()
     sys1 = (os.times().system, sys_of(gw.pid), sys_of(up.pid))
     n = args.requests * args.rounds
-    print(
-        f"load before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; {n} requests per phase, c={args.concurrency}"
-    )
+    print(f"load {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f}; {n} requests per phase, c {args.concurrency}")
     print(f"{'phase':<12} {'client':>8} {'gateway':>8} {'service':>8} {'total':>8}  ms CPU/request   {'req/s':>7}")
     for name, (c, g, u, w) in totals.items():
         per = [1000 * x / n for x in (c, g, u)]
