@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from gbi_gateway.auth import TokenVerifier
 from gbi_gateway.proxy import Proxy
@@ -32,10 +32,15 @@ _OWN_PAGES = frozenset({"/api/v1/openapi.json", "/api/v1/docs"})
 
 
 class _ProxyRoute(Route):
-    """The proxy's route, tried first: a prefix test instead of a walk past every other route's regex, and a
-    plain Starlette endpoint (no FastAPI dependency solving) for the one handler that every hop runs. A method
-    the proxy does not take falls through to the catch-all route below, which answers 405 as before. Metrics
-    and traces name it ``/{path:path}`` as before."""
+    """The proxy's route, tried first: a prefix test instead of a walk past every other route's regex, and the
+    proxy itself as a plain ASGI app (no FastAPI dependency solving, no ``Request``/``Response`` wrapper and no
+    route-level exception layer: its errors reach the app's exception handlers) for the one handler that every hop
+    runs. A method the proxy does not take falls through to the catch-all route below, which answers 405 as
+    before. Metrics and traces name it ``/{path:path}`` as before."""
+
+    def __init__(self, proxy: Proxy, endpoint: Any) -> None:
+        super().__init__("/{path:path}", endpoint, methods=_METHODS, include_in_schema=False)
+        self._proxy = proxy
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and scope["method"] in _PROXIED_METHODS:
@@ -43,6 +48,10 @@ class _ProxyRoute(Route):
             if path.startswith(_PROXIED_PREFIXES) and path not in _OWN_PAGES:
                 return Match.FULL, {"endpoint": self.endpoint, "path_params": {}, "route": self}
         return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # ``matches`` let only the proxied methods through: no 405 to answer here.
+        await self._proxy(scope, receive, send)
 
 
 def public_openapi() -> dict[str, Any]:
@@ -106,7 +115,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def forward(request: Request) -> Response:
         return await proxy.handle(request)
 
-    app.router.routes.insert(0, _ProxyRoute("/{path:path}", forward, methods=_METHODS, include_in_schema=False))
+    app.router.routes.insert(0, _ProxyRoute(proxy, forward))
     app.add_api_route("/{path:path}", forward, methods=_METHODS, include_in_schema=False)
     return app
 

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from gbi_gateway.auth import SERVICE_ROLE, TokenVerifier, context_from_claims
 from gbi_gateway.ratelimit import RateLimiter
@@ -191,9 +193,18 @@ class Proxy:
         return ctx, signed
 
     async def handle(self, request: Request) -> Response:
+        return await self.respond(request.scope, request.receive)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The proxy as a plain ASGI app (the gateway's proxy route): no ``Request`` and no route-level exception
+        wrapper; a ``ServiceError`` it raises reaches the app's exception handlers as before."""
+        response = await self.respond(scope, receive)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def respond(self, scope: Scope, receive: Receive) -> _ProxiedResponse:
         # Route on the decoded path (the route table refuses dot segments, so "%2e%2e/" cannot climb out of a
         # prefix), forward the path exactly as the caller encoded it (so "%2F" and "%3F" stay data).
-        scope = request.scope
         path: str = scope["path"]
         route = self._routes.match(path)
         if route is None:
@@ -237,14 +248,14 @@ class Proxy:
         client = scope.get("client")
         headers["X-Forwarded-For"] = client[0] if client else "unknown"
         headers["X-Forwarded-Proto"] = scope.get("scheme", "http")
-        body = await request.body()
+        body = await _read_body(receive)
         raw_path = scope.get("raw_path")
         url = self._s.upstream_url(route.layer) + (raw_path.decode("latin-1") if raw_path else quote(path))
         query = scope.get("query_string", b"").decode("latin-1")
         if query:
             url += "?" + query
         resp = await self._transport.request(
-            request.method,
+            scope["method"],
             url,
             headers=headers,
             body=body or None,
@@ -269,6 +280,21 @@ class Proxy:
             if k.lower() not in dropped
         ]
         return _ProxiedResponse(resp.body, resp.status, raw_headers)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole request body, as Starlette's ``Request.body`` reads it (``ClientDisconnect`` when the caller
+    goes away first)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class _ProxiedResponse(Response):

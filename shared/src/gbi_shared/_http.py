@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from contextlib import nullcontext
 from typing import Any
 
 import aiohttp
-from multidict import CIMultiDict
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
@@ -82,52 +81,92 @@ class HttpTransport:
         ``follow_redirects=False`` to hand a redirect to its caller as it is, and may pass ``client_span=False``
         when its own server span already stands for the hop: the trace context of the current span is sent then."""
         out_headers = dict(headers or {})
-        with (
-            self._tracer.start_as_current_span(
+        # The client span by hand, with what ``start_as_current_span`` did (current while the request runs; an
+        # exception recorded on it with status ERROR ``"Type: message"``), without its two generator context managers.
+        span: trace.Span
+        if client_span:
+            span = self._tracer.start_span(
                 f"{method} {target}",
                 kind=SpanKind.CLIENT,
                 attributes={"http.request.method": method, "server.address": target},
             )
-            if client_span
-            else nullcontext(trace.get_current_span())
-        ) as span:
-            propagate.inject(out_headers)
-            timeout = None
-            if timeout_s is not None or connect_timeout_s is not None:
-                timeout = aiohttp.ClientTimeout(
-                    total=self._timeout.total if timeout_s is None else timeout_s, sock_connect=connect_timeout_s
-                )
-            try:
-                async with self.session().request(
-                    method,
-                    url,
-                    headers=out_headers,
-                    data=body,
-                    timeout=timeout or self._timeout,
-                    allow_redirects=follow_redirects,
-                ) as resp:
-                    payload = await resp.read()
-                    span.set_attribute("http.response.status_code", resp.status)
-                    # Case-insensitive, and repeated headers (Set-Cookie, Link, ...) kept: a plain dict would lose both.
-                    result = HttpResponse(resp.status, CIMultiDict(resp.headers), payload)
-            except aiohttp.ConnectionTimeoutError as exc:
-                span.set_status(Status(StatusCode.ERROR, "unavailable"))
-                raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
-            except TimeoutError as exc:
-                span.set_status(Status(StatusCode.ERROR, "timeout"))
-                raise UpstreamTimeoutError(f"{target} antwoordde niet op tijd") from exc
-            except (aiohttp.ClientConnectionError, OSError) as exc:
-                span.set_status(Status(StatusCode.ERROR, "unavailable"))
-                raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
-            except asyncio.CancelledError:
-                raise
-            except aiohttp.ClientError as exc:
-                span.set_status(Status(StatusCode.ERROR, "client error"))
-                raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
-            if raise_for_status and result.status >= 400:
-                span.set_status(Status(StatusCode.ERROR, str(result.status)))
-                raise _problem_error(result)
-            return result
+            token = otel_context.attach(trace.set_span_in_context(span))
+        else:
+            span = trace.get_current_span()
+        try:
+            return await self._send(
+                span,
+                method,
+                url,
+                out_headers,
+                body,
+                timeout_s,
+                connect_timeout_s,
+                target,
+                raise_for_status,
+                follow_redirects,
+            )
+        except Exception as exc:
+            if client_span and span.is_recording():
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            if client_span:
+                otel_context.detach(token)
+                span.end()
+
+    async def _send(
+        self,
+        span: trace.Span,
+        method: str,
+        url: str,
+        out_headers: dict[str, str],
+        body: bytes | None,
+        timeout_s: float | None,
+        connect_timeout_s: float | None,
+        target: str,
+        raise_for_status: bool,
+        follow_redirects: bool,
+    ) -> HttpResponse:
+        propagate.inject(out_headers)
+        timeout = None
+        if timeout_s is not None or connect_timeout_s is not None:
+            timeout = aiohttp.ClientTimeout(
+                total=self._timeout.total if timeout_s is None else timeout_s, sock_connect=connect_timeout_s
+            )
+        try:
+            async with self.session().request(
+                method,
+                url,
+                headers=out_headers,
+                data=body,
+                timeout=timeout or self._timeout,
+                allow_redirects=follow_redirects,
+            ) as resp:
+                payload = await resp.read()
+                span.set_attribute("http.response.status_code", resp.status)
+                # Case-insensitive, and repeated headers (Set-Cookie, Link, ...) kept: a plain dict would lose both.
+                # aiohttp's own read-only view of them, not a copy.
+                result = HttpResponse(resp.status, resp.headers, payload)
+        except aiohttp.ConnectionTimeoutError as exc:
+            span.set_status(Status(StatusCode.ERROR, "unavailable"))
+            raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
+        except TimeoutError as exc:
+            span.set_status(Status(StatusCode.ERROR, "timeout"))
+            raise UpstreamTimeoutError(f"{target} antwoordde niet op tijd") from exc
+        except (aiohttp.ClientConnectionError, OSError) as exc:
+            span.set_status(Status(StatusCode.ERROR, "unavailable"))
+            raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
+        except asyncio.CancelledError:
+            raise
+        except aiohttp.ClientError as exc:
+            span.set_status(Status(StatusCode.ERROR, "client error"))
+            raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
+        if raise_for_status and result.status >= 400:
+            span.set_status(Status(StatusCode.ERROR, str(result.status)))
+            raise _problem_error(result)
+        return result
 
 
 def _problem_error(resp: HttpResponse) -> ServiceError:

@@ -8,24 +8,43 @@ with trace ids, OpenTelemetry server spans, and a typed client for calling other
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import os
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 from fastapi import APIRouter, FastAPI, Request
+from fastapi import __version__ as fastapi_version
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.responses import JSONResponse, Response
-from opentelemetry import trace
-from opentelemetry.trace import Status, StatusCode
+
+# FastAPI's own telemetry pieces, so that the server span GBI makes is the one FastAPI made (pinned by the golden
+# test in shared/tests/test_plumbing_golden.py against the locked FastAPI version).
+from fastapi.telemetry._api import _HTTP_METHODS as _FASTAPI_HTTP_METHODS
+from fastapi.telemetry._api import _exception_type as _fastapi_exception_type
+from fastapi.telemetry._api import _RequestTelemetry
+from fastapi.telemetry._asgi import _HEADERS_GETTER as _FASTAPI_HEADERS_GETTER
+from fastapi.telemetry._asgi import _SCHEMA_URL as _FASTAPI_SCHEMA_URL
+from fastapi.telemetry._asgi import _SENSITIVE_QUERY_PARAMETERS as _FASTAPI_SENSITIVE_QUERY
+from fastapi.telemetry._asgi import _server_attributes as _fastapi_server_attributes
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbi_shared._http import HttpTransport
@@ -46,7 +65,7 @@ from gbi_shared.errors import (
     error_for_problem,
 )
 from gbi_shared.logs import configure_logging
-from gbi_shared.security_headers import SecurityHeadersMiddleware
+from gbi_shared.security_headers import add_security_headers
 from gbi_shared.settings import ServiceSettings
 from gbi_shared.telemetry import Telemetry, setup_telemetry
 
@@ -55,6 +74,7 @@ __all__ = ["PROBLEM_RESPONSES", "ReadinessCheck", "client_credentials_check", "c
 log = logging.getLogger("gbi.app")
 
 PROBLEM_JSON = "application/problem+json"
+_CONTEXT_HEADER_RAW = CONTEXT_HEADER.lower().encode()
 HEALTH_PATHS = frozenset({"/health/live", "/health/ready", "/metrics"})
 
 
@@ -143,12 +163,115 @@ class _Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.service = service
+        # The labelled children, looked up once per label set instead of per request (``labels`` validates and
+        # joins the label values every time). Bounded by routes x methods x statuses.
+        self._counts: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
+
+    def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
+        count = self._counts.get((method, route, status))
+        if count is None:
+            count = self._counts[(method, route, status)] = self.requests.labels(
+                self.service, method, route, str(status)
+            )
+        count.inc()
+        latency = self._latencies.get((method, route))
+        if latency is None:
+            latency = self._latencies[(method, route)] = self.latency.labels(self.service, method, route)
+        latency.observe(elapsed)
+
+
+class _ServerSpan:
+    """The server span of one request, exactly as FastAPI's native telemetry makes it (same name, instrumentation
+    scope, attributes, status and parent; ``http.route`` and the ``METHOD route`` name are still set by FastAPI's
+    router through ``scope["fastapi.telemetry"]``), made by the request middleware instead of FastAPI's own layer:
+    no extra middleware and send/receive wrappers per request, and no attributes built when nobody reads them (no
+    exporter: ``max_span_attributes=0`` would drop them). Pinned by ``shared/tests/test_plumbing_golden.py``."""
+
+    __slots__ = ("_known_methods", "_record_attributes", "_tracer")
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._tracer = telemetry.provider.get_tracer("fastapi", fastapi_version, schema_url=_FASTAPI_SCHEMA_URL)
+        self._record_attributes = telemetry.record_attributes
+        known = os.getenv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS", "").strip()
+        self._known_methods = (
+            frozenset(m.strip() for m in known.split(",") if m.strip()) if known else _FASTAPI_HTTP_METHODS
+        )
+
+    def start(
+        self, scope: Scope
+    ) -> tuple[trace.Span, _RequestTelemetry, dict[str, Any] | None, contextvars.Token[otel_context.Context]]:
+        """Start the span as FastAPI does: the caller's trace context as parent (attached), the span itself not yet
+        current. Returns the span, FastAPI's per-request record of it, the attributes to finish with (None when
+        none are recorded) and the token that detaches the parent context."""
+        original_method = scope.get("method", "")
+        method = original_method if original_method in self._known_methods else "_OTHER"
+        span_method = "HTTP" if method == "_OTHER" else method
+        parent = propagate.extract(Headers(scope=scope), getter=_FASTAPI_HEADERS_GETTER)
+        parent_token = otel_context.attach(parent)
+        attributes: dict[str, Any] | None = None
+        span_attributes: dict[str, Any] | None = None
+        if self._record_attributes:
+            attributes = {"url.scheme": scope.get("scheme", "http"), "http.request.method": method}
+            if scope.get("http_version"):
+                attributes["network.protocol.version"] = scope["http_version"]
+            span_attributes = {**attributes, **_fastapi_server_attributes(scope)}
+            span_attributes["url.path"] = scope["path"]
+            if scope.get("query_string"):
+                span_attributes["url.query"] = urlencode(
+                    [
+                        (key, "REDACTED" if key in _FASTAPI_SENSITIVE_QUERY else value)
+                        for key, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+                    ]
+                )
+            if original_method != method:
+                span_attributes["http.request.method_original"] = original_method
+        span = self._tracer.start_span(span_method, context=parent, kind=SpanKind.SERVER, attributes=span_attributes)
+        record = _RequestTelemetry(
+            span=span,
+            span_method=span_method,
+            data=None,
+            _mount_prefix=scope.get("app_root_path", scope.get("root_path", "")).rstrip("/"),
+        )
+        return span, record, attributes, parent_token
+
+
+def _last_message(message: Message, trailers: bool) -> bool:
+    """The message that completes a response (FastAPI's telemetry ends the span right after sending it)."""
+    kind = message["type"]
+    if kind == "http.response.body":
+        return not message.get("more_body", False) and not trailers
+    if kind == "http.response.trailers":
+        return not message.get("more_trailers", False)
+    return bool(kind == "http.response.pathsend")
+
+
+def _finish_span(
+    span: trace.Span, record: _RequestTelemetry, attributes: dict[str, Any] | None, error: BaseException | None
+) -> None:
+    """End the server span as FastAPI's telemetry does: route and status as attributes, ``error.type`` and status
+    ERROR for an exception or a missing or 5xx status."""
+    failed = error is not None or record.status_code is None or record.status_code >= 500
+    if attributes is not None:
+        if record.route is not None:
+            attributes["http.route"] = record.route
+        if record.status_code is not None:
+            attributes["http.response.status_code"] = record.status_code
+        if failed:
+            attributes["error.type"] = (
+                _fastapi_exception_type(error) if error else str(record.status_code or "incomplete_response")
+            )
+        span.set_attributes(attributes)
+    if failed:
+        span.set_status(StatusCode.ERROR)
+    span.end()
 
 
 class _RequestMiddleware:
-    """Request id, verified context, body size limit, API-Version header, metrics and the last-resort 500: one
-    pure-ASGI pass per request. Every response, including the ones this middleware answers itself, carries
-    ``API-Version`` and ``X-Request-ID``."""
+    """Security headers, request id, server span, verified context, body size limit, API-Version header, metrics
+    and the last-resort 500: one pure-ASGI pass per request, the outermost layer of every GBI app (see
+    ``_GbiFastAPI``). Every response, including the ones this middleware answers itself, carries the security
+    headers, ``API-Version`` and ``X-Request-ID``."""
 
     def __init__(
         self,
@@ -161,6 +284,9 @@ class _RequestMiddleware:
         max_body_bytes: int,
         max_body_bytes_batch: int,
         max_body_bytes_documents: int,
+        telemetry: Telemetry,
+        exempt_csp_paths: frozenset[str] = frozenset(),
+        error_handler: Callable[[Request, Exception], Awaitable[Response]] | None = None,
     ) -> None:
         self.app = app
         self.verify_context = verify_context
@@ -170,6 +296,9 @@ class _RequestMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_body_bytes_batch = max_body_bytes_batch
         self.max_body_bytes_documents = max_body_bytes_documents
+        self.spans = _ServerSpan(telemetry)
+        self.exempt_csp_paths = exempt_csp_paths
+        self.error_handler = error_handler
 
     def body_limit(self, path: str) -> int:
         return _body_limit(path, self.max_body_bytes, self.max_body_bytes_batch, self.max_body_bytes_documents)
@@ -178,33 +307,55 @@ class _RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
         headers = dict(scope.get("headers") or ())
         raw_rid = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = raw_rid if _valid_request_id(raw_rid) else uuid.uuid4().hex
+        rid_raw = request_id.encode()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         started = time.perf_counter()
         status_holder = [500]
         response_started = False
+        disconnected = False
+        skip_csp = path in self.exempt_csp_paths
+        traced = path not in HEALTH_PATHS
+        span: trace.Span | None = None
+        if traced:
+            span, record, attributes, parent_token = self.spans.start(scope)
+            scope["fastapi.telemetry"] = record
+        finished = False
+        trailers = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
+            nonlocal response_started, finished, trailers
+            kind = message["type"]
+            if kind == "http.response.start":
                 response_started = True
                 status_holder[0] = message["status"]
                 out = list(message.get("headers", []))
+                present = {k.lower() for k, _ in out}
                 # A route that speaks another standard's version (ZGW: API-version 1.7.0) keeps its own header.
-                if not any(k.lower() == b"api-version" for k, _ in out):
+                if b"api-version" not in present:
                     out.append((b"api-version", self.api_version))
-                out.append((b"x-request-id", request_id.encode()))
+                out.append((b"x-request-id", rid_raw))
+                add_security_headers(out, present, skip_csp=skip_csp)
                 message["headers"] = out
+                if span is not None:
+                    record.status_code = message["status"]
+                    trailers = message.get("trailers", False)
+                await send(message)
+                return
             await send(message)
+            if span is not None and not finished and _last_message(message, trailers):
+                finished = True
+                _finish_span(span, record, attributes, None)
 
-        limit = self.body_limit(scope["path"])
+        limit = self.body_limit(path)
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, disconnected
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -212,48 +363,72 @@ class _RequestMiddleware:
                     # An HTTPException (not a ServiceError): FastAPI turns other errors raised while it reads the
                     # body into a 400. The exception handler renders it as a 413 problem.
                     raise StarletteHTTPException(status_code=413)
+            elif message["type"] == "http.disconnect":
+                disconnected = True
             return message
 
-        early, ctx_token = self._early_error(scope, headers, state)
-        rid_token = inbound_request_id.set(request_id)
-        ctx_var_token = inbound_context_token.set(ctx_token)
+        span_token = None if span is None else otel_context.attach(trace.set_span_in_context(span))
         try:
-            if early is not None:
-                await _send_problem(scope, send_wrapper, early, request_id)
-                return
+            early, ctx_token = self._early_error(scope, headers, state, limit)
+            rid_token = inbound_request_id.set(request_id)
+            ctx_var_token = inbound_context_token.set(ctx_token)
             try:
-                await self.app(scope, limited_receive, send_wrapper)
-            except Exception as exc:
-                # Answer here, inside this middleware, so that the 500 carries our headers and is counted; the
-                # details go to the log and the trace, never to the caller.
-                log.exception("unhandled error", extra={"path": scope["path"]})
-                span = trace.get_current_span()
-                span.record_exception(exc)
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-                if response_started:
-                    raise
-                await _send_problem(scope, send_wrapper, ServiceError("Probeer het later opnieuw"), request_id)
+                if early is not None:
+                    await _send_problem(scope, send_wrapper, early, request_id)
+                    return
+                try:
+                    await self.app(scope, limited_receive, send_wrapper)
+                except Exception as exc:
+                    # Answer here, inside this middleware, so that the 500 carries our headers and is counted; the
+                    # details go to the log and the trace, never to the caller.
+                    log.exception("unhandled error", extra={"path": path})
+                    current = trace.get_current_span()
+                    current.record_exception(exc)
+                    current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                    if response_started:
+                        if self.error_handler is not None:
+                            # As Starlette's ServerErrorMiddleware did: the app's error handler hears of it too.
+                            await self.error_handler(Request(scope), exc)
+                        raise
+                    await _send_problem(scope, send_wrapper, ServiceError("Probeer het later opnieuw"), request_id)
+            finally:
+                inbound_request_id.reset(rid_token)
+                inbound_context_token.reset(ctx_var_token)
+                route = scope.get("route")
+                route_path = getattr(route, "path", None) or "unmatched"
+                if route_path not in HEALTH_PATHS:
+                    self.metrics.observe(scope["method"], route_path, status_holder[0], time.perf_counter() - started)
+        except BaseException as exc:
+            if span is not None and not finished:
+                finished = True
+                _finish_span(span, record, attributes, exc)
+            raise
         finally:
-            inbound_request_id.reset(rid_token)
-            inbound_context_token.reset(ctx_var_token)
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or "unmatched"
-            if route_path not in HEALTH_PATHS:
-                elapsed = time.perf_counter() - started
-                m = self.metrics
-                m.requests.labels(m.service, scope["method"], route_path, str(status_holder[0])).inc()
-                m.latency.labels(m.service, scope["method"], route_path).observe(elapsed)
+            if span is not None:
+                if not finished:
+                    finished = True
+                    _finish_span(
+                        span,
+                        record,
+                        attributes,
+                        ConnectionError("Client disconnected")
+                        if disconnected
+                        else RuntimeError("Incomplete ASGI response"),
+                    )
+                if span_token is not None:
+                    otel_context.detach(span_token)
+                scope.pop("fastapi.telemetry", None)
+                otel_context.detach(parent_token)
 
     def _early_error(
-        self, scope: Scope, headers: dict[bytes, bytes], state: dict[str, Any]
+        self, scope: Scope, headers: dict[bytes, bytes], state: dict[str, Any], limit: int
     ) -> tuple[ServiceError | None, str | None]:
         """The errors answered before the application sees the request (a declared body over the limit, a
         ``GBI-Context`` that does not verify); else the verified context token, its context put in ``state``."""
         declared = headers.get(b"content-length", b"").decode("latin-1")
-        limit = self.body_limit(scope["path"])
         if declared.isdigit() and int(declared) > limit:
             return PayloadTooLargeError(f"Het verzoek is groter dan {limit} bytes"), None
-        token = headers.get(CONTEXT_HEADER.lower().encode())
+        token = headers.get(_CONTEXT_HEADER_RAW)
         if token is None or not self.verify_context or scope["path"] in HEALTH_PATHS:
             return None, None
         if self.verifier is None:
@@ -276,9 +451,12 @@ def _body_limit(path: str, default: int, batch: int, documents: int) -> int:
     return default
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
 def _valid_request_id(value: str) -> bool:
-    # ASCII only: str.isalnum() alone also accepts letters and digits such as "Ã" and "¼" (latin-1 header bytes).
-    return 0 < len(value) <= 64 and value.isascii() and all(c.isalnum() or c in "-_." for c in value)
+    # ASCII letters and digits only (str.isalnum() would also accept "Ã" and "¼", latin-1 header bytes), "-_.".
+    return _REQUEST_ID.fullmatch(value) is not None
 
 
 async def _send_problem(scope: Scope, send: Send, error: ServiceError, request_id: str | None = None) -> None:
@@ -293,6 +471,30 @@ async def _send_problem(scope: Scope, send: Send, error: ServiceError, request_i
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class _GbiFastAPI(FastAPI):
+    """FastAPI with a shorter middleware stack: GBI's request middleware (outermost: it answers every unhandled
+    error itself, with the security headers, request id and API version, and makes the server span), then the
+    exception handlers, FastAPI's exit stack and the router. Left out: Starlette's ``ServerErrorMiddleware`` (the
+    request middleware answers a 500 first and, for an error after the response started, calls the app's error
+    handler as it did), FastAPI's telemetry exception layer (no FastAPI telemetry: the request middleware makes the
+    span) and its body-limit layer (no ``max_body_size``: the request middleware limits bodies)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        error_handler = None
+        handlers: dict[Any, Any] = {}
+        for key, value in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        app: ASGIApp = ExceptionMiddleware(AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            if cls is _RequestMiddleware:
+                kwargs = {**kwargs, "error_handler": error_handler}
+            app = cls(app, *args, **kwargs)
+        return app
 
 
 def create_app(
@@ -347,18 +549,13 @@ def create_app(
             tel.shutdown()
             log.info("service stopped", extra={"event": "shutdown"})
 
-    app = FastAPI(
+    app = _GbiFastAPI(
         title=title,
         description=description,
         version=settings.api_version,
         lifespan=lifespan,
-        telemetry={
-            "tracer_provider": tel.provider,
-            "metrics": False,
-            "logs": False,
-            "operation_spans": False,
-            "exclude": lambda scope: scope.get("path") in HEALTH_PATHS,
-        },
+        # The server span is made by _RequestMiddleware (as FastAPI's telemetry made it): FastAPI's layer is off.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         docs_url="/docs",
         redoc_url=None,
     )
@@ -383,9 +580,10 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_body_bytes_batch=settings.max_body_bytes_batch,
         max_body_bytes_documents=settings.max_body_bytes_documents,
+        telemetry=tel,
+        # FastAPI's developer page (Swagger UI with inline script) is the one path without the CSP.
+        exempt_csp_paths=frozenset({"/docs", "/docs/oauth2-redirect"}),
     )
-    # Outermost: every response, also the problems the request middleware answers itself, carries them.
-    app.add_middleware(SecurityHeadersMiddleware, exempt_csp_paths=frozenset({"/docs", "/docs/oauth2-redirect"}))
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> Response:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeadersMiddleware"]
+__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeadersMiddleware", "add_security_headers"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
@@ -37,6 +37,15 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 _ENCODED = tuple((name.encode(), value.encode()) for name, value in SECURITY_HEADERS)
+_CSP = b"content-security-policy"
+
+
+def add_security_headers(out: list[tuple[bytes, bytes]], present: set[bytes], *, skip_csp: bool) -> None:
+    """Append to the raw header list ``out`` each security header whose (lower-case) name is not in ``present``."""
+    for name, value in _ENCODED:
+        if name in present or (skip_csp and name == _CSP):
+            continue
+        out.append((name, value))
 
 
 class SecurityHeadersMiddleware:
@@ -55,11 +64,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = list(message.get("headers", []))
-                present = {k.lower() for k, _ in out}
-                for name, value in _ENCODED:
-                    if name in present or (skip_csp and name == b"content-security-policy"):
-                        continue
-                    out.append((name, value))
+                add_security_headers(out, {k.lower() for k, _ in out}, skip_csp=skip_csp)
                 message["headers"] = out
             await send(message)
 

@@ -22,11 +22,13 @@ __all__ = ["Telemetry", "setup_telemetry"]
 
 
 class Telemetry:
-    """The tracer provider of one process, and its shutdown."""
+    """The tracer provider of one process, and its shutdown. ``record_attributes`` says whether anybody reads a
+    span's attributes (an exporter is configured); when not, the server span skips building them."""
 
-    def __init__(self, provider: TracerProvider, service_name: str) -> None:
+    def __init__(self, provider: TracerProvider, service_name: str, *, record_attributes: bool = True) -> None:
         self.provider = provider
         self.service_name = service_name
+        self.record_attributes = record_attributes
 
     def tracer(self, name: str = "gbi") -> Tracer:
         return self.provider.get_tracer(name)
@@ -58,4 +60,4 @@ def setup_telemetry(
             endpoint=otlp_endpoint.rstrip("/") + "/v1/traces", headers=dict(headers or {}), timeout=5
         )
         provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
-    return Telemetry(provider, service_name)
+    return Telemetry(provider, service_name, record_attributes=bool(otlp_endpoint))
