@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -113,8 +113,8 @@ def lock_chain_head(session: Session, gemeente: str, genesis_hash: str) -> Audit
 
 # Prebuilt Core statements of the audit append (built once: no statement construction, cache key or ORM
 # execution per call; executed on the session's connection, outside the unit of work).
-_HEAD = AuditChainHead.__table__
-_LOG = AuditRecord.__table__
+_HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
+_LOG: Table = AuditRecord.__table__  # type: ignore[assignment]
 _LOCK_HEAD = (
     select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.gemeente == bindparam("gemeente")).with_for_update()
 )
