@@ -217,7 +217,7 @@ class Database:
                 # the clock's offset (``klok`` is one shared row), for ``clock_offset``.
                 params = {"role": self.app_role, "gemeente": gemeente or ""}
                 bind = _BIND_STATEMENTS[(bool(self.app_role), bool(gemeente), with_clock)]
-                row = session.execute(bind, params).one()
+                row = session.connection().execute(bind, params).one()  # Core: no ORM execution around it
                 if with_clock:
                     session.info[CLOCK_OFFSET] = int(row[-1] or 0)
                 if gemeente:

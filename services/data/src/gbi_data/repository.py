@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -111,36 +111,57 @@ def lock_chain_head(session: Session, gemeente: str, genesis_hash: str) -> Audit
     return head
 
 
+# Prebuilt Core statements of the audit append (built once: no statement construction, cache key or ORM
+# execution per call; executed on the session's connection, outside the unit of work).
+_HEAD: Table = AuditChainHead.__table__  # type: ignore[assignment]
+_LOG: Table = AuditRecord.__table__  # type: ignore[assignment]
+_LOCK_HEAD = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.gemeente == bindparam("gemeente")).with_for_update()
+)
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.gemeente == bindparam("head_gemeente"))
+    .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash"), updated_at=bindparam("head_updated_at"))
+)
+#: The columns of an entry, in the order of the table.
+AUDIT_COLUMNS: tuple[str, ...] = tuple(column.key for column in _LOG.columns)
+_INSERT_ENTRY = insert(_LOG).values({name: bindparam(f"v_{name}") for name in AUDIT_COLUMNS})
+# PostgreSQL: the insert as a data-modifying CTE of the head's update (one statement, one round trip).
+_APPEND_PG = _ADVANCE_HEAD.add_cte(_INSERT_ENTRY.cte("audit_entry"))
+
+
 def lock_chain_position(session: Session, gemeente: str, genesis_hash: str) -> tuple[int, str]:
     """(last seq, last hash) of ``gemeente``'s chain, its head locked until the transaction ends: one round trip
     where the head exists (``SELECT ... FOR UPDATE``), the head created first where it does not (see
     :func:`lock_chain_head`). The caller writes the next entry with :func:`append_audit_values`."""
-    head = AuditChainHead
-    query = select(head.last_seq, head.last_hash).where(head.gemeente == gemeente).with_for_update()
-    row = session.execute(query).one_or_none()
+    connection = session.connection()
+    params = {"gemeente": gemeente}
+    row = connection.execute(_LOCK_HEAD, params).one_or_none()
     if row is None:  # the gemeente's first entry: create the head (a concurrent creator may win), then lock it
         values = {"gemeente": gemeente, "last_seq": 0, "last_hash": genesis_hash, "updated_at": utcnow()}
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(head).values(values).on_conflict_do_nothing())
-        row = session.execute(query).one()
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(dialect.insert(_HEAD).values(values).on_conflict_do_nothing())
+        row = connection.execute(_LOCK_HEAD, params).one()
     return int(row[0]), str(row[1])
 
 
 def append_audit_values(session: Session, values: dict[str, object]) -> None:
-    """Insert an audit entry (the one after the position :func:`lock_chain_position` locked) and move the chain
-    head to it. PostgreSQL: one statement (the insert as a data-modifying CTE of the head's update); SQLite: two."""
-    head = AuditChainHead
-    advance = (
-        update(head)
-        .where(head.gemeente == values["gemeente"])
-        .values(last_seq=values["seq"], last_hash=values["hash"], updated_at=utcnow())
-    )
-    entry = insert(AuditRecord).values(values)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(advance.add_cte(entry.cte("audit_entry")))
+    """Insert an audit entry (the one after the position :func:`lock_chain_position` locked; ``values`` has every
+    column of :data:`AUDIT_COLUMNS`) and move the chain head to it. PostgreSQL: one statement (the insert as a
+    data-modifying CTE of the head's update); SQLite: two."""
+    connection = session.connection()
+    params = {f"v_{name}": values[name] for name in AUDIT_COLUMNS}
+    params |= {
+        "head_gemeente": values["gemeente"],
+        "head_seq": values["seq"],
+        "head_hash": values["hash"],
+        "head_updated_at": utcnow(),
+    }
+    if connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_PG, params)
     else:
-        session.execute(entry)
-        session.execute(advance)
+        connection.execute(_INSERT_ENTRY, params)
+        connection.execute(_ADVANCE_HEAD, params)
 
 
 def get_chain_head(session: Session, gemeente: str) -> AuditChainHead | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text, update
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -85,6 +85,84 @@ def _locked(query: Select[Any], lock: bool) -> Select[Any]:
     return query.with_for_update(key_share=True).execution_options(populate_existing=True) if lock else query
 
 
+# Prebuilt statements of the hot paths (a process run's saves, claims, tijdlijn entries; the reads of an aanvraag):
+# built once with bind parameters, so a request pays no statement construction and no cache key generation for
+# them, only the execution. Same SQL as the statements built per call before.
+_ID: BindParameter[Any] = bindparam("id")
+_GEMEENTE: BindParameter[Any] = bindparam("gemeente")
+_AANVRAAG = select(Aanvraag).where(Aanvraag.id == _ID, Aanvraag.gemeente == _GEMEENTE)
+_AANVRAAG_LOCKED = _locked(_AANVRAAG, True)
+_AANVRAAG_BY_KEY = select(Aanvraag).where(Aanvraag.gemeente == _GEMEENTE, Aanvraag.idempotency_key == bindparam("key"))
+_SUBJECTS = select(Aanvraag.id, Aanvraag.data_subject_id).where(
+    Aanvraag.gemeente == _GEMEENTE, Aanvraag.id.in_(bindparam("ids", expanding=True))
+)
+_TIJDLIJN = (
+    select(TijdlijnItem)
+    .where(TijdlijnItem.gemeente == _GEMEENTE, TijdlijnItem.aanvraag_id == bindparam("aanvraag_id"))
+    .order_by(TijdlijnItem.at, TijdlijnItem.created_at, TijdlijnItem.id)
+)
+_TIJDLIJN_BY_SLEUTEL = select(TijdlijnItem).where(
+    TijdlijnItem.gemeente == _GEMEENTE,
+    TijdlijnItem.aanvraag_id == bindparam("aanvraag_id"),
+    TijdlijnItem.sleutel == bindparam("sleutel"),
+)
+_INSTANCE = select(Procesinstantie).where(Procesinstantie.id == _ID, Procesinstantie.gemeente == _GEMEENTE)
+_INSTANCE_LOCKED = _locked(_INSTANCE, True)
+_INSTANCE_BY_AANVRAAG = select(Procesinstantie).where(
+    Procesinstantie.aanvraag_id == bindparam("aanvraag_id"), Procesinstantie.gemeente == _GEMEENTE
+)
+_INSTANCE_FOR_SAVE = (
+    select(Procesinstantie, Aanvraag.data_subject_id)
+    .outerjoin(
+        Aanvraag, and_(Aanvraag.id == Procesinstantie.aanvraag_id, Aanvraag.gemeente == Procesinstantie.gemeente)
+    )
+    .where(Procesinstantie.id == _ID, Procesinstantie.gemeente == _GEMEENTE)
+    .with_for_update(key_share=True, of=Procesinstantie)
+    .execution_options(populate_existing=True)
+)
+_STAPPEN = select(Processtap).where(
+    Processtap.gemeente == _GEMEENTE, Processtap.procesinstantie_id == bindparam("instance_id")
+)
+_STAPPEN_ORDER = (Processtap.created_at, Processtap.stap_sleutel)
+_ALL_STAPPEN = _STAPPEN.order_by(*_STAPPEN_ORDER)
+_SOME_STAPPEN = _STAPPEN.where(Processtap.stap_sleutel.in_(bindparam("sleutels", expanding=True))).order_by(
+    *_STAPPEN_ORDER
+)
+_STAP = _STAPPEN.where(Processtap.stap_sleutel == bindparam("sleutel"))
+_STAPPEN_TABLE = Processtap.__table__
+# One row per step (executemany; one multi-row statement where the driver allows it, "insertmanyvalues").
+_INSERT_STAPPEN = {
+    dialect.dialect.name: dialect.insert(_STAPPEN_TABLE)
+    .on_conflict_do_nothing(index_elements=["procesinstantie_id", "stap_sleutel"])
+    .returning(_STAPPEN_TABLE.c.stap_sleutel)
+    for dialect in (postgresql, sqlite)
+}
+
+
+def _due(now: Any) -> ColumnElement[bool]:
+    """An instance of the bound gemeente that is due at ``now`` (runnable, or waiting with its deadline passed) and
+    whose lease is free or expired."""
+    p = Procesinstantie
+    return and_(
+        p.gemeente == _GEMEENTE,
+        or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
+        or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
+    )
+
+
+_CLAIM_CANDIDATES = (
+    select(Procesinstantie.id)
+    .where(_due(bindparam("now")))
+    .order_by(Procesinstantie.updated_at, Procesinstantie.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, key_share=True)
+)
+_BESLUIT = select(Besluit).where(Besluit.gemeente == _GEMEENTE, Besluit.aanvraag_id == bindparam("aanvraag_id"))
+_UITKERING = select(Uitkering).where(Uitkering.gemeente == _GEMEENTE, Uitkering.aanvraag_id == bindparam("aanvraag_id"))
+_DOCUMENT_WITH_CONTENT = select(Document).where(Document.id == _ID, Document.gemeente == _GEMEENTE)
+_DOCUMENT = _DOCUMENT_WITH_CONTENT.options(defer(Document.inhoud, raiseload=True))
+
+
 # --- klok -----------------------------------------------------------------------------------------------------------
 
 
@@ -109,14 +187,12 @@ def set_klok_offset(session: Session, offset: int, by: str, at: datetime) -> Non
 
 
 def get_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID, *, lock: bool = False) -> Aanvraag | None:
-    query = select(Aanvraag).where(Aanvraag.id == aanvraag_id, Aanvraag.gemeente == gemeente)
-    return session.scalars(_locked(query, lock)).one_or_none()
+    query = _AANVRAAG_LOCKED if lock else _AANVRAAG
+    return session.scalars(query, {"id": aanvraag_id, "gemeente": gemeente}).one_or_none()
 
 
 def get_aanvraag_by_idempotency_key(session: Session, gemeente: str, key: str) -> Aanvraag | None:
-    return session.scalars(
-        select(Aanvraag).where(Aanvraag.gemeente == gemeente, Aanvraag.idempotency_key == key)
-    ).one_or_none()
+    return session.scalars(_AANVRAAG_BY_KEY, {"gemeente": gemeente, "key": key}).one_or_none()
 
 
 def _before(sort: Any, id_column: Any, cursor: Cursor | None, *, descending: bool) -> ColumnElement[bool] | None:
@@ -184,28 +260,19 @@ def subjects_of(session: Session, gemeente: str, aanvraag_ids: Iterable[uuid.UUI
     ids = list(set(aanvraag_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(Aanvraag.id, Aanvraag.data_subject_id).where(Aanvraag.gemeente == gemeente, Aanvraag.id.in_(ids))
-    )
+    rows = session.execute(_SUBJECTS, {"gemeente": gemeente, "ids": ids})
     return {row.id: row.data_subject_id for row in rows}
 
 
 def list_tijdlijn(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Sequence[TijdlijnItem]:
-    return session.scalars(
-        select(TijdlijnItem)
-        .where(TijdlijnItem.gemeente == gemeente, TijdlijnItem.aanvraag_id == aanvraag_id)
-        .order_by(TijdlijnItem.at, TijdlijnItem.created_at, TijdlijnItem.id)
-    ).all()
+    return session.scalars(_TIJDLIJN, {"gemeente": gemeente, "aanvraag_id": aanvraag_id}).all()
 
 
 def get_tijdlijn_item_by_sleutel(
     session: Session, gemeente: str, aanvraag_id: uuid.UUID, sleutel: str
 ) -> TijdlijnItem | None:
-    return session.scalars(
-        select(TijdlijnItem).where(
-            TijdlijnItem.gemeente == gemeente, TijdlijnItem.aanvraag_id == aanvraag_id, TijdlijnItem.sleutel == sleutel
-        )
-    ).one_or_none()
+    params = {"gemeente": gemeente, "aanvraag_id": aanvraag_id, "sleutel": sleutel}
+    return session.scalars(_TIJDLIJN_BY_SLEUTEL, params).one_or_none()
 
 
 def tijdlijn_sleutels(session: Session, gemeente: str, aanvraag_id: uuid.UUID, sleutels: Sequence[str]) -> set[str]:
@@ -225,8 +292,8 @@ def tijdlijn_sleutels(session: Session, gemeente: str, aanvraag_id: uuid.UUID, s
 def get_procesinstantie(
     session: Session, gemeente: str, instance_id: uuid.UUID, *, lock: bool = False
 ) -> Procesinstantie | None:
-    query = select(Procesinstantie).where(Procesinstantie.id == instance_id, Procesinstantie.gemeente == gemeente)
-    return session.scalars(_locked(query, lock)).one_or_none()
+    query = _INSTANCE_LOCKED if lock else _INSTANCE
+    return session.scalars(query, {"id": instance_id, "gemeente": gemeente}).one_or_none()
 
 
 def get_procesinstantie_for_save(
@@ -234,15 +301,7 @@ def get_procesinstantie_for_save(
 ) -> tuple[Procesinstantie, str | None] | None:
     """The instance, locked as :func:`get_procesinstantie` with ``lock`` does, with its aanvraag's data subject
     (for the audit entry) in the same round trip."""
-    p, a = Procesinstantie, Aanvraag
-    query = (
-        select(p, a.data_subject_id)
-        .outerjoin(a, and_(a.id == p.aanvraag_id, a.gemeente == p.gemeente))
-        .where(p.id == instance_id, p.gemeente == gemeente)
-        .with_for_update(key_share=True, of=p)
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(query).one_or_none()
+    row = session.execute(_INSTANCE_FOR_SAVE, {"id": instance_id, "gemeente": gemeente}).one_or_none()
     return None if row is None else (row[0], row[1])
 
 
@@ -264,20 +323,12 @@ def insert_stappen(
         }
         for sleutel, resultaat in stappen
     ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Processtap)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["procesinstantie_id", "stap_sleutel"])
-        .returning(Processtap.stap_sleutel)
-    )
-    return set(session.scalars(statement))
+    connection = session.connection()
+    return set(connection.execute(_INSERT_STAPPEN[connection.dialect.name], rows).scalars())
 
 
 def get_procesinstantie_by_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Procesinstantie | None:
-    return session.scalars(
-        select(Procesinstantie).where(Procesinstantie.aanvraag_id == aanvraag_id, Procesinstantie.gemeente == gemeente)
-    ).one_or_none()
+    return session.scalars(_INSTANCE_BY_AANVRAAG, {"aanvraag_id": aanvraag_id, "gemeente": gemeente}).one_or_none()
 
 
 def claim_procesinstanties(
@@ -291,25 +342,27 @@ def claim_procesinstanties(
     SQLite: one ``UPDATE ... WHERE <due and free> ... RETURNING``, inside the transaction's write lock.
     """
     p = Procesinstantie
-    due = and_(
-        p.gemeente == gemeente,
-        or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
-        or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
-    )
-    candidates = select(p.id).where(due).order_by(p.updated_at, p.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # The common case under load is a poll that finds nothing: one prebuilt statement, nothing else.
+        params = {"gemeente": gemeente, "now": now, "limit": limit}
+        ids = list(session.connection().execute(_CLAIM_CANDIDATES, params).scalars())
+        if not ids:
+            return []
+        statement = update(p).where(p.gemeente == gemeente, p.id.in_(ids))
+    else:
+        due = and_(
+            p.gemeente == gemeente,
+            or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
+            or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
+        )
+        candidates = select(p.id).where(due).order_by(p.updated_at, p.id).limit(limit)
+        statement = update(p).where(due, p.id.in_(candidates.scalar_subquery()))
     lease = {
         "lease_owner": worker,
         "lease_until": lease_until,
         "attempts": p.attempts + 1,
         "updated_at": now,
     }
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(candidates.with_for_update(skip_locked=True, key_share=True)))
-        if not ids:
-            return []
-        statement = update(p).where(p.gemeente == gemeente, p.id.in_(ids))
-    else:
-        statement = update(p).where(due, p.id.in_(candidates.scalar_subquery()))
     claimed = session.scalars(
         statement.values(**lease).returning(p),
         execution_options={"synchronize_session": False, "populate_existing": True},
@@ -339,23 +392,19 @@ def mark_procesinstantie_runnable(session: Session, gemeente: str, instance_id: 
 
 
 def get_stap(session: Session, gemeente: str, instance_id: uuid.UUID, sleutel: str) -> Processtap | None:
-    return session.scalars(
-        select(Processtap).where(
-            Processtap.gemeente == gemeente,
-            Processtap.procesinstantie_id == instance_id,
-            Processtap.stap_sleutel == sleutel,
-        )
-    ).one_or_none()
+    params = {"gemeente": gemeente, "instance_id": instance_id, "sleutel": sleutel}
+    return session.scalars(_STAP, params).one_or_none()
 
 
 def get_stappen(
     session: Session, gemeente: str, instance_id: uuid.UUID, sleutels: Iterable[str] | None = None
 ) -> list[Processtap]:
     """The recorded steps of an instance (only ``sleutels`` when given), oldest first."""
-    query = select(Processtap).where(Processtap.gemeente == gemeente, Processtap.procesinstantie_id == instance_id)
-    if sleutels is not None:
-        query = query.where(Processtap.stap_sleutel.in_(list(sleutels)))
-    return list(session.scalars(query.order_by(Processtap.created_at, Processtap.stap_sleutel)))
+    params: dict[str, Any] = {"gemeente": gemeente, "instance_id": instance_id}
+    if sleutels is None:
+        return list(session.scalars(_ALL_STAPPEN, params))
+    params["sleutels"] = list(sleutels)
+    return list(session.scalars(_SOME_STAPPEN, params))
 
 
 # --- taken ----------------------------------------------------------------------------------------------------------
@@ -444,10 +493,8 @@ def list_documenten(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> 
 def get_document(
     session: Session, gemeente: str, document_id: uuid.UUID, *, with_content: bool = False
 ) -> Document | None:
-    query = select(Document).where(Document.id == document_id, Document.gemeente == gemeente)
-    if not with_content:
-        query = query.options(defer(Document.inhoud, raiseload=True))
-    return session.scalars(query).one_or_none()
+    query = _DOCUMENT_WITH_CONTENT if with_content else _DOCUMENT
+    return session.scalars(query, {"id": document_id, "gemeente": gemeente}).one_or_none()
 
 
 def get_document_by_idempotency_key(session: Session, gemeente: str, key: str) -> Document | None:
@@ -462,15 +509,11 @@ def get_document_by_idempotency_key(session: Session, gemeente: str, key: str) -
 
 
 def get_besluit(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Besluit | None:
-    return session.scalars(
-        select(Besluit).where(Besluit.gemeente == gemeente, Besluit.aanvraag_id == aanvraag_id)
-    ).one_or_none()
+    return session.scalars(_BESLUIT, {"gemeente": gemeente, "aanvraag_id": aanvraag_id}).one_or_none()
 
 
 def get_uitkering(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Uitkering | None:
-    return session.scalars(
-        select(Uitkering).where(Uitkering.gemeente == gemeente, Uitkering.aanvraag_id == aanvraag_id)
-    ).one_or_none()
+    return session.scalars(_UITKERING, {"gemeente": gemeente, "aanvraag_id": aanvraag_id}).one_or_none()
 
 
 def get_voorschot(session: Session, gemeente: str, aanvraag_id: uuid.UUID, volgnummer: int) -> Voorschot | None:

@@ -554,10 +554,10 @@ class AloService:
         row, subject = found
         now = self.nu(session)
         keys = [s.stap_sleutel for s in body.stappen]
-        stored = (
-            {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, keys)} if keys else {}
-        )
+        stored: dict[str, Processtap] = {}
         if row.version != body.version:
+            if keys:
+                stored = {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, keys)}
             if _is_replay(row, body, stored, now):
                 return _procesinstantie(row), True
             raise ConflictError(
@@ -566,12 +566,12 @@ class AloService:
             )
         if row.lease_owner != body.lease_owner or row.lease_until is None or row.lease_until <= now:
             raise ConflictError("Deze worker heeft de procesinstantie niet (meer) geclaimd", code="lease-lost")
-        missing = [s for s in body.stappen if s.stap_sleutel not in stored]
-        # One statement for the steps not recorded yet; a key a concurrent writer recorded first is read back.
+        # One statement for the steps (no read before it): a key recorded already, by an earlier save or a
+        # concurrent writer, is skipped by the insert and read back to compare its result.
         inserted = repository.insert_stappen(
-            session, gemeente, instance_id, [(s.stap_sleutel, s.resultaat) for s in missing], now
+            session, gemeente, instance_id, [(s.stap_sleutel, s.resultaat) for s in body.stappen], now
         )
-        lost = [s.stap_sleutel for s in missing if s.stap_sleutel not in inserted]
+        lost = [key for key in keys if key not in inserted]
         if lost:
             stored |= {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, lost)}
         for stap in body.stappen:

@@ -1,0 +1,183 @@
+"""The prebuilt statements of the hot paths (issue 4: built once with bind parameters instead of per call) write and
+read exactly what the statements built per call did: the same audit entry and chain head as the ORM append, the
+same step rows, the same claims. On SQLite and, with GBI_TEST_DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gbi_data import audit
+from gbi_data import repository as data_repository
+from gbi_data.alo import repository
+from gbi_data.alo.models import Processtap
+from gbi_data.audit import GENESIS_HASH, AuditEntry, record_hash
+from gbi_data.database import Database
+from gbi_data.models import AuditChainHead, AuditRecord
+from gbi_data.settings import DataSettings
+
+AMSTERDAM = "0363"
+ROTTERDAM = "0599"
+ENTRY = AuditEntry(
+    operation="procesinstantie.opslaan",
+    processing_activity="gbi.alo",
+    actor="gbi-process",
+    actor_type="service",
+    purpose="participatiewet",
+    outcome="updated",
+    data_subject_id="cd" * 32,
+    data_subject_type="BSN",
+    trace_id="1" * 32,
+    span_id="2" * 16,
+    parent_span_id="3" * 16,
+    started_at=datetime(2026, 11, 29, 8, 0, 0, 123456, tzinfo=UTC),
+    ended_at=datetime(2026, 11, 29, 8, 0, 1, 654321, tzinfo=UTC),
+)
+#: Every column but the ones that differ by construction between two appends in two gemeenten.
+_SAME = [c for c in audit._COLUMNS if c not in ("id", "gemeente", "hash")]
+
+
+def _orm_append(session, gemeente: str, entry: AuditEntry) -> AuditRecord:
+    """The append as it was before the prebuilt statements: ORM record, flush, ORM update of the head."""
+    head = data_repository.lock_chain_head(session, gemeente, GENESIS_HASH)
+    record = audit._unsequenced(gemeente, entry, datetime.now(UTC), ("x" * 32, "y" * 16, None))
+    record.seq, record.prev_hash = head.last_seq + 1, head.last_hash
+    record.hash = record_hash(record)
+    data_repository.add_audit_record(session, record)
+    data_repository.advance_chain_head(session, gemeente, record.seq, record.hash)
+    return record
+
+
+def _stored(database: Database, gemeente: str) -> tuple[list[AuditRecord], tuple[int, str]]:
+    with database.transaction(gemeente=gemeente, read_only=True) as session:
+        records = list(session.scalars(select(AuditRecord).where(AuditRecord.gemeente == gemeente).order_by("seq")))
+        head = session.scalars(select(AuditChainHead).where(AuditChainHead.gemeente == gemeente)).one()
+        return records, (head.last_seq, head.last_hash)
+
+
+def test_the_prebuilt_append_stores_what_the_orm_append_stored(database: Database) -> None:
+    for _ in range(2):  # the first append creates the chain head, the second finds it
+        with database.transaction(gemeente=AMSTERDAM) as session:
+            _orm_append(session, AMSTERDAM, ENTRY)
+        with database.transaction(gemeente=ROTTERDAM) as session:
+            returned = audit.append(session, ROTTERDAM, ENTRY)
+    old, old_head = _stored(database, AMSTERDAM)
+    new, new_head = _stored(database, ROTTERDAM)
+    assert [r.seq for r in new] == [1, 2]
+    for before, after in zip(old, new, strict=True):
+        assert {c: getattr(after, c) for c in _SAME} == {c: getattr(before, c) for c in _SAME} | {
+            "prev_hash": after.prev_hash
+        }
+        assert record_hash(after) == after.hash
+    assert new[0].prev_hash == GENESIS_HASH
+    assert new[1].prev_hash == new[0].hash
+    # What append returned is what was stored, column by column, and the head points at it.
+    assert {c: getattr(returned, c) for c in audit._COLUMNS} == {c: getattr(new[1], c) for c in audit._COLUMNS}
+    assert new_head == (2, new[1].hash)
+    assert old_head == (2, old[1].hash)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+def test_a_rolled_back_append_leaves_chain_and_head_untouched(database: Database) -> None:
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        audit.append(session, ROTTERDAM, ENTRY)
+
+    def failing_processing() -> None:
+        with database.transaction(gemeente=ROTTERDAM) as session:
+            audit.append(session, ROTTERDAM, ENTRY)
+            raise RuntimeError("the processing failed after its audit entry")
+
+    with pytest.raises(RuntimeError):
+        failing_processing()
+    records, head = _stored(database, ROTTERDAM)
+    assert [r.seq for r in records] == [1]
+    assert head == (1, records[0].hash)
+
+
+@pytest.fixture
+def instance(database: Database, migrated: DataSettings, alo) -> uuid.UUID:
+    _aanvraag, made = alo.zaak()
+    return uuid.UUID(made["id"])
+
+
+def test_insert_stappen_inserts_the_new_keys_and_skips_recorded_ones(database: Database, instance) -> None:
+    now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        assert repository.insert_stappen(session, AMSTERDAM, instance, [("a", {"n": 1})], now) == {"a"}
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        later = now + timedelta(seconds=1)
+        inserted = repository.insert_stappen(
+            session, AMSTERDAM, instance, [("a", {"n": 99}), ("b", [1, 2.5, None, "x"]), ("c", "tekst")], later
+        )
+        assert inserted == {"b", "c"}
+        assert repository.insert_stappen(session, AMSTERDAM, instance, [], later) == set()
+    with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
+        rows = repository.get_stappen(session, AMSTERDAM, instance)
+        some = repository.get_stappen(session, AMSTERDAM, instance, ["c", "a", "zz"])
+        one = repository.get_stap(session, AMSTERDAM, instance, "b")
+        raw = session.scalars(select(Processtap).where(Processtap.procesinstantie_id == instance)).all()
+    assert [(r.stap_sleutel, r.resultaat) for r in rows] == [
+        ("a", {"n": 1}),
+        ("b", [1, 2.5, None, "x"]),
+        ("c", "tekst"),
+    ]
+    assert [r.stap_sleutel for r in some] == ["a", "c"]
+    assert one is not None
+    assert one.resultaat == [1, 2.5, None, "x"]
+    assert {r.gemeente for r in raw} == {AMSTERDAM}
+    assert {r.stap_sleutel: r.created_at for r in raw} == {"a": now, "b": later, "c": later}
+
+
+def test_prebuilt_reads_stay_within_the_gemeente(database: Database, instance) -> None:
+    with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
+        row = repository.get_procesinstantie(session, AMSTERDAM, instance)
+        assert row is not None
+        found = repository.get_procesinstantie_for_save(session, AMSTERDAM, instance)
+        assert found is not None
+        assert found[0].id == instance
+        assert found[1] is not None
+        assert repository.get_aanvraag(session, AMSTERDAM, row.aanvraag_id) is not None
+        subjects = repository.subjects_of(session, AMSTERDAM, [row.aanvraag_id, row.aanvraag_id, uuid.uuid4()])
+        assert subjects == {row.aanvraag_id: found[1]}
+        assert repository.subjects_of(session, AMSTERDAM, []) == {}
+    with database.transaction(gemeente=ROTTERDAM, read_only=True) as session:
+        assert repository.get_procesinstantie(session, ROTTERDAM, instance) is None
+        assert repository.get_procesinstantie_for_save(session, ROTTERDAM, instance) is None
+        assert repository.get_aanvraag(session, ROTTERDAM, row.aanvraag_id) is None
+        assert repository.subjects_of(session, ROTTERDAM, [row.aanvraag_id]) == {}
+
+
+def test_an_empty_claim_changes_and_audits_nothing(database: Database, alo) -> None:
+    """A poll that finds nothing due (the common claim under load) leases nothing and writes no audit entry; a
+    waiting instance becomes due exactly when its deadline passes."""
+    _aanvraag, made = alo.zaak()
+    instance = uuid.UUID(made["id"])
+    now = datetime.now(UTC)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        claimed = repository.claim_procesinstanties(
+            session, AMSTERDAM, worker="a", now=now, lease_until=now + timedelta(minutes=5), limit=10
+        )
+        assert [r.id for r in claimed] == [instance]
+        row = claimed[0]
+        row.status, row.next_due_at, row.lease_owner, row.lease_until = "waiting", now + timedelta(hours=1), None, None
+        session.flush()
+    records_before, _ = _stored(database, AMSTERDAM)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        assert (
+            repository.claim_procesinstanties(
+                session, AMSTERDAM, worker="b", now=now, lease_until=now + timedelta(minutes=5), limit=10
+            )
+            == []
+        )
+    records_after, _ = _stored(database, AMSTERDAM)
+    assert len(records_after) == len(records_before)
+    later = now + timedelta(hours=1, seconds=1)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        claimed = repository.claim_procesinstanties(
+            session, AMSTERDAM, worker="b", now=later, lease_until=later + timedelta(minutes=5), limit=10
+        )
+        assert [(r.id, r.lease_owner) for r in claimed] == [(instance, "b")]
