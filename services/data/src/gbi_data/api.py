@@ -13,6 +13,7 @@ import functools
 import inspect
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Any
 
@@ -71,6 +72,21 @@ class Tenant:
         return self.transaction.session
 
 
+#: The tenant transactions the current request's dependencies made, in order: the route class ends every one of
+#: them, also one made for a sub-dependency that the route does not take as a parameter itself. Each request runs
+#: in a task of its own, so the list is the request's (set on the first tenant dependency, never inherited).
+_TRANSACTIONS: ContextVar[list[RequestTransaction] | None] = ContextVar("gbi_data_transactions", default=None)
+
+
+def _transactions_of(kwargs: dict[str, Any]) -> list[RequestTransaction]:
+    """The request's tenant transactions: those its dependencies registered, and any a route parameter holds."""
+    transactions = list(_TRANSACTIONS.get() or ())
+    for value in kwargs.values():
+        if isinstance(value, Tenant) and not any(t is value.transaction for t in transactions):
+            transactions.append(value.transaction)
+    return transactions
+
+
 def _run_route(endpoint: Callable[..., Any], kwargs: dict[str, Any], transactions: list[RequestTransaction]) -> Any:
     """On a worker thread: begin the request's transactions, run the route, commit (roll back when it raised)."""
     begun: list[RequestTransaction] = []
@@ -98,7 +114,7 @@ def _run_route(endpoint: Callable[..., Any], kwargs: dict[str, Any], transaction
 def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def route(**kwargs: Any) -> Any:
-        transactions = [v.transaction for v in kwargs.values() if isinstance(v, Tenant)]
+        transactions = _transactions_of(kwargs)
         call = functools.partial(_run_route, endpoint, kwargs, transactions)
         if not transactions:
             return await anyio.to_thread.run_sync(call)
@@ -130,7 +146,7 @@ async def _end_on_a_thread(transactions: list[RequestTransaction], exc: BaseExce
 def _ending_transactions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def route(**kwargs: Any) -> Any:
-        transactions = [v.transaction for v in kwargs.values() if isinstance(v, Tenant)]
+        transactions = _transactions_of(kwargs)
         try:
             result = await endpoint(**kwargs)
         except BaseException as exc:
@@ -195,6 +211,11 @@ def _tenant_dependency(*, read_only: bool) -> Callable[..., Coroutine[Any, Any, 
         transaction = _database(request).request_transaction(
             gemeente=gemeente, read_only=read_only, check=functools.partial(service.check_tenant, gemeente=gemeente)
         )
+        registered = _TRANSACTIONS.get()
+        if registered is None:
+            registered = []
+            _TRANSACTIONS.set(registered)
+        registered.append(transaction)
         return Tenant(ctx, gemeente, transaction)
 
     return tenant_scope

@@ -6,9 +6,10 @@ transaction). On SQLite and, with GBI_TEST_DATABASE_URL, on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -59,6 +60,29 @@ async def async_write_fails(tenant: TenantScope) -> None:
 @data_routes.post("/async-unused", status_code=204)
 async def async_without_session(tenant: TenantScope) -> None:
     assert not tenant.transaction.active
+
+
+def _appended_by_a_dependency(tenant: TenantScope) -> str:
+    _append(tenant)
+    return tenant.gemeente
+
+
+ViaDependency = Annotated[str, Depends(_appended_by_a_dependency)]
+
+
+@data_routes.post("/sub-sync", status_code=204)
+def sync_via_dependency(gemeente: ViaDependency) -> None:
+    assert gemeente == AMSTERDAM
+
+
+@data_routes.post("/sub-async", status_code=204)
+async def async_via_dependency(gemeente: ViaDependency) -> None:
+    assert gemeente == AMSTERDAM
+
+
+@data_routes.post("/sub-async-fails", status_code=204)
+async def async_via_dependency_fails(gemeente: ViaDependency) -> None:
+    raise BadRequestError("nee")
 
 
 @plain_routes.post("/sync", status_code=204)
@@ -121,3 +145,22 @@ def test_a_tenant_without_gemeente_is_refused_before_a_transaction(
         response = route_client.post(f"{PREFIX}/test/{kind}", headers=context_headers(gemeente=None))
         assert response.status_code == 403
     assert _entries(database) == 0
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_tenant_transaction_a_sub_dependency_made_is_ended_too(
+    route_client: TestClient, database: Database, context_headers: Callable[..., dict[str, str]], kind: str
+) -> None:
+    """The route class ends every tenant transaction of the request, also one that a dependency of a dependency
+    made (the route does not take the tenant itself): committed when the route returns, rolled back when it raises,
+    and never left open (an open one would hold the chain head's lock and stop every later append)."""
+    headers = context_headers(gemeente=AMSTERDAM)
+    assert route_client.post(f"{PREFIX}/test/sub-{kind}", headers=headers).status_code == 204
+    assert _entries(database) == 1
+    if kind == "async":
+        failed = route_client.post(f"{PREFIX}/test/sub-async-fails", headers=headers)
+        assert failed.status_code == 400
+        assert _entries(database) == 1
+    # A later append of the same gemeente is not blocked by a transaction left open.
+    assert route_client.post(f"{PREFIX}/test/{kind}", headers=headers).status_code == 204
+    assert _entries(database) == 2
