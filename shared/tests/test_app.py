@@ -657,3 +657,27 @@ def test_a_service_with_credentials_is_ready_only_when_the_gateway_is_live() -> 
         resp = client.get("/health/ready")
         assert resp.status_code == 503
         assert resp.json()["checks"]["gateway"] != "ok"
+
+
+def test_middleware_a_service_adds_later_sits_inside_the_request_middleware(context_keys: EcKeyPair) -> None:
+    """A service may add middleware after ``create_app`` (the domain adds its collector pause): GBI's request
+    middleware stays outermost, so an error raised by that layer is still a problem+json 500 with the API version,
+    the request id and the security headers (no plain-text 500 from the server)."""
+
+    class Faalt:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["path"] == "/stuk":
+                raise RuntimeError("middleware stuk")
+            await self.app(scope, receive, send)
+
+    app = create_app(_settings(context_keys), title="Test", routers=[router])
+    app.add_middleware(Faalt)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        resp = c.get("/stuk")
+        assert_problem(resp, 500)
+        assert resp.headers["x-content-type-options"] == "nosniff"
+        assert "middleware stuk" not in resp.text
+        assert c.get("/health/live").status_code == 200

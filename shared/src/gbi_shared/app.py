@@ -387,8 +387,12 @@ class _RequestMiddleware:
                     current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
                     if response_started:
                         if self.error_handler is not None:
-                            # As Starlette's ServerErrorMiddleware did: the app's error handler hears of it too.
-                            await self.error_handler(Request(scope), exc)
+                            # As Starlette's ServerErrorMiddleware did: the app's error handler hears of it too;
+                            # should the handler itself fail, the original error is still the one raised.
+                            try:
+                                await self.error_handler(Request(scope), exc)
+                            except Exception:
+                                log.exception("the error handler failed on an error after the response started")
                         raise
                     await _send_problem(scope, send_wrapper, ServiceError("Probeer het later opnieuw"), request_id)
             finally:
@@ -490,10 +494,19 @@ class _GbiFastAPI(FastAPI):
             else:
                 handlers[key] = value
         app: ASGIApp = ExceptionMiddleware(AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug)
-        for cls, args, kwargs in reversed(self.user_middleware):
+        # GBI's request middleware is always the outermost layer, also when a service adds middleware of its own
+        # after ``create_app`` (the domain's collector pause): an error raised by any layer then still becomes a
+        # problem+json 500 with the security headers, a metric and a log record (there is no
+        # ServerErrorMiddleware to catch it).
+        outer = None
+        for middleware in reversed(self.user_middleware):
+            cls, args, kwargs = middleware
             if cls is _RequestMiddleware:
-                kwargs = {**kwargs, "error_handler": error_handler}
+                outer = (args, {**kwargs, "error_handler": error_handler})
+                continue
             app = cls(app, *args, **kwargs)
+        if outer is not None:
+            app = _RequestMiddleware(app, *outer[0], **outer[1])
         return app
 
 
