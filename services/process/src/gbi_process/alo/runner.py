@@ -139,6 +139,9 @@ _CHECKPOINT_STEPS = 14
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
 #: Aanvragen a worker keeps for the first run of their instance (ADR 0027).
 _VERS_MAX = 1000
+#: How long such an aanvraag (with the citizen's data) is kept for its first run: another replica may have run the
+#: instance, and this replica would otherwise hold it until 1000 newer ones pushed it out.
+_VERS_TTL_S = 120.0
 
 
 def _due_at(day: date | None, fallback: datetime) -> datetime:
@@ -762,7 +765,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
         #: Aanvragen this replica registered whose instance has not run yet (bounded; the oldest go first).
-        self._vers: dict[uuid.UUID, Aanvraag] = {}
+        self._vers: dict[uuid.UUID, tuple[float, Aanvraag]] = {}
         #: When the loop started: for its first idle_empty_s an empty gemeente is asked at the normal pace (a
         #: replica that starts does not know what the others started just before).
         self._started_at = float("-inf")
@@ -798,11 +801,23 @@ class Worker:
     def nieuw(self, aanvraag: Aanvraag) -> None:
         """A submission to this replica registered ``aanvraag`` and started its instance: claim in its gemeente at
         once, and let the first run of the instance use this aanvraag instead of reading it again."""
+        now = time.monotonic()
         self._vers.pop(aanvraag.id, None)
-        self._vers[aanvraag.id] = aanvraag
-        while len(self._vers) > _VERS_MAX:
-            self._vers.pop(next(iter(self._vers)))
+        self._vers[aanvraag.id] = (now, aanvraag)
+        # Oldest first: drop what is over the bound or older than the time to live.
+        while self._vers:
+            oldest = next(iter(self._vers))
+            if len(self._vers) <= _VERS_MAX and now - self._vers[oldest][0] <= _VERS_TTL_S:
+                break
+            self._vers.pop(oldest)
         self.wake(aanvraag.gemeente)
+
+    def _vers_voor(self, aanvraag_id: uuid.UUID) -> Aanvraag | None:
+        """The aanvraag this replica registered for ``aanvraag_id``, once, if it is still fresh."""
+        kept = self._vers.pop(aanvraag_id, None)
+        if kept is None or time.monotonic() - kept[0] > _VERS_TTL_S:
+            return None
+        return kept[1]
 
     async def _loop(self) -> None:
         while not self._stop.is_set():
@@ -865,7 +880,7 @@ class Worker:
 
     async def _run(self, item: Procesinstantie, clock: datetime) -> None:
         self.runs += 1
-        vers = self._vers.pop(item.aanvraag_id, None)
+        vers = self._vers_voor(item.aanvraag_id)
         run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
         try:
             await run.run()

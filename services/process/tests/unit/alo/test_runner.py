@@ -724,6 +724,32 @@ async def test_the_first_run_uses_the_aanvraag_this_replica_just_registered(worl
 
 
 @run
+async def test_a_registered_aanvraag_is_kept_for_a_limited_time_only(world: World) -> None:
+    """The citizen's data of a submission waits for the instance's first run on this replica for at most
+    ``_VERS_TTL_S``: another replica may have run it, and it is not kept until newer submissions push it out."""
+    aid, _ = await world.submit()
+    worker = world.worker()
+
+    def age(aanvraag_id: uuid.UUID) -> None:  # as if registered longer ago than the time to live
+        at, kept = worker._vers[aanvraag_id]
+        worker._vers[aanvraag_id] = (at - runner_module._VERS_TTL_S - 1, kept)
+
+    first = Aanvraag.model_validate(world.gw._aanvraag(aid))
+    worker.nieuw(first)
+    assert worker._vers_voor(first.id) == first  # fresh: used once
+    assert worker._vers_voor(first.id) is None
+    worker.nieuw(first)
+    age(first.id)
+    assert worker._vers_voor(first.id) is None  # too old: the run reads the aanvraag instead
+    worker.nieuw(first)
+    age(first.id)
+    other, _ = await world.submit()
+    second = Aanvraag.model_validate(world.gw._aanvraag(other))
+    worker.nieuw(second)  # registering a new one drops the stale one
+    assert list(worker._vers) == [second.id]
+
+
+@run
 async def test_a_kept_aanvraag_is_not_used_once_the_instance_has_run(world: World) -> None:
     aid, iid = await world.submit()
     stale = Aanvraag.model_validate(world.gw._aanvraag(aid))
