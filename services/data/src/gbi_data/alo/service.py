@@ -431,17 +431,7 @@ class AloService:
             if existing is not None:
                 return _tijdlijn(existing), True
         now = self.nu(session)
-        row = TijdlijnRow(
-            id=uuid.uuid4(),
-            gemeente=gemeente,
-            aanvraag_id=case.id,
-            at=body.at or now,
-            soort=body.soort,
-            omschrijving=body.omschrijving,
-            actor=body.actor or ctx.actor_id,
-            sleutel=body.sleutel,
-            created_at=now,
-        )
+        row = _tijdlijn_row(gemeente, case.id, body, ctx, now)
         if not repository.add_row(session, row):
             existing = (
                 repository.get_tijdlijn_item_by_sleutel(session, gemeente, case.id, body.sleutel)
@@ -627,17 +617,7 @@ class AloService:
         for item in body.tijdlijn:
             if item.sleutel in known:
                 continue
-            row = TijdlijnRow(
-                id=uuid.uuid4(),
-                gemeente=gemeente,
-                aanvraag_id=case.id,
-                at=item.at or now,
-                soort=item.soort,
-                omschrijving=item.omschrijving,
-                actor=item.actor or ctx.actor_id,
-                sleutel=item.sleutel,
-                created_at=now,
-            )
+            row = _tijdlijn_row(gemeente, case.id, item, ctx, now)
             if repository.add_row(session, row):  # False: a concurrent request added the same sleutel first
                 entries.append(self._entry(ctx, "aanvraag.tijdlijn-aanvullen", case.data_subject_id, "created"))
         if (
@@ -1319,6 +1299,24 @@ def decode_cursor(token: str | None, kind: CursorKind) -> repository.Cursor | No
 
 
 # --- rows to contracts --------------------------------------------------------------------------------------------
+
+
+def _tijdlijn_row(
+    gemeente: str, aanvraag_id: uuid.UUID, item: TijdlijnItemNieuw, ctx: RequestContext, now: datetime
+) -> TijdlijnRow:
+    """The row of a new tijdlijn entry (its moment ``now`` unless the entry names one; its actor the caller unless
+    the entry names one)."""
+    return TijdlijnRow(
+        id=uuid.uuid4(),
+        gemeente=gemeente,
+        aanvraag_id=aanvraag_id,
+        at=item.at or now,
+        soort=item.soort,
+        omschrijving=item.omschrijving,
+        actor=item.actor or ctx.actor_id,
+        sleutel=item.sleutel,
+        created_at=now,
+    )
 
 
 def _tijdlijn(row: TijdlijnRow) -> TijdlijnItem:
