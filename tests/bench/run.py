@@ -405,7 +405,7 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
         ),
         Result(
             f"alo_cpu_bound_per_s_r{replicas}",
-            round((os.cpu_count() or 1) * 1000 / per_case_ms, 2),
+            round((os.cpu_count() or 1) * 1000 / per_case_ms, 2) if per_case_ms > 0 else float("nan"),
             "aanvragen/s",
             note=f"the most {os.cpu_count()} cores could decide at this CPU cost per case",
         ),
