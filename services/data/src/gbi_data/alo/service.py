@@ -194,20 +194,7 @@ class AloService:
     def _audit(
         self, session: Session, ctx: RequestContext, gemeente: str, operation: str, subject: str | None, outcome: str
     ) -> None:
-        audit.append(
-            session,
-            gemeente,
-            audit.AuditEntry(
-                operation=operation,
-                processing_activity=PROCESSING_ACTIVITY,
-                actor=self._actor(ctx),
-                actor_type=ctx.actor_type.value,
-                purpose=ctx.purpose,
-                outcome=outcome,
-                data_subject_id=subject,
-                data_subject_type=SUBJECT_TYPE_BSN if subject is not None else None,
-            ),
-        )
+        audit.append(session, gemeente, self._entry(ctx, operation, subject, outcome))
 
     def _digest(self, payload: object) -> str:
         return self.pseudonymiser.digest(payload)
