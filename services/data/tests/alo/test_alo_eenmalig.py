@@ -258,9 +258,6 @@ def test_an_uitkering_without_grondslag_is_stored_and_the_run_counts_it_as_not_p
     assert (again.status_code, again.json()) == (200, first.json())
     assert _count(database, UitkeringGrondslag) == 0
     with database.transaction(gemeente="0363") as session:
-        assert betaalrun_repository.tel_zonder_grondslag(session, "0363", date(2026, 4, 1)) == 1
-        assert betaalrun_repository.tel_zonder_grondslag(session, "0363", date(2026, 2, 1)) == 0  # not yet running
-        assert betaalrun_repository.tel_uitkeringen(session, "0363", date(2026, 4, 1)) == 0
-        # The run's start counts all three in one statement, with the same answers.
+        # (payable, not payable for want of a grondslag, paid): running in April, not yet in February.
         assert betaalrun_repository.tel_start(session, "0363", date(2026, 4, 1)) == (0, 1, 0)
         assert betaalrun_repository.tel_start(session, "0363", date(2026, 2, 1)) == (0, 0, 0)

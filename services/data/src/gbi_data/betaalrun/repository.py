@@ -30,7 +30,6 @@ __all__ = [
     "schrijf_betalingen",
     "tel_betaald",
     "tel_start",
-    "tel_uitkeringen",
     "volgende_maand",
 ]
 
@@ -116,29 +115,11 @@ def _actief(alias: str = "u") -> str:
     return f"{alias}.status = 'actief' AND {alias}.startdatum < :volgende"
 
 
-def tel_uitkeringen(session: Session, gemeente: str, maand: date) -> int:
-    """Active uitkeringen of ``gemeente`` (with the facts to pay them on) that run in ``maand``."""
-    sql = (
-        "SELECT count(*) FROM uitkering_grondslagen g JOIN uitkeringen u ON u.id = g.uitkering_id "
-        f"WHERE g.gemeente = :gemeente AND {_actief()}"
-    )
-    return int(session.execute(text(sql), {"gemeente": gemeente, "volgende": volgende_maand(maand)}).scalar_one())
-
-
-def tel_zonder_grondslag(session: Session, gemeente: str, maand: date) -> int:
-    """Active uitkeringen of ``gemeente`` running in ``maand`` that the run cannot pay: no grondslag recorded."""
-    sql = (
-        "SELECT count(*) FROM uitkeringen u WHERE u.gemeente = :gemeente AND "
-        f"{_actief()} AND NOT EXISTS (SELECT 1 FROM uitkering_grondslagen g WHERE g.uitkering_id = u.id)"
-    )
-    return int(session.execute(text(sql), {"gemeente": gemeente, "volgende": volgende_maand(maand)}).scalar_one())
-
-
 def tel_start(session: Session, gemeente: str, maand: date) -> tuple[int, int, int]:
-    """What a run starts from in ``gemeente`` for ``maand``, in one statement: the active uitkeringen it can pay
-    (those with a grondslag: ``tel_uitkeringen``), the active ones it cannot (no grondslag:
-    ``tel_zonder_grondslag``) and the payments already made (``tel_betaald``). One pass over the gemeente's
-    uitkeringen (by ``ix_uitkeringen_gemeente_id``) instead of two over all of them."""
+    """What a run starts from in ``gemeente`` for ``maand``, in one statement: the active uitkeringen running in
+    ``maand`` it can pay (those with a grondslag), the active ones it cannot (no grondslag recorded) and the
+    payments already made (``tel_betaald``). One pass over the gemeente's uitkeringen (by
+    ``ix_uitkeringen_gemeente_id``) instead of two over all of them."""
     sql = (
         "SELECT count(g.uitkering_id), count(*) FILTER (WHERE g.uitkering_id IS NULL), "
         "(SELECT count(*) FROM betalingen b WHERE b.gemeente = :gemeente AND b.maand = :maand) "
