@@ -285,3 +285,46 @@ def test_the_process_keeps_the_parse_of_fixed_texts_but_no_citizen_s_name_or_add
     bewaard = [sleutel[0] for sleutel in sjabloon._ontleed]
     assert any("Dan kunt u bezwaar maken" in tekst for tekst in bewaard)
     assert not [tekst for tekst in bewaard if naam in tekst or straat in tekst]
+
+
+def test_warm_caches_give_the_bytes_of_a_cold_process() -> None:
+    """The per-process caches (parsed fixed texts, their lines and drawing operators, font widths) change no byte:
+    after letters of every soort, two gemeenten and characters outside ASCII (which get their font codes in the
+    order a document first uses them), a letter is byte for byte what a fresh process renders."""
+    import json
+
+    andere_gemeente = toekenning()
+    andere_gemeente["gemeente"] = {  # another sender (the calculation's gemeente code stays)
+        "code": andere_gemeente["gemeente"]["code"],
+        "naam": "Súdwest-Fryslân",
+        "afzender": ["Postbus 10000", "8600 HA Sneek"],
+    }
+    andere_gemeente["ontvanger"]["naam"] = "Zoë Çelik · ‘Ünal’"
+    for data in (afwijzing(), andere_gemeente, buiten_behandeling(), toekenning(datum="2026-03-21")):
+        render_beschikking(BeschikkingVerzoek.model_validate(data))
+    for data in (toekenning(), afwijzing(), andere_gemeente):
+        hier = render_beschikking(BeschikkingVerzoek.model_validate(data)).metadata.sha256
+        uit = subprocess.run(
+            [sys.executable, "-c", _SCRIPT],
+            input=json.dumps(data),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert uit.stdout.strip() == hier
+    # the fixed texts were laid out and drawn from the caches
+    assert sjabloon._VASTE_REGELS
+    assert sjabloon._VASTE_TEKENING
+
+
+def test_the_process_keeps_no_citizen_s_text_in_its_lines_or_drawings() -> None:
+    """The lines and drawing operators kept per process are those of fixed texts only (data minimisation)."""
+    verzoek = toekenning()
+    naam, straat = verzoek["ontvanger"]["naam"], verzoek["ontvanger"]["adres"][0]
+    render_beschikking(BeschikkingVerzoek.model_validate(verzoek))
+    bewaard = [str(sleutel) for sleutel in (*sjabloon._VASTE_REGELS, *sjabloon._VASTE_TEKENING, *sjabloon._TEKENS)]
+    bewaard += ["".join(tekening) for tekening in sjabloon._VASTE_TEKENING.values()]
+    assert any("Dan kunt u bezwaar maken" in tekst for tekst in bewaard)
+    for persoonlijk in (naam, straat, "1.331,42", "Z-2026-0042", "ALO-2026-000123", "A. Jansen"):
+        assert not [tekst for tekst in bewaard if persoonlijk in tekst], persoonlijk

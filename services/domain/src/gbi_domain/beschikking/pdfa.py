@@ -376,13 +376,51 @@ class _Info(pdfdoc.PDFInfo):
         return out
 
 
+_BREEDTES: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_breedtes_lock = threading.Lock()
+
+
+class _Breedtes(pdfdoc.PDFArray):
+    """The /Widths of a font subset: plain numbers, formatted once per process per subset (a letter's subsets are
+    nearly always the same; ReportLab formats every number of every width anew for each document)."""
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 - ReportLab's name
+        sleutel = (IND, *self.sequence)
+        with _breedtes_lock:
+            gevonden = _BREEDTES.get(sleutel)
+        if gevonden is not None:
+            return gevonden
+        uit: bytes = super().format(document, IND)
+        with _breedtes_lock:
+            _BREEDTES[sleutel] = uit
+            while len(_BREEDTES) > _SUBSETS_MAX:
+                _BREEDTES.popitem(last=False)
+        return uit
+
+
+class _IccStream(_Stream):
+    """The output intent's profile: the same object bytes in every document, formatted once per process."""
+
+    _geformatteerd: bytes | None = None
+
+    def format(self, document: Any) -> bytes:
+        uit = _IccStream._geformatteerd
+        if uit is None:
+            uit = _IccStream._geformatteerd = super().format(document)
+        return uit
+
+
 class _Document(pdfdoc.PDFDocument):
     """ReportLab's document, with every plain stream it registers made a :class:`_Stream`."""
 
     def Reference(self, obj: Any, name: str | None = None) -> Any:  # noqa: N802 - ReportLab's name
+        breedtes = getattr(obj, "Widths", None)
+        if type(obj) is pdfdoc.PDFTrueTypeFont and type(breedtes) is pdfdoc.PDFArray:
+            breedtes.__class__ = _Breedtes
         if type(obj) is pdfdoc.PDFStream:
             obj.__class__ = _Stream
-            if name is not None and name.startswith("fontFile:") and obj.filters == [pdfdoc.PDFZCompress]:
+            vast = name is not None and name.startswith(("fontFile:", "toUnicodeCMap:"))
+            if vast and obj.filters == [pdfdoc.PDFZCompress]:
                 obj.filters = [_FONT_FLATE]
             elif obj.filters and pdfdoc.PDFBase85Encode in obj.filters:
                 # Binary streams are fine in PDF/A (the header's comment line marks the file binary); ASCII85
@@ -455,7 +493,7 @@ class PdfACanvas(Canvas):
             content=meta.xmp(),
         )
         catalog.Metadata = metadata
-        icc = _Stream(dictionary=pdfdoc.PDFDictionary({"N": 3}), content=_ICC)
+        icc = _IccStream(dictionary=pdfdoc.PDFDictionary({"N": 3}), content=_ICC)
         intent = pdfdoc.PDFDictionary(
             {
                 "Type": pdfdoc.PDFName("OutputIntent"),

@@ -14,6 +14,7 @@ never as an empty box.
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -33,6 +35,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paraparser import ParaParser
 
 from gbi_domain.beschikking.opmaak import (
     artikel_kort,
@@ -95,23 +98,85 @@ _ontleed: dict[tuple[str, int, str | None], tuple[Any, str, Any, list[Any], Any]
 _ontleed_lock = threading.Lock()
 
 
+#: Per paragraph style: the style and the one fragment ReportLab's parser makes of a plain text in it (made from a
+#: placeholder, so no letter's text is kept). A text without markup gets a copy with its own text instead of a run of
+#: the HTML parser: the same fragment the parser would make (the tests compare the bytes of the letters).
+_PROTOTYPES: dict[int, tuple[Any, Any, Any]] = {}
+#: The attributes ``Paragraph.wrap`` sets (besides ``canv``, which ``wrapOn`` sets around it).
+_GEEN_WRAP_STAAT = frozenset({"canv"})
+
+
+def _prototype(style: Any) -> tuple[Any, Any] | None:
+    bewaard = _PROTOTYPES.get(id(style))
+    if bewaard is not None and bewaard[0] is style:
+        return bewaard[1], bewaard[2]
+    stijl, frags, _ = ParaParser().parse("x", style)  # type: ignore[no-untyped-call]
+    if frags is None or len(frags) != 1 or frags[0].text != "x":
+        return None
+    with _ontleed_lock:
+        _PROTOTYPES[id(style)] = (style, stijl, frags[0])
+    return stijl, frags[0]
+
+
 class _Alinea(Paragraph):
-    """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text."""
+    """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text.
+
+    Two savings over ReportLab's Paragraph, with the same result: a text without markup (no ``<`` or ``&``) is not
+    run through the HTML parser (see :data:`_PROTOTYPES`), and a paragraph wrapped again at the width it was wrapped
+    at last keeps its lines (platypus wraps a paragraph several times: a table to measure its rows and again to draw
+    its cells, KeepTogether and the frame each once)."""
+
+    blPara: Any  # noqa: N815 - ReportLab's name; set by ``wrap``
+    _wrap_staat: tuple[float, Any, dict[str, Any], tuple[float, float]] | None = None
+
+    def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:  # noqa: N803
+        if frags is None and isinstance(text, str):
+            schoon = cleaner(text)
+            if schoon and "<" not in schoon and "&" not in schoon:
+                prototype = _prototype(style)
+                if prototype is not None:
+                    stijl, frag = prototype
+                    super()._setup(schoon, stijl, bulletText, [frag.clone(text=schoon)], cleaner)  # type: ignore[misc]
+                    return
+        super()._setup(text, style, bulletText, frags, cleaner)  # type: ignore[misc]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        staat = self._wrap_staat
+        if staat is not None and staat[0] == availWidth and staat[1] is self.frags:
+            self.__dict__.update(staat[2])
+            return staat[3]
+        voor = dict(self.__dict__)
+        uit: tuple[float, float] = super().wrap(availWidth, availHeight)
+        gezet = {
+            k: v for k, v in self.__dict__.items() if k not in _GEEN_WRAP_STAAT and (k not in voor or voor[k] is not v)
+        }
+        self._wrap_staat = (availWidth, self.frags, gezet, uit)
+        return uit
 
 
 class _VasteAlinea(_Alinea):
     """A paragraph of fixed text (no personal data) whose markup is parsed once per process. Each paragraph gets its
     own copies of the fragments (ReportLab marks fragments while it breaks lines), so a letter is laid out exactly
-    as before."""
+    as before.
+
+    Its lines at a width (:data:`_VASTE_REGELS`) and the PDF operators that draw them (:data:`_VASTE_TEKENING`) are
+    kept per process too, for a paragraph in one style (ReportLab's "kind 0"): a fixed text at the same width breaks
+    into the same lines in every letter, and draws as the same operators relative to its origin (platypus moves the
+    origin with ``cm`` before ``draw``) as long as the document's fonts encode its characters the same way, which
+    the key of a drawing checks."""
+
+    _vast: tuple[str, int, str | None] | None = None
 
     def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:  # noqa: N803
         if frags is not None or not isinstance(text, str) or not isinstance(bulletText, str | None):
-            super()._setup(text, style, bulletText, frags, cleaner)  # type: ignore[misc]
+            super()._setup(text, style, bulletText, frags, cleaner)
             return
         sleutel = (text, id(style), bulletText)
+        if any(s is style for s in _VASTE_STIJLEN):
+            self._vast = sleutel
         bewaard = _ontleed.get(sleutel)
         if bewaard is None or bewaard[0] is not style:
-            super()._setup(text, style, bulletText, None, cleaner)  # type: ignore[misc]
+            super()._setup(text, style, bulletText, None, cleaner)
             kopie = [f.clone() for f in self.frags]
             with _ontleed_lock:
                 if len(_ontleed) >= _ONTLEED_MAX:
@@ -119,7 +184,93 @@ class _VasteAlinea(_Alinea):
                 _ontleed[sleutel] = (style, self.text, self.style, kopie, self.bulletText)
             return
         _, schoon, stijl, fragmenten, opsomteken = bewaard
-        super()._setup(schoon, stijl, opsomteken, [f.clone() for f in fragmenten], cleaner)  # type: ignore[misc]
+        super()._setup(schoon, stijl, opsomteken, [f.clone() for f in fragmenten], cleaner)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        vast = self._vast
+        staat = self._wrap_staat
+        if vast is None or (staat is not None and staat[0] == availWidth and staat[1] is self.frags):
+            return super().wrap(availWidth, availHeight)
+        sleutel = (*vast, availWidth)
+        bewaard = _VASTE_REGELS.get(sleutel)
+        if bewaard is not None:
+            gezet, uit = bewaard
+            self.__dict__.update(gezet)
+            self._wrap_staat = (availWidth, self.frags, gezet, uit)
+            return uit
+        uit = super().wrap(availWidth, availHeight)
+        staat = self._wrap_staat
+        if staat is not None and self.blPara.kind == 0 and staat[1] is self.frags and "frags" not in staat[2]:
+            with _ontleed_lock:
+                if len(_VASTE_REGELS) >= _ONTLEED_MAX:
+                    _VASTE_REGELS.clear()
+                _VASTE_REGELS[sleutel] = (staat[2], uit)
+        return uit
+
+    def draw(self) -> None:
+        vast = self._vast
+        canvas: Any = self.canv
+        if vast is None or self.blPara.kind != 0 or getattr(self, "_offsets", None) is not None:
+            super().draw()
+            return
+        tekens = _TEKENS.get(vast)
+        if tekens is None:
+            tekens = _bijzondere_tekens(self)
+            with _ontleed_lock:
+                if len(_TEKENS) >= _ONTLEED_MAX:
+                    _TEKENS.clear()
+                _TEKENS[vast] = tekens
+        voor, codes = _fontstaat(canvas._doc, tekens)
+        sleutel = (*vast, self.width, self.height, canvas._fontname, canvas._fontsize, canvas._leading, voor)
+        bewaard = _VASTE_TEKENING.get(sleutel)
+        if bewaard is not None:
+            canvas._code.extend(bewaard)
+            return
+        begin = len(canvas._code)
+        super().draw()
+        if _fontstaat(canvas._doc, tekens) == (voor, codes):  # it added no font or character to this document
+            with _ontleed_lock:
+                if len(_VASTE_TEKENING) >= _ONTLEED_MAX:
+                    _VASTE_TEKENING.clear()
+                _VASTE_TEKENING[sleutel] = tuple(canvas._code[begin:])
+
+
+#: The styles whose paragraphs of fixed text keep their lines and drawing per process (the letter's own styles).
+_VASTE_STIJLEN: tuple[ParagraphStyle, ...] = tuple(STIJLEN.values())
+#: (text, style, bullet, width) -> what ``wrap`` set and returned, for fixed texts in one style.
+_VASTE_REGELS: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[float, float]]] = {}
+#: (text, style, bullet, size, canvas font, the document's font state for its characters) -> the drawing operators.
+_VASTE_TEKENING: dict[tuple[Any, ...], tuple[str, ...]] = {}
+#: (text, style, bullet) -> its characters outside ASCII (see :func:`_bijzondere_tekens`).
+_TEKENS: dict[tuple[str, int, str | None], tuple[int, ...]] = {}
+
+
+def _bijzondere_tekens(alinea: Paragraph) -> tuple[int, ...]:
+    """The characters outside ASCII of a one-style paragraph and its bullet: ASCII has fixed codes in every
+    document (ReportLab's ``asciiReadable`` subset), these get theirs in the order a document first uses them."""
+    tekst = "".join(str(getattr(f, "text", "")) for f in alinea.frags) + str(alinea.bulletText or "")
+    return tuple(sorted({ord(c) for c in tekst if ord(c) > 126}))
+
+
+@functools.cache
+def _faces() -> tuple[Any, ...]:
+    return tuple(pdfmetrics.getFont(naam) for naam in (FONT, FONT_BOLD))
+
+
+def _fontstaat(doc: Any, tekens: tuple[int, ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """Per face of the letter: its name in this document and the codes these characters have in it; and how many
+    codes the document has given out per face (to see whether drawing added one)."""
+    uit: list[Any] = []
+    volgende: list[int] = []
+    for font in _faces():
+        staat = font.state.get(doc)
+        if staat is None:
+            uit.append(None)
+            volgende.append(-1)
+        else:
+            uit.append((staat.internalName, tuple(staat.assignments.get(t) for t in tekens)))
+            volgende.append(staat.nextCode)
+    return tuple(uit), tuple(volgende)
 
 
 _ADRES = ParagraphStyle("adres", parent=STIJLEN["tekst"], leftIndent=5 * mm)
@@ -262,7 +413,7 @@ class Brief:
     def inhoud(self) -> list[Flowable]:
         v = self.v
         f: list[Flowable] = [self._kenmerken(), Spacer(1, 8 * mm)]
-        f.append(self.p(f"Onderwerp: {escape(onderwerp(v))}", "vet"))
+        f.append(self.p(f"Onderwerp: {escape(onderwerp(v))}", "vet", vast=True))
         f.append(Spacer(1, 3 * mm))
         f.append(self.p(f"Beste {self.x('ontvanger.naam', v.ontvanger.naam)},"))
         if v.aanvraagdatum is not None:
@@ -275,7 +426,7 @@ class Brief:
         else:
             f.append(self.p("U heeft bijstand aangevraagd. In deze brief leest u wat wij hebben besloten.", vast=True))
         f.append(self.p("Ons besluit", "kop", vast=True))
-        f.append(self.p(escape(besluitzin(v, self.bedrag_per_maand)), "besluit"))
+        f.append(self.p(escape(besluitzin(v, self.bedrag_per_maand)), "besluit", vast=v.soort != "toekenning"))
         if v.soort == "toekenning":
             f += self._toekenning()
         elif v.soort == "afwijzing":
@@ -305,7 +456,7 @@ class Brief:
         rijen.append(("Behandeld door", self.x("behandelaar.naam", v.behandelaar.naam)))
         if v.gemeente.telefoon is not None:
             rijen.append(("Telefoon", escape(v.gemeente.telefoon)))
-        data = [[self.p(label, "label"), self.p(waarde, "waarde")] for label, waarde in rijen]
+        data = [[self.p(label, "label", vast=True), self.p(waarde, "waarde")] for label, waarde in rijen]
         tabel = Table(data, colWidths=[32 * mm, TEKSTBREEDTE - 32 * mm], hAlign="LEFT")
         tabel.setStyle(
             TableStyle(
@@ -408,7 +559,7 @@ class Brief:
                 [
                     self.p(tekst, "cel-vet" if laatste else "cel"),
                     self.p(bedrag, "cel-rechts-vet" if laatste else "cel-rechts"),
-                    self.p(escape(artikel_kort(regel.artikel)), "cel"),
+                    self.p(escape(artikel_kort(regel.artikel)), "cel", vast=True),  # a law, never personal
                 ]
             )
         tabel = Table(
@@ -563,12 +714,15 @@ class Brief:
             ),
         ]
         if g.bezwaar_url is not None:
-            f.append(self.p(f"U kunt digitaal bezwaar maken op {escape(g.bezwaar_url)}. Of stuur een brief naar:"))
+            # the gemeente's own address and site: no personal data, the same in each of its letters
+            f.append(
+                self.p(f"U kunt digitaal bezwaar maken op {escape(g.bezwaar_url)}. Of stuur een brief naar:", vast=True)
+            )
         else:
             f.append(self.p("Stuur dan een brief naar:", vast=True))
         ontvanger = f"Het college van burgemeester en wethouders van {self.x('gemeente.naam', g.naam)}"
         regels = [ontvanger, *(self.x(f"{veld}[{i}]", r) for i, r in enumerate(adres))]
-        f.append(_Alinea("<br/>".join(regels), _ADRES))
+        f.append(_VasteAlinea("<br/>".join(regels), _ADRES))  # the gemeente's address, no personal data
         f.append(self.p("Zet in uw bezwaar:", vast=True))
         f += [
             self.punt(t, vast=True)
@@ -621,7 +775,7 @@ class Brief:
         blok: list[Flowable] = [
             Spacer(1, 4 * mm),
             self.p("Met vriendelijke groet,", vast=True),
-            self.p(f"namens het college van burgemeester en wethouders van {naam},"),
+            self.p(f"namens het college van burgemeester en wethouders van {naam},", vast=True),
             Spacer(1, 3 * mm),
         ]
         cellen = [persoon("Behandeld door", "behandelaar", v.behandelaar)]
