@@ -66,6 +66,7 @@ from gbi_shared.contracts.alo import (
     Aanvraag,
     Procesinstantie,
     ProcesinstantieOpslag,
+    ProcesLease,
     StapNieuw,
     Taak,
     TaakNieuw,
@@ -769,6 +770,8 @@ class Worker:
         #: When the loop started: for its first idle_empty_s an empty gemeente is asked at the normal pace (a
         #: replica that starts does not know what the others started just before).
         self._started_at = float("-inf")
+        #: Run slots promised to submissions in flight, whose instance is created leased to this worker (ADR 0030).
+        self._gereserveerd = 0
 
     def start(self) -> None:
         self._started_at = time.monotonic()
@@ -812,6 +815,30 @@ class Worker:
             self._vers.pop(oldest)
         self.wake(aanvraag.gemeente)
 
+    def reserveer(self) -> ProcesLease | None:
+        """A run slot for a submission in flight: its instance is created leased to this worker (no claim), and
+        handed to :meth:`neem`, or the slot is given back with :meth:`laat_los`. None when the worker is not
+        running or has no free slot: the instance is then created unleased, for a claim (ADR 0030)."""
+        if self._task is None or self._stop.is_set():
+            return None
+        if len(self._running) + self._gereserveerd >= self.concurrency:
+            return None
+        self._gereserveerd += 1
+        return ProcesLease(worker=self.opts.worker, lease_seconds=self.opts.lease_s)
+
+    def laat_los(self) -> None:
+        """A reserved slot not used (the submission failed, or it was a repeat: no lease was given)."""
+        self._gereserveerd = max(0, self._gereserveerd - 1)
+
+    def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
+        """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
+        self._gereserveerd = max(0, self._gereserveerd - 1)
+        if self._stop.is_set():
+            return  # the lease runs out and another claim takes it
+        task = asyncio.create_task(self._run(item, clock, aanvraag))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
     def _vers_voor(self, aanvraag_id: uuid.UUID) -> Aanvraag | None:
         """The aanvraag this replica registered for ``aanvraag_id``, once, if it is still fresh."""
         kept = self._vers.pop(aanvraag_id, None)
@@ -852,7 +879,7 @@ class Worker:
         instance. Returns how many were claimed."""
         claimed = 0
         for gemeente in await self._gemeenten_now():
-            free = self.concurrency - len(self._running)
+            free = self.concurrency - len(self._running) - self._gereserveerd
             if free <= 0:
                 break
             now = time.monotonic()
@@ -878,9 +905,9 @@ class Worker:
             claimed += len(result.items)
         return claimed
 
-    async def _run(self, item: Procesinstantie, clock: datetime) -> None:
+    async def _run(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None) -> None:
         self.runs += 1
-        vers = self._vers_voor(item.aanvraag_id)
+        vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
         run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
         try:
             await run.run()
