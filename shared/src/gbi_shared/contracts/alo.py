@@ -383,6 +383,13 @@ class ProcesinstantieOpslag(CamelModel):
             "buiten-behandeling, ingetrokken) houdt haar status"
         ),
     )
+    uitkering: UitkeringNieuw | None = Field(
+        default=None,
+        description=(
+            "Start de uitkering van de aanvraag van de instantie in dezelfde transactie (ADR 0030), zoals POST "
+            "uitkeringen: dezelfde nog eens verandert niets, een andere weigert de opslag (409 uitkering-bestaat)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _unique_steps(self) -> Self:
@@ -613,6 +620,13 @@ class UitkeringNieuw(CamelModel):
     startdatum: date
     bedrag_per_maand_cents: int = Field(ge=0, le=100_000_000)
     grondslag: UitkeringGrondslagNieuw | None = None
+    id: UUID | None = Field(
+        default=None,
+        description=(
+            "Het id van een nieuwe uitkering (de procesdienst leidt het af van de aanvraag, zodat een herhaalde stap "
+            "hetzelfde noemt); zonder: een nieuw. Een bestaande uitkering houdt het hare"
+        ),
+    )
 
 
 class Uitkering(CamelModel):

@@ -644,7 +644,20 @@ class AloService:
         session.flush()
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body, now)
+        if body.uitkering is not None:
+            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
         return _procesinstantie(row), False
+
+    def _uitkering_bij_opslag(
+        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: UitkeringNieuw
+    ) -> None:
+        """The uitkering a save takes along (ADR 0030): started in the save's transaction exactly as ``POST
+        uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save."""
+        if body.aanvraag_id != aanvraag_id:
+            raise BadRequestError.for_field(
+                "uitkering.aanvraagId", "de aanvraag van deze procesinstantie", code="invalid"
+            )
+        self.start_uitkering(session, ctx, gemeente, body)
 
     def _aanvraag_bij_opslag(
         self,
@@ -1183,6 +1196,7 @@ class AloService:
         if besluit is None or besluit.soort != "toekenning":
             raise UnprocessableError("Zonder toekenning geen uitkering", code="geen-toekenning")
         inhoud = body.model_dump(mode="json", by_alias=True)
+        inhoud.pop("id", None)  # what is asked, not under which id (a repeat with another id is the same request)
         if inhoud.get("grondslag") is None:
             inhoud.pop("grondslag", None)  # the digest of a request without one is what it was before the field
         request_hash = self._digest(inhoud)
@@ -1196,7 +1210,7 @@ class AloService:
         if existing is not None:
             return replay(existing), True
         row = UitkeringRow(
-            id=uuid.uuid4(),
+            id=body.id or uuid.uuid4(),
             gemeente=gemeente,
             aanvraag_id=case.id,
             startdatum=body.startdatum,

@@ -63,6 +63,7 @@ class FakeGateway:
     tijdlijn: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
+    uitkeringen: dict[str, dict[str, Any]] = field(default_factory=dict)
     puts: int = 0
     other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     fail_put_after: int | None = None
@@ -307,6 +308,8 @@ class FakeGateway:
                 aanvraag = self.aanvragen[aid]
                 if status and status != aanvraag["status"] and aanvraag["status"] not in FINAL:
                     aanvraag.update(status=status, version=aanvraag["version"] + 1)
+                if body.get("uitkering"):  # started with the save (ADR 0030)
+                    self._uitkering(body["uitkering"])
                 row.update(
                     state=body["state"],
                     status=body["status"],
@@ -331,6 +334,8 @@ class FakeGateway:
                 if created:
                     self.steps[key] = body["resultaat"]
                 return (201 if created else 200), self._step(key)
+        if parts == ["uitkeringen"] and method == "POST":
+            return self._uitkering(body)
         if parts == ["taken"] and method == "GET":
             items = [t for t in self.taken.values() if t["aanvraagId"] == params.get("aanvraagId")]
             return 200, {"items": items}
@@ -369,6 +374,28 @@ class FakeGateway:
             }
             return 201, {**self.taken[tid], "opmerkingen": []}
         raise NotFoundError(f"no fake for {method} {path}")
+
+    def _uitkering(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """One uitkering per aanvraag: the same again is a replay, another 409 (as the data service)."""
+        wanted = {k: v for k, v in body.items() if k != "id"}
+        existing = self.uitkeringen.get(body["aanvraagId"])
+        if existing is not None:
+            if {k: v for k, v in existing.items() if k in wanted} != wanted:
+                raise ConflictError("Deze aanvraag heeft al een andere uitkering", code="uitkering-bestaat")
+            return 200, self._uitkering_out(existing)
+        row = wanted | {
+            "id": body.get("id") or str(uuid.uuid4()),
+            "gemeente": GEMEENTE,
+            "status": "actief",
+            "createdAt": _iso(self.now),
+        }
+        self.uitkeringen[body["aanvraagId"]] = row
+        return 201, self._uitkering_out(row)
+
+    @staticmethod
+    def _uitkering_out(row: dict[str, Any]) -> dict[str, Any]:
+        fields = ("id", "gemeente", "aanvraagId", "startdatum", "bedragPerMaandCents", "status", "createdAt")
+        return {k: row[k] for k in fields}
 
     def _step(self, key: tuple[str, str]) -> dict[str, Any]:
         return {

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import uuid
 from collections.abc import Callable, Coroutine
+from datetime import date, timedelta
 from typing import Any
 
+from gbi_process.alo.handlers import Stap
 from gbi_process.alo.runner import RunOptions, Worker
 from gbi_process.alo.service import AloProces
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import Aanvraag
+from gbi_shared.contracts.alo import Aanvraag, UitkeringNieuw
 from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 from gbi_shared.errors import ServiceUnavailableError
 
@@ -175,3 +178,90 @@ async def test_a_repeat_of_an_aanvraag_registered_without_instance_starts_it(wor
     assert world.variables(instance["id"])["aanvraag_id"] == row["id"]
     assert [a.id for a in gewekt] == [antwoord.aanvraag_id]
     assert ("POST", f"{DATA}/procesinstanties") in world.gw.calls
+
+
+# --- the uitkering goes with the save that records its step (ADR 0030) ------------------------------------------
+
+
+def _met_uitkering(world: World) -> None:
+    """The uitkering step as the real handler leaves it in a run: queued for the save, its id from the aanvraag."""
+
+    def uitkering(stap: Stap) -> dict[str, Any]:
+        assert stap.uitkering_pending is not None
+        nieuw = UitkeringNieuw(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{stap.aanvraag.id}"),
+            aanvraag_id=stap.aanvraag.id,
+            startdatum=date(2026, 3, 2),
+            bedrag_per_maand_cents=134849,
+        )
+        stap.uitkering_pending[stap.task_id] = nieuw
+        return {"uitkering_id": str(nieuw.id)}
+
+    world.handlers.results["uitkering.registreren"] = uitkering
+
+
+def _uitkering_id(aid: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{aid}"))
+
+
+@run
+async def test_the_uitkering_is_started_by_the_last_save_not_by_a_request_of_its_own(world: World) -> None:
+    _met_uitkering(world)
+    aid, iid = await world.submit()
+    world.gw.calls.clear()
+    await world.worker().run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.gw.uitkeringen[aid]["id"] == _uitkering_id(aid)
+    assert ("POST", f"{DATA}/uitkeringen") not in world.gw.calls
+    assert [c for c in world.gw.calls if c[0] != "GET" and "claim" not in c[1]] == [
+        ("PUT", f"{DATA}/procesinstanties/{iid}")
+    ] * 2
+    assert world.variables(iid)["uitkering_id"] == _uitkering_id(aid)
+
+
+@run
+async def test_a_refused_save_starts_the_uitkering_on_its_own_before_recording_its_result(world: World) -> None:
+    _met_uitkering(world)
+    aid, iid = await world.submit()
+    world.gw.fail_put_after = 1  # the save after the besluit (the last one) is refused: another worker took over
+    world.gw.calls.clear()
+    await world.worker().run_until_idle(max_rounds=1)
+    writes = [p.rsplit("/", 1)[-1] for m, p in world.gw.calls if m == "POST" and "claim" not in p]
+    assert writes[0] == "uitkeringen"  # first: a replay that finds the result recorded does not run the step
+    assert set(writes[1:]) == {"stappen", "tijdlijn"} or set(writes[1:]) == {"stappen"}
+    assert world.gw.uitkeringen[aid]["id"] == _uitkering_id(aid)
+    world.gw.fail_put_after = None
+    world.gw.now += timedelta(minutes=2)
+    await world.worker("w2").run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.handlers.calls.count("uitkering.registreren") == 1  # the replay reused the recorded result
+    assert len(world.gw.uitkeringen) == 1
+
+
+@run
+async def test_an_uitkering_that_cannot_be_started_leaves_its_step_unrecorded_and_the_replay_starts_it(
+    world: World,
+) -> None:
+    _met_uitkering(world)
+    aid, iid = await world.submit()
+    world.gw.fail_put_after = 1
+    real = world.gw._uitkering
+
+    def busy(body: dict[str, Any]) -> Any:
+        raise ServiceUnavailableError("bezet")
+
+    world.gw._uitkering = busy  # type: ignore[method-assign]
+    await world.worker().run_until_idle(max_rounds=1)
+    recorded = {k for (i, k) in world.gw.steps if i == iid}
+    uitkering_task = [t for t in recorded if world.gw.steps[(iid, t)].get("handler") == "uitkering.registreren"]
+    assert uitkering_task == []  # not recorded: nothing says the uitkering exists
+    assert any(world.gw.steps[(iid, t)].get("handler") == "beschikking.maken" for t in recorded)
+    assert world.gw.uitkeringen == {}
+    world.gw._uitkering = real  # type: ignore[method-assign]
+    world.gw.fail_put_after = None
+    world.gw.now += timedelta(minutes=2)
+    await world.worker("w2").run_until_idle()
+    assert world.instance(iid)["status"] == "completed"
+    assert world.handlers.calls.count("uitkering.registreren") == 2  # run again, as after a crash
+    assert world.handlers.calls.count("beschikking.maken") == 1
+    assert world.gw.uitkeringen[aid]["id"] == _uitkering_id(aid)
