@@ -8,6 +8,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
+from gbi_data.notificaties.models import OutboxRij
+
 V1 = "/internal/data/v1"
 PATH = f"{V1}/procesinstanties"
 BESLUIT = {
@@ -61,11 +65,16 @@ def _stored(alo, aanvraag: dict[str, Any]) -> Any:
     return alo.client.get(f"{V1}/aanvragen/{aanvraag['id']}/uitkering", headers=alo.actors.service())
 
 
+def _announced(database, gemeente: str = "0363") -> list[str]:
+    with database.transaction(gemeente=gemeente) as session:
+        return [r.resource for r in session.scalars(select(OutboxRij))]
+
+
 def _instance(alo, instance: dict[str, Any]) -> dict[str, Any]:
     return dict(alo.client.get(f"{PATH}/{instance['id']}", headers=alo.actors.service()).json())
 
 
-def test_a_save_starts_the_uitkering_in_its_transaction_under_the_given_id(alo) -> None:
+def test_a_save_starts_the_uitkering_in_its_transaction_under_the_given_id(alo, database) -> None:
     aanvraag, got = _toegekend(alo)
     before = alo.operations()
     uitkering = _uitkering(aanvraag)
@@ -80,6 +89,7 @@ def test_a_save_starts_the_uitkering_in_its_transaction_under_the_given_id(alo) 
     )
     ops = alo.operations()
     assert ops.count("uitkering.vastleggen") == before.count("uitkering.vastleggen") + 1
+    assert _announced(database).count("uitkering") == 1  # announced (outbox), in the save's transaction
     assert ops.count("procesinstantie.opslaan") == before.count("procesinstantie.opslaan") + 1
     # the same save again (its answer lost): a replay, nothing written
     audited = len(alo.operations())
@@ -96,6 +106,7 @@ def test_a_save_starts_the_uitkering_in_its_transaction_under_the_given_id(alo) 
         f"{V1}/uitkeringen", json=uitkering | {"id": str(uuid.uuid4())}, headers=alo.actors.service()
     )
     assert (post.status_code, post.json()["id"]) == (200, uitkering["id"])
+    assert _announced(database).count("uitkering") == 1
 
 
 def test_another_uitkering_refuses_the_whole_save(alo) -> None:
@@ -111,7 +122,7 @@ def test_another_uitkering_refuses_the_whole_save(alo) -> None:
     assert _stored(alo, aanvraag).json() == first.json()
 
 
-def test_a_refused_or_bad_save_starts_no_uitkering(alo) -> None:
+def test_a_refused_or_bad_save_starts_no_uitkering(alo, database) -> None:
     aanvraag, got = _toegekend(alo)
     other, _ = alo.zaak()
     counts = alo.operations().count("uitkering.vastleggen")
@@ -133,6 +144,7 @@ def test_a_refused_or_bad_save_starts_no_uitkering(alo) -> None:
     assert _stored(alo, other).status_code == 404
     assert _instance(alo, got)["version"] == got["version"]
     assert alo.operations().count("uitkering.vastleggen") == counts
+    assert "uitkering" not in _announced(database)
 
 
 def test_without_a_toekenning_the_save_is_refused_and_nothing_written(alo) -> None:
