@@ -98,5 +98,6 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         signaleringstermijn_dagen=settings.signaleringstermijn_dagen,
         nieuw_werk=wake,
         referentie=app.state.referentie,
+        werker=lambda: app.state.worker,
     )
     return app

@@ -32,6 +32,8 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_GEGEVENS_BYTES",
     "Aanvraag",
+    "AanvraagMetProces",
+    "AanvraagMetProcesIngediend",
     "AanvraagNieuw",
     "AanvraagPagina",
     "AanvraagSamenvatting",
@@ -54,6 +56,8 @@ __all__ = [
     "KlokInstelling",
     "Opmerking",
     "OpmerkingNieuw",
+    "ProcesLease",
+    "ProcesStart",
     "Procesinstantie",
     "ProcesinstantieNieuw",
     "ProcesinstantieOpslag",
@@ -288,6 +292,53 @@ class ClaimResultaat(CamelModel):
     )
 
 
+class ProcesLease(CamelModel):
+    """Lease the new instance to a worker as it is created, as a claim would (its first claim: attempts 1)."""
+
+    worker: Actor = Field(description="Naam van de worker (uniek per proces en replica)")
+    lease_seconds: int = Field(ge=1, le=3600)
+
+
+class ProcesStart(CamelModel):
+    """The process instance a submission starts with its aanvraag (status runnable)."""
+
+    definitie: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", examples=["alo"])
+    definitie_versie: str = Field(min_length=1, max_length=100, examples=["3f2a9c0d1e4b5a6f"])
+    state: str = Field(
+        max_length=MAX_STATE_CHARS, description="De geserialiseerde toestand van de engine (noemt aanvraagId)"
+    )
+    lease: ProcesLease | None = Field(
+        default=None, description="Geef de nieuwe instantie meteen in lease aan deze worker (geen claim nodig)"
+    )
+
+
+class AanvraagMetProces(CamelModel):
+    """Register an aanvraag and start its process instance, in one transaction (ADR 0030). Send an
+    ``Idempotency-Key``: the same key and aanvraag give the same aanvraag (``Idempotent-Replayed: true``) with the
+    instance it has, another aanvraag under that key 409."""
+
+    aanvraag_id: UUID = Field(
+        description=(
+            "Het id van de nieuwe aanvraag, door de procesdienst gekozen: de toestand van de instantie noemt het. Bij "
+            "een herhaling met dezelfde Idempotency-Key geldt het id van de eerste"
+        )
+    )
+    aanvraag: AanvraagNieuw
+    procesinstantie: ProcesStart
+
+
+class AanvraagMetProcesIngediend(CamelModel):
+    aanvraag: Aanvraag
+    procesinstantie: Procesinstantie | None = Field(
+        description=(
+            "De procesinstantie van de aanvraag; null alleen bij een herhaling van een aanvraag die zonder "
+            "instantie is geregistreerd (start die dan zelf)"
+        )
+    )
+    geclaimd: bool = Field(description="true: de instantie is met deze aanvraag in lease gegeven aan lease.worker")
+    nu: datetime = Field(description="Het moment volgens de klok van de dataservice")
+
+
 class StapNieuw(CamelModel):
     """Record the result of a side effect. The first write wins; a repeat returns the stored result."""
 
@@ -330,6 +381,13 @@ class ProcesinstantieOpslag(CamelModel):
         description=(
             "Zet de status van de aanvraag in dezelfde transactie; een afgesloten aanvraag (besloten, "
             "buiten-behandeling, ingetrokken) houdt haar status"
+        ),
+    )
+    uitkering: UitkeringNieuw | None = Field(
+        default=None,
+        description=(
+            "Start de uitkering van de aanvraag van de instantie in dezelfde transactie (ADR 0030), zoals POST "
+            "uitkeringen: dezelfde nog eens verandert niets, een andere weigert de opslag (409 uitkering-bestaat)"
         ),
     )
 
@@ -562,6 +620,13 @@ class UitkeringNieuw(CamelModel):
     startdatum: date
     bedrag_per_maand_cents: int = Field(ge=0, le=100_000_000)
     grondslag: UitkeringGrondslagNieuw | None = None
+    id: UUID | None = Field(
+        default=None,
+        description=(
+            "Het id van een nieuwe uitkering (de procesdienst leidt het af van de aanvraag, zodat een herhaalde stap "
+            "hetzelfde noemt); zonder: een nieuw. Een bestaande uitkering houdt het hare"
+        ),
+    )
 
 
 class Uitkering(CamelModel):

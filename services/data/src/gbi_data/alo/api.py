@@ -34,6 +34,8 @@ from gbi_shared import PROBLEM_RESPONSES, ActorType, BadRequestError, require_ro
 from gbi_shared.contracts.alo import (
     DOCUMENT_CONTENT_TYPES,
     Aanvraag,
+    AanvraagMetProces,
+    AanvraagMetProcesIngediend,
     AanvraagNieuw,
     AanvraagPagina,
     AanvraagSamenvatting,
@@ -186,6 +188,32 @@ def create_aanvraag(
     result, replayed = service.registreer_aanvraag(tenant.session, tenant.ctx, tenant.gemeente, body, idempotency_key)
     _created(response, f"/aanvragen/{result.id}", replayed)
     _etag(response, result.version)
+    return result
+
+
+@router.post(
+    "/aanvragen:indienen",
+    response_model=AanvraagMetProcesIngediend,
+    status_code=status.HTTP_201_CREATED,
+    responses=_CREATE,
+    tags=["aanvragen"],
+)
+def indienen_aanvraag(
+    body: AanvraagMetProces,
+    tenant: TenantScope,
+    service: Service,
+    response: Response,
+    idempotency_key: Annotated[
+        str, Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+    ],
+) -> AanvraagMetProcesIngediend:
+    """Register an aanvraag and start its process instance, in one transaction (ADR 0030); the instance leased to
+    a worker at once when asked. Called by a GBI service, as itself or with the context of the caller it acts for
+    (a burger: only for their own BSN). ``Idempotency-Key`` is required: the same key and aanvraag return the
+    aanvraag registered first with its instance (200, never leased again), another aanvraag under it 409."""
+    result, replayed = service.dien_in(tenant.session, tenant.ctx, tenant.gemeente, body, idempotency_key)
+    _created(response, f"/aanvragen/{result.aanvraag.id}", replayed)
+    _etag(response, result.aanvraag.version)
     return result
 
 

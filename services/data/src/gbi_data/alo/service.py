@@ -77,6 +77,8 @@ from gbi_shared import (
 )
 from gbi_shared.contracts.alo import (
     Aanvraag,
+    AanvraagMetProces,
+    AanvraagMetProcesIngediend,
     AanvraagNieuw,
     AanvraagPagina,
     AanvraagSamenvatting,
@@ -228,9 +230,19 @@ class AloService:
     # --- aanvragen --------------------------------------------------------------------------------------------------
 
     def registreer_aanvraag(
-        self, session: Session, ctx: RequestContext, gemeente: str, body: AanvraagNieuw, idempotency_key: str
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        body: AanvraagNieuw,
+        idempotency_key: str,
+        *,
+        aanvraag_id: uuid.UUID | None = None,
+        entries: list[audit.AuditEntry] | None = None,
     ) -> tuple[Aanvraag, bool]:
-        """Register an aanvraag (audited). Returns (aanvraag, replayed): the same key and body give the same one."""
+        """Register an aanvraag (audited). Returns (aanvraag, replayed): the same key and body give the same one.
+        ``aanvraag_id``: the id of a new one (else a random one); ``entries``: audit entries of the caller's
+        transaction, to which the registration's is added instead of appending it here."""
         if ctx.actor_type is ActorType.BURGER:
             if body.bsn != ctx.bsn:
                 raise ForbiddenError("Een burger kan alleen voor zichzelf een aanvraag indienen")
@@ -242,7 +254,7 @@ class AloService:
             return self._aanvraag_replay(session, existing, request_hash), True
         now = self.nu(session)
         row = AanvraagRow(
-            id=uuid.uuid4(),
+            id=aanvraag_id or uuid.uuid4(),
             gemeente=gemeente,
             bsn=body.bsn,
             data_subject_id=self._subject(body.bsn),
@@ -279,8 +291,62 @@ class AloService:
         session.add(entry)
         session.flush()
         self._meld(session, row, "aanvraag", "create", now, status=row.status)
-        self._audit(session, ctx, gemeente, "aanvraag.registreren", row.data_subject_id, "created")
+        if entries is not None:
+            entries.append(self._entry(ctx, "aanvraag.registreren", row.data_subject_id, "created"))
+        else:
+            self._audit(session, ctx, gemeente, "aanvraag.registreren", row.data_subject_id, "created")
         return _aanvraag(row, [entry]), False
+
+    def dien_in(
+        self, session: Session, ctx: RequestContext, gemeente: str, body: AanvraagMetProces, idempotency_key: str
+    ) -> tuple[AanvraagMetProcesIngediend, bool]:
+        """Register an aanvraag and start its process instance in one transaction (ADR 0030), the instance leased
+        to ``body.procesinstantie.lease`` when given (as its first claim). The registration is the caller's (a
+        citizen's only for their own BSN, audited as theirs); the start is the GBI service's that made the call (a
+        service, or the service that forwarded the caller's context). Returns (result, replayed): the same key and
+        aanvraag again give the aanvraag registered first with the instance it has (never leased by the repeat;
+        none when it was registered without one)."""
+        starter = _starter(ctx)
+        if starter is None:
+            raise ForbiddenError("Alleen een GBI-dienst start het proces van een aanvraag")
+        entries: list[audit.AuditEntry] = []
+        aanvraag, replayed = self.registreer_aanvraag(
+            session, ctx, gemeente, body.aanvraag, idempotency_key, aanvraag_id=body.aanvraag_id, entries=entries
+        )
+        now = self.nu(session)
+        if replayed:
+            existing = repository.get_procesinstantie_by_aanvraag(session, gemeente, aanvraag.id)
+            instance = _procesinstantie(existing) if existing is not None else None
+            return AanvraagMetProcesIngediend(aanvraag=aanvraag, procesinstantie=instance, geclaimd=False, nu=now), True
+        start = body.procesinstantie
+        lease = start.lease
+        row = ProcesinstantieRow(
+            id=uuid.uuid4(),
+            gemeente=gemeente,
+            aanvraag_id=aanvraag.id,
+            definitie=start.definitie,
+            definitie_versie=start.definitie_versie,
+            state=start.state,
+            status="runnable",
+            next_due_at=None,
+            version=1,
+            lease_owner=lease.worker if lease is not None else None,
+            lease_until=now + timedelta(seconds=lease.lease_seconds) if lease is not None else None,
+            attempts=1 if lease is not None else 0,
+            last_error=None,
+            created_at=now,
+            updated_at=now,
+        )
+        if not repository.add_row(session, row):
+            raise ConflictError("De procesinstantie kon niet worden opgeslagen; probeer het opnieuw")
+        subject = self._subject(body.aanvraag.bsn)
+        entries.append(self._entry(starter, "procesinstantie.starten", subject, "created"))
+        if lease is not None:
+            entries.append(self._entry(starter, "procesinstantie.claimen", subject, "claimed"))
+        audit.append_many(session, gemeente, entries)
+        return AanvraagMetProcesIngediend(
+            aanvraag=aanvraag, procesinstantie=_procesinstantie(row), geclaimd=lease is not None, nu=now
+        ), False
 
     def _aanvraag_replay(self, session: Session, existing: AanvraagRow, request_hash: str) -> Aanvraag:
         if existing.request_hash != request_hash:
@@ -578,7 +644,20 @@ class AloService:
         session.flush()
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body, now)
+        if body.uitkering is not None:
+            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
         return _procesinstantie(row), False
+
+    def _uitkering_bij_opslag(
+        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: UitkeringNieuw
+    ) -> None:
+        """The uitkering a save takes along (ADR 0030): started in the save's transaction exactly as ``POST
+        uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save."""
+        if body.aanvraag_id != aanvraag_id:
+            raise BadRequestError.for_field(
+                "uitkering.aanvraagId", "de aanvraag van deze procesinstantie", code="invalid"
+            )
+        self.start_uitkering(session, ctx, gemeente, body)
 
     def _aanvraag_bij_opslag(
         self,
@@ -1117,6 +1196,7 @@ class AloService:
         if besluit is None or besluit.soort != "toekenning":
             raise UnprocessableError("Zonder toekenning geen uitkering", code="geen-toekenning")
         inhoud = body.model_dump(mode="json", by_alias=True)
+        inhoud.pop("id", None)  # what is asked, not under which id (a repeat with another id is the same request)
         if inhoud.get("grondslag") is None:
             inhoud.pop("grondslag", None)  # the digest of a request without one is what it was before the field
         request_hash = self._digest(inhoud)
@@ -1130,7 +1210,7 @@ class AloService:
         if existing is not None:
             return replay(existing), True
         row = UitkeringRow(
-            id=uuid.uuid4(),
+            id=body.id or uuid.uuid4(),
             gemeente=gemeente,
             aanvraag_id=case.id,
             startdatum=body.startdatum,
@@ -1246,6 +1326,16 @@ def _is_replay(
 
 def _is_service(ctx: RequestContext) -> bool:
     return ctx.actor_type is ActorType.SERVICE
+
+
+def _starter(ctx: RequestContext) -> RequestContext | None:
+    """The GBI service behind a request: the caller when it is one, else the service that forwarded the caller's
+    context (``via``, set by the gateway for service tokens only), as itself for the caller's gemeente."""
+    if _is_service(ctx):
+        return ctx
+    if ctx.via is None:
+        return None
+    return RequestContext(ctx.via, ActorType.SERVICE, gemeente=ctx.gemeente, purpose=ctx.purpose, client_id=ctx.via)
 
 
 def _is_case_staff(ctx: RequestContext) -> bool:

@@ -125,6 +125,9 @@ class Stap:
     #: The run's tijdlijn entries not written yet (by sleutel): they go with the next save, which records this
     #: step's result (ADR 0027); without it (None) an entry is written at once.
     tijdlijn_pending: dict[str, TijdlijnItemNieuw] | None = field(default=None, repr=False)
+    #: The uitkering this step starts, by the step's task id: it goes with the save that records the step's result,
+    #: in its transaction (ADR 0030); without it (None) it is started at once.
+    uitkering_pending: dict[str, UitkeringNieuw] | None = field(default=None, repr=False)
 
     @property
     def referenties(self) -> Referentiecache:
@@ -580,14 +583,19 @@ async def uitkering_registreren(stap: Stap) -> dict[str, Any]:
     besluit = await stap.store.besluit(stap.aanvraag.id)
     if besluit is None or besluit.soort != "toekenning" or besluit.ingangsdatum is None:
         raise ValueError("Zonder toekenning geen uitkering")
-    uitkering = await stap.store.start_uitkering(
-        UitkeringNieuw(
-            aanvraag_id=stap.aanvraag.id,
-            startdatum=besluit.ingangsdatum,
-            bedrag_per_maand_cents=besluit.bedrag_per_maand_cents or 0,
-            grondslag=await _grondslag(stap),
-        )
+    nieuw = UitkeringNieuw(
+        # one uitkering per aanvraag: its id follows from the aanvraag, so every try of this step names the same
+        id=uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{stap.aanvraag.id}"),
+        aanvraag_id=stap.aanvraag.id,
+        startdatum=besluit.ingangsdatum,
+        bedrag_per_maand_cents=besluit.bedrag_per_maand_cents or 0,
+        grondslag=await _grondslag(stap),
     )
+    if stap.uitkering_pending is not None:
+        # started by the save that records this result, in one transaction (ADR 0030)
+        stap.uitkering_pending[stap.task_id] = nieuw
+        return {"uitkering_id": str(nieuw.id)}
+    uitkering = await stap.store.start_uitkering(nieuw)
     return {"uitkering_id": str(uitkering.id)}
 
 

@@ -18,11 +18,13 @@ One run of one claimed instance (:class:`InstanceRun`)::
 Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of every step
 since the previous save, recorded in the same transaction (ADR 0016, ADR 0022: one save per run segment; first
 write wins per result; the same save repeated after it committed is a replay). A straight-through case is saved
-twice: before its besluit and at its end. A 409 means someone else owns the instance now (or a caseworker completed
-a task meanwhile, which bumps the version, or a result was recorded before with another value): the run records
-the results it carried on their own (first write wins), stops and drops what it holds in memory. A crash loses the
-unsaved part of a run: the next claim replays it from the last saved state, executing those steps again, which is
-harmless because every handler's side effect is idempotent by key (ADR 0022 lists them). The engine derives task
+twice: before its besluit and at its end (which also starts its uitkering, ADR 0030; a new instance is often
+created leased to the worker of the replica that took the submission, which runs it without a claim). A 409 means
+someone else owns the instance now (or a caseworker completed a task meanwhile, which bumps the version, or a
+result was recorded before with another value): the run records the results it carried on their own (first write
+wins), stops and drops what it holds in memory. A crash loses the unsaved part of a run: the next claim replays
+it from the last saved state, executing those steps again, which is harmless because every handler's side effect
+is idempotent by key (ADR 0022 lists them). The engine derives task
 ids from the state (ADR 0022), so the replay meets every task under the id the lost run used, and keys by task id
 (step results, inbox tasks, tijdlijn entries, the voorschot's volgnummer) find what the lost run left.
 """
@@ -66,10 +68,12 @@ from gbi_shared.contracts.alo import (
     Aanvraag,
     Procesinstantie,
     ProcesinstantieOpslag,
+    ProcesLease,
     StapNieuw,
     Taak,
     TaakNieuw,
     TijdlijnItemNieuw,
+    UitkeringNieuw,
 )
 from gbi_shared.errors import (
     ConflictError,
@@ -127,7 +131,7 @@ class LeaseLost(Exception):
 #: request body limit of a service is 1 MiB).
 _SAVE_BYTES = 700_000
 #: Conflicts after which the run hands the instance back at once (the lease is still ours).
-_RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd"})
+_RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd", "uitkering-bestaat"})
 #: Step results per save: the data service takes at most 20 (ADR 0016); a run saves before it gathers more.
 _MAX_STEPS_PER_SAVE = 20
 _CHECKPOINT_STEPS = 14
@@ -210,6 +214,9 @@ class InstanceRun:
         #: Tijdlijn entries of the steps since the last save (by sleutel): written by the next save, in its
         #: transaction, never after the step result they belong to (ADR 0027).
         self.tijdlijn: dict[str, TijdlijnItemNieuw] = {}
+        #: The uitkering a step started since the last save (by its task id): started by the next save, in its
+        #: transaction, with the step's result (ADR 0030).
+        self.uitkering: dict[str, UitkeringNieuw] = {}
         #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
         self.inst: ProcessInstance | None = None
         self.unsaved = 0
@@ -257,14 +264,16 @@ class InstanceRun:
             stappen=[StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()],
             tijdlijn=list(self.tijdlijn.values()),
             aanvraag_status=aanvraag_status,
+            uitkering=next(reversed(self.uitkering.values()), None),
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except ConflictError as exc:
             await self._keep_tijdlijn()
-            await self._keep_results(body.stappen)
+            await self._keep_results(await self._keep_uitkering(body.stappen))
             raise LeaseLost(exc.instance_code) from exc
         self.tijdlijn.clear()
+        self.uitkering.clear()
         if aanvraag is not None and aanvraag_status is not None:
             # (its version is not known here; the run never changes the aanvraag otherwise)
             self.aanvraag = aanvraag.model_copy(update={"status": aanvraag_status})
@@ -297,7 +306,7 @@ class InstanceRun:
             and aanvraag_status != aanvraag.status
             and aanvraag.status not in FINAL_STATUSES
         )
-        if self.unsaved or self.pending or self.tijdlijn or nieuw:
+        if self.unsaved or self.pending or self.tijdlijn or self.uitkering or nieuw:
             await self.save(inst, last_error=self._error, aanvraag_status=aanvraag_status)
 
     async def _keep_tijdlijn(self) -> None:
@@ -310,6 +319,21 @@ class InstanceRun:
             except ServiceError:
                 log.warning("instance %s: tijdlijn entry %s not written", self.instance_id, sleutel)
         self.tijdlijn.clear()
+
+    async def _keep_uitkering(self, stappen: list[StapNieuw]) -> list[StapNieuw]:
+        """Start the pending uitkering on its own (one per aanvraag: a repeat finds it), before the result of its
+        step is recorded outside a save: a replay that finds the result does not run the step again. When it cannot
+        be started now, its step's result is not recorded either (returned without it): the replay runs the step
+        again, as after a crash, and never skips an uitkering that does not exist (ADR 0030)."""
+        failed: set[str] = set()
+        for task_id, uitkering in list(self.uitkering.items()):
+            try:
+                await self.store.start_uitkering(uitkering)
+            except ServiceError:
+                log.warning("instance %s: uitkering of %s not started, its step runs again", self.instance_id, task_id)
+                failed.add(task_id)
+        self.uitkering.clear()
+        return [s for s in stappen if s.stap_sleutel not in failed]
 
     async def _keep_results(self, stappen: list[StapNieuw]) -> None:
         """The save was refused, but the side effects behind these results happened: record them on their own
@@ -328,8 +352,8 @@ class InstanceRun:
         size = state_chars
         for n, (key, value) in enumerate(list(self.pending.items())):
             size += len(json.dumps(value, separators=(",", ":"), default=str))
-            if size <= _SAVE_BYTES and len(self.pending) - n <= _MAX_STEPS_PER_SAVE:
-                continue
+            if (size <= _SAVE_BYTES and len(self.pending) - n <= _MAX_STEPS_PER_SAVE) or key in self.uitkering:
+                continue  # (a step with its uitkering goes with the save: its result is small)
             await self._keep_tijdlijn()
             stored = await self.store.leg_stap_vast(self.instance_id, key, value)
             del self.pending[key]
@@ -382,7 +406,7 @@ class InstanceRun:
 
     async def _hand_back(self) -> None:
         self.left_runnable = True
-        if self.inst is not None and (self.unsaved or self.pending or self.tijdlijn):
+        if self.inst is not None and (self.unsaved or self.pending or self.tijdlijn or self.uitkering):
             try:
                 await self.save(self.inst, status="runnable", keep_lease=False, last_error=self._error)
                 return
@@ -392,7 +416,8 @@ class InstanceRun:
                 pass
         await self._keep_tijdlijn()
         if self.pending:
-            await self._keep_results([StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()])
+            stappen = [StapNieuw(stap_sleutel=k, resultaat=v) for k, v in self.pending.items()]
+            await self._keep_results(await self._keep_uitkering(stappen))
         await self.release_after_conflict()
 
     async def _run(self) -> None:
@@ -500,6 +525,7 @@ class InstanceRun:
                 _taken=self.taken,
                 referentie=self.referentie,
                 tijdlijn_pending=self.tijdlijn,
+                uitkering_pending=self.uitkering,
             )
             started = time.perf_counter()
             try:
@@ -769,6 +795,8 @@ class Worker:
         #: When the loop started: for its first idle_empty_s an empty gemeente is asked at the normal pace (a
         #: replica that starts does not know what the others started just before).
         self._started_at = float("-inf")
+        #: Run slots promised to submissions in flight, whose instance is created leased to this worker (ADR 0030).
+        self._gereserveerd = 0
 
     def start(self) -> None:
         self._started_at = time.monotonic()
@@ -812,6 +840,30 @@ class Worker:
             self._vers.pop(oldest)
         self.wake(aanvraag.gemeente)
 
+    def reserveer(self) -> ProcesLease | None:
+        """A run slot for a submission in flight: its instance is created leased to this worker (no claim), and
+        handed to :meth:`neem`, or the slot is given back with :meth:`laat_los`. None when the worker is not
+        running or has no free slot: the instance is then created unleased, for a claim (ADR 0030)."""
+        if self._task is None or self._stop.is_set():
+            return None
+        if len(self._running) + self._gereserveerd >= self.concurrency:
+            return None
+        self._gereserveerd += 1
+        return ProcesLease(worker=self.opts.worker, lease_seconds=self.opts.lease_s)
+
+    def laat_los(self) -> None:
+        """A reserved slot not used (the submission failed, or it was a repeat: no lease was given)."""
+        self._gereserveerd = max(0, self._gereserveerd - 1)
+
+    def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
+        """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
+        self._gereserveerd = max(0, self._gereserveerd - 1)
+        if self._stop.is_set():
+            return  # the lease runs out and another claim takes it
+        task = asyncio.create_task(self._run(item, clock, aanvraag))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
     def _vers_voor(self, aanvraag_id: uuid.UUID) -> Aanvraag | None:
         """The aanvraag this replica registered for ``aanvraag_id``, once, if it is still fresh."""
         kept = self._vers.pop(aanvraag_id, None)
@@ -852,7 +904,7 @@ class Worker:
         instance. Returns how many were claimed."""
         claimed = 0
         for gemeente in await self._gemeenten_now():
-            free = self.concurrency - len(self._running)
+            free = self.concurrency - len(self._running) - self._gereserveerd
             if free <= 0:
                 break
             now = time.monotonic()
@@ -878,9 +930,9 @@ class Worker:
             claimed += len(result.items)
         return claimed
 
-    async def _run(self, item: Procesinstantie, clock: datetime) -> None:
+    async def _run(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None) -> None:
         self.runs += 1
-        vers = self._vers_voor(item.aanvraag_id)
+        vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
         run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
         try:
             await run.run()

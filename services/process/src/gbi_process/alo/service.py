@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from gbi_process.alo.referentie import Referentiecache
 from gbi_process.alo.store import AloStore
@@ -16,7 +17,14 @@ from gbi_process.engine import (
 )
 from gbi_shared.clients import GatewayClient
 from gbi_shared.context import RequestContext
-from gbi_shared.contracts.alo import Aanvraag, Procesinstantie, ProcesinstantieNieuw
+from gbi_shared.contracts.alo import (
+    Aanvraag,
+    AanvraagMetProces,
+    AanvraagNieuw,
+    Procesinstantie,
+    ProcesinstantieNieuw,
+    ProcesStart,
+)
 from gbi_shared.contracts.alo_proces import (
     AloAanvraagIndiening,
     AloAanvraagOntvangen,
@@ -30,6 +38,9 @@ from gbi_shared.contracts.alo_proces import (
 )
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 from gbi_shared.errors import BadRequestError, ConflictError, NotFoundError, UnprocessableError
+
+if TYPE_CHECKING:
+    from gbi_process.alo.runner import Worker
 
 __all__ = ["DEFINITIE", "DOCUMENTEN_ONTVANGEN", "AloProces"]
 
@@ -48,6 +59,7 @@ class AloProces:
         signaleringstermijn_dagen: int,
         nieuw_werk: Callable[[Aanvraag], None] | None = None,
         referentie: Referentiecache | None = None,
+        werker: Callable[[], Worker | None] | None = None,
     ) -> None:
         self._gw = gateway
         self._referentie = referentie if referentie is not None else Referentiecache(gateway)
@@ -57,6 +69,9 @@ class AloProces:
         # Tells this replica's worker that a gemeente has work (no wait for a poll), and hands it the aanvraag just
         # registered, which the first run of its instance then need not read (ADR 0027).
         self._nieuw_werk = nieuw_werk
+        # This replica's worker (None: none runs here), which takes a submission's instance leased to it as the
+        # instance is created, when it has a free slot (ADR 0030).
+        self._werker = werker
         # aanvraag -> process instance, once found (the data service has no lookup by aanvraag): a bounded cache
         self._ids: dict[uuid.UUID, uuid.UUID] = {}
 
@@ -92,16 +107,28 @@ class AloProces:
     # --- the process instance of an aanvraag ----------------------------------------------------------------------
 
     def _start(self, aanvraag: Aanvraag, definition: Any = DEFINITIE) -> ProcessInstance:
+        return self._start_voor(
+            aanvraag.id, aanvraag.gemeente, aanvraag.meldingsdatum, aanvraag.aanvraagdatum, definition
+        )
+
+    def _start_voor(
+        self, aanvraag_id: uuid.UUID, gemeente: str, meldingsdatum: date, aanvraagdatum: date, definition: Any
+    ) -> ProcessInstance:
         return self._engine.start(
             definition,
             {
-                "aanvraag_id": str(aanvraag.id),
-                "gemeente": aanvraag.gemeente,
-                "meldingsdatum": aanvraag.meldingsdatum.isoformat(),
-                "aanvraagdatum": aanvraag.aanvraagdatum.isoformat(),
+                "aanvraag_id": str(aanvraag_id),
+                "gemeente": gemeente,
+                "meldingsdatum": meldingsdatum.isoformat(),
+                "aanvraagdatum": aanvraagdatum.isoformat(),
                 "signaleringstermijn_dagen": self._signalering,
             },
         )
+
+    def _onthoud(self, aanvraag_id: uuid.UUID, instance_id: uuid.UUID) -> None:
+        if len(self._ids) >= MAX_CACHE:
+            self._ids.pop(next(iter(self._ids)))
+        self._ids[aanvraag_id] = instance_id
 
     async def _instantie(self, aanvraag: Aanvraag) -> Procesinstantie:
         """The process instance of an aanvraag, started when missing (a submission that stopped half-way). The data
@@ -115,9 +142,7 @@ class AloProces:
             except NotFoundError:
                 self._ids.pop(aanvraag.id, None)
         found = await self._zoek_of_start(store, aanvraag)
-        if len(self._ids) >= MAX_CACHE:
-            self._ids.pop(next(iter(self._ids)))
-        self._ids[aanvraag.id] = found.id
+        self._onthoud(aanvraag.id, found.id)
         return found
 
     async def _zoek_of_start(self, store: AloStore, aanvraag: Aanvraag) -> Procesinstantie:
@@ -147,12 +172,45 @@ class AloProces:
         self, verzoek: AloAanvraagIndiening, ctx: RequestContext, idempotency_key: str
     ) -> AloAanvraagOntvangen:
         gemeente = await self._woongemeente(verzoek.bsn, ctx)
-        # Registered with the caller's context (a citizen only for their own BSN; audited as theirs).
-        aanvraag = await AloStore(self._gw, gemeente, as_service=False).registreer_aanvraag(
-            verzoek.model_dump(mode="json", by_alias=True), idempotency_key
-        )
-        instantie = await self._instantie(aanvraag)
-        if self._nieuw_werk is not None:
+        # The aanvraag is registered and its instance started in one request (ADR 0030), with the caller's context
+        # (a citizen only for their own BSN; the registration audited as theirs, the start as this service's). The
+        # instance's state names the aanvraag, so this service picks the new aanvraag's id.
+        ref = self._registry.current(DEFINITIE).ref
+        aanvraag_id = uuid.uuid4()
+        inst = self._start_voor(aanvraag_id, gemeente, verzoek.meldingsdatum, verzoek.aanvraagdatum, ref)
+        werker = self._werker() if self._werker is not None else None
+        lease = werker.reserveer() if werker is not None else None
+        try:
+            ingediend = await AloStore(self._gw, gemeente, as_service=False).dien_in(
+                AanvraagMetProces(
+                    aanvraag_id=aanvraag_id,
+                    aanvraag=AanvraagNieuw.model_validate(verzoek.model_dump()),
+                    procesinstantie=ProcesStart(
+                        definitie=ref.name,
+                        definitie_versie=ref.version,
+                        state=inst.serialize().decode(),
+                        lease=lease,
+                    ),
+                ),
+                idempotency_key,
+            )
+        except BaseException:
+            if werker is not None and lease is not None:
+                werker.laat_los()
+            raise
+        aanvraag, instantie = ingediend.aanvraag, ingediend.procesinstantie
+        if werker is not None and lease is not None:
+            if ingediend.geclaimd and instantie is not None:
+                werker.neem(instantie, ingediend.nu, aanvraag)  # no claim, no read of the aanvraag
+            else:
+                werker.laat_los()
+        if instantie is None:
+            # A repeat of a submission registered without its instance (it stopped half-way before ADR 0030):
+            # started now, as before.
+            instantie = await self._instantie(aanvraag)
+        else:
+            self._onthoud(aanvraag.id, instantie.id)
+        if not ingediend.geclaimd and self._nieuw_werk is not None:
             self._nieuw_werk(aanvraag)
         return AloAanvraagOntvangen(
             aanvraag_id=aanvraag.id, gemeente=gemeente, status=aanvraag.status, procesinstantie_id=instantie.id

@@ -18,6 +18,8 @@ from pydantic import BaseModel, JsonValue, TypeAdapter
 from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
     Aanvraag,
+    AanvraagMetProces,
+    AanvraagMetProcesIngediend,
     Besluit,
     BesluitBeschikking,
     BesluitNieuw,
@@ -107,6 +109,16 @@ class AloStore:
     async def registreer_aanvraag(self, body: Mapping[str, Any], idempotency_key: str) -> Aanvraag:
         return await self.gw.post_model(
             f"{DATA}/aanvragen", body, Aanvraag, headers={"Idempotency-Key": idempotency_key}, **self._kw()
+        )
+
+    async def dien_in(self, body: AanvraagMetProces, idempotency_key: str) -> AanvraagMetProcesIngediend:
+        """Register the aanvraag and start its process instance in one request (ADR 0030)."""
+        return await self.gw.post_model(
+            f"{DATA}/aanvragen:indienen",
+            body.model_dump(mode="json", by_alias=True),
+            AanvraagMetProcesIngediend,
+            headers={"Idempotency-Key": idempotency_key},
+            **self._kw(),
         )
 
     async def aanvraag(self, aanvraag_id: uuid.UUID) -> Aanvraag:

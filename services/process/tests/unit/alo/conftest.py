@@ -62,6 +62,8 @@ class FakeGateway:
     taken: dict[str, dict[str, Any]] = field(default_factory=dict)
     tijdlijn: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    uitkeringen: dict[str, dict[str, Any]] = field(default_factory=dict)
     puts: int = 0
     other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     fail_put_after: int | None = None
@@ -71,10 +73,19 @@ class FakeGateway:
 
     # --- the GatewayClient surface ----------------------------------------------------------------------------
 
-    async def request(self, method: str, path: str, *, json_body: Any = None, params: Any = None, **_: Any) -> Resp:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+        **_: Any,
+    ) -> Resp:
         self.calls.append((method, path))
         body = _dump(json_body) if json_body is not None else None
-        status, payload = self._route(method, path.split("?")[0], body, params or {})
+        status, payload = self._route(method, path.split("?")[0], body, params or {}, headers or {})
         return Resp(status, payload)
 
     async def get_model(self, path: str, model: type[Any], **kw: Any) -> Any:
@@ -86,7 +97,7 @@ class FakeGateway:
     # --- the store --------------------------------------------------------------------------------------------
 
     def add_aanvraag(self, **overrides: Any) -> dict[str, Any]:
-        aid = str(uuid.uuid4())
+        aid = str(overrides.get("id") or uuid.uuid4())
         row = {
             "id": aid,
             "gemeente": GEMEENTE,
@@ -143,7 +154,53 @@ class FakeGateway:
         self.tijdlijn[aid].append(item)
         return item, True
 
-    def _route(self, method: str, path: str, body: Any, params: dict[str, str]) -> tuple[int, Any]:
+    def _indienen(self, body: dict[str, Any], key: str) -> tuple[int, Any]:
+        """POST aanvragen:indienen (ADR 0030): the aanvraag and its instance (leased when asked), once per key."""
+        known = self.keys.get(key)
+        if known is not None:
+            found = [r for r in self.instances.values() if r["aanvraagId"] == known]
+            inst = self._instance_out(found[0]) if found else None
+            return 200, {
+                "aanvraag": self._aanvraag(known),
+                "procesinstantie": inst,
+                "geclaimd": False,
+                "nu": _iso(self.now),
+            }
+        aanvraag = body["aanvraag"]
+        row = self.add_aanvraag(
+            id=body["aanvraagId"], **{k: aanvraag[k] for k in ("bsn", "meldingsdatum", "aanvraagdatum", "kanaal")}
+        )
+        self.keys[key] = row["id"]
+        start, lease = body["procesinstantie"], body["procesinstantie"].get("lease")
+        iid = str(uuid.uuid4())
+        self.instances[iid] = {
+            "id": iid,
+            "gemeente": GEMEENTE,
+            "aanvraagId": row["id"],
+            "definitie": start["definitie"],
+            "definitieVersie": start["definitieVersie"],
+            "state": start["state"],
+            "status": "runnable",
+            "nextDueAt": None,
+            "version": 1,
+            "leaseOwner": lease["worker"] if lease else None,
+            "leaseUntil": self.now + timedelta(seconds=lease["leaseSeconds"]) if lease else None,
+            "attempts": 1 if lease else 0,
+            "lastError": None,
+            "createdAt": self.now,
+            "updatedAt": self.now,
+        }
+        out = self._instance_out(self.instances[iid])
+        return 201, {
+            "aanvraag": self._aanvraag(row["id"]),
+            "procesinstantie": out,
+            "geclaimd": bool(lease),
+            "nu": _iso(self.now),
+        }
+
+    def _route(
+        self, method: str, path: str, body: Any, params: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, Any]:
         parts = path.removeprefix(DATA).strip("/").split("/")
         if not path.startswith(DATA):
             handler = self.other.get(path)
@@ -156,6 +213,8 @@ class FakeGateway:
             if parts[1] != GEMEENTE:
                 raise NotFoundError("Geen gemeente met deze code")
             return 200, {"code": GEMEENTE, "naam": "Rotterdam", "actief": True}
+        if parts == ["aanvragen:indienen"] and method == "POST":
+            return self._indienen(body, headers.get("Idempotency-Key", ""))
         if parts[0] == "aanvragen" and len(parts) == 1 and method == "POST":
             row = self.add_aanvraag(**{k: body[k] for k in ("bsn", "meldingsdatum", "aanvraagdatum", "kanaal")})
             return 201, self._aanvraag(row["id"])
@@ -249,6 +308,8 @@ class FakeGateway:
                 aanvraag = self.aanvragen[aid]
                 if status and status != aanvraag["status"] and aanvraag["status"] not in FINAL:
                     aanvraag.update(status=status, version=aanvraag["version"] + 1)
+                if body.get("uitkering"):  # started with the save (ADR 0030)
+                    self._uitkering(body["uitkering"])
                 row.update(
                     state=body["state"],
                     status=body["status"],
@@ -273,6 +334,8 @@ class FakeGateway:
                 if created:
                     self.steps[key] = body["resultaat"]
                 return (201 if created else 200), self._step(key)
+        if parts == ["uitkeringen"] and method == "POST":
+            return self._uitkering(body)
         if parts == ["taken"] and method == "GET":
             items = [t for t in self.taken.values() if t["aanvraagId"] == params.get("aanvraagId")]
             return 200, {"items": items}
@@ -311,6 +374,28 @@ class FakeGateway:
             }
             return 201, {**self.taken[tid], "opmerkingen": []}
         raise NotFoundError(f"no fake for {method} {path}")
+
+    def _uitkering(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """One uitkering per aanvraag: the same again is a replay, another 409 (as the data service)."""
+        wanted = {k: v for k, v in body.items() if k != "id"}
+        existing = self.uitkeringen.get(body["aanvraagId"])
+        if existing is not None:
+            if {k: v for k, v in existing.items() if k in wanted} != wanted:
+                raise ConflictError("Deze aanvraag heeft al een andere uitkering", code="uitkering-bestaat")
+            return 200, self._uitkering_out(existing)
+        row = wanted | {
+            "id": body.get("id") or str(uuid.uuid4()),
+            "gemeente": GEMEENTE,
+            "status": "actief",
+            "createdAt": _iso(self.now),
+        }
+        self.uitkeringen[body["aanvraagId"]] = row
+        return 201, self._uitkering_out(row)
+
+    @staticmethod
+    def _uitkering_out(row: dict[str, Any]) -> dict[str, Any]:
+        fields = ("id", "gemeente", "aanvraagId", "startdatum", "bedragPerMaandCents", "status", "createdAt")
+        return {k: row[k] for k in fields}
 
     def _step(self, key: tuple[str, str]) -> dict[str, Any]:
         return {

@@ -76,3 +76,38 @@ def test_without_account_name_or_calculation_there_is_no_grondslag_and_it_is_log
     with caplog.at_level(logging.WARNING, logger="gbi.process.alo"):
         assert asyncio.run(handlers._grondslag(_stap(gegevens, feiten))) is None
     assert f"ontbreekt: {ontbreekt}" in caplog.text
+
+
+class _BesluitStore(_Store):
+    """The run's store after besluit.vastleggen: it knows the besluit; any other data request would fail here."""
+
+    def __init__(self, feiten: dict[str, Any], besluit: Any) -> None:
+        super().__init__(feiten)
+        self._besluit = besluit
+
+    async def besluit(self, _aanvraag: uuid.UUID) -> Any:
+        return self._besluit
+
+
+def test_in_a_run_the_uitkering_is_queued_for_the_save_under_an_id_that_follows_from_the_aanvraag() -> None:
+    """ADR 0030: the handler makes no request; the save that records its result starts the uitkering."""
+    from datetime import date
+
+    besluit = SimpleNamespace(soort="toekenning", ingangsdatum=date(2026, 11, 1), bedrag_per_maand_cents=134849)
+    ids = set()
+    for _ in range(2):  # a second try of the step names the same uitkering
+        stap = _stap({"iban": "NL91ABNA0417164300", "naam": "K. Vogel"}, {"berekening": {"verzoek": VERZOEK}})
+        stap.store = _BesluitStore({"berekening": {"verzoek": VERZOEK}}, besluit)  # type: ignore[assignment]
+        stap.aanvraag = SimpleNamespace(id=uuid.UUID(int=7), gemeente="0599", gegevens=stap.aanvraag.gegevens)  # type: ignore[assignment]
+        stap.uitkering_pending = {}
+        uit = asyncio.run(handlers.uitkering_registreren(stap))
+        [nieuw] = stap.uitkering_pending.values()
+        assert uit == {"uitkering_id": str(nieuw.id)}
+        assert (nieuw.aanvraag_id, nieuw.startdatum, nieuw.bedrag_per_maand_cents) == (
+            uuid.UUID(int=7),
+            date(2026, 11, 1),
+            134849,
+        )
+        assert nieuw.grondslag is not None
+        ids.add(nieuw.id)
+    assert ids == {uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{uuid.UUID(int=7)}")}
