@@ -62,11 +62,12 @@ class AloProces:
 
     # --- which gemeente -------------------------------------------------------------------------------------------
 
-    async def _woongemeente(self, bsn: str, ctx: RequestContext) -> str:
+    async def _woongemeente(self, bsn: str, ctx: RequestContext) -> tuple[str, Huishouden | None]:
         """Staff and front offices act for their own gemeente; a citizen's aanvraag goes to the gemeente where the
-        BRP says they live (woonplaatsbeginsel), which must be a GBI gemeente."""
+        BRP says they live (woonplaatsbeginsel), which must be a GBI gemeente. With the household read for it (the
+        first steps of the case may use it while it is fresh: ADR 0031)."""
         if ctx.gemeente is not None:
-            return ctx.gemeente
+            return ctx.gemeente, None
         huishouden = await self._gw.post_model(
             "/internal/integration/v1/brp/huishoudens", BrpHuishoudenVerzoek(bsn=bsn), Huishouden
         )
@@ -77,7 +78,7 @@ class AloProces:
                 f"De gemeente waar deze persoon woont ({huishouden.gemeente}) voert de bijstand niet via GBI uit",
                 code="gemeente-niet-aangesloten",
             ) from exc
-        return huishouden.gemeente
+        return huishouden.gemeente, huishouden
 
     @staticmethod
     def _gemeente(ctx: RequestContext, gemeente: str | None) -> str:
@@ -146,11 +147,14 @@ class AloProces:
     async def dien_in(
         self, verzoek: AloAanvraagIndiening, ctx: RequestContext, idempotency_key: str
     ) -> AloAanvraagOntvangen:
-        gemeente = await self._woongemeente(verzoek.bsn, ctx)
+        gemeente, huishouden = await self._woongemeente(verzoek.bsn, ctx)
         # Registered with the caller's context (a citizen only for their own BSN; audited as theirs).
         aanvraag = await AloStore(self._gw, gemeente, as_service=False).registreer_aanvraag(
             verzoek.model_dump(mode="json", by_alias=True), idempotency_key
         )
+        if huishouden is not None and aanvraag.bsn == verzoek.bsn:
+            # Read just before the aanvraag was registered: on the case's clock no later than its registration.
+            self._referentie.casus.onthoud_huishouden(aanvraag.id, huishouden, aanvraag.created_at)
         instantie = await self._instantie(aanvraag)
         if self._nieuw_werk is not None:
             self._nieuw_werk(aanvraag)
