@@ -190,6 +190,12 @@ class Portaal:
     def documenten(self, aid: str, gemeente: str) -> list[dict[str, Any]]:
         return list(self.ok("GET", f"/internal/data/v1/aanvragen/{aid}/documenten", gemeente=gemeente)["items"])
 
+    def brp_raadplegingen(self, bsn: str) -> int:
+        """How often the simulated BRP has been asked for this person by BSN (its protocol, as a count)."""
+        url = self.suite.config.url("simulator") + "/simulator/brp/raadplegingen"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return int(json.loads(resp.read())["raadplegingen"].get(bsn, 0))
+
     def klok(self, offset_s: int) -> None:
         """Move the data service's clock (every replica's "now") and the simulated outside world's day with it
         (the zaaksysteem refuses a besluit dated in its future)."""
@@ -248,6 +254,7 @@ def test_straight_through_toekenning_with_the_correct_amount_and_a_pdf_beschikki
     bsn, gemeente = KATINKA
     burger = idp(actor_type="burger", bsn=bsn)
     key = uuid.uuid4().hex
+    brp_voor = portaal.brp_raadplegingen(bsn)
     body = {
         "huishouden": {"kinderen": []},
         "woning": {"soort": "huurwoning", "woonkostenPerMaand": "650.00"},
@@ -267,6 +274,9 @@ def test_straight_through_toekenning_with_the_correct_amount_and_a_pdf_beschikki
 
     aanvraag = portaal.wacht(aid, gemeente, "besloten", timeout=30)
     assert aanvraag["gemeente"] == gemeente  # woonplaatsbeginsel: from the BRP, not from the caller
+    # The BRP is read once per submission (the woonplaatsbeginsel; the repeated one too) and by no step of the case:
+    # the submission's household serves zoektermijn.bepalen and bronnen.ophalen seconds later (ADR 0031).
+    assert portaal.brp_raadplegingen(bsn) - brp_voor == 2
     besluit = portaal.besluit(aid, gemeente)
     assert besluit["soort"] == "toekenning"
     assert besluit["vastgesteldDoor"].startswith("gbi-proces")
@@ -429,11 +439,13 @@ def test_afwijzing_with_reasons(portaal: Portaal) -> None:
 
 def test_under_27_waits_for_the_zoektermijn_then_is_decided(portaal: Portaal, klok: Callable[[int], None]) -> None:
     bsn, gemeente = JOHAN
+    brp_voor = portaal.brp_raadplegingen(bsn)
     aid = portaal.dien_in(bsn)["aanvraagId"]
     deadline = time.monotonic() + 30
     while not portaal.voortgang(aid, gemeente)["timers"]:
         assert time.monotonic() < deadline
         time.sleep(0.3)
+    assert portaal.brp_raadplegingen(bsn) - brp_voor == 1  # the submission's read gave the age on the melding
     voortgang = portaal.voortgang(aid, gemeente)
     assert [t["element"] for t in voortgang["timers"]] == ["zoektermijn_verstreken"]
     assert voortgang["variabelen"]["zoektermijn"] is True
@@ -451,6 +463,8 @@ def test_under_27_waits_for_the_zoektermijn_then_is_decided(portaal: Portaal, kl
     assert besluit["soort"] == "toekenning"
     assert besluit["ingangsdatum"] == (vandaag() + timedelta(weeks=4)).isoformat()  # Pw 44 lid 2
     _exactly_once(portaal, aid, gemeente)
+    # four weeks on, the household the calculation is made on is read again, not taken from before the zoektermijn
+    assert portaal.brp_raadplegingen(bsn) - brp_voor == 2
     # the aanvraag counts from the end of the zoektermijn: no voorschot at the moment it ends (Pw 41 lid 4, 52)
     assert portaal.ok("GET", f"/internal/data/v1/aanvragen/{aid}/voorschotten", gemeente=gemeente)["items"] == []
 

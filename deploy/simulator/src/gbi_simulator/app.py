@@ -61,6 +61,12 @@ async def put_clock(state: ClockState, request: Request) -> dict[str, Any]:
     return {"today": clock.today().isoformat(), "fixed": clock.fixed is not None}
 
 
+@control_router.get("/brp/raadplegingen", summary="How often the BRP was asked for each person by BSN (protocol)")
+async def get_brp_raadplegingen(request: Request) -> dict[str, Any]:
+    brp: BrpService = request.app.state.brp
+    return {"raadplegingen": dict(brp.raadplegingen)}
+
+
 def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     """Build the simulator: load and index the test persons once, set up the IdP, mount the routes."""
     settings = settings or load_settings(SimulatorSettings)

@@ -122,6 +122,45 @@ def test_the_use_cases_over_the_internal_api(api: TestClient, ctx: Ctx, sim: Sim
     assert sim.rejections() == []
 
 
+def test_a_besluit_with_its_status_in_one_request_is_found_again_when_repeated(
+    api: TestClient, ctx: Ctx, sim: Simulator
+) -> None:
+    """besluit.vastleggen registers the besluit and the zaak's status besluit_genomen in one request (ADR 0031); a
+    repeated step finds both (200) and registers neither again; a burger may do neither."""
+    service = ctx(gemeente=AMSTERDAM)
+    assert api.post(ZAKEN, json=_zaak("API-BS"), headers=service).status_code == 201
+    body = {
+        "gemeente": AMSTERDAM,
+        "besluittype": "toekenning",
+        "datum": "2025-06-20",
+        "ingangsdatum": "2025-06-02",
+        "statusGezetOp": "2025-06-20T10:15:00+02:00",
+        "statusToelichting": "toekenning",
+    }
+    first = api.post(f"{ZAKEN}/GBI-API-BS/besluiten", json=body, headers=service)
+    assert first.status_code == 201, first.text
+    besluit = first.json()
+    assert besluit["nieuw"] is True
+    assert besluit["status"]["status"] == "besluit_genomen"
+    assert besluit["status"]["nieuw"] is True
+    again = api.post(f"{ZAKEN}/GBI-API-BS/besluiten", json=body, headers=service)
+    assert again.status_code == 200
+    assert again.json()["url"] == besluit["url"]
+    assert again.json()["status"]["url"] == besluit["status"]["url"]
+    assert again.json()["status"]["nieuw"] is False
+    # without the status (the beschikking's request for the besluit's URL): the same besluit, no status
+    plain = {k: v for k, v in body.items() if not k.startswith("status")}
+    found = api.post(f"{ZAKEN}/GBI-API-BS/besluiten", json=plain, headers=service)
+    assert (found.status_code, found.json()["url"], found.json()["status"]) == (200, besluit["url"], None)
+    store = sim.app.state.zgw.store
+    zaak_url = next(z.data["url"] for z in store.all("zaken") if z.data["identificatie"] == "GBI-API-BS")
+    statussen = [s for s in store.all("statussen") if s.data["zaak"] == zaak_url]
+    assert len(statussen) == 1
+    assert sum(1 for b in store.all("besluiten") if b.data["identificatie"] == besluit["identificatie"]) == 1
+    burger = ctx(ActorType.BURGER, bsn=BSN, roles=(), actor_id="burger-1")
+    assert api.post(f"{ZAKEN}/GBI-API-BS/besluiten", json=body, headers=burger).status_code == 403
+
+
 def test_who_may_do_what(api: TestClient, ctx: Ctx) -> None:
     assert api.post(ZAKEN, json=_zaak("API-2")).status_code == 401
     assert api.post(ZAKEN, json=_zaak("API-2"), headers=ctx(gemeente=AMSTERDAM)).status_code == 201

@@ -142,6 +142,12 @@ class ZaakBesluitVerzoek(CamelModel):
     datum: date = Field(description="De beslisdatum (Awb)")
     ingangsdatum: date = Field(description="Ingangsdatum van de werking van het besluit")
     toelichting: str | None = Field(default=None, max_length=1000)
+    status_gezet_op: AwareDatetime | None = Field(
+        default=None,
+        description="Zet met het besluit ook de status besluit_genomen van de zaak, op dit moment (een verzoek "
+        "voor beide; herhaald vindt het beide terug)",
+    )
+    status_toelichting: str | None = Field(default=None, max_length=1000, description="Toelichting bij die status")
 
 
 class ZaakBesluit(CamelModel):
@@ -151,6 +157,9 @@ class ZaakBesluit(CamelModel):
     datum: date
     ingangsdatum: date
     nieuw: bool = False
+    status: ZaakStatusRegistratie | None = Field(
+        default=None, description="De status besluit_genomen, als die met het besluit is gevraagd"
+    )
 
 
 class ZaakDocumentVerzoek(CamelModel):

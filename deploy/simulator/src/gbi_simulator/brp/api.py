@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -400,6 +401,9 @@ class BrpService:
         self.store = store
         self.catalog = catalog
         self.clock = clock
+        #: How often each person was asked for by BSN (RaadpleegMetBurgerservicenummer, answered): the BRP's
+        #: protocollering as a count, for tests of how often GBI consults it per case.
+        self.raadplegingen: Counter[str] = Counter()
         # Build the field trees once, up front.
         for query in QUERY_TYPES.values():
             catalog.tree(query.response_schema)
@@ -426,6 +430,8 @@ class BrpService:
         if not (query.always_deceased or inclusief_overleden):
             persons = [p for p in persons if not p.overleden]
         today = self.clock.today()
+        if kind == "RaadpleegMetBurgerservicenummer":
+            self.raadplegingen.update(b for b in body.get("burgerservicenummer") or () if isinstance(b, str))
         return {"type": kind, "personen": [self._render(p, selection, today) for p in persons]}
 
     def _fields(self, c: _Checker, schema: str) -> Selection:

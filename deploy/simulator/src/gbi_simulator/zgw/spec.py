@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import re
 import threading
 import uuid
@@ -115,8 +116,12 @@ def _is_date_time(value: object) -> bool:
 
 
 def _is_uri(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
+    return _is_uri_text(value) if isinstance(value, str) else True
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_uri_text(value: str) -> bool:
+    """A URI (format ``uri``); kept per text: a case's resources name the same few catalogue and zaak URLs again."""
     if not value or _SPACE.search(value):
         return False
     try:

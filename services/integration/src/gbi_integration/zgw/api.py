@@ -119,7 +119,7 @@ async def registreer_besluit(
     identificatie: Identificatie, body: ZaakBesluitVerzoek, ctx: Context, service: Service, response: Response
 ) -> ZaakBesluit:
     besluit = await service.besluit(identificatie, body, ctx)
-    _status(response, besluit.nieuw)
+    _status(response, besluit.nieuw or (besluit.status is not None and besluit.status.nieuw))
     return besluit
 
 

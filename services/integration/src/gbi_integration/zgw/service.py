@@ -19,6 +19,7 @@ from gbi_shared.contracts.zaken import (
     ZaakRol,
     ZaakRoltypeNaam,
     ZaakRolVerzoek,
+    ZaakStatusNaam,
     ZaakStatusRegistratie,
     ZaakStatusVerzoek,
     Zaakverwijzing,
@@ -76,10 +77,18 @@ class ZaakService:
         return await self._zs.voeg_rol_toe(zaak, verzoek.roltype, verzoek.medewerker, verzoek.toelichting)
 
     async def besluit(self, identificatie: str, verzoek: ZaakBesluitVerzoek, ctx: RequestContext) -> ZaakBesluit:
+        """The besluit, and with ``statusGezetOp`` the zaak's status besluit_genomen after it (one request for the
+        step that records the decision; each found again when the step is repeated)."""
         zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
-        return await self._zs.registreer_besluit(
+        besluit = await self._zs.registreer_besluit(
             zaak, verzoek.besluittype, verzoek.datum, verzoek.ingangsdatum, verzoek.toelichting
         )
+        if verzoek.status_gezet_op is None:
+            return besluit
+        status = await self._zs.zet_status(
+            zaak, ZaakStatusNaam.BESLUIT_GENOMEN, verzoek.status_gezet_op, verzoek.status_toelichting
+        )
+        return besluit.model_copy(update={"status": status})
 
     async def document(self, identificatie: str, verzoek: ZaakDocumentVerzoek, ctx: RequestContext) -> ZaakDocument:
         zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, JsonValue
 
 from gbi_process.alo import regels
+from gbi_process.alo.geheugen import Casusgeheugen
 from gbi_process.alo.referentie import Referentiecache
 from gbi_process.alo.store import AloStore
 from gbi_shared.clients import GatewayClient
@@ -134,6 +135,11 @@ class Stap:
         return self.referentie if self.referentie is not None else Referentiecache(self.gw, 0.0)
 
     @property
+    def casus(self) -> Casusgeheugen | None:
+        """This process's memory of what was read or registered for a case moments ago (None: none, ask)."""
+        return self.referentie.casus if self.referentie is not None else None
+
+    @property
     def gemeente(self) -> str:
         return self.aanvraag.gemeente
 
@@ -209,12 +215,21 @@ Handler = Callable[[Stap], Awaitable[dict[str, Any]]]
 
 
 async def _huishouden(stap: Stap) -> Huishouden:
+    """The aanvrager's household from the BRP; a read of this process for the same aanvraag at most
+    ``HUISHOUDEN_HOUDBAAR`` old (case clock and real time) stands in for a new one (ADR 0031)."""
+    casus = stap.casus
+    if casus is not None:
+        known = casus.huishouden(stap.aanvraag.id, stap.aanvraag.bsn, stap.gemeente, stap.nu)
+        if known is not None:
+            return known
     try:
         result: Huishouden = await stap.post(
             f"{INTEGRATION}/brp/huishoudens", BrpHuishoudenVerzoek(bsn=stap.aanvraag.bsn), Huishouden
         )
     except _TRANSIENT as exc:
         raise WachtOpBron(["BRP"], str(exc)) from exc
+    if casus is not None:
+        casus.onthoud_huishouden(stap.aanvraag.id, result, stap.nu)
     return result
 
 
@@ -386,7 +401,9 @@ def _ingangsdatum(stap: Stap) -> date:
     return melding + timedelta(weeks=4) if stap.var("zoektermijn") is True else melding
 
 
-async def _zaak_besluit(stap: Stap, besluit: Besluit) -> ZaakBesluit:
+async def _zaak_besluit(stap: Stap, besluit: Besluit, *, met_status: bool = False) -> ZaakBesluit:
+    """The besluit in the zaaksysteem; ``met_status``: with the zaak's status besluit_genomen in the same request,
+    at a moment derived from the besluit (so a retried step finds the one it set)."""
     verzoek = ZaakBesluitVerzoek(
         gemeente=stap.gemeente,
         besluittype=ZaakBesluittypeNaam(besluit.soort.replace("-", "_")),
@@ -394,7 +411,21 @@ async def _zaak_besluit(stap: Stap, besluit: Besluit) -> ZaakBesluit:
         ingangsdatum=besluit.ingangsdatum or besluit.datum,
         toelichting=f"Besluit op aanvraag {besluit.aanvraag_id}",
     )
+    # besluit.vastleggen registers it (with the status), beschikking.maken needs its URL again: the same request has
+    # the same answer (the integration layer finds the first one), so this process answers it from memory for a
+    # while (ADR 0031); an answer without the status never stands in for a request with it.
+    casus = stap.casus
+    key = ("zaakbesluit", stap.aanvraag.id, str(stap.var("zaak_id")), verzoek.model_dump_json())
+    known = casus.antwoord(key) if casus is not None else None
+    if isinstance(known, ZaakBesluit) and (known.status is not None or not met_status):
+        return known
+    if met_status:
+        verzoek = ZaakBesluitVerzoek.model_validate(
+            {**dict(verzoek), "status_gezet_op": besluit.created_at, "status_toelichting": besluit.soort}
+        )
     result: ZaakBesluit = await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/besluiten", verzoek, ZaakBesluit)
+    if casus is not None:
+        casus.onthoud_antwoord(key, result)
     return result
 
 
@@ -432,8 +463,7 @@ async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
             goedgekeurd_door=goedgekeurd if goedgekeurd != vastgesteld else None,
         ),
     )
-    await _zaak_besluit(stap, besluit)
-    await _zaak_status(stap, ZaakStatusNaam.BESLUIT_GENOMEN, besluit.created_at, soort)
+    await _zaak_besluit(stap, besluit, met_status=True)  # with the zaak's status besluit_genomen
     return {"besluit_id": str(besluit.id)}
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from gbi_process.alo.geheugen import Casusgeheugen
 from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.beleid import Beleidsversie
 from gbi_shared.contracts.data import Gemeente
@@ -40,6 +41,9 @@ class Referentiecache:
         self.ttl_s = ttl_s
         self._clock = clock
         self._entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        #: What this process read or registered for a case moments ago (not reference data: ADR 0031); it travels
+        #: with this cache because the submission and every run of this process share it.
+        self.casus = Casusgeheugen()
 
     def _get(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         hit = self._entries.get(key)

@@ -77,11 +77,12 @@ class AloProces:
 
     # --- which gemeente -------------------------------------------------------------------------------------------
 
-    async def _woongemeente(self, bsn: str, ctx: RequestContext) -> str:
+    async def _woongemeente(self, bsn: str, ctx: RequestContext) -> tuple[str, Huishouden | None]:
         """Staff and front offices act for their own gemeente; a citizen's aanvraag goes to the gemeente where the
-        BRP says they live (woonplaatsbeginsel), which must be a GBI gemeente."""
+        BRP says they live (woonplaatsbeginsel), which must be a GBI gemeente. With the household read for it (the
+        first steps of the case may use it while it is fresh: ADR 0031)."""
         if ctx.gemeente is not None:
-            return ctx.gemeente
+            return ctx.gemeente, None
         huishouden = await self._gw.post_model(
             "/internal/integration/v1/brp/huishoudens", BrpHuishoudenVerzoek(bsn=bsn), Huishouden
         )
@@ -92,7 +93,7 @@ class AloProces:
                 f"De gemeente waar deze persoon woont ({huishouden.gemeente}) voert de bijstand niet via GBI uit",
                 code="gemeente-niet-aangesloten",
             ) from exc
-        return huishouden.gemeente
+        return huishouden.gemeente, huishouden
 
     @staticmethod
     def _gemeente(ctx: RequestContext, gemeente: str | None) -> str:
@@ -171,7 +172,7 @@ class AloProces:
     async def dien_in(
         self, verzoek: AloAanvraagIndiening, ctx: RequestContext, idempotency_key: str
     ) -> AloAanvraagOntvangen:
-        gemeente = await self._woongemeente(verzoek.bsn, ctx)
+        gemeente, huishouden = await self._woongemeente(verzoek.bsn, ctx)
         # The aanvraag is registered and its instance started in one request (ADR 0030), with the caller's context
         # (a citizen only for their own BSN; the registration audited as theirs, the start as this service's). The
         # instance's state names the aanvraag, so this service picks the new aanvraag's id.
@@ -199,6 +200,10 @@ class AloProces:
                 werker.laat_los()
             raise
         aanvraag, instantie = ingediend.aanvraag, ingediend.procesinstantie
+        if huishouden is not None and aanvraag.bsn == verzoek.bsn:
+            # Read just before the aanvraag was registered: on the case's clock no later than its registration (the
+            # first steps of the case may use it while it is fresh, ADR 0031); kept before its run can start.
+            self._referentie.casus.onthoud_huishouden(aanvraag.id, huishouden, aanvraag.created_at)
         if werker is not None and lease is not None:
             if ingediend.geclaimd and instantie is not None:
                 werker.neem(instantie, ingediend.nu, aanvraag)  # no claim, no read of the aanvraag
