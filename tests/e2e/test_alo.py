@@ -615,12 +615,13 @@ def test_two_process_replicas_share_the_work_without_doing_a_step_twice(portaal:
     ids: list[str] = []
     try:
         bsn, gemeente = KATINKA
-        # Rounds of 12 applications submitted at once, until both workers have claimed work: the replica that takes
-        # the submissions runs a case in a fraction of a second, so one round may leave nothing for the other one
-        # to claim before it is done (a race, not a fault); a backlog of 12 at once rarely does.
+        # Rounds of 24 applications submitted at once, until both workers have claimed work: the replica that takes
+        # the submissions creates up to 8 of them leased to its own worker (ADR 0030) and runs a case in a fraction
+        # of a second, so a small round may leave nothing for the other one to claim before it is done (a race, not
+        # a fault); 16 left for a claim at once rarely do.
         for _ in range(4):
-            with ThreadPoolExecutor(max_workers=12) as pool:
-                ronde = list(pool.map(lambda _: portaal.dien_in(bsn)["aanvraagId"], range(12)))
+            with ThreadPoolExecutor(max_workers=24) as pool:
+                ronde = list(pool.map(lambda _: portaal.dien_in(bsn)["aanvraagId"], range(24)))
             for aid in ronde:
                 portaal.wacht(aid, gemeente, "besloten", timeout=90)
                 _exactly_once(portaal, aid, gemeente)
