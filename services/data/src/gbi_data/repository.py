@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -166,27 +165,12 @@ def append_audit_values(session: Session, values: dict[str, object]) -> None:
         connection.execute(_ADVANCE_HEAD, params)
 
 
-#: The PostgreSQL statement of an append of ``n`` entries (the multi-row insert as a data-modifying CTE of the head's
-#: move), made once per ``n`` up to this many; a longer batch builds its own.
-_CACHED_APPEND_ROWS = 64
-_APPEND_MANY_PG: dict[int, Any] = {}
-
-
-def _append_many_pg(n: int) -> Any:
-    statement = _APPEND_MANY_PG.get(n)
-    if statement is None:
-        rows: list[dict[str, Any]] = [{name: bindparam(f"v{i}_{name}") for name in AUDIT_COLUMNS} for i in range(n)]
-        statement = _ADVANCE_HEAD.add_cte(insert(_LOG).values(rows).cte("audit_entries"))
-        if n <= _CACHED_APPEND_ROWS:
-            _APPEND_MANY_PG[n] = statement
-    return statement
-
-
 def append_audit_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """Insert consecutive audit entries of one gemeente (the ones after the position :func:`lock_chain_position`
-    locked, in order; each with every column of :data:`AUDIT_COLUMNS`) and move the chain head to the last one.
-    PostgreSQL: one statement (a multi-row insert as a data-modifying CTE of the head's update); SQLite: one
-    ``executemany`` and the head's update."""
+    locked, in order; each with every column of :data:`AUDIT_COLUMNS`) and move the chain head to the last one:
+    one entry as :func:`append_audit_values`; more in one ``executemany`` of the prebuilt insert (psycopg sends them
+    in one pipeline) and the head's update. Not one multi-row ``VALUES`` statement: SQLAlchemy does not cache the
+    compiled form of those, and compiling one per call cost more than the round trip it saves."""
     if not rows:
         return
     if len(rows) == 1:
@@ -194,18 +178,9 @@ def append_audit_rows(session: Session, rows: Sequence[dict[str, object]]) -> No
         return
     connection = session.connection()
     last = rows[-1]
-    head = {
-        "head_gemeente": last["gemeente"],
-        "head_seq": last["seq"],
-        "head_hash": last["hash"],
-        "head_updated_at": utcnow(),
-    }
-    if connection.dialect.name == "postgresql":
-        params = {f"v{i}_{name}": row[name] for i, row in enumerate(rows) for name in AUDIT_COLUMNS}
-        connection.execute(_append_many_pg(len(rows)), params | head)
-    else:
-        connection.execute(_INSERT_ENTRY, [{f"v_{name}": row[name] for name in AUDIT_COLUMNS} for row in rows])
-        connection.execute(_ADVANCE_HEAD, head)
+    connection.execute(_INSERT_ENTRY, [{f"v_{name}": row[name] for name in AUDIT_COLUMNS} for row in rows])
+    head = {"head_gemeente": last["gemeente"], "head_seq": last["seq"], "head_hash": last["hash"]}
+    connection.execute(_ADVANCE_HEAD, head | {"head_updated_at": utcnow()})
 
 
 def get_chain_head(session: Session, gemeente: str) -> AuditChainHead | None:
