@@ -15,6 +15,7 @@ Data subjects are stored as HMAC-SHA256 pseudonyms of their BSN (key: ``GBI_AUDI
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import trace
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gbi_data import repository
@@ -42,10 +44,12 @@ __all__ = [
     "append",
     "append_many",
     "canonical_json",
+    "defer",
     "main",
     "record_hash",
     "verify_all",
     "verify_chain",
+    "write_deferred",
 ]
 
 GENESIS_HASH = "0" * 64
@@ -191,22 +195,71 @@ _COLUMNS: tuple[str, ...] = tuple(column.key for column in AuditRecord.__table__
 def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
     """Append ``entries`` to ``gemeente``'s chain, in their order, in the caller's transaction: the chain head is
     locked once for all of them (one processing of several sources is one wait for the lock, not one per source),
-    and they commit or roll back together."""
+    and they commit or roll back together. The same two round trips as :func:`append` (prebuilt statements, no
+    unit of work), however many entries."""
     if not entries:
         return []
-    head = repository.lock_chain_head(session, gemeente, GENESIS_HASH)
     now, trace_ids = utcnow(), _current_trace_ids()
-    seq, prev_hash = head.last_seq, head.last_hash
-    records: list[AuditRecord] = []
-    for entry in entries:
+    prepared = [_unsequenced(gemeente, entry, now, trace_ids) for entry in entries]
+    seq, prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
+    rows: list[dict[str, object]] = []
+    for record in prepared:
         seq += 1
-        record = _unsequenced(gemeente, entry, now, trace_ids)
         record.seq, record.prev_hash = seq, prev_hash
         record.hash = prev_hash = record_hash(record)
-        records.append(record)
-    repository.add_audit_records(session, records)
-    repository.advance_chain_head(session, gemeente, seq, prev_hash)
-    return records
+        rows.append({name: getattr(record, name) for name in _COLUMNS})
+    repository.append_audit_rows(session, rows)
+    return prepared
+
+
+#: ``session.info`` key: entries appended with :func:`defer`, per gemeente, not written yet.
+_DEFERRED = "gbi.audit_deferred"
+
+
+def defer(session: Session, gemeente: str, entry: AuditEntry) -> None:
+    """Append ``entry`` to ``gemeente``'s chain when the caller's transaction commits (all entries a transaction
+    deferred in one :func:`append_many` per gemeente, as its last statements; nothing when it rolls back). For use
+    cases that need no sequence number back: several entries of one request cost one lock and one insert."""
+    deferred: dict[str, list[AuditEntry]] | None = session.info.get(_DEFERRED)
+    if deferred is None:
+        deferred = session.info[_DEFERRED] = {}
+    deferred.setdefault(gemeente, []).append(_stamped(entry))
+
+
+def _stamped(entry: AuditEntry) -> AuditEntry:
+    """``entry`` with the moment and the span it happened in (a deferred entry is written later, maybe elsewhere)."""
+    if entry.started_at is not None and entry.ended_at is not None and entry.trace_id is not None:
+        return entry
+    now = utcnow()
+    trace_id, span_id, parent_span_id = _current_trace_ids()
+    return dataclasses.replace(
+        entry,
+        started_at=entry.started_at or now,
+        ended_at=entry.ended_at or now,
+        trace_id=entry.trace_id or trace_id,
+        span_id=entry.span_id or span_id,
+        parent_span_id=entry.parent_span_id or (parent_span_id if not entry.span_id else None),
+    )
+
+
+def write_deferred(session: Session) -> None:
+    """Write the entries :func:`defer` kept (the commit does it; call it to write them earlier)."""
+    deferred: dict[str, list[AuditEntry]] | None = session.info.pop(_DEFERRED, None)
+    for gemeente, entries in (deferred or {}).items():
+        append_many(session, gemeente, entries)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_deferred_before_commit(session: Session) -> None:
+    # Also called when a savepoint is released: the entries wait for the transaction's own commit.
+    if session.info.get(_DEFERRED) and not session.in_nested_transaction():
+        write_deferred(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_deferred_after_rollback(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_DEFERRED, None)
 
 
 @dataclass(frozen=True, slots=True)

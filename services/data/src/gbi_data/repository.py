@@ -19,6 +19,7 @@ __all__ = [
     "add_beleidsversie",
     "add_proefberekening",
     "advance_chain_head",
+    "append_audit_rows",
     "append_audit_values",
     "beleidsversie_op",
     "bind_tenant",
@@ -162,6 +163,24 @@ def append_audit_values(session: Session, values: dict[str, object]) -> None:
     else:
         connection.execute(_INSERT_ENTRY, params)
         connection.execute(_ADVANCE_HEAD, params)
+
+
+def append_audit_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Insert consecutive audit entries of one gemeente (the ones after the position :func:`lock_chain_position`
+    locked, in order; each with every column of :data:`AUDIT_COLUMNS`) and move the chain head to the last one:
+    one entry as :func:`append_audit_values`; more in one ``executemany`` of the prebuilt insert (psycopg sends them
+    in one pipeline) and the head's update. Not one multi-row ``VALUES`` statement: SQLAlchemy does not cache the
+    compiled form of those, and compiling one per call cost more than the round trip it saves."""
+    if not rows:
+        return
+    if len(rows) == 1:
+        append_audit_values(session, rows[0])
+        return
+    connection = session.connection()
+    last = rows[-1]
+    connection.execute(_INSERT_ENTRY, [{f"v_{name}": row[name] for name in AUDIT_COLUMNS} for row in rows])
+    head = {"head_gemeente": last["gemeente"], "head_seq": last["seq"], "head_hash": last["hash"]}
+    connection.execute(_ADVANCE_HEAD, head | {"head_updated_at": utcnow()})
 
 
 def get_chain_head(session: Session, gemeente: str) -> AuditChainHead | None:

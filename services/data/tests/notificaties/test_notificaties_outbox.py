@@ -84,9 +84,10 @@ def test_a_rolled_back_change_leaves_no_outbox_row(nrc, database, monkeypatch) -
     def failing_append(*_args: object, **_kwargs: object) -> None:
         raise ConflictError("het logboek weigert (test)")
 
-    # The audit entry is the last write of registering an aanvraag, after the announcement: when it fails, the
-    # whole transaction rolls back, the announcement with it.
+    # The audit entry is the last write of registering an aanvraag, after the announcement (at the commit, ADR
+    # 0032): when it fails, the whole transaction rolls back, the announcement with it.
     monkeypatch.setattr(audit, "append", failing_append)
+    monkeypatch.setattr(audit, "append_many", failing_append)
     response = nrc.client.post(
         f"{V1}/aanvragen",
         json={

@@ -13,7 +13,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -53,6 +67,8 @@ __all__ = [
     "get_uitkering",
     "get_voorschot",
     "has_open_procesinstanties",
+    "insert_new",
+    "insert_tijdlijn",
     "list_aanvragen",
     "list_documenten",
     "list_opmerkingen",
@@ -60,6 +76,8 @@ __all__ = [
     "list_tijdlijn",
     "list_voorschotten",
     "mark_procesinstantie_runnable",
+    "save_procesinstantie",
+    "set_aanvraag_status",
     "set_klok_offset",
     "subjects_of",
     "tijdlijn_sleutels",
@@ -79,6 +97,35 @@ def add_row(session: Session, row: object) -> bool:
     except IntegrityError:
         return False  # the savepoint's rollback has expunged ``row``
     return True
+
+
+#: Per (dialect, table): ``INSERT ... ON CONFLICT DO NOTHING RETURNING <key>``, made on first use.
+_INSERT_NEW: dict[tuple[str, str], Any] = {}
+#: Per mapped class: (attribute, column) of every column.
+_COLUMNS_OF: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def insert_new(session: Session, row: Any) -> bool:
+    """Insert ``row`` (a new ORM object; it stays outside the session) unless a unique constraint holds such a row
+    already (a concurrent or earlier request made it first): one prebuilt statement (``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING``), where :func:`add_row` takes a savepoint, a flush and its release. False when it was not
+    inserted; the transaction stays usable either way. Every column's value comes from ``row`` (none is defaulted).
+    """
+    cls = type(row)
+    columns = _COLUMNS_OF.get(cls)
+    table = cls.__table__
+    if columns is None:
+        mapper = sa_inspect(cls)
+        columns = _COLUMNS_OF[cls] = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+    connection = session.connection()
+    dialect_name = connection.dialect.name
+    statement = _INSERT_NEW.get((dialect_name, table.name))
+    if statement is None:
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        statement = dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        _INSERT_NEW[(dialect_name, table.name)] = statement
+    values = {column: getattr(row, attr) for attr, column in columns}
+    return connection.execute(statement, values).first() is not None
 
 
 def _locked(query: Select[Any], lock: bool) -> Select[Any]:
@@ -137,6 +184,38 @@ _INSERT_STAPPEN = {
     .returning(_STAPPEN_TABLE.c.stap_sleutel)
     for dialect in (postgresql, sqlite)
 }
+
+
+_TIJDLIJN_TABLE: Table = TijdlijnItem.__table__  # type: ignore[assignment]
+# New tijdlijn entries of a save (executemany, as the steps); an entry whose sleutel the tijdlijn holds is skipped.
+_INSERT_TIJDLIJN = {
+    dialect.dialect.name: dialect.insert(_TIJDLIJN_TABLE)
+    .on_conflict_do_nothing(index_elements=["aanvraag_id", "sleutel"])
+    .returning(_TIJDLIJN_TABLE.c.sleutel)
+    for dialect in (postgresql, sqlite)
+}
+_AANVRAGEN_TABLE: Table = Aanvraag.__table__  # type: ignore[assignment]
+_A = _AANVRAGEN_TABLE.c
+# A status change of an aanvraag that is not closed and has another status (locks the row as it changes it).
+_SET_AANVRAAG_STATUS = (
+    update(_AANVRAGEN_TABLE)
+    .where(
+        _A.id == bindparam("b_id"),
+        _A.gemeente == bindparam("b_gemeente"),
+        _A.status != bindparam("b_status"),
+        _A.status.not_in(bindparam("b_final", expanding=True)),
+    )
+    .values(status=bindparam("b_status"), version=_A.version + 1, updated_at=bindparam("b_now"))
+    .returning(_A.version)
+)
+_INSTANCES_TABLE: Table = Procesinstantie.__table__  # type: ignore[assignment]
+_P = _INSTANCES_TABLE.c
+_SAVED_COLUMNS = ("state", "status", "next_due_at", "version", "lease_owner", "lease_until", "attempts", "last_error")
+_SAVE_INSTANCE = (
+    update(_INSTANCES_TABLE)
+    .where(_P.id == bindparam("b_id"), _P.gemeente == bindparam("b_gemeente"))
+    .values({name: bindparam(f"b_{name}") for name in (*_SAVED_COLUMNS, "updated_at")})
+)
 
 
 def _due(now: Any) -> ColumnElement[bool]:
@@ -325,6 +404,35 @@ def insert_stappen(
     ]
     connection = session.connection()
     return set(connection.execute(_INSERT_STAPPEN[connection.dialect.name], rows).scalars())
+
+
+def save_procesinstantie(session: Session, row: Procesinstantie) -> None:
+    """Write what a save changes of ``row`` (read locked by :func:`get_procesinstantie_for_save`, then taken out of
+    the session and changed): one prebuilt ``UPDATE``, no unit of work."""
+    params: dict[str, Any] = {f"b_{name}": getattr(row, name) for name in _SAVED_COLUMNS}
+    params |= {"b_id": row.id, "b_gemeente": row.gemeente, "b_updated_at": row.updated_at}
+    session.connection().execute(_SAVE_INSTANCE, params)
+
+
+def insert_tijdlijn(session: Session, rows: Sequence[TijdlijnItem]) -> set[str]:
+    """Insert new tijdlijn entries (each with a sleutel) in one statement; an entry whose sleutel the aanvraag's
+    tijdlijn holds already (an earlier or concurrent request added it) is skipped. Returns the sleutels inserted."""
+    if not rows:
+        return set()
+    columns = [c.key for c in _TIJDLIJN_TABLE.columns]
+    values = [{name: getattr(row, name) for name in columns} for row in rows]
+    connection = session.connection()
+    return set(connection.execute(_INSERT_TIJDLIJN[connection.dialect.name], values).scalars())
+
+
+def set_aanvraag_status(
+    session: Session, gemeente: str, aanvraag_id: uuid.UUID, status: str, final: Iterable[str], now: datetime
+) -> int | None:
+    """Set the aanvraag's status unless it has that status or one of ``final`` (one ``UPDATE ... RETURNING``; the
+    row's lock is taken by the update itself). Returns the new version, None when nothing changed."""
+    params = {"b_id": aanvraag_id, "b_gemeente": gemeente, "b_status": status, "b_final": list(final), "b_now": now}
+    version = session.connection().execute(_SET_AANVRAAG_STATUS, params).scalar_one_or_none()
+    return None if version is None else int(version)
 
 
 def get_procesinstantie_by_aanvraag(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Procesinstantie | None:

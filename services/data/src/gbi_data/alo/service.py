@@ -196,7 +196,8 @@ class AloService:
     def _audit(
         self, session: Session, ctx: RequestContext, gemeente: str, operation: str, subject: str | None, outcome: str
     ) -> None:
-        audit.append(session, gemeente, self._entry(ctx, operation, subject, outcome))
+        # Written when the transaction commits, together with the request's other entries (one lock, one insert).
+        audit.defer(session, gemeente, self._entry(ctx, operation, subject, outcome))
 
     def _digest(self, payload: object) -> str:
         return self.pseudonymiser.digest(payload)
@@ -207,10 +208,7 @@ class AloService:
     ) -> None:
         """Announce a change of the aanvraag on the kanaal ``aanvragen``, in this transaction (gbi_data.notificaties):
         hoofdObject is the aanvraag's public URL, a part of it (``deel``) its fragment."""
-        url = f"/api/v1/aanvragen/{case.id}"
-        resource_url = f"{url}#{deel}" if deel else url
-        kenmerken = {"gemeente": case.gemeente, **kenmerken}
-        publiceer(session, case.gemeente, "aanvragen", resource, actie, url, resource_url, kenmerken, aanmaakdatum=at)
+        _meld_aanvraag(session, case.gemeente, case.id, resource, actie, at, deel, **kenmerken)
 
     def _visible_case(
         self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, *, lock: bool = False
@@ -238,20 +236,16 @@ class AloService:
         idempotency_key: str,
         *,
         aanvraag_id: uuid.UUID | None = None,
-        entries: list[audit.AuditEntry] | None = None,
     ) -> tuple[Aanvraag, bool]:
         """Register an aanvraag (audited). Returns (aanvraag, replayed): the same key and body give the same one.
-        ``aanvraag_id``: the id of a new one (else a random one); ``entries``: audit entries of the caller's
-        transaction, to which the registration's is added instead of appending it here."""
+        ``aanvraag_id``: the id of a new one (else a random one)."""
         if ctx.actor_type is ActorType.BURGER:
             if body.bsn != ctx.bsn:
                 raise ForbiddenError("Een burger kan alleen voor zichzelf een aanvraag indienen")
         elif not (_is_service(ctx) or (ctx.actor_type is ActorType.MEDEWERKER and ctx.has_role(*REGISTER_ROLES))):
             raise ForbiddenError("U heeft geen rol die een aanvraag mag registreren")
         request_hash = self._digest(body.model_dump(mode="json", by_alias=True))
-        existing = repository.get_aanvraag_by_idempotency_key(session, gemeente, idempotency_key)
-        if existing is not None:
-            return self._aanvraag_replay(session, existing, request_hash), True
+        # No read first: the insert finds a key used before (a replay, or a concurrent request) by its constraint.
         now = self.nu(session)
         row = AanvraagRow(
             id=aanvraag_id or uuid.uuid4(),
@@ -270,8 +264,8 @@ class AloService:
             created_at=now,
             updated_at=now,
         )
-        if not repository.add_row(session, row):
-            # A concurrent request with the same key committed first: answer as its replay.
+        if not repository.insert_new(session, row):
+            # The key was used before (or by a concurrent request that committed first): answer as its replay.
             existing = repository.get_aanvraag_by_idempotency_key(session, gemeente, idempotency_key)
             if existing is None:
                 raise ConflictError("De aanvraag kon niet worden opgeslagen; probeer het opnieuw")
@@ -288,13 +282,9 @@ class AloService:
             sleutel=soort,
             created_at=now,
         )
-        session.add(entry)
-        session.flush()
+        repository.insert_new(session, entry)  # a new aanvraag: no entry with this sleutel yet
         self._meld(session, row, "aanvraag", "create", now, status=row.status)
-        if entries is not None:
-            entries.append(self._entry(ctx, "aanvraag.registreren", row.data_subject_id, "created"))
-        else:
-            self._audit(session, ctx, gemeente, "aanvraag.registreren", row.data_subject_id, "created")
+        self._audit(session, ctx, gemeente, "aanvraag.registreren", row.data_subject_id, "created")
         return _aanvraag(row, [entry]), False
 
     def dien_in(
@@ -309,9 +299,8 @@ class AloService:
         starter = _starter(ctx)
         if starter is None:
             raise ForbiddenError("Alleen een GBI-dienst start het proces van een aanvraag")
-        entries: list[audit.AuditEntry] = []
         aanvraag, replayed = self.registreer_aanvraag(
-            session, ctx, gemeente, body.aanvraag, idempotency_key, aanvraag_id=body.aanvraag_id, entries=entries
+            session, ctx, gemeente, body.aanvraag, idempotency_key, aanvraag_id=body.aanvraag_id
         )
         now = self.nu(session)
         if replayed:
@@ -337,13 +326,13 @@ class AloService:
             created_at=now,
             updated_at=now,
         )
-        if not repository.add_row(session, row):
+        if not repository.insert_new(session, row):
             raise ConflictError("De procesinstantie kon niet worden opgeslagen; probeer het opnieuw")
+        # The registration's entry and these go into the chain together at the commit (ADR 0032).
         subject = self._subject(body.aanvraag.bsn)
-        entries.append(self._entry(starter, "procesinstantie.starten", subject, "created"))
+        self._audit(session, starter, gemeente, "procesinstantie.starten", subject, "created")
         if lease is not None:
-            entries.append(self._entry(starter, "procesinstantie.claimen", subject, "claimed"))
-        audit.append_many(session, gemeente, entries)
+            self._audit(session, starter, gemeente, "procesinstantie.claimen", subject, "claimed")
         return AanvraagMetProcesIngediend(
             aanvraag=aanvraag, procesinstantie=_procesinstantie(row), geclaimd=lease is not None, nu=now
         ), False
@@ -408,7 +397,8 @@ class AloService:
         for gemeente in sorted({r.gemeente for r in gevonden}):
             bind_tenant(session, gemeente)
             count = sum(1 for r in gevonden if r.gemeente == gemeente)
-            self._audit(session, ctx, gemeente, operation, subject, f"listed-{count}")
+            # Now, not at the commit: the transaction is bound to this gemeente only until the next one.
+            audit.append(session, gemeente, self._entry(ctx, operation, subject, f"listed-{count}"))
 
     def burger_aanvragen(
         self,
@@ -514,10 +504,7 @@ class AloService:
                 )
             return _procesinstantie(existing)
 
-        existing = repository.get_procesinstantie_by_aanvraag(session, gemeente, case.id)
-        if existing is not None:
-            return replay(existing), True
-        now = self.nu(session)
+        now = self.nu(session)  # no read first: the insert finds an existing instance by its constraint
         row = ProcesinstantieRow(
             id=uuid.uuid4(),
             gemeente=gemeente,
@@ -535,7 +522,7 @@ class AloService:
             created_at=now,
             updated_at=now,
         )
-        if not repository.add_row(session, row):
+        if not repository.insert_new(session, row):
             existing = repository.get_procesinstantie_by_aanvraag(session, gemeente, case.id)
             if existing is None:
                 raise ConflictError("De procesinstantie kon niet worden opgeslagen; probeer het opnieuw")
@@ -595,6 +582,8 @@ class AloService:
         if found is None:
             raise NotFoundError("Geen procesinstantie met dit id")
         row, subject = found
+        # Changed below and written with one prebuilt UPDATE (save_procesinstantie), not by the unit of work.
+        session.expunge(row)
         now = self.nu(session)
         keys = [s.stap_sleutel for s in body.stappen]
         stored: dict[str, Processtap] = {}
@@ -641,9 +630,9 @@ class AloService:
             row.lease_until = None
         elif body.lease_seconds is not None:
             row.lease_until = now + timedelta(seconds=body.lease_seconds)  # a heartbeat of a long step
-        session.flush()
+        repository.save_procesinstantie(session, row)
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
-        self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body, now)
+        self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, subject, body, now)
         if body.uitkering is not None:
             self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
         return _procesinstantie(row), False
@@ -665,39 +654,32 @@ class AloService:
         ctx: RequestContext,
         gemeente: str,
         aanvraag_id: uuid.UUID,
+        subject: str | None,
         body: ProcesinstantieOpslag,
         now: datetime,
     ) -> None:
         """What a save takes along for its aanvraag, in its transaction (ADR 0027): tijdlijn entries (a sleutel the
         tijdlijn holds changes nothing) and the status (a closed aanvraag keeps its own). Audited as the separate
-        calls are, the entries in one append."""
+        calls are. ``subject`` is the aanvraag's data subject as the save read it (None: no aanvraag)."""
         if not body.tijdlijn and body.aanvraag_status is None:
             return
-        case = repository.get_aanvraag(session, gemeente, aanvraag_id, lock=body.aanvraag_status is not None)
-        if case is None:
+        if subject is None:  # the save's select joins the aanvraag; its data subject is never empty
             raise ConflictError("De aanvraag van de procesinstantie ontbreekt")
-        entries: list[audit.AuditEntry] = []
-        known = repository.tijdlijn_sleutels(
-            session, gemeente, case.id, [t.sleutel for t in body.tijdlijn if t.sleutel]
-        )
-        for item in body.tijdlijn:
-            if item.sleutel in known:
-                continue
-            row = _tijdlijn_row(gemeente, case.id, item, ctx, now)
-            if repository.add_row(session, row):  # False: a concurrent request added the same sleutel first
-                entries.append(self._entry(ctx, "aanvraag.tijdlijn-aanvullen", case.data_subject_id, "created"))
-        if (
-            body.aanvraag_status is not None
-            and body.aanvraag_status != case.status
-            and case.status not in FINAL_STATUSES
-        ):
-            case.status = body.aanvraag_status
-            case.version += 1
-            case.updated_at = now
-            session.flush()
-            self._meld(session, case, "aanvraag", "partial_update", now, status=case.status)
-            entries.append(self._entry(ctx, "aanvraag.status-wijzigen", case.data_subject_id, "updated"))
-        audit.append_many(session, gemeente, entries)
+        # One statement for the entries (no read before it): a sleutel the tijdlijn holds is skipped.
+        rows = [_tijdlijn_row(gemeente, aanvraag_id, item, ctx, now) for item in body.tijdlijn]
+        inserted = repository.insert_tijdlijn(session, rows)
+        for row in rows:
+            if row.sleutel in inserted:
+                self._audit(session, ctx, gemeente, "aanvraag.tijdlijn-aanvullen", subject, "created")
+        if body.aanvraag_status is not None:
+            changed = repository.set_aanvraag_status(
+                session, gemeente, aanvraag_id, body.aanvraag_status, FINAL_STATUSES, now
+            )
+            if changed is not None:
+                _meld_aanvraag(
+                    session, gemeente, aanvraag_id, "aanvraag", "partial_update", now, status=body.aanvraag_status
+                )
+                self._audit(session, ctx, gemeente, "aanvraag.status-wijzigen", subject, "updated")
 
     def _entry(self, ctx: RequestContext, operation: str, subject: str | None, outcome: str) -> audit.AuditEntry:
         return audit.AuditEntry(
@@ -1060,10 +1042,7 @@ class AloService:
                 )
             return _document(existing)
 
-        if idempotency_key is not None:
-            existing = repository.get_document_by_idempotency_key(session, gemeente, idempotency_key)
-            if existing is not None:
-                return replay(existing), True
+        # No read first: the insert finds a key used before (a replay) by its constraint.
         row = DocumentRow(
             id=uuid.uuid4(),
             gemeente=gemeente,
@@ -1079,7 +1058,7 @@ class AloService:
             created_by=self._actor(ctx),
             created_at=self.nu(session),
         )
-        if not repository.add_row(session, row):
+        if not repository.insert_new(session, row):
             existing = (
                 repository.get_document_by_idempotency_key(session, gemeente, idempotency_key)
                 if idempotency_key is not None
@@ -1128,9 +1107,7 @@ class AloService:
                 raise ConflictError("Over deze aanvraag is al anders besloten", code="besluit-bestaat")
             return _besluit(existing)
 
-        existing = repository.get_besluit(session, gemeente, case.id)
-        if existing is not None:
-            return replay(existing), True
+        # No read first: the insert finds an existing besluit by its constraint (then a replay, or 409).
         row = BesluitRow(
             id=uuid.uuid4(),
             gemeente=gemeente,
@@ -1146,7 +1123,7 @@ class AloService:
             request_hash=request_hash,
             created_at=self.nu(session),
         )
-        if not repository.add_row(session, row):
+        if not repository.insert_new(session, row):
             existing = repository.get_besluit(session, gemeente, case.id)
             if existing is None:
                 raise ConflictError("Het besluit kon niet worden vastgelegd; probeer het opnieuw")
@@ -1206,9 +1183,7 @@ class AloService:
                 raise ConflictError("Deze aanvraag heeft al een andere uitkering", code="uitkering-bestaat")
             return _uitkering(existing)
 
-        existing = repository.get_uitkering(session, gemeente, case.id)
-        if existing is not None:
-            return replay(existing), True
+        # No read first: the insert finds an existing uitkering by its constraint (then a replay, or 409).
         row = UitkeringRow(
             id=body.id or uuid.uuid4(),
             gemeente=gemeente,
@@ -1219,23 +1194,22 @@ class AloService:
             request_hash=request_hash,
             created_at=self.nu(session),
         )
-        if not repository.add_row(session, row):
+        if not repository.insert_new(session, row):
             existing = repository.get_uitkering(session, gemeente, case.id)
             if existing is None:
                 raise ConflictError("De uitkering kon niet worden vastgelegd; probeer het opnieuw")
             return replay(existing), True
         if body.grondslag is not None:
-            session.add(
-                UitkeringGrondslag(
-                    uitkering_id=row.id,
-                    gemeente=gemeente,
-                    huishouden=body.grondslag.huishouden,
-                    iban=body.grondslag.iban,
-                    naam=body.grondslag.naam,
-                    updated_at=row.created_at,
-                )
+            grondslag = UitkeringGrondslag(
+                uitkering_id=row.id,
+                gemeente=gemeente,
+                huishouden=body.grondslag.huishouden,
+                iban=body.grondslag.iban,
+                naam=body.grondslag.naam,
+                updated_at=row.created_at,
             )
-            session.flush()
+            if not repository.insert_new(session, grondslag):  # the uitkering is new: cannot have one yet
+                raise ConflictError("De uitkering kon niet worden vastgelegd; probeer het opnieuw")
         else:
             log.warning(
                 "uitkering %s (gemeente %s) vastgelegd zonder grondslag: de betaalrun betaalt haar niet",
@@ -1376,6 +1350,24 @@ def decode_cursor(token: str | None, kind: CursorKind) -> repository.Cursor | No
 
 
 # --- rows to contracts --------------------------------------------------------------------------------------------
+
+
+def _meld_aanvraag(
+    session: Session,
+    gemeente: str,
+    aanvraag_id: uuid.UUID,
+    resource: str,
+    actie: str,
+    at: datetime,
+    deel: str = "",
+    **kenmerken: str,
+) -> None:
+    """Announce a change of the aanvraag on the kanaal ``aanvragen``, in this transaction (gbi_data.notificaties):
+    hoofdObject is the aanvraag's public URL, a part of it (``deel``) its fragment."""
+    url = f"/api/v1/aanvragen/{aanvraag_id}"
+    resource_url = f"{url}#{deel}" if deel else url
+    kenmerken = {"gemeente": gemeente, **kenmerken}
+    publiceer(session, gemeente, "aanvragen", resource, actie, url, resource_url, kenmerken, aanmaakdatum=at)
 
 
 def _tijdlijn_row(

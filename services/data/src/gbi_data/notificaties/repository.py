@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,13 +161,23 @@ def delete_abonnement(session: Session, gemeente: str, abonnement_id: uuid.UUID)
 # --- publish ------------------------------------------------------------------------------------------------------
 
 
+# Prebuilt statements of an announcement (every write of a case makes one): no statement construction per call.
+_OUTBOX_TABLE: Table = OutboxRij.__table__  # type: ignore[assignment]
+_OUTBOX_COLUMNS = tuple(column.key for column in _OUTBOX_TABLE.columns)
+_INSERT_OUTBOX = insert(_OUTBOX_TABLE)
+_ABONNEES = select(AbonnementKanaal.abonnement_id, AbonnementKanaal.filters).where(
+    AbonnementKanaal.gemeente == bindparam("gemeente"), AbonnementKanaal.kanaal == bindparam("kanaal")
+)
+
+
+def insert_outbox(session: Session, row: OutboxRij) -> None:
+    """Insert an outbox row (a new ORM object; it stays outside the session): one prebuilt Core insert."""
+    session.connection().execute(_INSERT_OUTBOX, {name: getattr(row, name) for name in _OUTBOX_COLUMNS})
+
+
 def abonnees_van(session: Session, gemeente: str, kanaal: str) -> list[tuple[uuid.UUID, dict[str, str]]]:
     """(abonnement id, filters) of every filter group of the gemeente on ``kanaal``."""
-    rows = session.execute(
-        select(AbonnementKanaal.abonnement_id, AbonnementKanaal.filters).where(
-            AbonnementKanaal.gemeente == gemeente, AbonnementKanaal.kanaal == kanaal
-        )
-    )
+    rows = session.connection().execute(_ABONNEES, {"gemeente": gemeente, "kanaal": kanaal})
     return [(row.abonnement_id, dict(row.filters or {})) for row in rows]
 
 

@@ -131,8 +131,7 @@ def publiceer(
         kenmerken=values,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
+    repository.insert_outbox(session, row)
     groepen = repository.abonnees_van(session, gemeente, kanaal)
     abonnees = sorted({a for a, filters in groepen if filters_passen(filters, values)}, key=str)
     if abonnees:
