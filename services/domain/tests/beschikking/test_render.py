@@ -328,3 +328,61 @@ def test_the_process_keeps_no_citizen_s_text_in_its_lines_or_drawings() -> None:
     assert any("Dan kunt u bezwaar maken" in tekst for tekst in bewaard)
     for persoonlijk in (naam, straat, "1.331,42", "Z-2026-0042", "ALO-2026-000123", "A. Jansen"):
         assert not [tekst for tekst in bewaard if persoonlijk in tekst], persoonlijk
+
+
+def _lees(pdf: bytes) -> tuple[int, list[str], list[str]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return (
+        len(reader.pages),
+        [p.extract_text() for p in reader.pages],
+        [p.extract_text(extraction_mode="layout") for p in reader.pages],
+    )
+
+
+def _stp() -> dict[str, Any]:
+    data = toekenning()
+    del data["goedgekeurdDoor"]
+    data["voorschotten"] = []
+    return data
+
+
+def _lange_cellen() -> dict[str, Any]:
+    data = toekenning()
+    data["behandelaar"]["naam"] = "mr. drs. " + "Abcdefghij " * 6 + "van der Heijden"  # wraps in the kenmerken
+    data["ontvanger"]["naam"] = "Zoltán Kőrösi <b>&amp;</b> Ünal"  # markup and entities: a paragraph
+    return data
+
+
+@pytest.mark.parametrize("maker", [toekenning, _stp, afwijzing, buiten_behandeling, _lange_cellen])
+def test_one_line_texts_read_and_lie_as_the_paragraphs_did(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable text of one plain line (most table cells, the salutation) is drawn without a Paragraph
+    (``_Regel``). The letter reads the same as with a Paragraph for every such text: the same pages, the same text
+    per page, at the same places (pypdf's layout mode puts each run where it is on the page); texts that wrap or
+    carry markup are still paragraphs."""
+    data = maker()
+    nieuw = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert any(isinstance(f, sjabloon._Regel) for f in _brief(data).inhoud())
+    monkeypatch.setattr(sjabloon, "_regel_mogelijk", lambda markup, style: False)
+    oud = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert _lees(nieuw.pdf) == _lees(oud.pdf)
+    assert nieuw.metadata.paginas == oud.metadata.paginas
+
+
+def _brief(data: dict[str, Any]) -> sjabloon.Brief:
+    return sjabloon.Brief(BeschikkingVerzoek.model_validate(data), bedrag_per_maand="1331.42", sjabloonversie="t")
+
+
+def test_a_cell_that_does_not_fit_on_one_line_is_a_paragraph() -> None:
+    """A ``_Regel`` that does not fit the width it is given wraps as the Paragraph it stands for (two lines)."""
+    regel = sjabloon._Regel("een " * 40, sjabloon.STIJLEN["cel"])
+    breedte, hoogte = regel.wrap(200, 1000)
+    assert breedte == 200
+    assert hoogte > 12
+    assert hoogte % 12 == 0  # whole lines of the style's leading
+    assert regel._alinea is not None
+    kort = sjabloon._Regel("€\u00a01.331,42", sjabloon.STIJLEN["cel-rechts"])
+    assert kort.wrap(200, 1000) == (200, 12)
+    assert kort._alinea is None
+    assert not sjabloon._regel_mogelijk("J. &amp; K. de Vries", sjabloon.STIJLEN["cel"])
+    assert not sjabloon._regel_mogelijk("<b>vet</b>", sjabloon.STIJLEN["cel"])
+    assert not sjabloon._regel_mogelijk("Kop", sjabloon.STIJLEN["kop"])  # kept with the next: a paragraph

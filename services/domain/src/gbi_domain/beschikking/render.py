@@ -9,6 +9,7 @@ so a stored beschikking is kept as bytes, never re-rendered to prove what was se
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import threading
@@ -66,6 +67,18 @@ def _metadata(v: BeschikkingVerzoek) -> PdfAMetadata:
     )
 
 
+class _Kader(Frame):
+    """A page's frame whose copy is shallow.
+
+    Platypus deep-copies the current frame each time it measures a group kept together (a heading with what
+    follows it, the signature block): the copy catches content a flowable may generate while measured. A frame
+    holds only numbers, strings and that list of generated content, which the copy sets aside before use, so a
+    shallow copy is the same copy for less work (the layout, and the bytes, do not change)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Kader:
+        return copy.copy(self)
+
+
 def render_beschikking(v: BeschikkingVerzoek) -> GerenderdeBeschikking:
     """Check the request (400 naming the field) and render the letter."""
     bedrag = controleer(v)
@@ -77,8 +90,8 @@ def render_beschikking(v: BeschikkingVerzoek) -> GerenderdeBeschikking:
     breedte = PAGINA_BREEDTE - LINKS - RECHTS
     geen_rand = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
     kop = brief.briefhoofd_hoogte()
-    eerste = Frame(LINKS, 22 * _MM, breedte, _PAGINA_HOOGTE - kop - 22 * _MM, id="eerste", **geen_rand)
-    volgende = Frame(LINKS, 22 * _MM, breedte, _PAGINA_HOOGTE - 22 * _MM - 22 * _MM, id="volgende", **geen_rand)
+    eerste = _Kader(LINKS, 22 * _MM, breedte, _PAGINA_HOOGTE - kop - 22 * _MM, id="eerste", **geen_rand)
+    volgende = _Kader(LINKS, 22 * _MM, breedte, _PAGINA_HOOGTE - 22 * _MM - 22 * _MM, id="volgende", **geen_rand)
     doc = BaseDocTemplate(
         buffer,
         pagesize=(PAGINA_BREEDTE, _PAGINA_HOOGTE),

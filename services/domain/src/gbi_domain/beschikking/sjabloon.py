@@ -22,10 +22,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -35,6 +36,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import split, strip  # type: ignore[attr-defined]  # ReportLab's own word split
 from reportlab.platypus.paraparser import ParaParser
 
 from gbi_domain.beschikking.opmaak import (
@@ -273,6 +275,90 @@ def _fontstaat(doc: Any, tekens: tuple[int, ...]) -> tuple[tuple[Any, ...], tupl
     return tuple(uit), tuple(volgende)
 
 
+class _Regel(Flowable):
+    """A variable text of one line of plain text, drawn without a Paragraph.
+
+    Most cells of the letter's tables (the kenmerken and the calculation) are a few words that fit on one line, and
+    so are some variable lines (the salutation, the calculation's date). ReportLab's Paragraph parses, breaks,
+    measures and draws such a text through its general machinery; this draws the same text at the same place in the
+    same font (one ``BT .. Tj .. ET``, as the Paragraph draws a line of one style), so the letter reads and looks
+    the same. A text with markup or entities, or one that does not fit on one line at the width it is given, is a
+    Paragraph (:class:`_Alinea`) as before: the decision is made at ``wrap``, where the width is known (and a split,
+    at the foot of a page, is the Paragraph's). Words are split and joined as ReportLab does (``strip``/``split``: a
+    no-break space keeps its words together), so the line is the Paragraph's line."""
+
+    def __init__(self, markup: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self._markup = markup
+        self.style = style
+        self._woorden = split(strip(markup))
+        self._breedte: float | None = None
+        self._alinea: Paragraph | None = None
+
+    def _als_alinea(self) -> Paragraph:
+        if self._alinea is None:
+            self._alinea = _Alinea(self._markup, self.style)
+        return self._alinea
+
+    def _tekstbreedte(self) -> float:
+        """The line's width (its words and the single spaces between them)."""
+        if self._breedte is None:
+            self._breedte = stringWidth(" ".join(self._woorden), self.style.fontName, self.style.fontSize)
+        return self._breedte
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        # a small margin: at the edge (a sum of the words' widths) the Paragraph decides, as before
+        if self._alinea is None and self._woorden and self._tekstbreedte() <= availWidth - 0.01:
+            self.width, self.height = availWidth, self.style.leading
+            return self.width, self.height
+        canvas: Any = getattr(self, "canv", None)
+        uit: tuple[float, float] = self._als_alinea().wrapOn(canvas, availWidth, availHeight)
+        self.width, self.height = uit
+        return uit
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        return self._als_alinea().split(availWidth, availHeight)
+
+    def draw(self) -> None:
+        alinea = self._alinea
+        if alinea is not None:
+            alinea.canv = self.canv
+            alinea.draw()
+            return
+        s = self.style
+        canvas: Any = self.canv
+        canvas.setFillColor(s.textColor)
+        tekst = canvas.beginText(0, self.height - s.fontSize)
+        tekst.setFont(s.fontName, s.fontSize, s.leading)
+        # moved right as the Paragraph moves a right-aligned line (so a reader finds the same text runs)
+        x = self.width - self._tekstbreedte() if s.alignment == TA_RIGHT else 0.0
+        if abs(x) > 1e-6:
+            tekst.setXPos(x)
+        tekst._textOut(" ".join(self._woorden), 1)
+        if abs(x) > 1e-6:
+            tekst.setXPos(-x)
+        canvas.drawText(tekst)
+
+
+def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
+    """Whether a text can be a :class:`_Regel`: plain text (no markup, entity or soft hyphen) in a plain style that
+    is not kept with the next flowable."""
+    return (
+        "<" not in markup
+        and "&" not in markup
+        and "\xad" not in markup
+        and bool(strip(markup))
+        and style.alignment in (TA_LEFT, TA_RIGHT)
+        and not style.leftIndent
+        and not style.rightIndent
+        and not style.firstLineIndent
+        and not style.backColor
+        and not style.borderWidth
+        and not style.wordWrap
+        and not getattr(style, "keepWithNext", 0)
+    )
+
+
 _ADRES = ParagraphStyle("adres", parent=STIJLEN["tekst"], leftIndent=5 * mm)
 
 _LEEFVORM = {
@@ -343,9 +429,13 @@ class Brief:
         return escape(self.drukbaar(veld, tekst))
 
     @staticmethod
-    def p(markup: str, stijl: str = "tekst", *, vast: bool = False) -> Paragraph:
-        """A paragraph; ``vast``: its text is the same in every letter (no personal data), so its parse is kept."""
-        return (_VasteAlinea if vast else _Alinea)(markup, STIJLEN[stijl])
+    def p(markup: str, stijl: str = "tekst", *, vast: bool = False) -> Flowable:
+        """A paragraph; ``vast``: its text is the same in every letter (no personal data), so its parse is kept.
+        A variable text that is one line of plain text at its width is drawn as a :class:`_Regel`."""
+        style = STIJLEN[stijl]
+        if not vast and _regel_mogelijk(markup, style):
+            return _Regel(markup, style)
+        return (_VasteAlinea if vast else _Alinea)(markup, style)
 
     @staticmethod
     def punt(markup: str, *, vast: bool = False) -> Paragraph:
