@@ -76,10 +76,12 @@ from gbi_shared.contracts.alo import (
     UitkeringNieuw,
 )
 from gbi_shared.errors import (
+    BadRequestError,
     ConflictError,
     ServiceError,
     ServiceUnavailableError,
     TooManyRequestsError,
+    UnprocessableError,
     UpstreamError,
     UpstreamTimeoutError,
 )
@@ -127,11 +129,33 @@ class LeaseLost(Exception):
     carried was recorded before with another result."""
 
 
+#: A save refused for the uitkering it took along (ADR 0030): another uitkering exists for the aanvraag (409
+#: ``uitkering-bestaat``), or the data service will not start it (422, 400). Permanent, so not retried that way: the
+#: instance is handed back, and its next run in this process starts the uitkering on its own in the step itself,
+#: which then fails as an incident a person sees, as before ADR 0030 (never a loop of runs).
+_UITKERING_APART = "uitkering-apart"
+#: Instances whose uitkering this process starts on its own (bounded; oldest out).
+_UITKERING_APART_VOOR: dict[uuid.UUID, None] = {}
+_UITKERING_APART_MAX = 1024
+
+
+def _uitkering_geweigerd(exc: ServiceError) -> bool:
+    return isinstance(exc, UnprocessableError | BadRequestError) or (
+        isinstance(exc, ConflictError) and exc.instance_code == "uitkering-bestaat"
+    )
+
+
+def _uitkering_apart(instance_id: uuid.UUID) -> None:
+    _UITKERING_APART_VOOR[instance_id] = None
+    while len(_UITKERING_APART_VOOR) > _UITKERING_APART_MAX:
+        _UITKERING_APART_VOOR.pop(next(iter(_UITKERING_APART_VOOR)))
+
+
 #: Above this many characters of state plus step results, a step result is recorded on its own before the save (the
 #: request body limit of a service is 1 MiB).
 _SAVE_BYTES = 700_000
 #: Conflicts after which the run hands the instance back at once (the lease is still ours).
-_RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd", "uitkering-bestaat"})
+_RELEASE_AFTER = frozenset({"version-mismatch", "stap-vastgelegd", _UITKERING_APART})
 #: Step results per save: the data service takes at most 20 (ADR 0016); a run saves before it gathers more.
 _MAX_STEPS_PER_SAVE = 20
 _CHECKPOINT_STEPS = 14
@@ -268,7 +292,20 @@ class InstanceRun:
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
-        except ConflictError as exc:
+        except (ConflictError, UnprocessableError, BadRequestError) as exc:
+            if body.uitkering is not None and _uitkering_geweigerd(exc):
+                # Refused for its uitkering, all of it: the rest is kept on its own, the uitkering's step not (it
+                # runs again, starting its uitkering itself: an incident, see _UITKERING_APART).
+                log.warning("instance %s: save refused for its uitkering (%s)", self.instance_id, exc)
+                _uitkering_apart(self.instance_id)
+                for task_id in self.uitkering:
+                    self.pending.pop(task_id, None)
+                self.uitkering.clear()
+                await self._keep_tijdlijn()
+                await self._keep_results([s for s in body.stappen if s.stap_sleutel in self.pending])
+                raise LeaseLost(_UITKERING_APART) from exc
+            if not isinstance(exc, ConflictError):
+                raise
             await self._keep_tijdlijn()
             await self._keep_results(await self._keep_uitkering(body.stappen))
             raise LeaseLost(exc.instance_code) from exc
@@ -329,8 +366,10 @@ class InstanceRun:
         for task_id, uitkering in list(self.uitkering.items()):
             try:
                 await self.store.start_uitkering(uitkering)
-            except ServiceError:
+            except ServiceError as exc:
                 log.warning("instance %s: uitkering of %s not started, its step runs again", self.instance_id, task_id)
+                if _uitkering_geweigerd(exc):
+                    _uitkering_apart(self.instance_id)  # refused for good: the step starts it itself, an incident
                 failed.add(task_id)
         self.uitkering.clear()
         return [s for s in stappen if s.stap_sleutel not in failed]
@@ -410,8 +449,12 @@ class InstanceRun:
             try:
                 await self.save(self.inst, status="runnable", keep_lease=False, last_error=self._error)
                 return
-            except LeaseLost:
-                return  # the results were recorded on their own (save); someone else holds the instance
+            except LeaseLost as lost:
+                # the results were recorded on their own (save); someone else holds the instance, or the lease is
+                # still ours after a refusal that hands it back at once
+                if str(lost) in _RELEASE_AFTER:
+                    await self.release_after_conflict()
+                return
             except (ServiceError, EngineError):
                 pass
         await self._keep_tijdlijn()
@@ -525,7 +568,7 @@ class InstanceRun:
                 _taken=self.taken,
                 referentie=self.referentie,
                 tijdlijn_pending=self.tijdlijn,
-                uitkering_pending=self.uitkering,
+                uitkering_pending=None if self.instance_id in _UITKERING_APART_VOOR else self.uitkering,
             )
             started = time.perf_counter()
             try:

@@ -297,6 +297,8 @@ class FakeGateway:
                     key = (parts[1], stap["stapSleutel"])
                     if key in self.steps and self.steps[key] != stap["resultaat"]:
                         raise ConflictError("stap", code="stap-vastgelegd")
+                if body.get("uitkering"):  # started with the save (ADR 0030), which it refuses all of when it fails
+                    self._uitkering(body["uitkering"])
                 for stap in stappen:
                     self.steps.setdefault((parts[1], stap["stapSleutel"]), stap["resultaat"])
                 # What the save takes along for its aanvraag (ADR 0027): tijdlijn entries once per sleutel, the status
@@ -308,8 +310,6 @@ class FakeGateway:
                 aanvraag = self.aanvragen[aid]
                 if status and status != aanvraag["status"] and aanvraag["status"] not in FINAL:
                     aanvraag.update(status=status, version=aanvraag["version"] + 1)
-                if body.get("uitkering"):  # started with the save (ADR 0030)
-                    self._uitkering(body["uitkering"])
                 row.update(
                     state=body["state"],
                     status=body["status"],

@@ -10,14 +10,14 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from gbi_process.alo import runner as runner_module
 from gbi_process.alo.handlers import Stap, WachtOpBron
 from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import Aanvraag, ClaimResultaat
+from gbi_shared.contracts.alo import Aanvraag, ClaimResultaat, UitkeringNieuw
 from gbi_shared.errors import ServiceUnavailableError
 
 from .conftest import STP as STP_RESULTS
@@ -761,3 +761,39 @@ async def test_a_kept_aanvraag_is_not_used_once_the_instance_has_run(world: Worl
     world.gw.calls.clear()
     await worker.run_until_idle()
     assert ("GET", "aanvragen/{id}") in _data_calls(world)  # read, not taken from the submission
+
+
+@run
+async def test_an_uitkering_the_save_is_refused_for_becomes_an_incident_not_a_loop(world: World) -> None:
+    """ADR 0030: the save that records uitkering.registreren starts its uitkering. When the data service refuses it
+    for good (here another uitkering exists for the aanvraag: 409 uitkering-bestaat), the save is refused as a
+    whole; the step then runs once more, starting the uitkering itself, and fails as an incident a person sees."""
+    aid, iid = await world.submit()
+    andere = {"aanvraagId": aid, "startdatum": "2026-01-01", "bedragPerMaandCents": 1}
+    world.gw._uitkering(andere)
+
+    def uitkering(stap: Stap) -> dict[str, Any]:
+        nieuw = UitkeringNieuw(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{aid}"),
+            aanvraag_id=uuid.UUID(aid),
+            startdatum=date(2026, 3, 9),
+            bedrag_per_maand_cents=140150,
+        )
+        if stap.uitkering_pending is not None:
+            stap.uitkering_pending[stap.task_id] = nieuw
+        else:  # started on its own, as the real handler does: the data service's 409
+            world.gw._uitkering(nieuw.model_dump(mode="json", by_alias=True))
+        return {"uitkering_id": str(nieuw.id)}
+
+    world.handlers.results["uitkering.registreren"] = uitkering
+    await world.worker().run_until_idle(max_rounds=6)
+    assert world.handlers.calls.count("uitkering.registreren") == 2  # with the save, then on its own: no loop
+    inst = world.instance(iid)
+    assert inst["status"] == "failed"
+    assert inst["lastError"].startswith("incident in uitkering_registreren: ConflictError")
+    assert inst["leaseOwner"] is None
+    assert world.gw.uitkeringen[aid]["bedragPerMaandCents"] == 1  # the other uitkering, untouched
+    # no result recorded for the step: its uitkering does not exist
+    handlers_recorded = [v["handler"] for (i, _), v in world.gw.steps.items() if i == iid and isinstance(v, dict)]
+    assert "uitkering.registreren" not in handlers_recorded
+    assert "besluit.vastleggen" in handlers_recorded
