@@ -16,10 +16,10 @@ reads; anything else is stored with the aanvraag and shown to the caseworker.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from pydantic.alias_generators import to_camel
 
 from gbi_shared.contracts.alo import AanvraagStatus, JsonObject, Kanaal
@@ -99,6 +99,13 @@ class AloAanvraagIndiening(CamelModel):
     gegevens: JsonObject = Field(
         default_factory=dict, description="Wat de burger verklaarde (zie AanvraagGegevens), met het IBAN"
     )
+
+    @model_validator(mode="after")
+    def _melding_first(self) -> Self:
+        # As the data service's AanvraagNieuw checks it: refused here with a 400, before any source is read.
+        if self.aanvraagdatum < self.meldingsdatum:
+            raise ValueError("aanvraagdatum ligt voor de meldingsdatum")
+        return self
 
 
 class AloAanvraagOntvangen(CamelModel):

@@ -103,6 +103,19 @@ def test_submitting_needs_an_idempotency_key_and_valid_input(client: TestClient,
     assert resp.json()["invalidParams"][0]["name"] == "bsn"
 
 
+def test_an_aanvraagdatum_before_the_melding_is_a_400_and_nothing_is_asked(
+    client: TestClient, keys: tuple[str, str], gw: FakeGateway
+) -> None:
+    """The data service refuses it too; the process layer answers 400 up front (not a 500 from building the data
+    service's request, review of ADR 0030), before the BRP is read or anything registered."""
+    bad = _indiening() | {"aanvraagdatum": "2026-03-01"}
+    resp = client.post(BASE, json=bad, headers=_headers(keys, _burger(), **{"Idempotency-Key": "k-3"}))
+    assert resp.status_code == 400, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert "aanvraagdatum ligt voor de meldingsdatum" in resp.text
+    assert gw.calls == []
+
+
 def test_progress_and_documents_message(client: TestClient, keys: tuple[str, str], gw: FakeGateway) -> None:
     resp = client.post(BASE, json=_indiening(), headers=_headers(keys, _burger(), **{"Idempotency-Key": "k-3"}))
     aid = resp.json()["aanvraagId"]
