@@ -219,7 +219,11 @@ _DEFERRED = "gbi.audit_deferred"
 def defer(session: Session, gemeente: str, entry: AuditEntry) -> None:
     """Append ``entry`` to ``gemeente``'s chain when the caller's transaction commits (all entries a transaction
     deferred in one :func:`append_many` per gemeente, as its last statements; nothing when it rolls back). For use
-    cases that need no sequence number back: several entries of one request cost one lock and one insert."""
+    cases that need no sequence number back: several entries of one request cost one lock and one insert.
+
+    For the gemeente the transaction is bound to (row-level security checks the chain's rows at the commit); a use
+    case that binds one gemeente after another appends at once instead. An entry deferred inside a savepoint that
+    rolls back is still written: defer only what the transaction as a whole did."""
     deferred: dict[str, list[AuditEntry]] | None = session.info.get(_DEFERRED)
     if deferred is None:
         deferred = session.info[_DEFERRED] = {}
@@ -245,7 +249,7 @@ def _stamped(entry: AuditEntry) -> AuditEntry:
 def write_deferred(session: Session) -> None:
     """Write the entries :func:`defer` kept (the commit does it; call it to write them earlier)."""
     deferred: dict[str, list[AuditEntry]] | None = session.info.pop(_DEFERRED, None)
-    for gemeente, entries in (deferred or {}).items():
+    for gemeente, entries in sorted((deferred or {}).items()):  # chain heads locked in one order (no deadlock)
         append_many(session, gemeente, entries)
 
 

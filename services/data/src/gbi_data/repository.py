@@ -192,12 +192,6 @@ def add_audit_record(session: Session, record: AuditRecord) -> None:
     session.flush()
 
 
-def add_audit_records(session: Session, records: Sequence[AuditRecord]) -> None:
-    """Several entries in one flush (one multi-row INSERT where the driver allows it)."""
-    session.add_all(records)
-    session.flush()
-
-
 def advance_chain_head(session: Session, gemeente: str, seq: int, record_hash: str) -> None:
     session.execute(
         update(AuditChainHead)

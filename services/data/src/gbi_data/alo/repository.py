@@ -80,7 +80,6 @@ __all__ = [
     "set_aanvraag_status",
     "set_klok_offset",
     "subjects_of",
-    "tijdlijn_sleutels",
 ]
 
 #: A keyset position: (sort value, id) of the last row of the previous page.
@@ -352,17 +351,6 @@ def get_tijdlijn_item_by_sleutel(
 ) -> TijdlijnItem | None:
     params = {"gemeente": gemeente, "aanvraag_id": aanvraag_id, "sleutel": sleutel}
     return session.scalars(_TIJDLIJN_BY_SLEUTEL, params).one_or_none()
-
-
-def tijdlijn_sleutels(session: Session, gemeente: str, aanvraag_id: uuid.UUID, sleutels: Sequence[str]) -> set[str]:
-    """Which of ``sleutels`` the aanvraag's tijdlijn holds already (one query)."""
-    if not sleutels:
-        return set()
-    t = TijdlijnItem
-    found = session.scalars(
-        select(t.sleutel).where(t.gemeente == gemeente, t.aanvraag_id == aanvraag_id, t.sleutel.in_(list(sleutels)))
-    )
-    return {s for s in found if s is not None}
 
 
 # --- procesinstanties -----------------------------------------------------------------------------------------------
