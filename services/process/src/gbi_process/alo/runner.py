@@ -829,6 +829,11 @@ class Worker:
         self._next: dict[str, float] = {}
         self._idle: dict[str, float] = {}
         self._running: set[asyncio.Task[None]] = set()
+        #: The instances this worker runs now (one run per instance in a replica, whoever handed it over).
+        self._running_ids: set[uuid.UUID] = set()
+        #: Instances handed over by a submission (:meth:`neem`), when: one is never handed over twice while the
+        #: lease it was created with can last (a repeat's answer may come before the first try's).
+        self._gegeven: dict[uuid.UUID, float] = {}
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -894,6 +899,24 @@ class Worker:
         self._gereserveerd += 1
         return ProcesLease(worker=self.opts.worker, lease_seconds=self.opts.lease_s)
 
+    def is_mij_gegeven(self, item: Procesinstantie) -> bool:
+        """Whether a submission's repeat found its instance as the first try left it for this worker: leased to it,
+        never saved (version 1) and not running here. The first try's answer was lost on the way (its request was
+        repeated after it committed), so nobody runs it until the lease expires: the repeat hands it over instead
+        (:meth:`neem`, which skips an instance running here already)."""
+        return (
+            item.lease_owner == self.opts.worker
+            and item.version == 1
+            and item.status == "runnable"
+            and self._nog_niet_gegeven(item.id)
+        )
+
+    def _nog_niet_gegeven(self, instance_id: uuid.UUID) -> bool:
+        now = time.monotonic()
+        for old in [k for k, at in self._gegeven.items() if now - at > self.opts.lease_s]:
+            del self._gegeven[old]
+        return instance_id not in self._gegeven and instance_id not in self._running_ids
+
     def laat_los(self) -> None:
         """A reserved slot not used (the submission failed, or it was a repeat: no lease was given)."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
@@ -901,8 +924,9 @@ class Worker:
     def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
         """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
-        if self._stop.is_set():
-            return  # the lease runs out and another claim takes it
+        if self._stop.is_set() or not self._nog_niet_gegeven(item.id):
+            return  # the lease runs out and another claim takes it; or it was handed over already
+        self._gegeven[item.id] = time.monotonic()
         task = asyncio.create_task(self._run(item, clock, aanvraag))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -977,12 +1001,14 @@ class Worker:
         self.runs += 1
         vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
         run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
+        self._running_ids.add(item.id)
         try:
             await run.run()
         except Exception:
             # The lease runs out and another claim retries; the last saved state is the truth.
             log.exception("instance %s: run failed", item.id)
         finally:
+            self._running_ids.discard(item.id)
             if run.left_runnable:
                 self.wake(item.gemeente)  # the run left work behind in its gemeente (budget spent, handed back)
 

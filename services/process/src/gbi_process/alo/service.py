@@ -205,8 +205,9 @@ class AloProces:
             # first steps of the case may use it while it is fresh, ADR 0031); kept before its run can start.
             self._referentie.casus.onthoud_huishouden(aanvraag.id, huishouden, aanvraag.created_at)
         if werker is not None and lease is not None:
-            if ingediend.geclaimd and instantie is not None:
-                werker.neem(instantie, ingediend.nu, aanvraag)  # no claim, no read of the aanvraag
+            if instantie is not None and (ingediend.geclaimd or werker.is_mij_gegeven(instantie)):
+                # no claim, no read of the aanvraag (a repeat: the first try's lost answer left it to this worker)
+                werker.neem(instantie, ingediend.nu, aanvraag)
             else:
                 werker.laat_los()
         if instantie is None:

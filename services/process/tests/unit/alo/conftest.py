@@ -20,7 +20,14 @@ from gbi_process.alo import runner as runner_module
 from gbi_process.alo.runner import RunOptions, Worker
 from gbi_process.alo.service import AloProces
 from gbi_process.engine import DefinitionRegistry, SpiffEngine
-from gbi_shared.errors import ConflictError, NotFoundError, ServiceError, UnprocessableError, UpstreamError
+from gbi_shared.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceError,
+    UnprocessableError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
 
 ORCHESTRATION = Path(__file__).resolve().parents[5] / "orchestration"
 DATA = "/internal/data/v1"
@@ -67,6 +74,8 @@ class FakeGateway:
     puts: int = 0
     other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     fail_put_after: int | None = None
+    #: Submissions (aanvragen:indienen) committed whose answer is then lost on the way (a 504 to the caller).
+    lose_indienen_answers: int = 0
     # The PUT with this number answers 502 once (a busy data service seen through the gateway), before any check.
     busy_put: int | None = None
     busy_puts: tuple[int, ...] = ()
@@ -191,6 +200,9 @@ class FakeGateway:
             "updatedAt": self.now,
         }
         out = self._instance_out(self.instances[iid])
+        if self.lose_indienen_answers > 0:
+            self.lose_indienen_answers -= 1
+            raise UpstreamTimeoutError("Het antwoord kwam niet op tijd")
         return 201, {
             "aanvraag": self._aanvraag(row["id"]),
             "procesinstantie": out,

@@ -120,6 +120,32 @@ async def test_a_repeat_with_the_same_key_finds_the_first_and_leaves_no_slot_tak
 
 
 @run
+async def test_a_repeat_after_a_lost_answer_runs_the_instance_the_first_try_leased_to_this_worker(world: World) -> None:
+    """The first try committed (instance leased to this worker) and its answer was lost; the store's client repeats
+    the request, a replay: the instance is handed to the worker then, not left idle until its lease expires. Handed
+    over once: a later repeat finds it run and hands nothing over."""
+    worker = _worker(world)
+    await _started(worker)
+    proces = _proces(world, worker, [])
+    world.gw.lose_indienen_answers = 1
+    try:
+        antwoord = await proces.dien_in(_verzoek(), STAFF, "k-9")
+        assert world.gw.calls.count(("POST", f"{DATA}/aanvragen:indienen")) == 2  # the first try and its repeat
+        assert len(world.gw.instances) == 1
+        assert len(worker._running) == 1  # run at once
+        assert worker._gereserveerd == 0
+        await asyncio.gather(*list(worker._running))
+        again = await proces.dien_in(_verzoek(), STAFF, "k-9")
+        assert again.procesinstantie_id == antwoord.procesinstantie_id
+        assert not worker._running
+        assert worker._gereserveerd == 0
+    finally:
+        await worker.stop()
+    assert world.instance(str(antwoord.procesinstantie_id))["status"] == "completed"
+    assert len(world.handlers.calls) == MAIN  # every step once
+
+
+@run
 async def test_without_a_free_slot_the_instance_is_left_for_a_claim(world: World) -> None:
     worker = _worker(world, concurrency=1)
     await _started(worker)
