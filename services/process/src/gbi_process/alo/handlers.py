@@ -18,6 +18,7 @@ Facts a later step needs (what the sources said, the calculation) are recorded o
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import uuid
@@ -498,6 +499,8 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
     besluit = await stap.store.besluit(stap.aanvraag.id)
     if besluit is None:
         raise ValueError("Er is geen besluit vastgelegd om een beschikking van te maken")
+    if besluit.beschikking_document_id is not None:
+        return await _beschikking_opnieuw(stap, besluit, besluit.beschikking_document_id)
     berekening = await _berekening(stap)
     gemeente = await _gemeente(stap)
     gegevens = stap.gegevens
@@ -569,19 +572,37 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
         {"bestandsnaam": pdf.bestandsnaam, "contentType": "application/pdf", "inhoud": pdf.inhoud},
         idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
     )
+    await _zaak_document(stap, besluit, pdf.inhoud.encode(), pdf.bestandsnaam)
+    return {"beschikking_id": str(document.id)}
+
+
+async def _zaak_document(stap: Stap, besluit: Besluit, inhoud_base64: bytes, bestandsnaam: str | None) -> None:
+    """The beschikking in the zaaksysteem as the besluit's document (the integration layer finds one sent before)."""
     zaak_besluit = await _zaak_besluit(stap, besluit)
     await stap.post(
         f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",
         ZaakDocumentVerzoek(
             gemeente=stap.gemeente,
             titel=f"Beschikking {besluit.soort}",
-            inhoud=pdf.inhoud.encode(),
-            bestandsnaam=pdf.bestandsnaam,
+            inhoud=inhoud_base64,
+            bestandsnaam=bestandsnaam,
             besluit=zaak_besluit.url,
         ),
         ZaakDocument,
     )
-    return {"beschikking_id": str(document.id)}
+
+
+async def _beschikking_opnieuw(stap: Stap, besluit: Besluit, document_id: uuid.UUID) -> dict[str, Any]:
+    """The step ran before and stored its letter with the besluit (a retry after a crash or a lost answer): that
+    letter goes to the zaaksysteem, not a new rendering. A domain service of another version (a rolling deploy)
+    may render other bytes, which the data service would refuse as a second beschikking of the besluit."""
+    bekend = {d.id: d for d in await stap.store.documenten(stap.aanvraag.id)}
+    document = bekend.get(document_id)
+    if document is None:
+        raise ValueError(f"De beschikking {document_id} van het besluit is niet te vinden bij de aanvraag")
+    inhoud = await stap.store.document_inhoud(document_id)
+    await _zaak_document(stap, besluit, base64.b64encode(inhoud), document.bestandsnaam)
+    return {"beschikking_id": str(document_id)}
 
 
 async def _grondslag(stap: Stap) -> UitkeringGrondslagNieuw | None:

@@ -204,6 +204,12 @@ class AloStore:
             await self.gw.get_model(f"{DATA}/aanvragen/{aanvraag_id}/documenten", DocumentLijst, **self._kw())
         ).items
 
+    async def document_inhoud(self, document_id: uuid.UUID) -> bytes:
+        """The bytes of a document of this gemeente (audited as a read by the data service)."""
+        resp = await self.gw.request("GET", f"{DATA}/documenten/{document_id}/inhoud", **self._kw())
+        body: bytes = resp.body
+        return body
+
     async def voeg_document_toe(
         self, aanvraag_id: uuid.UUID, body: Mapping[str, Any], idempotency_key: str
     ) -> Document:

@@ -6,6 +6,7 @@ instance it no longer owns."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import time
 import uuid
@@ -797,3 +798,92 @@ async def test_an_uitkering_the_save_is_refused_for_becomes_an_incident_not_a_lo
     handlers_recorded = [v["handler"] for (i, _), v in world.gw.steps.items() if i == iid and isinstance(v, dict)]
     assert "uitkering.registreren" not in handlers_recorded
     assert "besluit.vastleggen" in handlers_recorded
+
+
+@run
+async def test_a_retried_beschikking_sends_the_stored_letter_and_renders_none(world: World) -> None:
+    """beschikking.maken run again after it stored its letter with the besluit (a crash before its save): the
+    stored letter goes to the zaaksysteem, the domain is not asked for a new one (another version of it may render
+    other bytes, which the data service would refuse as a second beschikking)."""
+    from gbi_process.alo.handlers import beschikking_maken
+    from gbi_shared.contracts.alo import Besluit, Document
+    from gbi_shared.contracts.zaken import ZaakBesluit, ZaakDocument
+
+    aid, iid = await world.submit()
+    document_id = uuid.uuid4()
+    pdf = b"%PDF-1.7 de brief van de eerste keer"
+    besluit = Besluit.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "gemeente": "0363",
+            "aanvraagId": aid,
+            "soort": "toekenning",
+            "datum": "2026-03-20",
+            "ingangsdatum": "2026-03-02",
+            "bedragPerMaandCents": 140150,
+            "gronden": {},
+            "beschikkingDocumentId": str(document_id),
+            "vastgesteldDoor": "automatisch",
+            "goedgekeurdDoor": None,
+            "createdAt": "2026-03-20T10:00:00Z",
+        }
+    )
+    stored = Document.model_validate(
+        {
+            "id": str(document_id),
+            "gemeente": "0363",
+            "aanvraagId": aid,
+            "soort": "beschikking",
+            "bestandsnaam": "beschikking-eerste.pdf",
+            "contentType": "application/pdf",
+            "grootte": len(pdf),
+            "sha256": "0" * 64,
+            "createdAt": "2026-03-20T10:00:01Z",
+            "createdBy": "gbi-process",
+        }
+    )
+
+    class Store:
+        async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit:
+            return besluit
+
+        async def documenten(self, aanvraag_id: uuid.UUID) -> list[Document]:
+            return [stored]
+
+        async def document_inhoud(self, doc: uuid.UUID) -> bytes:
+            assert doc == document_id
+            return pdf
+
+    posts: list[tuple[str, Any]] = []
+
+    class Gateway:
+        async def post_model(self, path: str, body: Any, model: type[Any], **_: Any) -> Any:
+            posts.append((path, body))
+            if model is ZaakBesluit:
+                return ZaakBesluit(
+                    url="http://zrc/besluiten/1",
+                    identificatie="B-1",
+                    besluittype="toekenning",
+                    datum=besluit.datum,
+                    ingangsdatum=date(2026, 3, 2),
+                )
+            assert model is ZaakDocument
+            return ZaakDocument(url="http://drc/1", identificatie="D-1", titel="t", bestandsomvang=1, sha256="0")
+
+    stap = Stap(
+        gw=Gateway(),  # type: ignore[arg-type]
+        store=Store(),  # type: ignore[arg-type]
+        instance_id=uuid.UUID(iid),
+        aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
+        task_id="t",
+        element="beschikking_maken",
+        variables={"zaak_id": "ZAAK-1"},
+        nu=world.gw.now,
+    )
+    assert await beschikking_maken(stap) == {"beschikking_id": str(document_id)}
+    assert [path for path, _ in posts] == [
+        "/internal/integration/v1/zaken/ZAAK-1/besluiten",
+        "/internal/integration/v1/zaken/ZAAK-1/documenten",
+    ]  # no /internal/domain/v1/beschikkingen
+    verzoek = posts[1][1]
+    assert (verzoek["inhoud"], verzoek["bestandsnaam"]) == (base64.b64encode(pdf).decode(), "beschikking-eerste.pdf")
