@@ -356,6 +356,11 @@ def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
         and not style.borderWidth
         and not style.wordWrap
         and not getattr(style, "keepWithNext", 0)
+        # what a Paragraph does to a text that a _Regel would not (none of the letter's styles sets them today)
+        and not getattr(style, "textTransform", None)
+        and not getattr(style, "underline", False)
+        and not getattr(style, "strike", False)
+        and not getattr(style, "hyphenationLang", None)
     )
 
 
