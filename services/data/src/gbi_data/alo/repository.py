@@ -98,8 +98,17 @@ def add_row(session: Session, row: object) -> bool:
     return True
 
 
-#: Per (dialect, table): ``INSERT ... ON CONFLICT DO NOTHING RETURNING <key>``, made on first use.
-_INSERT_NEW: dict[tuple[str, str], Any] = {}
+def _insert_skipping(table: Table, returning: Iterable[Any], key: list[str] | None = None) -> dict[str, Any]:
+    """Per dialect name: ``INSERT ... ON CONFLICT [(key)] DO NOTHING RETURNING ...`` into ``table`` (a row that a
+    unique constraint, or the one on ``key``, already holds is skipped and returns nothing)."""
+    return {
+        dialect.dialect.name: dialect.insert(table).on_conflict_do_nothing(index_elements=key).returning(*returning)
+        for dialect in (postgresql, sqlite)
+    }
+
+
+#: Per table: :func:`_insert_skipping` returning its primary key, made on first use.
+_INSERT_NEW: dict[str, dict[str, Any]] = {}
 #: Per mapped class: (attribute, column) of every column.
 _COLUMNS_OF: dict[type, tuple[tuple[str, str], ...]] = {}
 
@@ -116,13 +125,11 @@ def insert_new(session: Session, row: Any) -> bool:
     if columns is None:
         mapper = sa_inspect(cls)
         columns = _COLUMNS_OF[cls] = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+    statements = _INSERT_NEW.get(table.name)
+    if statements is None:
+        statements = _INSERT_NEW[table.name] = _insert_skipping(table, table.primary_key.columns)
     connection = session.connection()
-    dialect_name = connection.dialect.name
-    statement = _INSERT_NEW.get((dialect_name, table.name))
-    if statement is None:
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
-        statement = dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
-        _INSERT_NEW[(dialect_name, table.name)] = statement
+    statement = statements[connection.dialect.name]
     values = {column: getattr(row, attr) for attr, column in columns}
     return connection.execute(statement, values).first() is not None
 
@@ -175,24 +182,16 @@ _SOME_STAPPEN = _STAPPEN.where(Processtap.stap_sleutel.in_(bindparam("sleutels",
     *_STAPPEN_ORDER
 )
 _STAP = _STAPPEN.where(Processtap.stap_sleutel == bindparam("sleutel"))
-_STAPPEN_TABLE = Processtap.__table__
+_STAPPEN_TABLE: Table = Processtap.__table__  # type: ignore[assignment]
 # One row per step (executemany; one multi-row statement where the driver allows it, "insertmanyvalues").
-_INSERT_STAPPEN = {
-    dialect.dialect.name: dialect.insert(_STAPPEN_TABLE)
-    .on_conflict_do_nothing(index_elements=["procesinstantie_id", "stap_sleutel"])
-    .returning(_STAPPEN_TABLE.c.stap_sleutel)
-    for dialect in (postgresql, sqlite)
-}
+_INSERT_STAPPEN = _insert_skipping(
+    _STAPPEN_TABLE, [_STAPPEN_TABLE.c.stap_sleutel], ["procesinstantie_id", "stap_sleutel"]
+)
 
 
 _TIJDLIJN_TABLE: Table = TijdlijnItem.__table__  # type: ignore[assignment]
 # New tijdlijn entries of a save (executemany, as the steps); an entry whose sleutel the tijdlijn holds is skipped.
-_INSERT_TIJDLIJN = {
-    dialect.dialect.name: dialect.insert(_TIJDLIJN_TABLE)
-    .on_conflict_do_nothing(index_elements=["aanvraag_id", "sleutel"])
-    .returning(_TIJDLIJN_TABLE.c.sleutel)
-    for dialect in (postgresql, sqlite)
-}
+_INSERT_TIJDLIJN = _insert_skipping(_TIJDLIJN_TABLE, [_TIJDLIJN_TABLE.c.sleutel], ["aanvraag_id", "sleutel"])
 _AANVRAGEN_TABLE: Table = Aanvraag.__table__  # type: ignore[assignment]
 _A = _AANVRAGEN_TABLE.c
 # A status change of an aanvraag that is not closed and has another status (locks the row as it changes it).

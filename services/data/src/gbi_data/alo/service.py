@@ -98,6 +98,7 @@ from gbi_shared.contracts.alo import (
     Procesinstantie,
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
+    ProcesLease,
     Stap,
     StapLijst,
     StapNieuw,
@@ -309,22 +310,8 @@ class AloService:
             return AanvraagMetProcesIngediend(aanvraag=aanvraag, procesinstantie=instance, geclaimd=False, nu=now), True
         start = body.procesinstantie
         lease = start.lease
-        row = ProcesinstantieRow(
-            id=uuid.uuid4(),
-            gemeente=gemeente,
-            aanvraag_id=aanvraag.id,
-            definitie=start.definitie,
-            definitie_versie=start.definitie_versie,
-            state=start.state,
-            status="runnable",
-            next_due_at=None,
-            version=1,
-            lease_owner=lease.worker if lease is not None else None,
-            lease_until=now + timedelta(seconds=lease.lease_seconds) if lease is not None else None,
-            attempts=1 if lease is not None else 0,
-            last_error=None,
-            created_at=now,
-            updated_at=now,
+        row = _nieuwe_procesinstantie(
+            gemeente, aanvraag.id, start.definitie, start.definitie_versie, start.state, now, lease=lease
         )
         if not repository.insert_new(session, row):
             raise ConflictError("De procesinstantie kon niet worden opgeslagen; probeer het opnieuw")
@@ -505,22 +492,15 @@ class AloService:
             return _procesinstantie(existing)
 
         now = self.nu(session)  # no read first: the insert finds an existing instance by its constraint
-        row = ProcesinstantieRow(
-            id=uuid.uuid4(),
-            gemeente=gemeente,
-            aanvraag_id=case.id,
-            definitie=body.definitie,
-            definitie_versie=body.definitie_versie,
-            state=body.state,
+        row = _nieuwe_procesinstantie(
+            gemeente,
+            case.id,
+            body.definitie,
+            body.definitie_versie,
+            body.state,
+            now,
             status=body.status,
             next_due_at=body.next_due_at,
-            version=1,
-            lease_owner=None,
-            lease_until=None,
-            attempts=0,
-            last_error=None,
-            created_at=now,
-            updated_at=now,
         )
         if not repository.insert_new(session, row):
             existing = repository.get_procesinstantie_by_aanvraag(session, gemeente, case.id)
@@ -1406,6 +1386,39 @@ def _aanvraag(row: AanvraagRow, tijdlijn: Sequence[TijdlijnRow]) -> Aanvraag:
         created_at=row.created_at,
         updated_at=row.updated_at,
         tijdlijn=[_tijdlijn(t) for t in tijdlijn],
+    )
+
+
+def _nieuwe_procesinstantie(
+    gemeente: str,
+    aanvraag_id: uuid.UUID,
+    definitie: str,
+    definitie_versie: str,
+    state: str,
+    now: datetime,
+    *,
+    status: str = "runnable",
+    next_due_at: datetime | None = None,
+    lease: ProcesLease | None = None,
+) -> ProcesinstantieRow:
+    """The row of a new process instance (version 1); with ``lease``, leased as its first claim leaves it (ADR
+    0030: attempts 1, the lease on the data service's clock)."""
+    return ProcesinstantieRow(
+        id=uuid.uuid4(),
+        gemeente=gemeente,
+        aanvraag_id=aanvraag_id,
+        definitie=definitie,
+        definitie_versie=definitie_versie,
+        state=state,
+        status=status,
+        next_due_at=next_due_at,
+        version=1,
+        lease_owner=lease.worker if lease is not None else None,
+        lease_until=now + timedelta(seconds=lease.lease_seconds) if lease is not None else None,
+        attempts=1 if lease is not None else 0,
+        last_error=None,
+        created_at=now,
+        updated_at=now,
     )
 
 
