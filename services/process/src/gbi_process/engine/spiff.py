@@ -623,6 +623,15 @@ def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
     return copied
 
 
+def _dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson, or the standard library for what orjson does not take (an integer beyond 64
+    bits, which a variable may hold)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _check(declared: Mapping[str, VarType], values: Mapping[str, Any], what: str) -> None:
     problems = [f"{k!r} is not declared" for k in values if k not in declared]
     for name, vtype in declared.items():
@@ -673,7 +682,7 @@ class SpiffInstance:
     @property
     def variables(self) -> Mapping[str, Any]:
         self._usable()
-        copied: dict[str, Any] = orjson.loads(orjson.dumps(_variables(self._wf)))
+        copied: dict[str, Any] = orjson.loads(_dumps(_variables(self._wf)))
         return copied
 
     def serialize(self) -> bytes:
@@ -684,7 +693,7 @@ class SpiffInstance:
             "definition": {"name": self.definition.name, "version": self.definition.version},
             "workflow": self._engine._codec.encode(self._wf),
         }
-        return orjson.dumps(doc)
+        return _dumps(doc)
 
     # -- service tasks
     def ready_service_tasks(self) -> list[ServiceTaskItem]:

@@ -116,3 +116,11 @@ def test_other_filters_go_to_spiffworkflows_iterator(engine: SpiffEngine) -> Non
     workflow = engine.start("alo", start_variables())._wf
     assert isinstance(workflow.get_tasks_iterator(end_at_spec="x"), BpmnTaskIterator)
     assert not isinstance(workflow.get_tasks_iterator(state=TaskState.READY), BpmnTaskIterator)
+
+
+def test_a_variable_beyond_64_bits_is_saved_and_restored(engine: SpiffEngine) -> None:
+    """The state is encoded with orjson, which takes integers up to 64 bits; a larger one (valid JSON, and a valid
+    ``int`` variable) goes through the standard library."""
+    instance = engine.start("alo", start_variables(signaleringstermijn_dagen=2**70))
+    restored = engine.restore(instance.serialize())
+    assert restored.variables["signaleringstermijn_dagen"] == 2**70 == instance.variables["signaleringstermijn_dagen"]
