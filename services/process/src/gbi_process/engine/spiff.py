@@ -682,7 +682,7 @@ class SpiffInstance:
     @property
     def variables(self) -> Mapping[str, Any]:
         self._usable()
-        copied: dict[str, Any] = orjson.loads(_dumps(_variables(self._wf)))
+        copied: dict[str, Any] = json.loads(_dumps(_variables(self._wf)))  # (orjson reads big integers as floats)
         return copied
 
     def serialize(self) -> bytes:
@@ -1030,7 +1030,7 @@ class SpiffEngine:
 
     def restore(self, state: bytes) -> SpiffInstance:
         try:
-            doc = orjson.loads(state)
+            doc = json.loads(state)  # (not orjson, which reads an integer beyond 64 bits as a float)
             fmt, definition, workflow_dct = doc["format"], doc["definition"], doc["workflow"]
             ref = DefinitionRef(str(definition["name"]), str(definition["version"]))
         except (ValueError, KeyError, TypeError) as exc:

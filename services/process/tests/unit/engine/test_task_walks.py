@@ -123,4 +123,6 @@ def test_a_variable_beyond_64_bits_is_saved_and_restored(engine: SpiffEngine) ->
     ``int`` variable) goes through the standard library."""
     instance = engine.start("alo", start_variables(signaleringstermijn_dagen=2**70))
     restored = engine.restore(instance.serialize())
-    assert restored.variables["signaleringstermijn_dagen"] == 2**70 == instance.variables["signaleringstermijn_dagen"]
+    for value in (restored.variables["signaleringstermijn_dagen"], instance.variables["signaleringstermijn_dagen"]):
+        assert type(value) is int
+        assert value == 2**70
