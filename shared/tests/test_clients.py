@@ -402,6 +402,30 @@ def test_model_bodies_are_sent_by_alias_without_nulls(harness: Harness) -> None:
     assert harness.run(body) == {"naam": "a", "bedragInCenten": 5}
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"naam": "Zoë € ☃", "bedrag": 133142, "lijst": [1.5, None, True, False, {"x": []}]},
+        {"groot": 2**70, "klein": -(2**70)},  # beyond orjson's 64 bits: the standard library encodes it
+        {1: "een", None: "niets", False: "onwaar"},  # keys that are no text, as the standard library turns them
+        {"f": 1e16, "g": 0.1, "h": -0.0, "leeg": ""},
+    ],
+)
+def test_dict_bodies_arrive_as_the_standard_librarys_json_would(harness: Harness, value: dict[Any, Any]) -> None:
+    async def body(client: GatewayClient, _: HttpTransport) -> bytes:
+        resp = await client.request("POST", "/internal/data/v1/x", json_body=value)
+        return str(_json(resp)["body"]).encode()
+
+    sent = harness.run(body)
+    assert json.loads(sent) == json.loads(json.dumps(value))
+    assert len(sent) <= len(json.dumps(value, ensure_ascii=False).encode())  # compact
+
+
+def test_a_dict_body_neither_encoder_takes_still_fails() -> None:
+    with pytest.raises(TypeError):
+        clients_module._json_bytes({"x": object()})
+
+
 # --- failures -------------------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,10 @@ class HttpTransport:
                 connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, keepalive_timeout=30),
                 timeout=self._timeout,
                 auto_decompress=False,
+                # One session serves every caller of the process: a cookie one upstream answer sets must never go
+                # along with another caller's request (aiohttp's own jar would keep it per host, and put it over
+                # the caller's own Cookie header of that name). Cookies travel only as the caller's headers.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

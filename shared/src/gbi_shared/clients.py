@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from gbi_shared._http import HttpResponse, HttpTransport
@@ -138,7 +139,7 @@ class GatewayClient:
             if isinstance(json_body, BaseModel):
                 body = json_body.model_dump_json(by_alias=True, exclude_none=True).encode()
             else:
-                body = json.dumps(json_body, separators=(",", ":")).encode()
+                body = _json_bytes(json_body)
             out["Content-Type"] = "application/json"
         url = self._base + path + (("?" + urlencode(params)) if params else "")
         return await self._transport.request(
@@ -156,6 +157,18 @@ class GatewayClient:
     async def post_as(self, path: str, body: Any, adapter: TypeAdapter[T], **kwargs: Any) -> T:
         resp = await self.request("POST", path, json_body=body, **kwargs)
         return adapter.validate_json(resp.body)
+
+
+def _json_bytes(value: Any) -> bytes:
+    """A JSON body: orjson (compact, UTF-8; several times faster than the standard library on a process-state
+    save), which the receiver parses to the same values as the standard library's text (ASCII with escapes); only a
+    float NaN or infinity, which is no JSON at all, becomes ``null`` instead of a token every receiver refuses.
+    What orjson does not take (an integer beyond 64 bits, an object it does not know) goes through the standard
+    library as before, which encodes it or raises as it did."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _target_of(path: str) -> str:

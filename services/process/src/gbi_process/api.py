@@ -15,7 +15,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/internal/process/v1", tags=["transacties"], responses=PROBLEM_RESPONSES)
 
 
-def _service(request: Request) -> ProcessService:
+async def _service(request: Request) -> ProcessService:
     svc: ProcessService = request.app.state.service
     return svc
 

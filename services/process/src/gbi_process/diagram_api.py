@@ -32,12 +32,12 @@ _SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _registry(request: Request) -> DefinitionRegistry:
+async def _registry(request: Request) -> DefinitionRegistry:
     registry: DefinitionRegistry = request.app.state.registry
     return registry
 
 
-def _proces(request: Request) -> AloProces:
+async def _proces(request: Request) -> AloProces:
     proces: AloProces = request.app.state.alo
     return proces
 

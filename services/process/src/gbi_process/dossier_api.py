@@ -43,12 +43,12 @@ class Onderbouwing(CamelModel):
     )
 
 
-def _proces(request: Request) -> AloProces:
+async def _proces(request: Request) -> AloProces:
     proces: AloProces = request.app.state.alo
     return proces
 
 
-def _gateway(request: Request) -> GatewayClient:
+async def _gateway(request: Request) -> GatewayClient:
     gateway: GatewayClient = request.app.state.gateway
     return gateway
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Annotated, Final, Literal, Self
 from uuid import UUID
 
+import orjson
 from pydantic import AfterValidator, AwareDatetime, Field, JsonValue, StringConstraints, model_validator
 
 from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
@@ -98,15 +99,23 @@ MAX_STAPPEN_PER_OPSLAG: Final = 20
 MAX_TIJDLIJN_PER_OPSLAG: Final = 10
 
 
+def _json_size(value: JsonValue) -> int:
+    """Bytes of the value as compact UTF-8 JSON (orjson; the standard library for an integer beyond 64 bits)."""
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def _limit_json(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
-    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    size = _json_size(value)
     if size > MAX_GEGEVENS_BYTES:
         raise ValueError(f"te groot: {size} bytes als JSON, ten hoogste {MAX_GEGEVENS_BYTES}")
     return value
 
 
 def _limit_json_value(value: JsonValue) -> JsonValue:
-    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    size = _json_size(value)
     if size > MAX_GEGEVENS_BYTES:
         raise ValueError(f"te groot: {size} bytes als JSON, ten hoogste {MAX_GEGEVENS_BYTES}")
     return value

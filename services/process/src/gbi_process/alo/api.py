@@ -29,7 +29,7 @@ _422: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _proces(request: Request) -> AloProces:
+async def _proces(request: Request) -> AloProces:
     proces: AloProces = request.app.state.alo
     return proces
 

@@ -23,12 +23,19 @@ What this adapter changes about SpiffWorkflow, and why:
   restored state create the same tasks with the same ids. The process layer keys step results, inbox tasks and
   tijdlijn entries by task id and saves the state once per run segment (ADR 0022): a run repeated after a crash
   must meet the tasks the lost run met under the same ids.
+- **Cheaper task walks** (ADR 0037). SpiffWorkflow walks the whole task tree many times per engine call (every
+  completed task updates the waiting ones, every round of ``do_engine_steps`` looks for ready ones) with an iterator
+  that resolves each task's parent and children through dictionaries to keep a depth count; the workflows here
+  walk it with :func:`_walk` (the same tasks in the same order, pinned against SpiffWorkflow's iterators on every
+  path of the model), and a state change builds no log record that the ``spiff`` logger (WARNING) would drop.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
+import time as _time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +43,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
+import orjson
 from SpiffWorkflow import version as spiff_version
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -130,9 +138,120 @@ def _task_init(
     _spiff_task_init(self, workflow, task_spec, parent, state, id)
 
 
-if not getattr(Task, "_gbi_derived_ids", False):  # SpiffWorkflow is pinned to 3.2.0, whose Task.__init__ this wraps
+_spiff_set_state = Task._set_state
+_task_log = logging.getLogger("spiff.task")
+
+
+def _set_state(self: Task, value: int) -> None:
+    """``Task._set_state`` of SpiffWorkflow 3.2.0 without building a log record nobody writes: it logs every state
+    change at INFO with a dictionary of extras (the task's names, ids and state names), built before the logger
+    looks at its level; the process service logs ``spiff`` at WARNING. With INFO or DEBUG enabled, SpiffWorkflow's
+    own method runs (and logs)."""
+    if value != self._state:
+        if _task_log.isEnabledFor(logging.INFO):
+            _spiff_set_state(self, value)
+            return
+        self.last_state_change = _time.time()
+        self._state = value
+    elif _task_log.isEnabledFor(logging.DEBUG):
+        _spiff_set_state(self, value)
+
+
+if not getattr(Task, "_gbi_derived_ids", False):  # SpiffWorkflow is pinned to 3.2.0, whose Task methods these wrap
     Task.__init__ = _task_init
+    Task._set_state = _set_state
     Task._gbi_derived_ids = True
+
+
+# ------------------------------------------------------------------------------------------------------ task walks
+#: SpiffWorkflow's task iterators stop descending below this depth (their ``max_depth`` default).
+_MAX_DEPTH = 1000
+#: The filters :func:`_walk` takes; any other (``updated_ts``, ``end_at_spec``, ``catches_event``, ``lane``, a
+#: ``task_filter``, ``max_depth``, ``depth_first``) goes to SpiffWorkflow's own iterator.
+_WALK_FILTERS = frozenset({"state", "manual", "spec_name", "spec_class", "skip_subprocesses"})
+
+
+def _walk(
+    first: Any,
+    *,
+    bpmn: bool = True,
+    state: int = TaskState.ANY_MASK,
+    manual: bool | None = None,
+    spec_name: str | None = None,
+    spec_class: type | None = None,
+    skip_subprocesses: bool = False,
+) -> Iterator[Any]:
+    """The tasks SpiffWorkflow's ``BpmnTaskIterator`` (``bpmn``) or ``TaskIterator`` yields from ``first`` with these
+    filters, in the same order and at the same moments (a task's children are taken when the task is reached, as
+    the iterator does, so a caller that changes the tree while walking sees what it would see there), without its
+    per-task overhead: the iterator resolves every task's parent and children through the workflow's dictionaries
+    to keep a depth count, and checks a filter object of five attributes, which made walking the tree most of an
+    engine call. The depth limit is kept: a task deeper than ``_MAX_DEPTH`` (where the iterator may stop
+    descending) is an error, never a silently different walk."""
+    if state & TaskState.PREDICTED_MASK:
+        min_state = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        min_state = TaskState.FUTURE
+    else:
+        min_state = TaskState.COMPLETED
+    subprocesses = first.workflow.top_workflow.subprocesses if bpmn else None
+    into_finished = state <= TaskState.FINISHED_MASK
+    stack: list[tuple[Any, int]] = [(first, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        task, depth = pop()
+        sub = subprocesses.get(task.id) if subprocesses else None
+        children = task._children
+        if (children or sub is not None) and (task._state >= min_state or sub is not None):
+            if depth >= _MAX_DEPTH:
+                raise StateError(f"the task tree is deeper than {_MAX_DEPTH} tasks; it cannot be walked")
+            tasks = task.workflow.tasks
+            for child in reversed(children):
+                push((tasks.get(child), depth + 1))
+            finished = task._state >= TaskState.FINISHED_MASK and into_finished
+            if sub is not None and not skip_subprocesses and not finished:
+                push((sub.task_tree, depth + 1))
+        if (
+            task._state & state
+            and (manual is None or task.task_spec.manual == manual)
+            and (spec_name is None or task.task_spec.name == spec_name)
+            and (spec_class is None or isinstance(task.task_spec, spec_class))
+        ):
+            yield task
+
+
+class _FastWalks:
+    """The task walks of a workflow through :func:`_walk`: the same tasks, in the same order, as SpiffWorkflow's."""
+
+    task_tree: Any
+    completed: bool
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Iterator[Any]:
+        if kwargs.keys() <= _WALK_FILTERS:
+            return _walk(first_task or self.task_tree, **kwargs)
+        return super().get_tasks_iterator(first_task, **kwargs)  # type: ignore[misc,no-any-return]
+
+    def update_waiting_tasks(self) -> None:
+        for task in _walk(self.task_tree, bpmn=False, state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+    def is_completed(self) -> bool:
+        if not self.completed:
+            unfinished = _walk(self.task_tree, bpmn=False, state=TaskState.NOT_FINISHED_MASK)
+            if next(unfinished, None) is None:
+                self.completed = True
+        return self.completed
+
+
+class _SubWorkflow(_FastWalks, BpmnSubWorkflow):  # type: ignore[misc]
+    pass
+
+
+class _Workflow(_FastWalks, BpmnWorkflow):  # type: ignore[misc]
+    def create_subprocess(self, my_task: Any, spec_name: str) -> Any:
+        subprocess = _SubWorkflow(self.subprocess_specs[spec_name], parent_task_id=my_task.id, top_workflow=self)
+        self.subprocesses[my_task.id] = subprocess
+        return subprocess
 
 
 # ----------------------------------------------------------------------------------------------------------- specs
@@ -419,7 +538,7 @@ class _StateCodec:
 
     # -- decode
     def decode(self, dct: Mapping[str, Any], spec: Any, subprocess_specs: Mapping[str, Any]) -> Any:
-        workflow = BpmnWorkflow(spec, dict(subprocess_specs), deserializing=True)
+        workflow = _Workflow(spec, dict(subprocess_specs), deserializing=True)
         self._decode_workflow(workflow, dct, workflow)
         pending = dict(dct.get("subprocesses", {}))
         parents = [workflow]
@@ -429,7 +548,7 @@ class _StateCodec:
                 sub_dct = pending.pop(_short(task.id), None)
                 if sub_dct is None:
                     continue
-                sub = BpmnSubWorkflow(subprocess_specs[sub_dct["spec"]], task.id, workflow, deserializing=True)
+                sub = _SubWorkflow(subprocess_specs[sub_dct["spec"]], task.id, workflow, deserializing=True)
                 self._decode_workflow(sub, sub_dct, workflow)
                 workflow.subprocesses[task.id] = sub
                 sub.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
@@ -504,6 +623,15 @@ def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
     return copied
 
 
+def _dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson, or the standard library for what orjson does not take (an integer beyond 64
+    bits, which a variable may hold)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _check(declared: Mapping[str, VarType], values: Mapping[str, Any], what: str) -> None:
     problems = [f"{k!r} is not declared" for k in values if k not in declared]
     for name, vtype in declared.items():
@@ -538,6 +666,8 @@ class SpiffInstance:
         self._compiled = compiled
         self._wf = workflow
         self._broken: EngineError | None = None
+        #: The READY tasks, walked once between engine steps (only an engine step changes a task's state).
+        self._ready: list[Any] | None = None
 
     # -- state
     @property
@@ -552,7 +682,7 @@ class SpiffInstance:
     @property
     def variables(self) -> Mapping[str, Any]:
         self._usable()
-        copied: dict[str, Any] = json.loads(json.dumps(_variables(self._wf)))
+        copied: dict[str, Any] = json.loads(_dumps(_variables(self._wf)))  # (orjson reads big integers as floats)
         return copied
 
     def serialize(self) -> bytes:
@@ -563,13 +693,13 @@ class SpiffInstance:
             "definition": {"name": self.definition.name, "version": self.definition.version},
             "workflow": self._engine._codec.encode(self._wf),
         }
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+        return _dumps(doc)
 
     # -- service tasks
     def ready_service_tasks(self) -> list[ServiceTaskItem]:
         self._usable()
         items = []
-        for task in self._tasks(TaskState.READY):
+        for task in self._ready_tasks():
             if isinstance(task.task_spec, _ExternalServiceTask):
                 element = self._compiled.element(task)
                 retry_at = task.internal_data.get("gbi_retry_at")
@@ -629,7 +759,7 @@ class SpiffInstance:
     def ready_user_tasks(self) -> list[UserTaskItem]:
         self._usable()
         items = []
-        for task in self._tasks(TaskState.READY):
+        for task in self._ready_tasks():
             if isinstance(task.task_spec, _InboxUserTask):
                 element = self._compiled.element(task)
                 outcome_type = element.outputs.get(element.outcome_variable or "")
@@ -779,6 +909,7 @@ class SpiffInstance:
     @contextmanager
     def _step(self) -> Iterator[None]:
         """Run engine steps; any failure makes the in-memory instance unusable (restore from the saved state)."""
+        self._ready = None
         try:
             yield
             # Events nobody in the model catches (only the terminate end event: validation allows no other throw)
@@ -790,6 +921,13 @@ class SpiffInstance:
             if error is exc:
                 raise
             raise error from exc
+        finally:
+            self._ready = None
+
+    def _ready_tasks(self) -> list[Any]:
+        if self._ready is None:
+            self._ready = list(self._tasks(TaskState.READY))
+        return self._ready
 
     def _tasks(self, state: int) -> Iterator[Any]:
         yield from self._wf.get_tasks(state=state)  # descends into running subprocesses
@@ -883,7 +1021,7 @@ class SpiffEngine:
         compiled = self._compiled[self._registry.get(definition).ref]
         values = _json_copy(variables, "start variables")
         _check(compiled.definition.model.inputs, values, f"start of {compiled.definition.ref}")
-        workflow = BpmnWorkflow(compiled.spec, dict(compiled.subprocess_specs), script_engine=compiled.script_engine)
+        workflow = _Workflow(compiled.spec, dict(compiled.subprocess_specs), script_engine=compiled.script_engine)
         workflow.data[_VARS] = values
         instance = SpiffInstance(self, compiled, workflow)
         with instance._step():
@@ -892,7 +1030,7 @@ class SpiffEngine:
 
     def restore(self, state: bytes) -> SpiffInstance:
         try:
-            doc = json.loads(state)
+            doc = json.loads(state)  # (not orjson, which reads an integer beyond 64 bits as a float)
             fmt, definition, workflow_dct = doc["format"], doc["definition"], doc["workflow"]
             ref = DefinitionRef(str(definition["name"]), str(definition["version"]))
         except (ValueError, KeyError, TypeError) as exc:
