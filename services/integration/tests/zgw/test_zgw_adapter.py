@@ -20,7 +20,7 @@ from gbi_shared.contracts.zaken import (
     ZaakRoltypeNaam,
     ZaakStatusNaam,
 )
-from gbi_shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from gbi_shared.errors import NotFoundError, ServiceError, ServiceUnavailableError, UpstreamError
 from gbi_testing import dead_port, is_wellformed_pdf, minimal_pdf
 
 from .conftest import AMSTERDAM, ROTTERDAM, UTRECHT, Harness, Simulator, check_request, zgw_settings
@@ -203,10 +203,18 @@ def test_two_replicas_racing_for_one_zaak_create_one(harness: Harness) -> None:
 
 
 def test_a_duplicate_refused_by_the_zaaksysteem_is_the_existing_zaak(harness: Harness) -> None:
+    """A replica (or this one after a restart) that registers the zaak again sends the create first: the Zaken API
+    refuses it as ``identificatie-niet-uniek`` and the adapter finds and answers the existing zaak, its aanvrager
+    found too (looked up, not added again)."""
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
     async def late(zs: ZgwZaaksysteem) -> list[Any]:
         first = await zs.registreer_zaak(AMSTERDAM, "ALO-DUBBEL", BSN, "Aanvraag", date(2025, 6, 2))
-        harness.transport.faults.empty_once.append(("GET", "/zaken"))  # the search does not see it (yet)
-        second = await zs.registreer_zaak(AMSTERDAM, "ALO-DUBBEL", BSN, "Aanvraag", date(2025, 6, 2))
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            second = await other.registreer_zaak(AMSTERDAM, "ALO-DUBBEL", BSN, "Aanvraag", date(2025, 6, 2))
+        finally:
+            await replica.transport.close()
         return [first, second]
 
     first, second = harness.run(late)
@@ -222,6 +230,39 @@ def test_a_duplicate_refused_by_the_zaaksysteem_is_the_existing_zaak(harness: Ha
             "reason": "Deze identificatie bestaat al voor deze bronorganisatie.",
         }
     ]
+    store = harness.sim.app.state.zgw.store
+    assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == "GBI-ALO-DUBBEL") == 1
+    assert len(store.resolve(first.url, "zaken").data["rollen"]) == 1
+    sent = [(s.method, s.url.rsplit("/api/v1", 1)[1].split("?", 1)[0]) for s in replica.transport.sent]
+    assert ("POST", "/zaken") in sent
+    assert ("GET", "/zaken") in sent
+    assert ("GET", "/rollen") in sent
+    assert ("POST", "/rollen") not in sent
+    for s in replica.transport.sent:
+        check_request(s)
+
+
+def test_a_zaak_that_exists_is_created_first_and_found_when_refused(harness: Harness) -> None:
+    """A zaak registered by hand (or by a replica) before: one create, refused as identificatie-niet-uniek, one
+    search; the zaak is never created twice. A refusal for another reason is not taken for a duplicate."""
+
+    async def steps(zs: ZgwZaaksysteem) -> Any:
+        return await zs.registreer_zaak(AMSTERDAM, "ALO-BESTAAND", BSN, "Aanvraag", date(2025, 6, 2))
+
+    first = harness.run(steps)
+    assert first.nieuw
+    # A new adapter (nothing remembered).
+    again = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+    second = again.run(steps)
+    assert (second.url, second.nieuw) == (first.url, False)
+    writes = [w.url.rsplit("/api/v1", 1)[1] for w in again.transport.writes()]
+    assert writes == ["/zaken"]  # refused; the aanvrager was found, not added
+    reads = [s.url.rsplit("/api/v1", 1)[1].split("?", 1)[0] for s in again.transport.sent if s.method == "GET"]
+    assert reads.count("/zaken") == 1
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek"]
+    for s in again.transport.sent:
+        check_request(s)
 
 
 def test_a_lost_answer_to_the_create_finds_the_zaak(harness: Harness) -> None:
@@ -237,6 +278,96 @@ def test_a_lost_answer_to_the_create_finds_the_zaak(harness: Harness) -> None:
     assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == "GBI-ALO-VERLOREN") == 1
     posts = [s for s in harness.transport.writes() if s.url.endswith("/zaken")]
     assert len(posts) == 1  # a write is never resent; the adapter looked it up instead
+
+
+@pytest.mark.parametrize("what", ["zaak", "besluit", "status", "besluit-met-status", "document"])
+def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness: Harness, what: str) -> None:
+    """The first try created the object in the zaaksysteem, its answer was lost on the way back (the step fails),
+    the step is retried by another replica (nothing remembered): the retry finds what the first try created and
+    creates nothing twice. A create-first retry is refused by the zaaksysteem as a duplicate, and then finds."""
+    pdf = minimal_pdf("Beschikking")
+    suffix = {
+        "zaak": "/zaken",
+        "besluit": "/besluiten",
+        "status": "/statussen",
+        "besluit-met-status": "/statussen",
+        "document": "/enkelvoudiginformatieobjecten",
+    }[what]
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def step(zs: ZgwZaaksysteem, zaak: Any | None) -> Any:
+        from gbi_integration.zgw.service import ZaakService
+        from gbi_shared.context import ActorType, RequestContext
+        from gbi_shared.contracts.zaken import ZaakBesluitVerzoek
+
+        if what == "zaak":
+            return await zs.registreer_zaak(AMSTERDAM, f"ALO-OPNIEUW-{what}", BSN, "Aanvraag", date(2025, 6, 2))
+        assert zaak is not None
+        if what == "besluit":
+            return await zs.registreer_besluit(
+                zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2)
+            )
+        if what == "status":
+            return await zs.zet_status(zaak, ZaakStatusNaam.AFGEHANDELD, _moment(21))
+        if what == "besluit-met-status":
+            ctx = RequestContext(actor_id="gbi-process", actor_type=ActorType.SERVICE, gemeente=AMSTERDAM)
+            verzoek = ZaakBesluitVerzoek.model_validate(
+                {
+                    "gemeente": AMSTERDAM,
+                    "besluittype": "toekenning",
+                    "datum": "2025-06-20",
+                    "ingangsdatum": "2025-06-02",
+                    "statusGezetOp": _moment(20).isoformat(),
+                }
+            )
+            return await ZaakService(zs).besluit(zaak.identificatie, verzoek, ctx)
+        return await zs.voeg_document_toe(zaak, None, "Beschikking", pdf)
+
+    async def scenario(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = None
+        if what != "zaak":
+            zaak = await zs.registreer_zaak(AMSTERDAM, f"ALO-OPNIEUW-{what}", BSN, "Aanvraag", date(2025, 6, 2))
+        harness.transport.faults.lose_answer.append(("POST", suffix))
+        # The answer is lost and the lookup the adapter then makes does not see it yet: the step fails. (What is
+        # looked up before it is created is not seen by that lookup either.)
+        looked_up_first = what in ("status", "document")
+        harness.transport.faults.empty_once.extend([("GET", suffix)] * (2 if looked_up_first else 1))
+        with pytest.raises(ServiceError):
+            await step(zs, zaak)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            return [await step(other, zaak)]
+        finally:
+            await replica.transport.close()
+
+    [retried] = harness.run(scenario)
+    store = harness.sim.app.state.zgw.store
+    [zaak] = [z for z in store.all("zaken") if z.data["identificatie"] == f"GBI-ALO-OPNIEUW-{what}"]
+
+    def of_zaak(collection: str) -> int:
+        if collection == "enkelvoudiginformatieobjecten":
+            return sum(
+                1
+                for e in store.all(collection)
+                if e.data["titel"] == "Beschikking" and e.data["identificatie"] == retried.identificatie
+            )
+        return sum(1 for r in store.all(collection) if r.data.get("zaak") == zaak.data["url"])
+
+    if what != "zaak":
+        assert of_zaak(suffix.lstrip("/")) == 1
+    if what == "besluit-met-status":
+        assert of_zaak("besluiten") == 1
+        assert retried.nieuw is False
+        assert retried.status is not None
+        assert retried.status.nieuw is False
+    else:
+        assert retried.nieuw is False
+    if what == "document":
+        assert of_zaak("zaakinformatieobjecten") == 1
+    assert len(zaak.data["rollen"]) == 1  # the aanvrager, once
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    for s in replica.transport.sent:
+        check_request(s)
 
 
 def test_a_retried_step_after_a_lost_answer_creates_nothing_twice(harness: Harness) -> None:
@@ -408,9 +539,10 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
     assert (again.url, again.identificatie) == (besluit.url, besluit.identificatie)
     assert document.nieuw
     assert document.besluit == besluit.url
-    # Only the searches each first write needs: the zaak, the status, the besluit, the document (the aanvrager of a
-    # zaak created just now is added without looking).
-    assert _reads(harness) == ["/zaken", "/statussen", "/besluiten", "/enkelvoudiginformatieobjecten"]
+    # Only the searches each first write needs: the status and the document (the zaak and the besluit are created
+    # first, the zaaksysteem refusing a duplicate identificatie; the aanvrager of a zaak created just now is added
+    # without looking).
+    assert _reads(harness) == ["/statussen", "/enkelvoudiginformatieobjecten"]
     writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
     assert writes == [
         "/zaken",
@@ -429,7 +561,8 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
 
 def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -> None:
     """A second adapter (another replica, or this one after a restart) remembers nothing: it finds the zaak, the
-    status, the besluit, the document and both relations in the zaaksysteem and writes none of them again."""
+    status, the besluit, the document and both relations in the zaaksysteem and registers none of them again (its
+    creates of the zaak and the besluit are refused as duplicates, then found)."""
     pdf = minimal_pdf("Beschikking")
     replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
 
@@ -451,8 +584,20 @@ def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -
     assert [x.nieuw for x in first] == [True, True, True, True]
     assert [x.nieuw for x in second] == [False, False, False, False]
     assert [x.url for x in first] == [x.url for x in second]
-    assert replica.transport.writes() == []
+    assert [(w.url.rsplit("/api/v1", 1)[1], w.status) for w in replica.transport.writes()] == [
+        ("/zaken", 400),
+        ("/besluiten", 400),
+    ]
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    refused = harness.sim.rejections()
+    assert [r["invalidParams"][0]["code"] for r in refused] == ["identificatie-niet-uniek"] * 2
+    for sent in replica.transport.sent:
+        check_request(sent)
     store = harness.sim.app.state.zgw.store
+    zaak_url = store.resolve(first[0].url, "zaken").data["url"]
+    assert sum(1 for z in store.all("zaken") if z.data["identificatie"] == "GBI-ALO-REPLICA") == 1
+    for collection in ("besluiten", "statussen", "rollen"):
+        assert sum(1 for r in store.all(collection) if r.data.get("zaak") == zaak_url) == 1, collection
     identificatie = first[3].identificatie
     [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == identificatie]
     assert len([z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]) == 1
@@ -486,3 +631,57 @@ def test_a_zaak_for_writing_is_still_a_zaak_of_this_gemeente_and_zaaktype(harnes
             await zs.zaak_voor_schrijven(AMSTERDAM, "GBI-BESTAAT-NIET")
 
     harness.run(limits)
+
+
+def test_the_status_set_with_a_new_besluit_is_not_looked_for_first(harness: Harness) -> None:
+    """The besluit request with ``statusGezetOp``: a besluit this call created means no earlier try set the status,
+    so it is set without a search; repeated, the besluit is found and the status is looked for (and found)."""
+    from gbi_integration.zgw.service import ZaakService
+    from gbi_shared.context import ActorType, RequestContext
+    from gbi_shared.contracts.zaken import ZaakBesluitVerzoek
+
+    ctx = RequestContext(actor_id="gbi-process", actor_type=ActorType.SERVICE, gemeente=AMSTERDAM)
+    verzoek = ZaakBesluitVerzoek.model_validate(
+        {
+            "gemeente": AMSTERDAM,
+            "besluittype": "toekenning",
+            "datum": "2025-06-20",
+            "ingangsdatum": "2025-06-02",
+            "statusGezetOp": _moment(20).isoformat(),
+        }
+    )
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-BESLUITSTATUS", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await ZaakService(zs).besluit(zaak.identificatie, verzoek, ctx)
+        reads_after_first = _reads(harness)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            second = await ZaakService(other).besluit(zaak.identificatie, verzoek, ctx)
+        finally:
+            await replica.transport.close()
+        return [first, second, reads_after_first]
+
+    first, second, reads = harness.run(twice)
+    assert first.nieuw
+    assert first.status is not None
+    assert first.status.nieuw
+    assert reads == []  # no search for the zaak, the besluit or the status
+    assert not second.nieuw
+    assert second.status is not None
+    assert not second.status.nieuw
+    assert second.status.url == first.status.url
+    replica_reads = [
+        s.url.rsplit("/api/v1", 1)[1].split("?", 1)[0]
+        for s in replica.transport.sent
+        if s.method == "GET" and "/zgw/catalogi/" not in s.url
+    ]
+    assert replica_reads == ["/zaken", "/besluiten", "/statussen"]
+    store = harness.sim.app.state.zgw.store
+    zaak_url = store.resolve(first.url, "besluiten").data["zaak"]
+    assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek"]
+    for s in replica.transport.sent:
+        check_request(s)

@@ -32,7 +32,12 @@ Json = Any
 
 def besluit_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("besluiten") if call.visible(r)]
+    candidates = (
+        call.store.having("besluiten", "identificatie", q["identificatie"])
+        if "identificatie" in q
+        else call.store.all("besluiten")
+    )
+    records = [r for r in candidates if call.visible(r)]
     for name in ("identificatie", "verantwoordelijkeOrganisatie"):
         if name in q:
             records = [r for r in records if r.data.get(name) == q[name]]
@@ -69,7 +74,7 @@ def besluit_create(call: Call) -> Reply:
     identificatie = body.get("identificatie") or (
         f"BESLUIT-{year}-{call.store.next_number('besluit', organisatie, year):010d}"
     )
-    for other in call.store.all("besluiten"):
+    for other in call.store.having("besluiten", "identificatie", identificatie):
         if other.data["verantwoordelijkeOrganisatie"] == organisatie and other.data["identificatie"] == identificatie:
             raise ZgwProblem.field(
                 "identificatie", "identificatie-niet-uniek", "Deze identificatie bestaat al voor deze organisatie."
@@ -108,7 +113,12 @@ def besluit_read(call: Call) -> Reply:
 
 def besluitinformatieobject_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("besluitinformatieobjecten") if call.visible(r)]
+    candidates = (
+        call.store.having("besluitinformatieobjecten", "besluit", q["besluit"])
+        if "besluit" in q
+        else call.store.all("besluitinformatieobjecten")
+    )
+    records = [r for r in candidates if call.visible(r)]
     for name in ("besluit", "informatieobject"):
         if name in q:
             records = [r for r in records if same_url(r.data[name], q[name])]
@@ -126,7 +136,7 @@ def besluitinformatieobject_create(call: Call) -> Reply:
             "missing-besluittype-informatieobjecttype-relation",
             "Het informatieobjecttype van het informatieobject hoort niet bij het besluittype van het besluit.",
         )
-    for other in call.store.all("besluitinformatieobjecten"):
+    for other in call.store.having("besluitinformatieobjecten", "besluit", besluit.data["url"]):
         if other.data["besluit"] == besluit.data["url"] and other.data["informatieobject"] == eio.data["url"]:
             raise ZgwProblem.field("nonFieldErrors", "unique", "Dit informatieobject hoort al bij dit besluit.")
     record = call.store.add(

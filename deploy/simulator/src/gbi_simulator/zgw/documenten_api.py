@@ -38,7 +38,12 @@ def _eio_out(call: Call, record: Record) -> Json:
 
 def enkelvoudiginformatieobject_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("enkelvoudiginformatieobjecten") if call.visible(r)]
+    candidates = (
+        call.store.having("enkelvoudiginformatieobjecten", "identificatie", q["identificatie"])
+        if "identificatie" in q
+        else call.store.all("enkelvoudiginformatieobjecten")
+    )
+    records = [r for r in candidates if call.visible(r)]
     for name in ("identificatie", "bronorganisatie"):
         if name in q:
             records = [r for r in records if r.data.get(name) == q[name]]
@@ -100,7 +105,7 @@ def enkelvoudiginformatieobject_create(call: Call) -> Reply:
     identificatie = body.get("identificatie") or (
         f"DOCUMENT-{year}-{call.store.next_number('document', organisatie, year):010d}"
     )
-    for other in call.store.all("enkelvoudiginformatieobjecten"):
+    for other in call.store.having("enkelvoudiginformatieobjecten", "identificatie", identificatie):
         if other.data["bronorganisatie"] == organisatie and other.data["identificatie"] == identificatie:
             raise ZgwProblem.field(
                 "identificatie", "identificatie-niet-uniek", "Deze identificatie bestaat al voor deze bronorganisatie."

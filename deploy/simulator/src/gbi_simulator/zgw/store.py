@@ -101,11 +101,50 @@ def path_of(url: str) -> str | None:
     return parts.path.rstrip("/") or "/"
 
 
+class _Index:
+    """The records of one collection by the value of one field, built as far as the collection has been filled in.
+
+    Records are indexed in the order they were added; one whose representation is not filled in yet (a handler
+    adds a record and then fills in its fields, under the store's lock) waits and is indexed at a later look-up. The
+    fields indexed never change once set. A ``Ref`` is indexed by its path, any other value as it is; a look-up
+    returns candidates, which the caller still compares exactly."""
+
+    __slots__ = ("done", "field", "pending", "values")
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.done = 0
+        self.pending: list[Record] = []
+        self.values: dict[Any, list[Record]] = {}
+
+    def catch_up(self, records: list[Record]) -> None:
+        waiting, self.pending = self.pending, []
+        for record in waiting:
+            self._put(record)
+        for record in records[self.done :]:
+            self._put(record)
+        self.done = len(records)
+
+    def _put(self, record: Record) -> None:
+        if len(record.data) <= 1:  # only its url: the handler that added it has not filled it in yet
+            self.pending.append(record)
+            return
+        value = record.data.get(self.field)
+        if isinstance(value, (str, int)) or value is None:
+            bucket = self.values.setdefault(value, [])
+            bucket.append(record)
+            if len(bucket) > 1 and bucket[-2].seq > record.seq:
+                bucket.sort(key=lambda r: r.seq)
+
+
 class ZgwStore:
     """Resources per collection, by uuid; identification counters per year and organisation."""
 
     def __init__(self) -> None:
         self._by: dict[str, dict[str, Record]] = {name: {} for name in COLLECTIONS}
+        # Each collection in the order its records were added (that is, by ``seq``).
+        self._order: dict[str, list[Record]] = {name: [] for name in COLLECTIONS}
+        self._indexes: dict[tuple[str, str], _Index] = {}
         self._seq = itertools.count(1)
         self._numbers: dict[tuple[str, str, int], int] = {}
         self.lock = threading.RLock()
@@ -123,17 +162,41 @@ class ZgwStore:
         uid = uid or str(uuid.uuid4())
         data = {"url": ref_for(collection, uid, parent=parent), **data}
         record = Record(uid, collection, data, gemeente=gemeente, content=content, seq=next(self._seq))
+        if uid in self._by[collection]:
+            self.remove(collection, uid)
         self._by[collection][uid] = record
+        self._order[collection].append(record)
         return record
 
     def get(self, collection: str, uid: str) -> Record | None:
         return self._by[collection].get(uid.lower())
 
     def remove(self, collection: str, uid: str) -> None:
-        self._by[collection].pop(uid, None)
+        if self._by[collection].pop(uid, None) is not None:
+            self._order[collection] = [r for r in self._order[collection] if r.uuid != uid]
+            for key in [k for k in self._indexes if k[0] == collection]:
+                del self._indexes[key]
 
     def all(self, collection: str) -> Iterator[Record]:
-        return iter(sorted(self._by[collection].values(), key=lambda r: r.seq))
+        """Every record of the collection, oldest first."""
+        return iter(list(self._order[collection]))
+
+    def having(self, collection: str, field: str, value: Any) -> list[Record]:
+        """Candidates for ``data[field] == value``, oldest first: the records whose field holds ``value`` or, for a
+        URL, the path of our own resource it names. A superset of the exact matches only where a stored URL of
+        ours and a value of the client name the same path; callers compare exactly (``same_url``, ``==``)."""
+        index = self._indexes.get((collection, field))
+        if index is None:
+            index = self._indexes[(collection, field)] = _Index(field)
+        index.catch_up(self._order[collection])
+        found = index.values.get(value, [])
+        path = path_of(value) if isinstance(value, str) and "://" in value else None
+        if path is None or path == value:
+            return list(found)
+        by_path = index.values.get(path, [])
+        if not found:
+            return list(by_path)
+        return sorted({id(r): r for r in (*found, *by_path)}.values(), key=lambda r: r.seq)
 
     def resolve(self, url: object, collection: str) -> Record | None:
         """The record a URL (as a client sends it) points at, when it is one of ``collection``."""

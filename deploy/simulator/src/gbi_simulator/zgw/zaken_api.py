@@ -101,7 +101,8 @@ def _zaak_out(call: Call, record: Record) -> Json:
 
 def zaak_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("zaken") if call.visible(r)]
+    candidates = call.store.having("zaken", "identificatie", q["identificatie"]) if "identificatie" in q else None
+    records = [r for r in (candidates if candidates is not None else call.store.all("zaken")) if call.visible(r)]
     records = lookup_filter(records, q, _ZAAK_FIELDS)
     rol_filters = {k: v for k, v in q.items() if k.startswith("rol__")}
     if rol_filters:
@@ -122,7 +123,7 @@ def _sort_key(name: str) -> Callable[[Record], str]:
 
 
 def _rollen_of(call: Call, zaak: Record) -> list[Record]:
-    return [r for r in call.store.all("rollen") if r.data["zaak"] == zaak.data["url"]]
+    return [r for r in call.store.having("rollen", "zaak", zaak.data["url"]) if r.data["zaak"] == zaak.data["url"]]
 
 
 def _rol_matches(rol: Record, filters: dict[str, Any]) -> bool:
@@ -175,7 +176,7 @@ def zaak_create(call: Call) -> Reply:
     identificatie = body.get("identificatie") or (
         f"ZAAK-{year}-{call.store.next_number('zaak', body['bronorganisatie'], year):010d}"
     )
-    for other in call.store.all("zaken"):
+    for other in call.store.having("zaken", "identificatie", identificatie):
         if other.data["bronorganisatie"] == body["bronorganisatie"] and other.data["identificatie"] == identificatie:
             raise ZgwProblem.field(
                 "identificatie", "identificatie-niet-uniek", "Deze identificatie bestaat al voor deze bronorganisatie."
@@ -257,7 +258,8 @@ def _status_out(call: Call, record: Record) -> Json:
 
 def status_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("statussen") if call.visible(r)]
+    candidates = call.store.having("statussen", "zaak", q["zaak"]) if "zaak" in q else call.store.all("statussen")
+    records = [r for r in candidates if call.visible(r)]
     if "zaak" in q:
         records = [r for r in records if same_url(r.data["zaak"], q["zaak"])]
     if "statustype" in q:
@@ -285,7 +287,7 @@ def status_create(call: Call) -> Reply:
             "date-before-startdatum",
             "De status kan niet voor de startdatum van de zaak gezet zijn.",
         )
-    for other in call.store.all("statussen"):
+    for other in call.store.having("statussen", "zaak", zaak.data["url"]):
         if other.data["zaak"] == zaak.data["url"] and _same_moment(other.data["datumStatusGezet"], gezet):
             raise ZgwProblem.field("nonFieldErrors", "unique", "Deze zaak heeft al een status op dit tijdstip.")
     gezetdoor = body.get("gezetdoor")
@@ -335,7 +337,9 @@ def _same_moment(a: str, b: str) -> bool:
 
 
 def _recompute_status(call: Call, zaak: Record) -> None:
-    statussen = [s for s in call.store.all("statussen") if s.data["zaak"] == zaak.data["url"]]
+    statussen = [
+        s for s in call.store.having("statussen", "zaak", zaak.data["url"]) if s.data["zaak"] == zaak.data["url"]
+    ]
     latest = max(statussen, key=lambda s: (_moment(s.data["datumStatusGezet"]), s.seq))
     zaak.data["status"] = latest.ref
     statustype = call.store.resolve(latest.data["statustype"], "statustypen")
@@ -354,7 +358,8 @@ def status_retrieve(call: Call) -> Reply:
 
 def rol_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("rollen") if call.visible(r)]
+    candidates = call.store.having("rollen", "zaak", q["zaak"]) if "zaak" in q else call.store.all("rollen")
+    records = [r for r in candidates if call.visible(r)]
     for name in ("zaak", "roltype"):
         if name in q:
             records = [r for r in records if same_url(r.data[name], q[name])]
@@ -414,7 +419,12 @@ def rol_retrieve(call: Call) -> Reply:
 
 def zaakinformatieobject_list(call: Call) -> Reply:
     q = call.query
-    records = [r for r in call.store.all("zaakinformatieobjecten") if call.visible(r)]
+    candidates = (
+        call.store.having("zaakinformatieobjecten", "zaak", q["zaak"])
+        if "zaak" in q
+        else call.store.all("zaakinformatieobjecten")
+    )
+    records = [r for r in candidates if call.visible(r)]
     for name in ("zaak", "informatieobject"):
         if name in q:
             records = [r for r in records if same_url(r.data[name], q[name])]
@@ -434,7 +444,7 @@ def zaakinformatieobject_create(call: Call) -> Reply:
             "missing-zaaktype-informatieobjecttype-relation",
             "Het informatieobjecttype van het informatieobject hoort niet bij het zaaktype van de zaak.",
         )
-    for other in call.store.all("zaakinformatieobjecten"):
+    for other in call.store.having("zaakinformatieobjecten", "zaak", zaak.data["url"]):
         if other.data["zaak"] == zaak.data["url"] and other.data["informatieobject"] == eio.data["url"]:
             raise ZgwProblem.field("nonFieldErrors", "unique", "Dit informatieobject hoort al bij deze zaak.")
     status = body.get("status")

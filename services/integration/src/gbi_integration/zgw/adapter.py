@@ -1,7 +1,12 @@
 """``Zaaksysteem`` on the ZGW APIs (Catalogi 1.4, Zaken 1.7, Besluiten 1.1, Documenten 1.7).
 
-Idempotency: every write looks for its own earlier result first, by a key the write itself sets, and asks again
-when the answer to the write was lost (a timeout, a 5xx) or when the zaaksysteem says the key exists already:
+Idempotency: every write can find its own earlier result, by a key the write itself sets. Where the standard
+makes the zaaksysteem refuse a second one with that key (a zaak's ``identificatie`` within its bronorganisatie,
+Zaken API ``zaak_create``; a besluit's within its verantwoordelijke organisatie, Besluiten API ``besluit_create``;
+both ``identificatie-niet-uniek``) the write is sent first and the earlier result looked up only when it is refused
+for that reason or its answer was lost (a timeout, a 5xx). Everything else is looked up before it is written (the
+Documenten API does not promise a unique document ``identificatie``; statussen and rollen have no key), and looked
+up again when the answer to the write was lost or the zaaksysteem says it exists already:
 
 - zaak: ``identificatie`` ``GBI-<aanvraagreferentie>`` within the gemeente's RSIN (also a ``kenmerk``);
 - status: same zaak, statustype and ``datumStatusGezet``;
@@ -24,7 +29,8 @@ zaaksysteem stays the judge: a write it refuses drops the remembered zaak. A rel
 just created cannot exist yet, so it is made without looking first (the zaaksysteem's ``unique`` still settles a
 race); nor can a rol of a zaak this call has just created (the aanvrager is added without looking). GBI never
 deletes what it registered; something deleted by hand within ``MEMORY_TTL_S`` may be answered from memory until
-then.
+then. The status a call sets right after creating a besluit (``nog_geen``) is not looked for first either: a
+try of that request that set it had created the besluit before, so its retry finds the besluit and looks.
 
 Documents are registered ``definitief`` with ``indicatieGebruiksrecht`` false, so the zaak can be closed
 (the Zaken API refuses the eindstatus while a document of the zaak has no indicatieGebruiksrecht).
@@ -264,9 +270,12 @@ class ZgwZaaksysteem:
             return await self._find_zaak(client, identificatie)
 
         async with self._once("zaak", gemeente, identificatie):
-            zaak, nieuw = await self._find_or_create_zaak(
-                client, cat, identificatie, aanvraag_referentie, omschrijving, startdatum, find
-            )
+            zaak = self._memory.get("zaak", client.rsin, identificatie)
+            nieuw = False
+            if zaak is None:
+                zaak, nieuw = await self._create_zaak(
+                    client, cat, identificatie, aanvraag_referentie, omschrijving, startdatum, find
+                )
         if zaak["zaaktype"] != cat.zaaktype:
             raise ConflictError(f"Zaak {identificatie} bestaat al met een ander zaaktype")
         self._memory.put(zaak, "zaak", client.rsin, identificatie)
@@ -275,7 +284,7 @@ class ZgwZaaksysteem:
         await self._voeg_rol_toe(verwijzing, ZaakRoltypeNaam.AANVRAGER, bsn, None, zaak_nieuw=nieuw)
         return verwijzing
 
-    async def _find_or_create_zaak(
+    async def _create_zaak(
         self,
         client: ZgwGemeente,
         cat: Catalogus,
@@ -285,22 +294,20 @@ class ZgwZaaksysteem:
         startdatum: date,
         find: Any,
     ) -> tuple[Json, bool]:
-        zaak = await find()
-        nieuw = False
-        if zaak is None:
-            body = {
-                "identificatie": identificatie,
-                "bronorganisatie": client.rsin,
-                "verantwoordelijkeOrganisatie": client.rsin,
-                "zaaktype": cat.zaaktype,
-                "omschrijving": omschrijving,
-                "startdatum": startdatum.isoformat(),
-                "kenmerken": [{"kenmerk": aanvraag_referentie, "bron": KENMERK_BRON}],
-            }
-            zaak, nieuw = await self._create(
-                client, f"{self._zaken}/zaken", body, find, unique_codes=("identificatie-niet-uniek",)
-            )
-        return zaak, nieuw
+        """Create first: the Zaken API refuses a second zaak with this identificatie in the bronorganisatie
+        (``identificatie-niet-uniek``), and then (or when the answer is lost) the zaak is looked up."""
+        body = {
+            "identificatie": identificatie,
+            "bronorganisatie": client.rsin,
+            "verantwoordelijkeOrganisatie": client.rsin,
+            "zaaktype": cat.zaaktype,
+            "omschrijving": omschrijving,
+            "startdatum": startdatum.isoformat(),
+            "kenmerken": [{"kenmerk": aanvraag_referentie, "bron": KENMERK_BRON}],
+        }
+        return await self._create(
+            client, f"{self._zaken}/zaken", body, find, unique_codes=("identificatie-niet-uniek",)
+        )
 
     async def zoek_zaak(self, gemeente: str, identificatie: str) -> Zaakverwijzing:
         client, cat = await self._context(gemeente)
@@ -323,8 +330,16 @@ class ZgwZaaksysteem:
     # ------------------------------------------------------------------------------------------ statussen
 
     async def zet_status(
-        self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
+        self,
+        zaak: Zaakverwijzing,
+        status: ZaakStatusNaam,
+        datum: datetime,
+        toelichting: str | None = None,
+        *,
+        nog_geen: bool = False,
     ) -> ZaakStatusRegistratie:
+        """``nog_geen``: the caller knows no earlier try of its request can have set this status (it is set right
+        after something this same call created, such as a new besluit), so it is not looked for first."""
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
         datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
@@ -338,7 +353,7 @@ class ZgwZaaksysteem:
 
         key = ("status", zaak.url, statustype, datum.isoformat())
         async with self._once(*key), self._writing_on(zaak):
-            found = self._memory.get(*key) or await find()
+            found = self._memory.get(*key) or (None if nog_geen else await find())
             nieuw = False
             if found is None:
                 body: dict[str, Json] = {
@@ -445,7 +460,7 @@ class ZgwZaaksysteem:
             found = self._memory.get("besluit", client.rsin, identificatie)
             nieuw = False
             if found is None:
-                found, nieuw = await self._find_or_create_besluit(
+                found, nieuw = await self._create_besluit(
                     client, identificatie, besluittype_url, zaak, datum, ingangsdatum, toelichting, find
                 )
                 self._memory.put(found, "besluit", client.rsin, identificatie)
@@ -461,7 +476,7 @@ class ZgwZaaksysteem:
             nieuw=nieuw,
         )
 
-    async def _find_or_create_besluit(
+    async def _create_besluit(
         self,
         client: ZgwGemeente,
         identificatie: str,
@@ -472,23 +487,22 @@ class ZgwZaaksysteem:
         toelichting: str | None,
         find: Any,
     ) -> tuple[Json, bool]:
-        found = await find()
-        nieuw = False
-        if found is None:
-            body: dict[str, Json] = {
-                "identificatie": identificatie,
-                "verantwoordelijkeOrganisatie": client.rsin,
-                "besluittype": besluittype_url,
-                "zaak": zaak.url,
-                "datum": datum.isoformat(),
-                "ingangsdatum": ingangsdatum.isoformat(),
-            }
-            if toelichting:
-                body["toelichting"] = toelichting
-            found, nieuw = await self._create(
-                client, f"{self._besluiten}/besluiten", body, find, unique_codes=("identificatie-niet-uniek",)
-            )
-        return found, nieuw
+        """Create first: the Besluiten API refuses a second besluit with this identificatie of the
+        verantwoordelijke organisatie (``identificatie-niet-uniek``), and then (or when the answer is lost) the
+        besluit is looked up."""
+        body: dict[str, Json] = {
+            "identificatie": identificatie,
+            "verantwoordelijkeOrganisatie": client.rsin,
+            "besluittype": besluittype_url,
+            "zaak": zaak.url,
+            "datum": datum.isoformat(),
+            "ingangsdatum": ingangsdatum.isoformat(),
+        }
+        if toelichting:
+            body["toelichting"] = toelichting
+        return await self._create(
+            client, f"{self._besluiten}/besluiten", body, find, unique_codes=("identificatie-niet-uniek",)
+        )
 
     # ------------------------------------------------------------------------------------------ documenten
 

@@ -42,8 +42,17 @@ class Zaaksysteem(Protocol):
         ...
 
     async def zet_status(
-        self, zaak: Zaakverwijzing, status: ZaakStatusNaam, datum: datetime, toelichting: str | None = None
-    ) -> ZaakStatusRegistratie: ...
+        self,
+        zaak: Zaakverwijzing,
+        status: ZaakStatusNaam,
+        datum: datetime,
+        toelichting: str | None = None,
+        *,
+        nog_geen: bool = False,
+    ) -> ZaakStatusRegistratie:
+        """``nog_geen``: no earlier try of the caller's request can have set this status (it follows something
+        this same call created), so the adapter need not look for it before it sets it."""
+        ...
 
     async def voeg_rol_toe(
         self,

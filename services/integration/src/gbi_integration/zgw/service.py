@@ -85,8 +85,14 @@ class ZaakService:
         )
         if verzoek.status_gezet_op is None:
             return besluit
+        # A besluit this call created: no earlier try of this request got past it, so none set the status (a try
+        # that did set it created the besluit first, and its retry finds the besluit, not creates it).
         status = await self._zs.zet_status(
-            zaak, ZaakStatusNaam.BESLUIT_GENOMEN, verzoek.status_gezet_op, verzoek.status_toelichting
+            zaak,
+            ZaakStatusNaam.BESLUIT_GENOMEN,
+            verzoek.status_gezet_op,
+            verzoek.status_toelichting,
+            nog_geen=besluit.nieuw,
         )
         return besluit.model_copy(update={"status": status})
 
