@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import operator
 import struct
 import threading
 import zlib
@@ -429,6 +430,11 @@ class _Document(pdfdoc.PDFDocument):
         return super().Reference(obj, name)  # type: ignore[no-untyped-call]
 
 
+#: The canvas attributes ``saveState`` keeps (ReportLab's list), read at once.
+_STAAT_NAMEN: tuple[str, ...] = tuple(Canvas.STATE_ATTRIBUTES)
+_staat_van = operator.itemgetter(*_STAAT_NAMEN)
+
+
 class PdfACanvas(Canvas):
     """A canvas that numbers its pages (``pagina 1 van 3`` needs the total, so pages are kept until ``save``) and
     writes PDF/A-1b metadata on save. Made by the canvasmaker that render.py hands to the DocTemplate."""
@@ -449,6 +455,15 @@ class PdfACanvas(Canvas):
         self._voettekst = voettekst
         self._pagina_staten: list[dict[str, Any]] = []
         self._aantal_paginas = 0
+
+    def push_state_stack(self) -> None:
+        """ReportLab's ``push_state_stack`` (``saveState``), keeping the same attributes as a tuple read in one call
+        instead of a dict filled name by name (a letter saves the state some hundred times)."""
+        self.state_stack.append(_staat_van(self.__dict__))
+        self._extgstate = self._extgstate.pushCopy()  # type: ignore[has-type]
+
+    def pop_state_stack(self) -> None:
+        self.__dict__.update(zip(_STAAT_NAMEN, self.state_stack.pop(), strict=True))
 
     @property
     def paginas(self) -> int:
