@@ -490,3 +490,44 @@ def test_the_collector_is_paused_while_a_letter_is_made_and_runs_again_after(mon
     with pytest.raises(RuntimeError):  # a render that fails leaves the collector running as well
         render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
     assert gc.isenabled()
+
+
+def _ondertekening_bijzonder() -> dict[str, Any]:
+    data = toekenning()
+    data["behandelaar"] = {"naam": "J. van  Dam &amp; <b>Zn</b>"}  # entity, markup, two spaces: through the parser
+    data["goedgekeurdDoor"] = {"naam": "Ünal Çelik", "functie": "teamleider\u00a0Werk"}
+    return data
+
+
+@pytest.mark.parametrize("maker", [toekenning, _stp, afwijzing, _ondertekening_bijzonder])
+def test_signature_made_from_the_parsed_template_is_the_parsed_signature(
+    maker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature's paragraph is made from its markup parsed once with placeholders: byte for byte the letter whose
+    signatures go through ReportLab's parser, also with the names that must (markup, entities, spaces), and no name
+    is kept by the process."""
+    data = maker()
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert sjabloon._ONDERTEKENAARS
+    bewaard = str(sjabloon._ONDERTEKENAARS)
+    for persoon in ("A. Jansen", "B. Bakker", "Ünal", "teamleider", "klantmanager"):
+        assert persoon not in bewaard
+    monkeypatch.setattr(sjabloon, "_PLAATSHOUDERS", ())  # every signature through the parser
+    geparst = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == geparst.pdf
+
+
+def test_signature_fragments_equal_the_parser_s() -> None:
+    from reportlab.platypus.paraparser import ParaParser
+
+    for regels in (["A. Jansen"], ["A. Jansen", "klantmanager Werk en Inkomen"], ["Zoë", "x\u00a0y"]):
+        alinea = sjabloon._ondertekenaar("Behandeld door", regels)
+        markup = "<br/>".join(["<font color='#595959'>Behandeld door</font>", *regels])
+        _, verwacht, _ = ParaParser().parse(markup, sjabloon.STIJLEN["tekst"])
+        assert [f.__dict__ for f in alinea.frags] == [f.__dict__ for f in verwacht]
+        assert alinea.text == markup
+    assert not sjabloon._als_tekst_geparst("a  b")
+    assert not sjabloon._als_tekst_geparst(" a")
+    assert not sjabloon._als_tekst_geparst("a &amp; b")
+    assert not sjabloon._als_tekst_geparst("")
+    assert sjabloon._als_tekst_geparst("a\u00a0b c")

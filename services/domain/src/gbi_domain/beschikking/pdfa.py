@@ -25,6 +25,7 @@ import functools
 import hashlib
 import math
 import operator
+import re
 import struct
 import threading
 import zlib
@@ -120,6 +121,25 @@ class _FlateCache:
 
 
 _FONT_FLATE = _FlateCache()
+
+
+_PDFDOC_ENC = pdfdoc.pdfdocEnc
+#: The ASCII characters PDFDocEncoding does not have at their own code (``extpdfdoc`` refuses U+0018..U+001F).
+_GEEN_EIGEN_CODE = re.compile("[\x18-\x1f]")
+
+
+def _pdfdoc_enc(x: Any) -> Any:
+    """ReportLab's ``pdfdocEnc`` (every name, number, dictionary and page stream of a document passes through it), with
+    ASCII text encoded by Python's own codec: the ``extpdfdoc`` codec gives each ASCII character its own code except
+    U+0018..U+001F, so for any other ASCII text the bytes are the same; everything else goes to ReportLab's codec."""
+    if type(x) is str and x.isascii() and _GEEN_EIGEN_CODE.search(x) is None:
+        return x.encode("ascii")
+    return _PDFDOC_ENC(x)
+
+
+# pdfdoc's own functions look the name up when they run: they use this one from now on (this service alone uses
+# ReportLab).
+pdfdoc.pdfdocEnc = _pdfdoc_enc
 
 
 def registreer_fonts() -> None:

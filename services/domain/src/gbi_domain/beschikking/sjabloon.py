@@ -37,7 +37,11 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.paragraph import split, strip  # type: ignore[attr-defined]  # ReportLab's own word split
+from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # ReportLab's own word split and cleaner
+    cleanBlockQuotedText,
+    split,
+    strip,
+)
 from reportlab.platypus.paraparser import ParaParser
 
 from gbi_domain.beschikking.opmaak import (
@@ -453,6 +457,48 @@ def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
 
 
 _ADRES = ParagraphStyle("adres", parent=STIJLEN["tekst"], leftIndent=5 * mm)
+
+#: Per role of a signature and number of lines: the style and fragments ReportLab's parser makes of the signature's
+#: markup with placeholders where the person's lines go (no name or function is kept).
+_ONDERTEKENAARS: dict[tuple[str, int], tuple[Any, list[Any]]] = {}
+_PLAATSHOUDERS = ("\ue000", "\ue001")
+
+
+def _als_tekst_geparst(regel: str) -> bool:
+    """Whether ReportLab's parser makes of this escaped text exactly one fragment with this text: no markup or
+    entity, no placeholder, and the cleaner leaves it as it is (no leading, trailing or repeated spaces)."""
+    return (
+        bool(regel)
+        and not any(t in regel for t in ("<", ">", "&", *_PLAATSHOUDERS))
+        and " ".join(split(strip(regel))) == regel
+    )
+
+
+def _ondertekenaar(rol: str, regels: list[str]) -> Paragraph:
+    """The signature of one person: the role in grey, then the lines (printable text, not yet escaped).
+
+    The paragraph ReportLab's parser would make of ``<font color='#595959'>rol</font><br/>regel<br/>regel``, made
+    from the fragments of that markup parsed once with placeholders for the lines (the HTML parser was a fortieth of
+    the render); a line the parser would not keep as one plain fragment makes the markup go through the parser."""
+    stijl = STIJLEN["tekst"]
+    markup = "<br/>".join([f"<font color='#595959'>{rol}</font>", *(escape(r) for r in regels)])
+    if len(regels) > len(_PLAATSHOUDERS) or not all(_als_tekst_geparst(r) for r in regels):
+        return _Alinea(markup, stijl)
+    sleutel = (rol, len(regels))
+    bewaard = _ONDERTEKENAARS.get(sleutel)
+    if bewaard is None:
+        sjabloon = "<br/>".join([f"<font color='#595959'>{rol}</font>", *_PLAATSHOUDERS[: len(regels)]])
+        geparst_stijl, fragmenten, _ = ParaParser().parse(cleanBlockQuotedText(sjabloon), stijl)  # type: ignore[no-untyped-call]
+        if fragmenten is None or [f.text for f in fragmenten].count(_PLAATSHOUDERS[0]) != 1:
+            return _Alinea(markup, stijl)
+        bewaard = (geparst_stijl, fragmenten)
+        with _ontleed_lock:
+            _ONDERTEKENAARS[sleutel] = bewaard
+    geparst_stijl, fragmenten = bewaard
+    vervanging = dict(zip(_PLAATSHOUDERS, regels, strict=False))
+    eigen = [f.clone(text=vervanging[f.text]) if f.text in vervanging else f.clone() for f in fragmenten]
+    return _Alinea(cleanBlockQuotedText(markup), geparst_stijl, frags=eigen)
+
 
 _LEEFVORM = {
     "alleenstaande": "U heeft geen partner en er wonen geen kinderen bij u die u onderhoudt. Wij zien u daarom als "
@@ -964,10 +1010,10 @@ class Brief:
         naam = self.x("gemeente.naam", v.gemeente.naam)
 
         def persoon(rol: str, veld: str, wie: Any) -> Paragraph:
-            regels = [f"<font color='#595959'>{rol}</font>", self.x(f"{veld}.naam", wie.naam)]
+            regels = [self.drukbaar(f"{veld}.naam", wie.naam)]
             if wie.functie:
-                regels.append(self.x(f"{veld}.functie", wie.functie))
-            return _Alinea("<br/>".join(regels), STIJLEN["tekst"])
+                regels.append(self.drukbaar(f"{veld}.functie", wie.functie))
+            return _ondertekenaar(rol, regels)
 
         blok: list[Flowable] = [
             Spacer(1, 4 * mm),
