@@ -148,3 +148,23 @@ def test_geen_transparantie_geen_acties(pdf: bytes, reader: PdfReader) -> None:
         assert "/AA" not in page
         assert isinstance(page["/Resources"], DictionaryObject)
         assert "/ExtGState" not in page["/Resources"]
+
+
+def test_pdfdoc_encoding_of_ascii_is_reportlab_s() -> None:
+    """ASCII text is encoded by Python's codec (the hot path of every name, number and page stream) with the bytes
+    ReportLab's ``extpdfdoc`` codec gives, and what that codec refuses or maps otherwise still goes to it."""
+    from reportlab.pdfbase import pdfdoc
+
+    from gbi_domain.beschikking import pdfa
+
+    assert pdfdoc.pdfdocEnc is pdfa._pdfdoc_enc
+    origineel = pdfa._PDFDOC_ENC
+    teksten = ["", "/Resources", "1 0 0 1 70.86614 447.2598 cm", "(\\001 1.331,42) Tj", "\n\r\t", b"bytes\x80"]
+    teksten += ["".join(chr(i) for i in range(32, 127)), "Zoë · ‘Ünal’ €", "\u02d8", "\xff"]
+    for tekst in teksten:
+        assert pdfa._pdfdoc_enc(tekst) == origineel(tekst), tekst
+    for teken in range(0x18, 0x20):  # no code of its own in PDFDocEncoding: ReportLab's codec refuses it, as before
+        with pytest.raises(UnicodeEncodeError):
+            origineel(chr(teken))
+        with pytest.raises(UnicodeEncodeError):
+            pdfa._pdfdoc_enc(f"a{chr(teken)}b")

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import zlib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +327,8 @@ def test_the_process_keeps_no_citizen_s_text_in_its_lines_or_drawings() -> None:
     bewaard = [str(sleutel) for sleutel in (*sjabloon._VASTE_REGELS, *sjabloon._VASTE_TEKENING, *sjabloon._TEKENS)]
     bewaard += ["".join(tekening) for tekening in sjabloon._VASTE_TEKENING.values()]
     assert any("Dan kunt u bezwaar maken" in tekst for tekst in bewaard)
-    for persoonlijk in (naam, straat, "1.331,42", "Z-2026-0042", "ALO-2026-000123", "A. Jansen"):
+    bedragen = ("1.331,42", "1.401,50", "70,08", "1.200,00")  # the facts with an amount are not kept either
+    for persoonlijk in (naam, straat, *bedragen, "Z-2026-0042", "ALO-2026-000123", "A. Jansen"):
         assert not [tekst for tekst in bewaard if persoonlijk in tekst], persoonlijk
 
 
@@ -386,3 +388,146 @@ def test_a_cell_that_does_not_fit_on_one_line_is_a_paragraph() -> None:
     assert not sjabloon._regel_mogelijk("J. &amp; K. de Vries", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("<b>vet</b>", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("Kop", sjabloon.STIJLEN["kop"])  # kept with the next: a paragraph
+
+
+def _andere_gemeente() -> dict[str, Any]:
+    data = toekenning()
+    data["gemeente"] = {"code": data["gemeente"]["code"], "naam": "Súdwest-Fryslân", "afzender": ["Postbus 10000"]}
+    data["ontvanger"]["naam"] = "Zoë Çelik · ‘Ünal’"
+    return data
+
+
+def _met_inkomen() -> dict[str, Any]:
+    inkomen = [
+        {"persoon": "aanvrager", "soort": "arbeid", "nettoPerMaand": "400.00", "vrijlatingStartdatum": "2026-01-01"}
+    ]
+    data = toekenning(bedragPerMaand="1046.42")
+    data["berekening"] = berekening(inkomsten=inkomen)
+    return data
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [toekenning, _stp, afwijzing, buiten_behandeling, _lange_cellen, _andere_gemeente, _met_inkomen],
+)
+def test_direct_drawing_writes_the_bytes_reportlab_writes(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One-line texts (``_Regel``) and fixed texts with a kept drawing (``_VasteAlinea``) are written straight to the
+    canvas, and the canvas keeps its saved states as tuples: the letter is byte for byte the one ReportLab's own
+    ``Flowable.drawOn``, text object and state stack write, for every soort, in a warm process and a cold one."""
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Flowable
+
+    from gbi_domain.beschikking import pdfa
+
+    data = maker()
+    render_beschikking(BeschikkingVerzoek.model_validate(data))  # warm: fixed texts have kept drawings
+    direct: list[int] = []
+    omlijst = sjabloon._omlijst
+
+    def tel(*args: Any) -> None:
+        direct.append(1)
+        omlijst(*args)
+
+    monkeypatch.setattr(sjabloon, "_omlijst", tel)
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert len(direct) > 20  # the direct paths were taken
+    monkeypatch.setattr(sjabloon._Regel, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(sjabloon._VasteAlinea, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(pdfa.PdfACanvas, "push_state_stack", Canvas.push_state_stack)
+    monkeypatch.setattr(pdfa.PdfACanvas, "pop_state_stack", Canvas.pop_state_stack)
+    aantal = len(direct)
+    reportlab = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert len(direct) == aantal
+    assert snel.pdf == reportlab.pdf
+    assert snel.metadata == reportlab.metadata
+
+
+def test_a_regel_in_another_colour_or_transparent_is_drawn_by_reportlab() -> None:
+    """The direct path writes only what it knows ReportLab writes: an opaque RGB colour on an opaque fill."""
+    from reportlab.lib import colors
+
+    from gbi_domain.beschikking.pdfa import FONT, PdfACanvas, PdfAMetadata
+
+    meta = PdfAMetadata("t", "a", "o", "k", "m", date(2026, 3, 1), b"0" * 16)
+    canvas = PdfACanvas(io.BytesIO(), meta=meta, voettekst="v")
+    canvas.setFont(FONT, 10)
+    stijl = sjabloon.STIJLEN["cel"]
+    regel = sjabloon._Regel("€\u00a01.331,42", stijl)
+    regel.wrap(200, 100)
+    assert regel._operatoren(canvas) is not None
+    transparant = sjabloon._Regel(
+        "tekst", sjabloon.ParagraphStyle("t", parent=stijl, textColor=colors.Color(0, 0, 0, 0.5))
+    )
+    transparant.wrap(200, 100)
+    assert transparant._operatoren(canvas) is None
+    canvas.setFillAlpha(0.5)
+    assert regel._operatoren(canvas) is None
+    lang = sjabloon._Regel("een " * 40, stijl)
+    lang.wrap(200, 1000)  # wraps: a Paragraph
+    assert lang._operatoren(canvas) is None
+
+
+def test_the_collector_is_paused_while_a_letter_is_made_and_runs_again_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    aan: list[bool] = []
+    inhoud = sjabloon.Brief.inhoud
+
+    def kijk(self: sjabloon.Brief) -> Any:
+        aan.append(gc.isenabled())
+        return inhoud(self)
+
+    monkeypatch.setattr(sjabloon.Brief, "inhoud", kijk)
+    assert gc.isenabled()
+    render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
+    assert aan == [False]
+    assert gc.isenabled()
+
+    def faalt(self: sjabloon.Brief) -> Any:
+        raise RuntimeError("kapot")
+
+    monkeypatch.setattr(sjabloon.Brief, "inhoud", faalt)
+    with pytest.raises(RuntimeError):  # a render that fails leaves the collector running as well
+        render_beschikking(BeschikkingVerzoek.model_validate(toekenning()))
+    assert gc.isenabled()
+
+
+def _ondertekening_bijzonder() -> dict[str, Any]:
+    data = toekenning()
+    data["behandelaar"] = {"naam": "J. van  Dam &amp; <b>Zn</b>"}  # entity, markup, two spaces: through the parser
+    data["goedgekeurdDoor"] = {"naam": "Ünal Çelik", "functie": "teamleider\u00a0Werk"}
+    return data
+
+
+@pytest.mark.parametrize("maker", [toekenning, _stp, afwijzing, _ondertekening_bijzonder])
+def test_signature_made_from_the_parsed_template_is_the_parsed_signature(
+    maker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature's paragraph is made from its markup parsed once with placeholders: byte for byte the letter whose
+    signatures go through ReportLab's parser, also with the names that must (markup, entities, spaces), and no name
+    is kept by the process."""
+    data = maker()
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert sjabloon._ONDERTEKENAARS
+    bewaard = str(sjabloon._ONDERTEKENAARS)
+    for persoon in ("A. Jansen", "B. Bakker", "Ünal", "teamleider", "klantmanager"):
+        assert persoon not in bewaard
+    monkeypatch.setattr(sjabloon, "_PLAATSHOUDERS", ())  # every signature through the parser
+    geparst = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == geparst.pdf
+
+
+def test_signature_fragments_equal_the_parser_s() -> None:
+    from reportlab.platypus.paraparser import ParaParser
+
+    for regels in (["A. Jansen"], ["A. Jansen", "klantmanager Werk en Inkomen"], ["Zoë", "x\u00a0y"]):
+        alinea = sjabloon._ondertekenaar("Behandeld door", regels)
+        markup = "<br/>".join(["<font color='#595959'>Behandeld door</font>", *regels])
+        _, verwacht, _ = ParaParser().parse(markup, sjabloon.STIJLEN["tekst"])
+        assert [f.__dict__ for f in alinea.frags] == [f.__dict__ for f in verwacht]
+        assert alinea.text == markup
+    assert not sjabloon._als_tekst_geparst("a  b")
+    assert not sjabloon._als_tekst_geparst(" a")
+    assert not sjabloon._als_tekst_geparst("a &amp; b")
+    assert not sjabloon._als_tekst_geparst("")
+    assert sjabloon._als_tekst_geparst("a\u00a0b c")

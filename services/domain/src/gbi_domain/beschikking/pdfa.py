@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import operator
+import re
 import struct
 import threading
 import zlib
@@ -119,6 +121,25 @@ class _FlateCache:
 
 
 _FONT_FLATE = _FlateCache()
+
+
+_PDFDOC_ENC = pdfdoc.pdfdocEnc
+#: The ASCII characters PDFDocEncoding does not have at their own code (``extpdfdoc`` refuses U+0018..U+001F).
+_GEEN_EIGEN_CODE = re.compile("[\x18-\x1f]")
+
+
+def _pdfdoc_enc(x: Any) -> Any:
+    """ReportLab's ``pdfdocEnc`` (every name, number, dictionary and page stream of a document passes through it), with
+    ASCII text encoded by Python's own codec: the ``extpdfdoc`` codec gives each ASCII character its own code except
+    U+0018..U+001F, so for any other ASCII text the bytes are the same; everything else goes to ReportLab's codec."""
+    if type(x) is str and x.isascii() and _GEEN_EIGEN_CODE.search(x) is None:
+        return x.encode("ascii")
+    return _PDFDOC_ENC(x)
+
+
+# pdfdoc's own functions look the name up when they run: they use this one from now on (this service alone uses
+# ReportLab).
+pdfdoc.pdfdocEnc = _pdfdoc_enc
 
 
 def registreer_fonts() -> None:
@@ -429,6 +450,11 @@ class _Document(pdfdoc.PDFDocument):
         return super().Reference(obj, name)  # type: ignore[no-untyped-call]
 
 
+#: The canvas attributes ``saveState`` keeps (ReportLab's list), read at once.
+_STAAT_NAMEN: tuple[str, ...] = tuple(Canvas.STATE_ATTRIBUTES)
+_staat_van = operator.itemgetter(*_STAAT_NAMEN)
+
+
 class PdfACanvas(Canvas):
     """A canvas that numbers its pages (``pagina 1 van 3`` needs the total, so pages are kept until ``save``) and
     writes PDF/A-1b metadata on save. Made by the canvasmaker that render.py hands to the DocTemplate."""
@@ -449,6 +475,15 @@ class PdfACanvas(Canvas):
         self._voettekst = voettekst
         self._pagina_staten: list[dict[str, Any]] = []
         self._aantal_paginas = 0
+
+    def push_state_stack(self) -> None:
+        """ReportLab's ``push_state_stack`` (``saveState``), keeping the same attributes as a tuple read in one call
+        instead of a dict filled name by name (a letter saves the state some hundred times)."""
+        self.state_stack.append(_staat_van(self.__dict__))
+        self._extgstate = self._extgstate.pushCopy()  # type: ignore[has-type]
+
+    def pop_state_stack(self) -> None:
+        self.__dict__.update(zip(_STAAT_NAMEN, self.state_stack.pop(), strict=True))
 
     @property
     def paginas(self) -> int:

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -36,7 +37,11 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.paragraph import split, strip  # type: ignore[attr-defined]  # ReportLab's own word split
+from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # ReportLab's own word split and cleaner
+    cleanBlockQuotedText,
+    split,
+    strip,
+)
 from reportlab.platypus.paraparser import ParaParser
 
 from gbi_domain.beschikking.opmaak import (
@@ -209,6 +214,28 @@ class _VasteAlinea(_Alinea):
                 _VASTE_REGELS[sleutel] = (staat[2], uit)
         return uit
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        """A paragraph whose drawing is kept (see :meth:`draw`) is written as the operators ``Flowable.drawOn`` writes
+        around it (``q``, the ``cm`` that moves the origin, the drawing, ``Q``) without ReportLab's bookkeeping of a
+        graphics state the kept operators do not change; anything else is drawn by ReportLab."""
+        bewaard = self._bewaarde_tekening(canvas)
+        if bewaard is None or getattr(self, "_showBoundary", None):
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, bewaard)  # type: ignore[attr-defined]
+
+    def _bewaarde_tekening(self, canvas: Any) -> tuple[str, ...] | None:
+        vast = self._vast
+        if vast is None or self.blPara.kind != 0 or getattr(self, "_offsets", None) is not None:
+            return None
+        tekens = _TEKENS.get(vast)
+        if tekens is None:
+            return None
+        voor, _ = _fontstaat(canvas._doc, tekens)
+        return _VASTE_TEKENING.get(
+            (*vast, self.width, self.height, canvas._fontname, canvas._fontsize, canvas._leading, voor)
+        )
+
     def draw(self) -> None:
         vast = self._vast
         canvas: Any = self.canv
@@ -245,6 +272,17 @@ _VASTE_REGELS: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[float, float]]]
 _VASTE_TEKENING: dict[tuple[Any, ...], tuple[str, ...]] = {}
 #: (text, style, bullet) -> its characters outside ASCII (see :func:`_bijzondere_tekens`).
 _TEKENS: dict[tuple[str, int, str | None], tuple[int, ...]] = {}
+
+
+def _omlijst(canvas: Any, x: float, y: float, operatoren: Iterable[str]) -> None:
+    """Operators drawn at (x, y) as ``Flowable.drawOn`` frames a flowable's drawing: ``q``, the ``cm`` that
+    ``Canvas.translate`` writes after a ``q`` (nothing to merge with), the operators, ``Q``. For a drawing that leaves
+    the canvas' own state (font, colours, matrix) as ``restoreState`` would put it back: nothing to save or restore."""
+    code = canvas._code
+    code.append("q")
+    code.append(f"{fp_str(1, 0, 0, 1, x, y)} cm")
+    code.extend(operatoren)
+    code.append("Q")
 
 
 def _bijzondere_tekens(alinea: Paragraph) -> tuple[int, ...]:
@@ -319,6 +357,51 @@ class _Regel(Flowable):
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         return self._als_alinea().split(availWidth, availHeight)
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        """The line as :meth:`draw` draws it, framed as ``Flowable.drawOn`` frames it (:func:`_omlijst`), written
+        straight to the canvas: the same operators (the tests compare the bytes), without a text object and the
+        canvas' bookkeeping of a colour and a graphics state that the ``Q`` undoes anyway."""
+        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
+        if operatoren is None:
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
+
+    def _operatoren(self, canvas: Any) -> list[str] | None:
+        """What :meth:`draw` writes for a one-line text in a TrueType font with an opaque RGB colour (every style of
+        the letter); None for anything else (a wrapped text, another font or colour), which :meth:`draw` draws."""
+        if self._alinea is not None:
+            return None
+        s = self.style
+        kleur = _kleur_operator(canvas, s.textColor)
+        font: Any = pdfmetrics.getFont(s.fontName)
+        if kleur is None or not font._dynamicFont:
+            return None
+        doc = canvas._doc
+        # Canvas.setFillColor with an opaque colour: ensures PDF 1.4 (transparency) and writes no ``gs``
+        doc.ensureMinPdfVersion("transparency")
+        uit = ["BT", f"1 0 0 1 {fp_str(0, self.height - s.fontSize)} Tm"]
+        x = self.width - self._tekstbreedte() if s.alignment == TA_RIGHT else 0.0
+        verschoven = abs(x) > 1e-6
+        if verschoven:
+            uit.append(f"{fp_str(x, 0)} Td")
+        # PDFTextObject._formatText of a plain text in a TrueType font, then ``T*`` (``_textOut(text, 1)``)
+        tekst: list[str] = []
+        maat = None
+        huidig = -1
+        for subset, deel in font.splitString(" ".join(self._woorden), doc):
+            if subset != huidig:
+                if maat is None:
+                    maat = f"{fp_str(s.fontSize)} Tf {fp_str(s.leading)} TL"
+                tekst.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+                huidig = subset
+            tekst.append(f"({canvas._escape(deel)}) Tj")
+        uit.append(" ".join(tekst) + " T*")
+        if verschoven:
+            uit.append(f"{fp_str(-x, 0)} Td")
+        uit.append("ET")
+        return [kleur, " ".join(uit)]
+
     def draw(self) -> None:
         alinea = self._alinea
         if alinea is not None:
@@ -338,6 +421,15 @@ class _Regel(Flowable):
         if abs(x) > 1e-6:
             tekst.setXPos(-x)
         canvas.drawText(tekst)
+
+
+def _kleur_operator(canvas: Any, kleur: Any) -> str | None:
+    """The operator ``Canvas.setFillColor`` writes for an opaque RGB colour while the fill is opaque (and writes no
+    ``gs`` for), or None for any other colour, which ReportLab sets itself."""
+    rgb = canvas._enforceColorSpace(kleur) if canvas._enforceColorSpace else kleur
+    if type(rgb) is not colors.Color or rgb.alpha != 1 or canvas._extgstate.getValue("ca") != 1:
+        return None
+    return f"{fp_str((rgb.red, rgb.green, rgb.blue))} rg"
 
 
 def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
@@ -365,6 +457,48 @@ def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
 
 
 _ADRES = ParagraphStyle("adres", parent=STIJLEN["tekst"], leftIndent=5 * mm)
+
+#: Per role of a signature and number of lines: the style and fragments ReportLab's parser makes of the signature's
+#: markup with placeholders where the person's lines go (no name or function is kept).
+_ONDERTEKENAARS: dict[tuple[str, int], tuple[Any, list[Any]]] = {}
+_PLAATSHOUDERS = ("\ue000", "\ue001")
+
+
+def _als_tekst_geparst(regel: str) -> bool:
+    """Whether ReportLab's parser makes of this escaped text exactly one fragment with this text: no markup or
+    entity, no placeholder, and the cleaner leaves it as it is (no leading, trailing or repeated spaces)."""
+    return (
+        bool(regel)
+        and not any(t in regel for t in ("<", ">", "&", *_PLAATSHOUDERS))
+        and " ".join(split(strip(regel))) == regel
+    )
+
+
+def _ondertekenaar(rol: str, regels: list[str]) -> Paragraph:
+    """The signature of one person: the role in grey, then the lines (printable text, not yet escaped).
+
+    The paragraph ReportLab's parser would make of ``<font color='#595959'>rol</font><br/>regel<br/>regel``, made
+    from the fragments of that markup parsed once with placeholders for the lines (the HTML parser was a fortieth of
+    the render); a line the parser would not keep as one plain fragment makes the markup go through the parser."""
+    stijl = STIJLEN["tekst"]
+    markup = "<br/>".join([f"<font color='#595959'>{rol}</font>", *(escape(r) for r in regels)])
+    if len(regels) > len(_PLAATSHOUDERS) or not all(_als_tekst_geparst(r) for r in regels):
+        return _Alinea(markup, stijl)
+    sleutel = (rol, len(regels))
+    bewaard = _ONDERTEKENAARS.get(sleutel)
+    if bewaard is None:
+        sjabloon = "<br/>".join([f"<font color='#595959'>{rol}</font>", *_PLAATSHOUDERS[: len(regels)]])
+        geparst_stijl, fragmenten, _ = ParaParser().parse(cleanBlockQuotedText(sjabloon), stijl)  # type: ignore[no-untyped-call]
+        if fragmenten is None or [f.text for f in fragmenten].count(_PLAATSHOUDERS[0]) != 1:
+            return _Alinea(markup, stijl)
+        bewaard = (geparst_stijl, fragmenten)
+        with _ontleed_lock:
+            _ONDERTEKENAARS[sleutel] = bewaard
+    geparst_stijl, fragmenten = bewaard
+    vervanging = dict(zip(_PLAATSHOUDERS, regels, strict=False))
+    eigen = [f.clone(text=vervanging[f.text]) if f.text in vervanging else f.clone() for f in fragmenten]
+    return _Alinea(cleanBlockQuotedText(markup), geparst_stijl, frags=eigen)
+
 
 _LEEFVORM = {
     "alleenstaande": "U heeft geen partner en er wonen geen kinderen bij u die u onderhoudt. Wij zien u daarom als "
@@ -589,36 +723,50 @@ class Brief:
             )
         f.append(self.p("Waarom krijgt u dit besluit?", "kop", vast=True))
         f.append(self.p("Wij hebben gekeken naar uw situatie. Dit is wat wij hebben vastgesteld:", vast=True))
-        f += [self.punt(escape(feit)) for feit in self._feiten()]
+        f += [self.punt(escape(feit), vast=vast) for feit, vast in self._feiten()]
         f += self._artikelen(self._artikelen_van_berekening())
         f += self._berekening()
         return f
 
-    def _feiten(self) -> list[str]:
+    def _feiten(self) -> list[tuple[str, bool]]:
+        """The facts the decision rests on, each with whether it is a fixed text of this template (the same in every
+        letter that states it, no amount or count: its layout may be kept per process, see :class:`_VasteAlinea`)."""
         b = self.v.berekening
         assert b is not None
-        feiten = [_LEEFVORM[b.leefvorm]]
+        feiten = [(_LEEFVORM[b.leefvorm], True)]
         feiten.append(
-            f"Voor uw situatie geldt een bijstandsnorm van {euro(b.norm)} per maand. Daarin zit ook vakantiegeld."
+            (
+                f"Voor uw situatie geldt een bijstandsnorm van {euro(b.norm)} per maand. Daarin zit ook vakantiegeld.",
+                False,
+            )
         )
         if b.aantal_kostendelers is not None and b.aantal_kostendelers > 1:
             feiten.append(
-                f"Bij u wonen volwassenen die de kosten met u kunnen delen. Wij tellen {b.aantal_kostendelers} "
-                "personen mee. Daarom is uw norm lager (kostendelersnorm)."
+                (
+                    f"Bij u wonen volwassenen die de kosten met u kunnen delen. Wij tellen {b.aantal_kostendelers} "
+                    "personen mee. Daarom is uw norm lager (kostendelersnorm).",
+                    False,
+                )
             )
         if naar_centen(b.in_te_korten_inkomen) > 0:
             feiten.append(
-                f"Wij tellen {euro(b.in_te_korten_inkomen)} per maand van uw inkomen mee. Dit bedrag gaat van de "
-                "norm af."
+                (
+                    f"Wij tellen {euro(b.in_te_korten_inkomen)} per maand van uw inkomen mee. Dit bedrag gaat van de "
+                    "norm af.",
+                    False,
+                )
             )
         else:
-            feiten.append("U heeft geen inkomen dat wij van de bijstand aftrekken.")
+            feiten.append(("U heeft geen inkomen dat wij van de bijstand aftrekken.", True))
         if b.recht and any(r.stap == "vermogen" for r in b.toelichting):
-            feiten.append("Uw vermogen (bezit min schulden) is niet hoger dan de grens die voor u geldt.")
+            feiten.append(("Uw vermogen (bezit min schulden) is niet hoger dan de grens die voor u geldt.", True))
         if naar_centen(b.vakantietoeslag_reservering) > 0:
             feiten.append(
-                f"Elke maand houden wij {euro(b.vakantietoeslag_reservering)} apart als vakantiegeld. Dat krijgt u "
-                "in juni."
+                (
+                    f"Elke maand houden wij {euro(b.vakantietoeslag_reservering)} apart als vakantiegeld. Dat krijgt "
+                    "u in juni.",
+                    False,
+                )
             )
         return feiten
 
@@ -862,10 +1010,10 @@ class Brief:
         naam = self.x("gemeente.naam", v.gemeente.naam)
 
         def persoon(rol: str, veld: str, wie: Any) -> Paragraph:
-            regels = [f"<font color='#595959'>{rol}</font>", self.x(f"{veld}.naam", wie.naam)]
+            regels = [self.drukbaar(f"{veld}.naam", wie.naam)]
             if wie.functie:
-                regels.append(self.x(f"{veld}.functie", wie.functie))
-            return _Alinea("<br/>".join(regels), STIJLEN["tekst"])
+                regels.append(self.drukbaar(f"{veld}.functie", wie.functie))
+            return _ondertekenaar(rol, regels)
 
         blok: list[Flowable] = [
             Spacer(1, 4 * mm),
