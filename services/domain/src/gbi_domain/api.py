@@ -47,7 +47,7 @@ class BatchAntwoord(CamelModel):
     resultaten: list[BatchRegel]
 
 
-def _service(request: Request) -> DomainService:
+async def _service(request: Request) -> DomainService:
     svc: DomainService = request.app.state.service
     return svc
 

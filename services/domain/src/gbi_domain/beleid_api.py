@@ -43,12 +43,12 @@ Onderwerp = Annotated[
 ]
 
 
-def beleid_opslag(request: Request) -> beleid.BeleidOpslag:
+async def beleid_opslag(request: Request) -> beleid.BeleidOpslag:
     """Where policy is kept: the data service through the gateway (tests override this dependency)."""
     return beleid.GatewayBeleidOpslag(request.app.state.gateway)
 
 
-def _domein(request: Request) -> DomainService:
+async def _domein(request: Request) -> DomainService:
     svc: DomainService = request.app.state.service
     return svc
 

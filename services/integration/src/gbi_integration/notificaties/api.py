@@ -50,7 +50,7 @@ def wek_bezorger(request: Request, gemeente: str) -> None:
         worker.wake(gemeente)
 
 
-def _gateway(request: Request) -> GatewayClient:
+async def _gateway(request: Request) -> GatewayClient:
     gateway: GatewayClient = request.app.state.gateway
     return gateway
 

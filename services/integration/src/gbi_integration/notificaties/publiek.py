@@ -47,7 +47,7 @@ router = APIRouter(
 AbonnementId = Annotated[uuid.UUID, Path(alias="abonnementId", description="Het id van het abonnement")]
 
 
-def _gateway(request: Request) -> GatewayClient:
+async def _gateway(request: Request) -> GatewayClient:
     gateway: GatewayClient = request.app.state.gateway
     return gateway
 
