@@ -32,6 +32,7 @@ ids from the state (ADR 0022), so the replay meets every task under the id the l
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -165,6 +166,9 @@ _CHECKPOINT_STEPS = 14
 #: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
 #: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
+#: A claimed instance waits in the worker's queue for a run slot at most this part of its lease (ADR 0033); its run's
+#: budget (half the lease) counts from the claim, so it still ends with a quarter of the lease to spare.
+_QUEUE_WAIT = 0.25
 #: Aanvragen a worker keeps for the first run of their instance (ADR 0027).
 _VERS_MAX = 1000
 #: How long such an aanvraag (with the citizen's data) is kept for its first run: another replica may have run the
@@ -214,6 +218,7 @@ class InstanceRun:
         opts: RunOptions,
         referentie: Referentiecache | None = None,
         aanvraag: Aanvraag | None = None,
+        claimed_at: float | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
@@ -226,7 +231,9 @@ class InstanceRun:
         self.version = item.version
         self.saved_state = item.state
         self._clock0 = clock
-        self._mono0 = time.monotonic()
+        #: When the lease began (``clock`` on this replica's monotonic clock): the time budget counts from there, so
+        #: that an instance that waited in the worker's queue after its claim still stops well within its lease.
+        self._mono0 = time.monotonic() if claimed_at is None else claimed_at
         self.aanvraag: Aanvraag | None = None
         self.taken: list[Taak] = []
         self.steps = 0
@@ -794,7 +801,17 @@ class InstanceRun:
 
 class Worker:
     """The background loop of one process service replica: claim due instances of every GBI gemeente and run
-    them, at most ``concurrency`` at a time."""
+    them, at most ``concurrency`` at a time.
+
+    A claim asks for the free run slots *and* up to ``concurrency`` more (within ``claim_limit``): the instances
+    that find no free slot wait in a local queue, leased to this worker, and start as runs end, oldest first (ADR
+    0033). It claims again only when that queue is empty, so under load one claim serves several runs instead of
+    one claim per slot that frees. A queued instance is started only while its lease has at least three quarters
+    left (:data:`_QUEUE_WAIT`); its run's time budget counts from the claim, so it stops, and saves, well within the
+    lease, as a run started at once does. One that waited longer is handed back unrun (its lease released as claimed;
+    when that fails, the lease expires by itself): the lease is never exceeded, and no other worker can claim a
+    queued instance meanwhile.
+    """
 
     def __init__(
         self,
@@ -845,6 +862,10 @@ class Worker:
         self._started_at = float("-inf")
         #: Run slots promised to submissions in flight, whose instance is created leased to this worker (ADR 0030).
         self._gereserveerd = 0
+        #: Claimed instances waiting for a free run slot (ADR 0033): (claimed at, monotonic; the claim's clock;
+        #: the instance), oldest first.
+        self._wachtrij: collections.deque[tuple[float, datetime, Procesinstantie]] = collections.deque()
+        self._teruggaven: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._started_at = time.monotonic()
@@ -852,6 +873,7 @@ class Worker:
 
     async def stop(self) -> None:
         self._stop.set()
+        self._wachtrij.clear()  # (their leases expire; another replica claims them then, as a run cancelled below)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -894,8 +916,8 @@ class Worker:
         running or has no free slot: the instance is then created unleased, for a claim (ADR 0030)."""
         if self._task is None or self._stop.is_set():
             return None
-        if len(self._running) + self._gereserveerd >= self.concurrency:
-            return None
+        if len(self._running) + self._gereserveerd + len(self._wachtrij) >= self.concurrency:
+            return None  # (claimed instances waiting for a slot go first)
         self._gereserveerd += 1
         return ProcesLease(worker=self.opts.worker, lease_seconds=self.opts.lease_s)
 
@@ -920,16 +942,64 @@ class Worker:
     def laat_los(self) -> None:
         """A reserved slot not used (the submission failed, or it was a repeat: no lease was given)."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
+        self._start_queued()
 
     def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
         """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
         if self._stop.is_set() or not self._nog_niet_gegeven(item.id):
+            self._start_queued()  # (the slot is free again)
             return  # the lease runs out and another claim takes it; or it was handed over already
         self._gegeven[item.id] = time.monotonic()
-        task = asyncio.create_task(self._run(item, clock, aanvraag))
+        self._start(item, clock, aanvraag)
+
+    def _start(
+        self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None, claimed_at: float | None = None
+    ) -> None:
+        task = asyncio.create_task(self._run(item, clock, aanvraag, claimed_at))
         self._running.add(task)
+        self._running_ids.add(item.id)
         task.add_done_callback(self._running.discard)
+        task.add_done_callback(self._start_queued)
+
+    def _start_queued(self, _: object = None) -> None:
+        """Start claimed instances from the queue in the free run slots, oldest first; drop one whose lease has
+        lasted too long to start a run in it (it expires by itself and another claim takes it)."""
+        while self._wachtrij and not self._stop.is_set():
+            if len(self._running) + self._gereserveerd >= self.concurrency:
+                return
+            claimed_at, clock, item = self._wachtrij.popleft()
+            if item.id in self._running_ids:
+                continue
+            if time.monotonic() - claimed_at > self.opts.lease_s * _QUEUE_WAIT:
+                log.warning("instance %s: waited too long for a run slot, handed back unrun", item.id)
+                task = asyncio.create_task(self._geef_terug(item))
+                self._teruggaven.add(task)
+                task.add_done_callback(self._teruggaven.discard)
+                continue
+            self._start(item, clock, claimed_at=claimed_at)
+
+    async def _geef_terug(self, item: Procesinstantie) -> None:
+        """Release the lease of a queued instance that will not run here, as claimed (its state, status and version
+        unchanged), so that the next claim takes it at once. Best effort: refused (a caseworker's task bumped the
+        version meanwhile) or failed, the lease expires by itself."""
+        try:
+            await AloStore(self.gw, item.gemeente).sla_op(
+                item.id,
+                ProcesinstantieOpslag(
+                    state=item.state,
+                    status=item.status,
+                    next_due_at=item.next_due_at,
+                    version=item.version,
+                    lease_owner=self.opts.worker,
+                    keep_lease=False,
+                    last_error=item.last_error,
+                ),
+            )
+        except ServiceError as exc:
+            log.info("instance %s: not handed back (%s), its lease expires", item.id, exc)
+            return
+        self.wake(item.gemeente)
 
     def _vers_voor(self, aanvraag_id: uuid.UUID) -> Aanvraag | None:
         """The aanvraag this replica registered for ``aanvraag_id``, once, if it is still fresh."""
@@ -970,14 +1040,16 @@ class Worker:
         """Claim in every gemeente that is due (all with ``force``) while there is room; start a run per claimed
         instance. Returns how many were claimed."""
         claimed = 0
+        self._start_queued()
         for gemeente in await self._gemeenten_now():
             free = self.concurrency - len(self._running) - self._gereserveerd
-            if free <= 0:
-                break
+            if free <= 0 or self._wachtrij:
+                break  # (claim again once the queue is empty: ADR 0033)
             now = time.monotonic()
             if not force and now < self._next.get(gemeente, 0.0):
                 continue
-            asked = min(free, self.claim_limit)
+            # The free slots, and as many again for the queue: they start as runs end, without a claim each.
+            asked = min(free + self.concurrency, self.claim_limit)
             result = await AloStore(self.gw, gemeente).claim(self.opts.worker, self.opts.lease_s, asked)
             if result.items:
                 log.info("worker %s claimed %d in gemeente %s", self.opts.worker, len(result.items), gemeente)
@@ -990,18 +1062,23 @@ class Worker:
                 self._idle[gemeente] = idle
                 empty = result.open is False and now - self._started_at >= self.idle_empty_s
                 self._next[gemeente] = now + (self.idle_empty_s if empty else idle)
-            for item in result.items:
-                task = asyncio.create_task(self._run(item, result.nu))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+            # (the claim's clock ``nu`` as of its answer: the runs' clock and time budget count from there)
+            answered = time.monotonic()
+            self._wachtrij.extend((answered, result.nu, item) for item in result.items)
+            self._start_queued()
             claimed += len(result.items)
         return claimed
 
-    async def _run(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None) -> None:
+    async def _run(
+        self,
+        item: Procesinstantie,
+        clock: datetime,
+        aanvraag: Aanvraag | None = None,
+        claimed_at: float | None = None,
+    ) -> None:
         self.runs += 1
         vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
-        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
-        self._running_ids.add(item.id)
+        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers, claimed_at)
         try:
             await run.run()
         except Exception:
@@ -1016,9 +1093,10 @@ class Worker:
         """Tests: tick and wait for the runs until nothing is claimed any more. Returns the number of runs."""
         before = self.runs
         for _ in range(max_rounds):
+            queued = bool(self._wachtrij)  # (a tick claims nothing while the queue holds instances)
             claimed = await self.tick(force=True)
-            if self._running:
+            while self._running:  # (runs that end start the queued instances)
                 await asyncio.gather(*list(self._running), return_exceptions=True)
-            if not claimed and not self._running:
+            if not claimed and not queued and not self._running:
                 break
         return self.runs - before
