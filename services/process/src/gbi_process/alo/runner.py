@@ -219,6 +219,7 @@ class InstanceRun:
         referentie: Referentiecache | None = None,
         aanvraag: Aanvraag | None = None,
         claimed_at: float | None = None,
+        clock_at: float | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
@@ -231,9 +232,11 @@ class InstanceRun:
         self.version = item.version
         self.saved_state = item.state
         self._clock0 = clock
-        #: When the lease began (``clock`` on this replica's monotonic clock): the time budget counts from there, so
-        #: that an instance that waited in the worker's queue after its claim still stops well within its lease.
-        self._mono0 = time.monotonic() if claimed_at is None else claimed_at
+        #: When ``clock`` was read (this replica's monotonic clock): the run's clock counts from there.
+        self._mono0 = time.monotonic() if clock_at is None else clock_at
+        #: When the claim was asked (the lease began after it): the time budget counts from there, so that an
+        #: instance that waited in the worker's queue after its claim still stops well within its lease (ADR 0033).
+        self._lease0 = self._mono0 if claimed_at is None else min(claimed_at, self._mono0)
         self.aanvraag: Aanvraag | None = None
         self.taken: list[Taak] = []
         self.steps = 0
@@ -492,7 +495,7 @@ class InstanceRun:
                 self.store.stappen(self.instance_id),
             )
         try:
-            while time.monotonic() - self._mono0 < self.opts.budget_s:
+            while time.monotonic() - self._lease0 < self.opts.budget_s:
                 if not await self._step(inst):
                     break
         except EngineError as exc:
@@ -862,9 +865,9 @@ class Worker:
         self._started_at = float("-inf")
         #: Run slots promised to submissions in flight, whose instance is created leased to this worker (ADR 0030).
         self._gereserveerd = 0
-        #: Claimed instances waiting for a free run slot (ADR 0033): (claimed at, monotonic; the claim's clock;
-        #: the instance), oldest first.
-        self._wachtrij: collections.deque[tuple[float, datetime, Procesinstantie]] = collections.deque()
+        #: Claimed instances waiting for a free run slot (ADR 0033), oldest first: (when the claim was asked, when
+        #: it answered, monotonic; the claim's clock; the instance).
+        self._wachtrij: collections.deque[tuple[float, float, datetime, Procesinstantie]] = collections.deque()
         self._teruggaven: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
@@ -954,7 +957,11 @@ class Worker:
         self._start(item, clock, aanvraag)
 
     def _start(
-        self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None, claimed_at: float | None = None
+        self,
+        item: Procesinstantie,
+        clock: datetime,
+        aanvraag: Aanvraag | None = None,
+        claimed_at: tuple[float, float] | None = None,
     ) -> None:
         task = asyncio.create_task(self._run(item, clock, aanvraag, claimed_at))
         self._running.add(task)
@@ -963,21 +970,21 @@ class Worker:
         task.add_done_callback(self._start_queued)
 
     def _start_queued(self, _: object = None) -> None:
-        """Start claimed instances from the queue in the free run slots, oldest first; drop one whose lease has
-        lasted too long to start a run in it (it expires by itself and another claim takes it)."""
+        """Start claimed instances from the queue in the free run slots, oldest first; hand one whose lease has
+        lasted too long to start a run in it back unrun (:meth:`_geef_terug`)."""
         while self._wachtrij and not self._stop.is_set():
             if len(self._running) + self._gereserveerd >= self.concurrency:
                 return
-            claimed_at, clock, item = self._wachtrij.popleft()
+            asked_at, answered_at, clock, item = self._wachtrij.popleft()
             if item.id in self._running_ids:
                 continue
-            if time.monotonic() - claimed_at > self.opts.lease_s * _QUEUE_WAIT:
+            if time.monotonic() - asked_at > self.opts.lease_s * _QUEUE_WAIT:
                 log.warning("instance %s: waited too long for a run slot, handed back unrun", item.id)
                 task = asyncio.create_task(self._geef_terug(item))
                 self._teruggaven.add(task)
                 task.add_done_callback(self._teruggaven.discard)
                 continue
-            self._start(item, clock, claimed_at=claimed_at)
+            self._start(item, clock, claimed_at=(asked_at, answered_at))
 
     async def _geef_terug(self, item: Procesinstantie) -> None:
         """Release the lease of a queued instance that will not run here, as claimed (its state, status and version
@@ -1062,9 +1069,9 @@ class Worker:
                 self._idle[gemeente] = idle
                 empty = result.open is False and now - self._started_at >= self.idle_empty_s
                 self._next[gemeente] = now + (self.idle_empty_s if empty else idle)
-            # (the claim's clock ``nu`` as of its answer: the runs' clock and time budget count from there)
+            # (the runs' time budget counts from the moment the claim was asked, their clock from its answer)
             answered = time.monotonic()
-            self._wachtrij.extend((answered, result.nu, item) for item in result.items)
+            self._wachtrij.extend((now, answered, result.nu, item) for item in result.items)
             self._start_queued()
             claimed += len(result.items)
         return claimed
@@ -1074,11 +1081,14 @@ class Worker:
         item: Procesinstantie,
         clock: datetime,
         aanvraag: Aanvraag | None = None,
-        claimed_at: float | None = None,
+        claimed_at: tuple[float, float] | None = None,
     ) -> None:
         self.runs += 1
         vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
-        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers, claimed_at)
+        asked_at, answered_at = claimed_at if claimed_at is not None else (None, None)
+        run = InstanceRun(
+            self.engine, self.gw, item, clock, self.opts, self.referentie, vers, asked_at, clock_at=answered_at
+        )
         try:
             await run.run()
         except Exception:

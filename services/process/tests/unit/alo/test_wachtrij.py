@@ -95,9 +95,14 @@ async def test_a_queued_instance_whose_lease_lasted_too_long_is_handed_back_unru
     first, second = (await world.submit())[1], (await world.submit())[1]
     worker = _worker(world, concurrency=1)
     assert await worker.tick() == 2
-    [(_, clock, item)] = worker._wachtrij
+    [(_, answered, clock, item)] = worker._wachtrij
     assert str(item.id) == second
-    worker._wachtrij[0] = (time.monotonic() - 16, clock, item)  # it waited more than a quarter of its 60 s lease
+    worker._wachtrij[0] = (
+        time.monotonic() - 16,
+        answered,
+        clock,
+        item,
+    )  # it waited more than a quarter of its 60 s lease
     await _drain(worker)
     await asyncio.gather(*list(worker._teruggaven))
     assert not worker._wachtrij
@@ -117,8 +122,8 @@ async def test_a_queued_instance_that_cannot_be_handed_back_is_left_to_its_lease
     _first, second = (await world.submit())[1], (await world.submit())[1]
     worker = _worker(world, concurrency=1)
     assert await worker.tick() == 2
-    [(_, clock, item)] = worker._wachtrij
-    worker._wachtrij[0] = (time.monotonic() - 16, clock, item)
+    [(_, answered, clock, item)] = worker._wachtrij
+    worker._wachtrij[0] = (time.monotonic() - 16, answered, clock, item)
     world.gw.instances[second]["version"] = 2  # a caseworker's completed task bumped it: the hand-back is refused
     await _drain(worker)
     await asyncio.gather(*list(worker._teruggaven))
@@ -140,6 +145,7 @@ async def test_a_run_counts_its_time_budget_from_the_claim(world: World) -> None
     [item] = result.items
     # claimed half a lease ago (it waited): no time is left for a step, the run hands the instance back at once
     run_ = InstanceRun(world.engine, world.gw, item, result.nu, OPTS, claimed_at=time.monotonic() - 30)  # type: ignore[arg-type]
+    assert run_.now() - result.nu < timedelta(seconds=1)  # (its clock counts from the claim's answer)
     await run_.run()
     assert world.handlers.calls == []
     stored = world.instance(iid)
@@ -156,7 +162,7 @@ async def test_a_stopped_worker_starts_nothing_from_its_queue(world: World) -> N
     ids = [(await world.submit())[1] for _ in range(2)]
     worker = _worker(world, concurrency=1)
     assert await worker.tick() == 2  # one slot, and one more for the queue
-    [(_, _, queued)] = worker._wachtrij
+    [(_, _, _, queued)] = worker._wachtrij
     await worker.stop()
     assert not worker._wachtrij
     assert not worker._running
