@@ -11,15 +11,17 @@ One run of one claimed instance (:class:`InstanceRun`)::
         execute a ready service task        step recorded? reuse : handler (its result kept for the next save)
                                             complete_service_task / fail_service_task
         (a checkpoint save after save_every_steps engine calls or save_every_s seconds; a save before a step
-        whose side effect binds the steps after it: besluit.vastleggen)
+        whose side effect binds the steps after it: voorschot.beoordelen, and besluit.vastleggen, whose besluit
+        that save records in its transaction, ADR 0038)
     save before opening inbox tasks for new warm steps (rol, due, reason); set the aanvraag's status
     last save: status (completed / waiting with next_due_at / runnable / failed), lease released
 
 Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of every step
 since the previous save, recorded in the same transaction (ADR 0016, ADR 0022: one save per run segment; first
 write wins per result; the same save repeated after it committed is a replay). A straight-through case is saved
-twice: before its besluit and at its end (which also starts its uitkering, ADR 0030; a new instance is often
-created leased to the worker of the replica that took the submission, which runs it without a claim). A 409 means
+twice: before its besluit (which that save records, ADR 0038) and at its end (which also starts its uitkering, ADR
+0030; a new instance is often created leased to the worker of the replica that took the submission, which runs it
+without a claim). A 409 means
 someone else owns the instance now (or a caseworker completed a task meanwhile, which bumps the version, or a
 result was recorded before with another value): the run records the results it carried on their own (first write
 wins), stops and drops what it holds in memory. A crash loses the unsaved part of a run: the next claim replays
@@ -67,7 +69,10 @@ from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
     MAX_TIJDLIJN_PER_OPSLAG,
     Aanvraag,
+    Besluit,
+    BesluitNieuw,
     Procesinstantie,
+    ProcesinstantieMetBesluit,
     ProcesinstantieOpslag,
     ProcesLease,
     StapNieuw,
@@ -166,6 +171,33 @@ _CHECKPOINT_STEPS = 14
 #: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
 #: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
+#: Of those, the one whose side effect the save before it takes along (ADR 0038): the step hands its besluit to the
+#: run, whose save records it with the state before the step, in one transaction, before the zaaksysteem hears
+#: of it. Crash-safe as a save before the step: both are durable or neither.
+_SAVE_WITH = "besluit.vastleggen"
+
+
+class _OpslagFout(Exception):
+    """A save made inside a step failed (ADR 0038): the run handles the error as that of a save between steps,
+    never as the step's (see ``_execute``)."""
+
+    def __init__(self, fout: Exception) -> None:
+        super().__init__(str(fout))
+        self.fout = fout
+
+
+class _BesluitGeweigerd(Exception):
+    """A save was refused for the besluit it carried (nothing written): another besluit exists (409
+    ``besluit-bestaat``) or the data service will not record this one (400, 422, or a data service that does not
+    know the field yet, during a rolling deploy)."""
+
+
+def _besluit_geweigerd(exc: ServiceError) -> bool:
+    return isinstance(exc, UnprocessableError | BadRequestError) or (
+        isinstance(exc, ConflictError) and exc.instance_code == "besluit-bestaat"
+    )
+
+
 #: A claimed instance waits in the worker's queue for a run slot at most this part of its lease (ADR 0033); its run's
 #: budget (half the lease) counts from the claim, so it still ends with a quarter of the lease to spare.
 _QUEUE_WAIT = 0.25
@@ -277,7 +309,10 @@ class InstanceRun:
         keep_lease: bool = True,
         last_error: str | None = None,
         aanvraag_status: str | None = None,
-    ) -> None:
+        besluit: BesluitNieuw | None = None,
+    ) -> Besluit | None:
+        """Save the run's state with what it carries; with ``besluit`` (ADR 0038) the besluit as stored, or
+        :class:`_BesluitGeweigerd` when the save was refused for it (nothing written, nothing of the run dropped)."""
         state = inst.serialize().decode() if inst is not None else self.saved_state
         if self.pending:
             # (also with the stored state: results of side effects done are recorded whatever the state says)
@@ -299,10 +334,13 @@ class InstanceRun:
             tijdlijn=list(self.tijdlijn.values()),
             aanvraag_status=aanvraag_status,
             uitkering=next(reversed(self.uitkering.values()), None),
+            besluit=besluit,
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except (ConflictError, UnprocessableError, BadRequestError) as exc:
+            if body.besluit is not None and body.uitkering is None and _besluit_geweigerd(exc):
+                raise _BesluitGeweigerd(str(exc)) from exc
             if body.uitkering is not None and _uitkering_geweigerd(exc):
                 # Refused for its uitkering, all of it: the rest is kept on its own, the uitkering's step not (it
                 # runs again, starting its uitkering itself: an incident, see _UITKERING_APART).
@@ -332,6 +370,28 @@ class InstanceRun:
             self.left_runnable = True
         self.recorded.update(self.pending)
         self.pending.clear()
+        return saved.besluit if isinstance(saved, ProcesinstantieMetBesluit) else None
+
+    async def _besluit_met_opslag(self, inst: ProcessInstance, besluit: BesluitNieuw) -> Besluit | None:
+        """The save before ``besluit.vastleggen``, made by the step (ADR 0038): it records the step's besluit in its
+        transaction and answers it. None when it did not take the besluit along: nothing to save (a replay that
+        starts at the step: its state is stored), an uitkering pending (its refusal is handled apart, ADR 0030), or
+        the save refused for the besluit (another exists: saved then without it). The step then records the
+        besluit itself, as before (``POST .../besluit``: the same finds the first, another is refused there)."""
+        try:
+            if self.uitkering or not (self.unsaved or self.pending or self.tijdlijn):
+                await self.flush(inst)
+                return None
+            try:
+                return await self.save(inst, last_error=self._error, besluit=besluit)
+            except _BesluitGeweigerd as exc:
+                log.warning("instance %s: save refused for its besluit (%s), saved without it", self.instance_id, exc)
+                await self.flush(inst)
+                return None
+        except LeaseLost:
+            raise
+        except Exception as exc:
+            raise _OpslagFout(exc) from exc
 
     async def moved(self, inst: ProcessInstance) -> None:
         """An engine call changed the instance: saved with the next save of the run, or now when a checkpoint is
@@ -561,7 +621,7 @@ class InstanceRun:
         if isinstance(recorded, dict):
             result = recorded.get("uit") or {}
         else:
-            if item.handler in _SAVE_BEFORE:
+            if item.handler in _SAVE_BEFORE and item.handler != _SAVE_WITH:
                 await self.flush(inst)
             stap = Stap(
                 gw=self.gw,
@@ -579,10 +639,17 @@ class InstanceRun:
                 referentie=self.referentie,
                 tijdlijn_pending=self.tijdlijn,
                 uitkering_pending=None if self.instance_id in _UITKERING_APART_VOOR else self.uitkering,
+                besluit_met_opslag=(
+                    (lambda besluit: self._besluit_met_opslag(inst, besluit)) if item.handler == _SAVE_WITH else None
+                ),
             )
             started = time.perf_counter()
             try:
                 outputs = await HANDLERS[item.handler](stap)
+            except LeaseLost:
+                raise  # the save the step made was refused (ADR 0038): as for a save between steps
+            except _OpslagFout as exc:
+                raise exc.fout from exc.fout.__cause__  # (idem: a busy data service hands the instance back)
             except WachtOpBron as exc:
                 await self._fail(inst, item, f"bron: {exc}", retry=True)
                 if item.attempts == 0:
