@@ -60,6 +60,7 @@ __all__ = [
     "ProcesLease",
     "ProcesStart",
     "Procesinstantie",
+    "ProcesinstantieMetBesluit",
     "ProcesinstantieNieuw",
     "ProcesinstantieOpslag",
     "ProcesinstantieStatus",
@@ -399,6 +400,14 @@ class ProcesinstantieOpslag(CamelModel):
             "uitkeringen: dezelfde nog eens verandert niets, een andere weigert de opslag (409 uitkering-bestaat)"
         ),
     )
+    besluit: BesluitNieuw | None = Field(
+        default=None,
+        description=(
+            "Leg het besluit over de aanvraag van de instantie vast in dezelfde transactie (ADR 0038), zoals POST "
+            "aanvragen/{id}/besluit: hetzelfde nog eens vindt het eerste, een ander weigert de opslag (409 "
+            "besluit-bestaat). Het antwoord bevat dan het besluit (ProcesinstantieMetBesluit)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _unique_steps(self) -> Self:
@@ -610,6 +619,13 @@ class Besluit(CamelModel):
     vastgesteld_door: str
     goedgekeurd_door: str | None
     created_at: datetime
+
+
+class ProcesinstantieMetBesluit(Procesinstantie):
+    """The answer to a save that carried a besluit (ADR 0038): the instance and the besluit as stored (the first
+    one, for a repeat). Only then: a save without a besluit is answered as ``Procesinstantie``."""
+
+    besluit: Besluit
 
 
 class UitkeringGrondslagNieuw(CamelModel):

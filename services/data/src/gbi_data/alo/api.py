@@ -55,6 +55,7 @@ from gbi_shared.contracts.alo import (
     Opmerking,
     OpmerkingNieuw,
     Procesinstantie,
+    ProcesinstantieMetBesluit,
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     Stap,
@@ -543,17 +544,18 @@ def get_procesinstantie(tenant: TenantScope, service: Service, instance_id: Inst
 
 @router.put(
     "/procesinstanties/{procesinstantieId}",
-    response_model=Procesinstantie,
+    response_model=Procesinstantie | ProcesinstantieMetBesluit,
     dependencies=SERVICE_ONLY,
     responses=_CONFLICT,
     tags=["procesinstanties"],
 )
 def put_procesinstantie(
     body: ProcesinstantieOpslag, tenant: TenantScope, service: Service, response: Response, instance_id: InstanceId
-) -> Procesinstantie:
+) -> Procesinstantie | ProcesinstantieMetBesluit:
     """Save the engine's state, with the results of the steps it ran (``stappen``) in the same transaction: with
     the current version, while holding the lease (409 otherwise, nothing changed). The same save again after it
-    committed answers the stored instance with ``Idempotent-Replayed: true``."""
+    committed answers the stored instance with ``Idempotent-Replayed: true``. With a ``besluit``: recorded in the
+    same transaction, and the answer carries it (ADR 0038)."""
     instance, replayed = service.sla_op(tenant.session, tenant.ctx, tenant.gemeente, instance_id, body)
     if replayed:
         response.headers[REPLAYED_HEADER] = "true"

@@ -96,6 +96,7 @@ from gbi_shared.contracts.alo import (
     Opmerking,
     OpmerkingNieuw,
     Procesinstantie,
+    ProcesinstantieMetBesluit,
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     ProcesLease,
@@ -571,7 +572,7 @@ class AloService:
             if keys:
                 stored = {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, keys)}
             if _is_replay(row, body, stored, now):
-                return _procesinstantie(row), True
+                return self._met_besluit(session, ctx, gemeente, row, body), True
             raise ConflictError(
                 f"De procesinstantie is intussen gewijzigd (versie {row.version}, niet {body.version})",
                 code="version-mismatch",
@@ -615,7 +616,20 @@ class AloService:
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, subject, body, now)
         if body.uitkering is not None:
             self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
-        return _procesinstantie(row), False
+        return self._met_besluit(session, ctx, gemeente, row, body), False
+
+    def _met_besluit(
+        self, session: Session, ctx: RequestContext, gemeente: str, row: ProcesinstantieRow, body: ProcesinstantieOpslag
+    ) -> Procesinstantie:
+        """The besluit a save takes along (ADR 0038): recorded in the save's transaction exactly as ``POST
+        aanvragen/{id}/besluit`` records it (the same checks, audit and outbox announcement); the same one again
+        finds the first (also for a repeated save), another refuses the save (409 ``besluit-bestaat``). The answer
+        carries the besluit only then."""
+        instance = _procesinstantie(row)
+        if body.besluit is None:
+            return instance
+        besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit)
+        return ProcesinstantieMetBesluit(**dict(instance), besluit=besluit)
 
     def _uitkering_bij_opslag(
         self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: UitkeringNieuw

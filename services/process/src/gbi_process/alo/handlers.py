@@ -130,6 +130,9 @@ class Stap:
     #: The uitkering this step starts, by the step's task id: it goes with the save that records the step's result,
     #: in its transaction (ADR 0030); without it (None) it is started at once.
     uitkering_pending: dict[str, UitkeringNieuw] | None = field(default=None, repr=False)
+    #: The run's save that records the besluit with the state before its step, in one transaction (ADR 0038): the
+    #: besluit as stored, or None when the run did not take it along (then the step records it itself).
+    besluit_met_opslag: Callable[[BesluitNieuw], Awaitable[Besluit | None]] | None = field(default=None, repr=False)
 
     @property
     def referenties(self) -> Referentiecache:
@@ -452,18 +455,20 @@ async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
     if berekening is not None:
         gronden["berekening"] = berekening.model_dump(mode="json", by_alias=True)
     toekenning = soort == "toekenning"
-    besluit = await stap.store.leg_besluit_vast(
-        stap.aanvraag.id,
-        BesluitNieuw(
-            soort=soort,
-            datum=stap.vandaag,
-            ingangsdatum=_ingangsdatum(stap) if toekenning else None,
-            bedrag_per_maand_cents=int(stap.var("bedrag_cents", 0)) if toekenning else None,
-            gronden=gronden,
-            vastgesteld_door=vastgesteld,
-            goedgekeurd_door=goedgekeurd if goedgekeurd != vastgesteld else None,
-        ),
+    nieuw = BesluitNieuw(
+        soort=soort,
+        datum=stap.vandaag,
+        ingangsdatum=_ingangsdatum(stap) if toekenning else None,
+        bedrag_per_maand_cents=int(stap.var("bedrag_cents", 0)) if toekenning else None,
+        gronden=gronden,
+        vastgesteld_door=vastgesteld,
+        goedgekeurd_door=goedgekeurd if goedgekeurd != vastgesteld else None,
     )
+    # In a run, with the save of the state before this step (ADR 0038); else (or when the run did not take it
+    # along) on its own. Either way it is in the data service before the zaaksysteem hears of it.
+    besluit = await stap.besluit_met_opslag(nieuw) if stap.besluit_met_opslag is not None else None
+    if besluit is None:
+        besluit = await stap.store.leg_besluit_vast(stap.aanvraag.id, nieuw)
     await _zaak_besluit(stap, besluit, met_status=True)  # with the zaak's status besluit_genomen
     return {"besluit_id": str(besluit.id)}
 

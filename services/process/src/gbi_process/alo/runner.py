@@ -11,15 +11,17 @@ One run of one claimed instance (:class:`InstanceRun`)::
         execute a ready service task        step recorded? reuse : handler (its result kept for the next save)
                                             complete_service_task / fail_service_task
         (a checkpoint save after save_every_steps engine calls or save_every_s seconds; a save before a step
-        whose side effect binds the steps after it: besluit.vastleggen)
+        whose side effect binds the steps after it: voorschot.beoordelen, and besluit.vastleggen, whose besluit
+        that save records in its transaction, ADR 0038)
     save before opening inbox tasks for new warm steps (rol, due, reason); set the aanvraag's status
     last save: status (completed / waiting with next_due_at / runnable / failed), lease released
 
 Every save is a PUT with the version read and this worker's lease, carrying the results (and facts) of every step
 since the previous save, recorded in the same transaction (ADR 0016, ADR 0022: one save per run segment; first
 write wins per result; the same save repeated after it committed is a replay). A straight-through case is saved
-twice: before its besluit and at its end (which also starts its uitkering, ADR 0030; a new instance is often
-created leased to the worker of the replica that took the submission, which runs it without a claim). A 409 means
+twice: before its besluit (which that save records, ADR 0038) and at its end (which also starts its uitkering, ADR
+0030; a new instance is often created leased to the worker of the replica that took the submission, which runs it
+without a claim). A 409 means
 someone else owns the instance now (or a caseworker completed a task meanwhile, which bumps the version, or a
 result was recorded before with another value): the run records the results it carried on their own (first write
 wins), stops and drops what it holds in memory. A crash loses the unsaved part of a run: the next claim replays
@@ -32,6 +34,7 @@ ids from the state (ADR 0022), so the replay meets every task under the id the l
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -66,7 +69,10 @@ from gbi_shared.clients import GatewayClient
 from gbi_shared.contracts.alo import (
     MAX_TIJDLIJN_PER_OPSLAG,
     Aanvraag,
+    Besluit,
+    BesluitNieuw,
     Procesinstantie,
+    ProcesinstantieMetBesluit,
     ProcesinstantieOpslag,
     ProcesLease,
     StapNieuw,
@@ -165,6 +171,36 @@ _CHECKPOINT_STEPS = 14
 #: under the volgnummer its task id claimed: saved before, a replay meets the task under the same id even when it
 #: would have reached the step by another route (a timer fired later), and never pays a second volgnummer.
 _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
+#: Of those, the one whose side effect the save before it takes along (ADR 0038): the step hands its besluit to the
+#: run, whose save records it with the state before the step, in one transaction, before the zaaksysteem hears
+#: of it. Crash-safe as a save before the step: both are durable or neither.
+_SAVE_WITH = "besluit.vastleggen"
+
+
+class _OpslagFout(Exception):
+    """A save made inside a step failed (ADR 0038): the run handles the error as that of a save between steps,
+    never as the step's (see ``_execute``)."""
+
+    def __init__(self, fout: Exception) -> None:
+        super().__init__(str(fout))
+        self.fout = fout
+
+
+class _BesluitGeweigerd(Exception):
+    """A save was refused for the besluit it carried (nothing written): another besluit exists (409
+    ``besluit-bestaat``) or the data service will not record this one (400, 422, or a data service that does not
+    know the field yet, during a rolling deploy)."""
+
+
+def _besluit_geweigerd(exc: ServiceError) -> bool:
+    return isinstance(exc, UnprocessableError | BadRequestError) or (
+        isinstance(exc, ConflictError) and exc.instance_code == "besluit-bestaat"
+    )
+
+
+#: A claimed instance waits in the worker's queue for a run slot at most this part of its lease (ADR 0033); its run's
+#: budget (half the lease) counts from the claim, so it still ends with a quarter of the lease to spare.
+_QUEUE_WAIT = 0.25
 #: Aanvragen a worker keeps for the first run of their instance (ADR 0027).
 _VERS_MAX = 1000
 #: How long such an aanvraag (with the citizen's data) is kept for its first run: another replica may have run the
@@ -214,6 +250,8 @@ class InstanceRun:
         opts: RunOptions,
         referentie: Referentiecache | None = None,
         aanvraag: Aanvraag | None = None,
+        claimed_at: float | None = None,
+        clock_at: float | None = None,
     ) -> None:
         self.engine = engine
         self.gw = gateway
@@ -226,7 +264,11 @@ class InstanceRun:
         self.version = item.version
         self.saved_state = item.state
         self._clock0 = clock
-        self._mono0 = time.monotonic()
+        #: When ``clock`` was read (this replica's monotonic clock): the run's clock counts from there.
+        self._mono0 = time.monotonic() if clock_at is None else clock_at
+        #: When the claim was asked (the lease began after it): the time budget counts from there, so that an
+        #: instance that waited in the worker's queue after its claim still stops well within its lease (ADR 0033).
+        self._lease0 = self._mono0 if claimed_at is None else min(claimed_at, self._mono0)
         self.aanvraag: Aanvraag | None = None
         self.taken: list[Taak] = []
         self.steps = 0
@@ -267,7 +309,10 @@ class InstanceRun:
         keep_lease: bool = True,
         last_error: str | None = None,
         aanvraag_status: str | None = None,
-    ) -> None:
+        besluit: BesluitNieuw | None = None,
+    ) -> Besluit | None:
+        """Save the run's state with what it carries; with ``besluit`` (ADR 0038) the besluit as stored, or
+        :class:`_BesluitGeweigerd` when the save was refused for it (nothing written, nothing of the run dropped)."""
         state = inst.serialize().decode() if inst is not None else self.saved_state
         if self.pending:
             # (also with the stored state: results of side effects done are recorded whatever the state says)
@@ -289,10 +334,13 @@ class InstanceRun:
             tijdlijn=list(self.tijdlijn.values()),
             aanvraag_status=aanvraag_status,
             uitkering=next(reversed(self.uitkering.values()), None),
+            besluit=besluit,
         )
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except (ConflictError, UnprocessableError, BadRequestError) as exc:
+            if body.besluit is not None and body.uitkering is None and _besluit_geweigerd(exc):
+                raise _BesluitGeweigerd(str(exc)) from exc
             if body.uitkering is not None and _uitkering_geweigerd(exc):
                 # Refused for its uitkering, all of it: the rest is kept on its own, the uitkering's step not (it
                 # runs again, starting its uitkering itself: an incident, see _UITKERING_APART).
@@ -322,6 +370,28 @@ class InstanceRun:
             self.left_runnable = True
         self.recorded.update(self.pending)
         self.pending.clear()
+        return saved.besluit if isinstance(saved, ProcesinstantieMetBesluit) else None
+
+    async def _besluit_met_opslag(self, inst: ProcessInstance, besluit: BesluitNieuw) -> Besluit | None:
+        """The save before ``besluit.vastleggen``, made by the step (ADR 0038): it records the step's besluit in its
+        transaction and answers it. None when it did not take the besluit along: nothing to save (a replay that
+        starts at the step: its state is stored), an uitkering pending (its refusal is handled apart, ADR 0030), or
+        the save refused for the besluit (another exists: saved then without it). The step then records the
+        besluit itself, as before (``POST .../besluit``: the same finds the first, another is refused there)."""
+        try:
+            if self.uitkering or not (self.unsaved or self.pending or self.tijdlijn):
+                await self.flush(inst)
+                return None
+            try:
+                return await self.save(inst, last_error=self._error, besluit=besluit)
+            except _BesluitGeweigerd as exc:
+                log.warning("instance %s: save refused for its besluit (%s), saved without it", self.instance_id, exc)
+                await self.flush(inst)
+                return None
+        except LeaseLost:
+            raise
+        except Exception as exc:
+            raise _OpslagFout(exc) from exc
 
     async def moved(self, inst: ProcessInstance) -> None:
         """An engine call changed the instance: saved with the next save of the run, or now when a checkpoint is
@@ -485,7 +555,7 @@ class InstanceRun:
                 self.store.stappen(self.instance_id),
             )
         try:
-            while time.monotonic() - self._mono0 < self.opts.budget_s:
+            while time.monotonic() - self._lease0 < self.opts.budget_s:
                 if not await self._step(inst):
                     break
         except EngineError as exc:
@@ -551,7 +621,7 @@ class InstanceRun:
         if isinstance(recorded, dict):
             result = recorded.get("uit") or {}
         else:
-            if item.handler in _SAVE_BEFORE:
+            if item.handler in _SAVE_BEFORE and item.handler != _SAVE_WITH:
                 await self.flush(inst)
             stap = Stap(
                 gw=self.gw,
@@ -569,10 +639,17 @@ class InstanceRun:
                 referentie=self.referentie,
                 tijdlijn_pending=self.tijdlijn,
                 uitkering_pending=None if self.instance_id in _UITKERING_APART_VOOR else self.uitkering,
+                besluit_met_opslag=(
+                    (lambda besluit: self._besluit_met_opslag(inst, besluit)) if item.handler == _SAVE_WITH else None
+                ),
             )
             started = time.perf_counter()
             try:
                 outputs = await HANDLERS[item.handler](stap)
+            except LeaseLost:
+                raise  # the save the step made was refused (ADR 0038): as for a save between steps
+            except _OpslagFout as exc:
+                raise exc.fout from exc.fout.__cause__  # (idem: a busy data service hands the instance back)
             except WachtOpBron as exc:
                 await self._fail(inst, item, f"bron: {exc}", retry=True)
                 if item.attempts == 0:
@@ -794,7 +871,17 @@ class InstanceRun:
 
 class Worker:
     """The background loop of one process service replica: claim due instances of every GBI gemeente and run
-    them, at most ``concurrency`` at a time."""
+    them, at most ``concurrency`` at a time.
+
+    A claim asks for the free run slots *and* up to ``concurrency`` more (within ``claim_limit``): the instances
+    that find no free slot wait in a local queue, leased to this worker, and start as runs end, oldest first (ADR
+    0033). It claims again only when that queue is empty, so under load one claim serves several runs instead of
+    one claim per slot that frees. A queued instance is started only while its lease has at least three quarters
+    left (:data:`_QUEUE_WAIT`); its run's time budget counts from the claim, so it stops, and saves, well within the
+    lease, as a run started at once does. One that waited longer is handed back unrun (its lease released as claimed;
+    when that fails, the lease expires by itself): the lease is never exceeded, and no other worker can claim a
+    queued instance meanwhile.
+    """
 
     def __init__(
         self,
@@ -845,6 +932,10 @@ class Worker:
         self._started_at = float("-inf")
         #: Run slots promised to submissions in flight, whose instance is created leased to this worker (ADR 0030).
         self._gereserveerd = 0
+        #: Claimed instances waiting for a free run slot (ADR 0033), oldest first: (when the claim was asked, when
+        #: it answered, monotonic; the claim's clock; the instance).
+        self._wachtrij: collections.deque[tuple[float, float, datetime, Procesinstantie]] = collections.deque()
+        self._teruggaven: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._started_at = time.monotonic()
@@ -852,6 +943,7 @@ class Worker:
 
     async def stop(self) -> None:
         self._stop.set()
+        self._wachtrij.clear()  # (their leases expire; another replica claims them then, as a run cancelled below)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -894,8 +986,8 @@ class Worker:
         running or has no free slot: the instance is then created unleased, for a claim (ADR 0030)."""
         if self._task is None or self._stop.is_set():
             return None
-        if len(self._running) + self._gereserveerd >= self.concurrency:
-            return None
+        if len(self._running) + self._gereserveerd + len(self._wachtrij) >= self.concurrency:
+            return None  # (claimed instances waiting for a slot go first)
         self._gereserveerd += 1
         return ProcesLease(worker=self.opts.worker, lease_seconds=self.opts.lease_s)
 
@@ -920,16 +1012,68 @@ class Worker:
     def laat_los(self) -> None:
         """A reserved slot not used (the submission failed, or it was a repeat: no lease was given)."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
+        self._start_queued()
 
     def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
         """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
         if self._stop.is_set() or not self._nog_niet_gegeven(item.id):
+            self._start_queued()  # (the slot is free again)
             return  # the lease runs out and another claim takes it; or it was handed over already
         self._gegeven[item.id] = time.monotonic()
-        task = asyncio.create_task(self._run(item, clock, aanvraag))
+        self._start(item, clock, aanvraag)
+
+    def _start(
+        self,
+        item: Procesinstantie,
+        clock: datetime,
+        aanvraag: Aanvraag | None = None,
+        claimed_at: tuple[float, float] | None = None,
+    ) -> None:
+        task = asyncio.create_task(self._run(item, clock, aanvraag, claimed_at))
         self._running.add(task)
+        self._running_ids.add(item.id)
         task.add_done_callback(self._running.discard)
+        task.add_done_callback(self._start_queued)
+
+    def _start_queued(self, _: object = None) -> None:
+        """Start claimed instances from the queue in the free run slots, oldest first; hand one whose lease has
+        lasted too long to start a run in it back unrun (:meth:`_geef_terug`)."""
+        while self._wachtrij and not self._stop.is_set():
+            if len(self._running) + self._gereserveerd >= self.concurrency:
+                return
+            asked_at, answered_at, clock, item = self._wachtrij.popleft()
+            if item.id in self._running_ids:
+                continue
+            if time.monotonic() - asked_at > self.opts.lease_s * _QUEUE_WAIT:
+                log.warning("instance %s: waited too long for a run slot, handed back unrun", item.id)
+                task = asyncio.create_task(self._geef_terug(item))
+                self._teruggaven.add(task)
+                task.add_done_callback(self._teruggaven.discard)
+                continue
+            self._start(item, clock, claimed_at=(asked_at, answered_at))
+
+    async def _geef_terug(self, item: Procesinstantie) -> None:
+        """Release the lease of a queued instance that will not run here, as claimed (its state, status and version
+        unchanged), so that the next claim takes it at once. Best effort: refused (a caseworker's task bumped the
+        version meanwhile) or failed, the lease expires by itself."""
+        try:
+            await AloStore(self.gw, item.gemeente).sla_op(
+                item.id,
+                ProcesinstantieOpslag(
+                    state=item.state,
+                    status=item.status,
+                    next_due_at=item.next_due_at,
+                    version=item.version,
+                    lease_owner=self.opts.worker,
+                    keep_lease=False,
+                    last_error=item.last_error,
+                ),
+            )
+        except ServiceError as exc:
+            log.info("instance %s: not handed back (%s), its lease expires", item.id, exc)
+            return
+        self.wake(item.gemeente)
 
     def _vers_voor(self, aanvraag_id: uuid.UUID) -> Aanvraag | None:
         """The aanvraag this replica registered for ``aanvraag_id``, once, if it is still fresh."""
@@ -970,14 +1114,16 @@ class Worker:
         """Claim in every gemeente that is due (all with ``force``) while there is room; start a run per claimed
         instance. Returns how many were claimed."""
         claimed = 0
+        self._start_queued()
         for gemeente in await self._gemeenten_now():
             free = self.concurrency - len(self._running) - self._gereserveerd
-            if free <= 0:
-                break
+            if free <= 0 or self._wachtrij:
+                break  # (claim again once the queue is empty: ADR 0033)
             now = time.monotonic()
             if not force and now < self._next.get(gemeente, 0.0):
                 continue
-            asked = min(free, self.claim_limit)
+            # The free slots, and as many again for the queue: they start as runs end, without a claim each.
+            asked = min(free + self.concurrency, self.claim_limit)
             result = await AloStore(self.gw, gemeente).claim(self.opts.worker, self.opts.lease_s, asked)
             if result.items:
                 log.info("worker %s claimed %d in gemeente %s", self.opts.worker, len(result.items), gemeente)
@@ -990,18 +1136,26 @@ class Worker:
                 self._idle[gemeente] = idle
                 empty = result.open is False and now - self._started_at >= self.idle_empty_s
                 self._next[gemeente] = now + (self.idle_empty_s if empty else idle)
-            for item in result.items:
-                task = asyncio.create_task(self._run(item, result.nu))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+            # (the runs' time budget counts from the moment the claim was asked, their clock from its answer)
+            answered = time.monotonic()
+            self._wachtrij.extend((now, answered, result.nu, item) for item in result.items)
+            self._start_queued()
             claimed += len(result.items)
         return claimed
 
-    async def _run(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag | None = None) -> None:
+    async def _run(
+        self,
+        item: Procesinstantie,
+        clock: datetime,
+        aanvraag: Aanvraag | None = None,
+        claimed_at: tuple[float, float] | None = None,
+    ) -> None:
         self.runs += 1
         vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
-        run = InstanceRun(self.engine, self.gw, item, clock, self.opts, self.referentie, vers)
-        self._running_ids.add(item.id)
+        asked_at, answered_at = claimed_at if claimed_at is not None else (None, None)
+        run = InstanceRun(
+            self.engine, self.gw, item, clock, self.opts, self.referentie, vers, asked_at, clock_at=answered_at
+        )
         try:
             await run.run()
         except Exception:
@@ -1016,9 +1170,10 @@ class Worker:
         """Tests: tick and wait for the runs until nothing is claimed any more. Returns the number of runs."""
         before = self.runs
         for _ in range(max_rounds):
+            queued = bool(self._wachtrij)  # (a tick claims nothing while the queue holds instances)
             claimed = await self.tick(force=True)
-            if self._running:
+            while self._running:  # (runs that end start the queued instances)
                 await asyncio.gather(*list(self._running), return_exceptions=True)
-            if not claimed and not self._running:
+            if not claimed and not queued and not self._running:
                 break
         return self.runs - before

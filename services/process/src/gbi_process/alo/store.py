@@ -29,6 +29,7 @@ from gbi_shared.contracts.alo import (
     DocumentLijst,
     Klok,
     Procesinstantie,
+    ProcesinstantieMetBesluit,
     ProcesinstantieNieuw,
     ProcesinstantieOpslag,
     Stap,
@@ -155,7 +156,12 @@ class AloStore:
             json_body=body.model_dump(mode="json", by_alias=True),
             **self._kw(),
         )
-        return Procesinstantie.model_validate_json(resp.body)
+        if body.besluit is None:
+            return Procesinstantie.model_validate_json(resp.body)
+        # A save that carried a besluit answers it (ADR 0038): the one stored (the first, for a repeat)
+        saved = ProcesinstantieMetBesluit.model_validate_json(resp.body)
+        self._besluiten[saved.aanvraag_id] = saved.besluit
+        return saved
 
     async def stap(self, instance_id: uuid.UUID, sleutel: str) -> Stap | None:
         try:

@@ -20,6 +20,7 @@ from gbi_process.alo import runner as runner_module
 from gbi_process.alo.runner import RunOptions, Worker
 from gbi_process.alo.service import AloProces
 from gbi_process.engine import DefinitionRegistry, SpiffEngine
+from gbi_shared.contracts.alo import Besluit, BesluitNieuw
 from gbi_shared.errors import (
     ConflictError,
     NotFoundError,
@@ -69,8 +70,10 @@ class FakeGateway:
     taken: dict[str, dict[str, Any]] = field(default_factory=dict)
     tijdlijn: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[tuple[str, str, Any]] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     uitkeringen: dict[str, dict[str, Any]] = field(default_factory=dict)
+    besluiten: dict[str, dict[str, Any]] = field(default_factory=dict)
     puts: int = 0
     other: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     fail_put_after: int | None = None
@@ -79,6 +82,10 @@ class FakeGateway:
     # The PUT with this number answers 502 once (a busy data service seen through the gateway), before any check.
     busy_put: int | None = None
     busy_puts: tuple[int, ...] = ()
+    #: The PUTs with these numbers are refused for the lease (another worker took over).
+    lease_lost_puts: tuple[int, ...] = ()
+    #: The PUT with this number commits, and its answer is lost on the way (a 504 to the caller).
+    lose_put_answer: int | None = None
 
     # --- the GatewayClient surface ----------------------------------------------------------------------------
 
@@ -94,6 +101,7 @@ class FakeGateway:
     ) -> Resp:
         self.calls.append((method, path))
         body = _dump(json_body) if json_body is not None else None
+        self.bodies.append((method, path, body))
         status, payload = self._route(method, path.split("?")[0], body, params or {}, headers or {})
         return Resp(status, payload)
 
@@ -244,6 +252,12 @@ class FakeGateway:
                     raise UnprocessableError("definitief")
                 row.update(status=body["status"], version=row["version"] + 1)
                 return 200, self._aanvraag(aid)
+            if parts[2] == "besluit" and method == "POST":
+                return self._besluit(aid, body)
+            if parts[2] == "besluit" and method == "GET":
+                if aid not in self.besluiten:
+                    raise NotFoundError("Over deze aanvraag is nog niet besloten")
+                return 200, self.besluiten[aid]
             if parts[2] == "tijdlijn":
                 item, created = self._tijdlijn_regel(aid, body)
                 return (201 if created else 200), {k: v for k, v in item.items() if k != "sleutel"}
@@ -298,7 +312,9 @@ class FakeGateway:
                 self.puts += 1
                 if self.busy_put == self.puts or self.puts in self.busy_puts:
                     raise UpstreamError("Probeer het later opnieuw")
-                if self.fail_put_after is not None and self.puts > self.fail_put_after:
+                if self.puts in self.lease_lost_puts or (
+                    self.fail_put_after is not None and self.puts > self.fail_put_after
+                ):
                     raise ConflictError("lease", code="lease-lost")
                 if row["version"] != body["version"]:
                     raise ConflictError("versie", code="version-mismatch")
@@ -311,6 +327,9 @@ class FakeGateway:
                         raise ConflictError("stap", code="stap-vastgelegd")
                 if body.get("uitkering"):  # started with the save (ADR 0030), which it refuses all of when it fails
                     self._uitkering(body["uitkering"])
+                besluit = None
+                if body.get("besluit"):  # recorded with the save (ADR 0038), which it refuses all of when it fails
+                    besluit = self._besluit(row["aanvraagId"], body["besluit"])[1]
                 for stap in stappen:
                     self.steps.setdefault((parts[1], stap["stapSleutel"]), stap["resultaat"])
                 # What the save takes along for its aanvraag (ADR 0027): tijdlijn entries once per sleutel, the status
@@ -332,7 +351,9 @@ class FakeGateway:
                 )
                 if not (body.get("keepLease") and body["status"] in ("runnable", "waiting")):
                     row.update(leaseOwner=None, leaseUntil=None)
-                return 200, self._instance_out(row)
+                if self.lose_put_answer == self.puts:
+                    raise UpstreamTimeoutError("Geen antwoord")
+                return 200, self._instance_out(row) | ({"besluit": besluit} if besluit else {})
             if parts[2] == "stappen" and len(parts) == 3 and method == "GET":
                 return 200, {"items": [self._step(k) for k in self.steps if k[0] == parts[1]]}
             if parts[2] == "stappen":
@@ -386,6 +407,27 @@ class FakeGateway:
             }
             return 201, {**self.taken[tid], "opmerkingen": []}
         raise NotFoundError(f"no fake for {method} {path}")
+
+    def _besluit(self, aid: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """One besluit per aanvraag: the same again is a replay, another 409 (as the data service)."""
+        existing = self.besluiten.get(aid)
+        if existing is not None:
+            if {k: existing.get(k) for k in body} != body:
+                raise ConflictError("Over deze aanvraag is al anders besloten", code="besluit-bestaat")
+            return 200, existing
+        row = {
+            "ingangsdatum": None,
+            "bedragPerMaandCents": None,
+            "beschikkingDocumentId": None,
+            "goedgekeurdDoor": None,
+            **body,
+            "id": str(uuid.uuid4()),
+            "gemeente": GEMEENTE,
+            "aanvraagId": aid,
+            "createdAt": _iso(self.now),
+        }
+        self.besluiten[aid] = row
+        return 201, row
 
     def _uitkering(self, body: dict[str, Any]) -> tuple[int, Any]:
         """One uitkering per aanvraag: the same again is a replay, another 409 (as the data service)."""
@@ -448,10 +490,15 @@ class FakeHandlers:
 
     results: dict[str, Any] = field(default_factory=lambda: dict(STP))
     calls: list[str] = field(default_factory=list)
+    besluiten: list[Besluit] = field(default_factory=list)
 
     def table(self) -> dict[str, Callable[[handler_module.Stap], Awaitable[dict[str, Any]]]]:
         def make(name: str) -> Callable[[handler_module.Stap], Awaitable[dict[str, Any]]]:
             async def handler(stap: handler_module.Stap) -> dict[str, Any]:
+                if name == "besluit.vastleggen":
+                    # its side effect begins with the run's save (ADR 0038): a step whose save was refused did
+                    # nothing, and counts as not executed
+                    await self._besluit(stap)
                 self.calls.append(name)
                 result = self.results[name]
                 if callable(result):
@@ -462,6 +509,21 @@ class FakeHandlers:
             return handler
 
         return {name: make(name) for name in STP}
+
+    async def _besluit(self, stap: handler_module.Stap) -> None:
+        """As the real handler: the besluit with the run's save (ADR 0038), else on its own, before its result."""
+        nieuw = BesluitNieuw(
+            soort="toekenning",
+            datum=stap.vandaag,
+            ingangsdatum=stap.aanvraag.meldingsdatum,
+            bedrag_per_maand_cents=int(stap.var("bedrag_cents", 0)),
+            gronden={},
+            vastgesteld_door=handler_module.AUTOMATISCH,
+        )
+        besluit = await stap.besluit_met_opslag(nieuw) if stap.besluit_met_opslag is not None else None
+        if besluit is None:
+            besluit = await stap.store.leg_besluit_vast(stap.aanvraag.id, nieuw)
+        self.besluiten.append(besluit)
 
 
 @dataclass

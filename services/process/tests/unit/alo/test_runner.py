@@ -887,3 +887,96 @@ async def test_a_retried_beschikking_sends_the_stored_letter_and_renders_none(wo
     ]  # no /internal/domain/v1/beschikkingen
     verzoek = posts[1][1]
     assert (verzoek["inhoud"], verzoek["bestandsnaam"]) == (base64.b64encode(pdf).decode(), "beschikking-eerste.pdf")
+
+
+def _puts(world: World) -> list[dict[str, Any]]:
+    return [b for m, p, b in world.gw.bodies if m == "PUT" and "procesinstanties" in p]
+
+
+@run
+async def test_the_save_before_the_besluit_records_it_and_no_request_of_its_own_does(world: World) -> None:
+    """ADR 0038: the save of the state before besluit.vastleggen carries its besluit, in one transaction; the step
+    gets the besluit from the save's answer and makes no request of its own for it."""
+    aid, iid = await world.submit()
+    world.gw.calls.clear()
+    await world.worker().run_until_idle()
+    assert ("POST", f"/internal/data/v1/aanvragen/{aid}/besluit") not in world.gw.calls
+    assert _data_calls(world) == [
+        ("GET", "aanvragen/{id}"),
+        ("PUT", "procesinstanties/{id}"),
+        ("PUT", "procesinstanties/{id}"),
+    ]
+    first, last = _puts(world)
+    assert first["besluit"]["soort"] == "toekenning"
+    assert first["besluit"]["bedragPerMaandCents"] == 134849
+    assert last.get("besluit") is None
+    # the state it saved is the one before the step (a replay after a crash runs the step again from there)
+    restored = world.engine.restore(first["state"].encode())
+    assert restored.ready_service_tasks()[0].handler == "besluit.vastleggen"
+    [besluit] = world.handlers.besluiten
+    assert str(besluit.id) == world.gw.besluiten[aid]["id"]
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_save_refused_for_its_besluit_is_saved_without_it_and_the_step_finds_the_first(world: World) -> None:
+    """Another besluit exists (409 besluit-bestaat for the whole save, nothing written): the run saves without it
+    and the step records its besluit on its own as before, which finds the first; no loop, no incident."""
+    aid, iid = await world.submit()
+    world.gw.besluiten[aid] = {
+        "id": str(uuid.uuid4()),
+        "gemeente": "0599",
+        "aanvraagId": aid,
+        "soort": "afwijzing",
+        "datum": "2026-03-01",
+        "ingangsdatum": None,
+        "bedragPerMaandCents": None,
+        "gronden": {},
+        "beschikkingDocumentId": None,
+        "vastgesteldDoor": "mw. Jansen",
+        "goedgekeurdDoor": None,
+        "createdAt": "2026-03-01T10:00:00Z",
+    }
+    world.gw.calls.clear()
+    await world.worker().run_until_idle()
+    assert world.handlers.calls == MAIN  # the step ran once
+    assert [b.get("besluit") is not None for b in _puts(world)] == [True, False, False]
+    assert ("POST", f"/internal/data/v1/aanvragen/{aid}/besluit") in world.gw.calls
+    [besluit] = world.handlers.besluiten
+    assert (str(besluit.id), besluit.soort) == (world.gw.besluiten[aid]["id"], "afwijzing")
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_save_with_its_besluit_whose_answer_was_lost_is_found_by_the_next_run(world: World) -> None:
+    """The save with the besluit committed, its answer was lost (504): the run hands the instance back; the next
+    run starts at the step (its state is stored) and finds the besluit the save recorded: one besluit, one ZGW
+    besluit call per run that reached it, the case completes."""
+    aid, iid = await world.submit()
+    world.gw.lose_put_answer = 1
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:6]
+    assert aid in world.gw.besluiten  # committed with the state before the step
+    first = world.gw.besluiten[aid]
+    row = world.instance(iid)
+    assert world.engine.restore(row["state"].encode()).ready_service_tasks()[0].handler == "besluit.vastleggen"
+    await world.worker("w2").run_until_idle()
+    assert world.handlers.calls == MAIN
+    assert [str(b.id) for b in world.handlers.besluiten] == [first["id"]]
+    assert world.gw.besluiten[aid] == first
+    assert world.instance(iid)["status"] == "completed"
+
+
+@run
+async def test_a_lost_lease_at_the_save_in_the_step_is_no_incident(world: World) -> None:
+    """The save the besluit step makes is refused for the lease (another worker took over): the run stops as for
+    a save between steps; the step is no incident and its besluit is not recorded."""
+    aid, iid = await world.submit()
+    world.gw.lease_lost_puts = (1,)  # only that save: a run that went on would save again (an incident)
+    await world.worker().run_until_idle(max_rounds=1)
+    assert world.handlers.calls == MAIN[:6]
+    assert aid not in world.gw.besluiten
+    row = world.instance(iid)
+    assert row["version"] == 1  # the run stopped at the refusal: nothing saved after it
+    assert row["lastError"] is None
+    assert world.gw.puts == 1
