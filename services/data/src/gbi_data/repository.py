@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Column, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gbi_data.models import AuditChainHead, AuditRecord, Beleidsversie, Gemeente, Proefberekening, utcnow
+from gbi_data.models import (
+    AuditChainHead,
+    AuditRecord,
+    Beleidsversie,
+    Gemeente,
+    Proefberekening,
+    UTCDateTime,
+    utcnow,
+)
 
 __all__ = [
     "add_audit_record",
@@ -165,12 +174,50 @@ def append_audit_values(session: Session, values: dict[str, object]) -> None:
         connection.execute(_ADVANCE_HEAD, params)
 
 
+def _array_type(column: Column[Any]) -> str:
+    """The PostgreSQL array type a column's values are sent as in :data:`_APPEND_MANY_PG`: strings as ``text[]``
+    (an explicit cast to ``varchar(n)`` or ``char(n)`` would cut a too long value; the insert's assignment cast
+    refuses it, as a plain insert does)."""
+    python_type = column.type.python_type
+    if python_type is str:
+        return "text[]"
+    if python_type is uuid.UUID:
+        return "uuid[]"
+    if isinstance(column.type, UTCDateTime):
+        return "timestamptz[]"
+    if python_type is int:
+        return "bigint[]"
+    raise TypeError(f"no array type for audit_log.{column.key}")  # pragma: no cover - the table has none other
+
+
+#: PostgreSQL: consecutive entries (one array per column, ``unnest`` turns them into rows in their order) and the
+#: head's move in one statement, the insert a data-modifying CTE of the update as in :data:`_APPEND_PG`. Driver SQL
+#: of a fixed text whatever the number of entries (psycopg prepares it once per connection); no SQLAlchemy compile.
+_ENTRY_ARRAYS = ", ".join(f"%(a_{column.key})s::{_array_type(column)}" for column in _LOG.columns)
+_ENTRY_INSERT = f"INSERT INTO {_LOG.name} ({', '.join(AUDIT_COLUMNS)}) SELECT * FROM unnest({_ENTRY_ARRAYS})"  # noqa: S608
+_HEAD_MOVE = "SET last_seq = %(head_seq)s, last_hash = %(head_hash)s, updated_at = %(head_updated_at)s"
+_APPEND_MANY_PG = (
+    f"WITH audit_entries AS ({_ENTRY_INSERT}) UPDATE {_HEAD.name} {_HEAD_MOVE} WHERE gemeente = %(head_gemeente)s"
+)
+_TIMESTAMP_COLUMNS = frozenset(column.key for column in _LOG.columns if isinstance(column.type, UTCDateTime))
+
+
+def _utc(value: object) -> object:
+    # As ``UTCDateTime`` binds a timestamp: timezone-aware only, sent in UTC.
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return value.astimezone(UTC)
+
+
 def append_audit_rows(session: Session, rows: Sequence[dict[str, object]]) -> None:
     """Insert consecutive audit entries of one gemeente (the ones after the position :func:`lock_chain_position`
     locked, in order; each with every column of :data:`AUDIT_COLUMNS`) and move the chain head to the last one:
-    one entry as :func:`append_audit_values`; more in one ``executemany`` of the prebuilt insert (psycopg sends them
-    in one pipeline) and the head's update. Not one multi-row ``VALUES`` statement: SQLAlchemy does not cache the
-    compiled form of those, and compiling one per call cost more than the round trip it saves."""
+    one entry as :func:`append_audit_values`; more on PostgreSQL in one statement (:data:`_APPEND_MANY_PG`), on
+    SQLite in one ``executemany`` of the prebuilt insert and the head's update. Not one multi-row ``VALUES``
+    statement: SQLAlchemy does not cache the compiled form of those, and compiling one per call cost more than the
+    round trip it saves."""
     if not rows:
         return
     if len(rows) == 1:
@@ -178,6 +225,21 @@ def append_audit_rows(session: Session, rows: Sequence[dict[str, object]]) -> No
         return
     connection = session.connection()
     last = rows[-1]
+    if connection.dialect.name == "postgresql":
+        params: dict[str, object] = {
+            f"a_{name}": [_utc(row[name]) for row in rows]
+            if name in _TIMESTAMP_COLUMNS
+            else [row[name] for row in rows]
+            for name in AUDIT_COLUMNS
+        }
+        params |= {
+            "head_gemeente": last["gemeente"],
+            "head_seq": last["seq"],
+            "head_hash": last["hash"],
+            "head_updated_at": utcnow(),
+        }
+        connection.exec_driver_sql(_APPEND_MANY_PG, params)
+        return
     connection.execute(_INSERT_ENTRY, [{f"v_{name}": row[name] for name in AUDIT_COLUMNS} for row in rows])
     head = {"head_gemeente": last["gemeente"], "head_seq": last["seq"], "head_hash": last["hash"]}
     connection.execute(_ADVANCE_HEAD, head | {"head_updated_at": utcnow()})

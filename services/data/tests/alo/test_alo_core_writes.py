@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import DataError
 
 from gbi_data import audit
 from gbi_data.alo import repository
@@ -23,6 +24,8 @@ from gbi_data.alo.models import Besluit
 from gbi_data.audit import GENESIS_HASH, AuditEntry, record_hash
 from gbi_data.database import Database
 from gbi_data.models import AuditChainHead, AuditRecord
+
+from .conftest import BSN_B
 
 V1 = "/internal/data/v1"
 AMSTERDAM = "0363"
@@ -64,6 +67,25 @@ def test_append_many_writes_linked_entries_in_order_and_moves_the_head(database:
     # What append_many returned is what was stored, column by column.
     for got, stored in zip(returned, records[1:6], strict=True):
         assert {c: getattr(got, c) for c in audit._COLUMNS} == {c: getattr(stored, c) for c in audit._COLUMNS}
+    with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
+        assert audit.verify_chain(session, AMSTERDAM).valid
+
+
+def test_append_many_keeps_empty_columns_and_refuses_a_too_long_value_without_writing(database: Database) -> None:
+    """Entries without a data subject or parent span (a column of only NULLs), and a value longer than its column:
+    refused as a plain insert refuses it (PostgreSQL sends strings as ``text[]``, never cut to the column), with
+    nothing of the batch written and the head where it was (ADR 0035)."""
+    bare = replace(ENTRY, data_subject_id=None, data_subject_type=None)
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        audit.append_many(session, AMSTERDAM, [bare, replace(bare, outcome="o2")])
+    records, head = _chain(database)
+    assert [(r.seq, r.data_subject_id, r.outcome) for r in records] == [(1, None, "updated"), (2, None, "o2")]
+    assert head == (2, records[-1].hash)
+    if database.is_postgresql:  # SQLite does not enforce a column's length
+        with pytest.raises(DataError, match="too long"), database.transaction(gemeente=AMSTERDAM) as session:
+            audit.append_many(session, AMSTERDAM, [bare, replace(bare, operation="x" * 201)])
+        assert [(r.seq, r.hash) for r in _chain(database)[0]] == [(r.seq, r.hash) for r in records]
+        assert _chain(database)[1] == head
     with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
         assert audit.verify_chain(session, AMSTERDAM).valid
 
@@ -145,8 +167,8 @@ def _statements(client: Any) -> Iterator[list[str]]:
 
 @pytest.mark.postgres
 def test_a_save_with_its_aanvraag_changes_takes_one_statement_per_change(postgres_alo) -> None:
-    """PostgreSQL: the save of ADR 0027 with steps, a tijdlijn entry and the status takes eleven statements (eighteen
-    before ADR 0032), one for each thing it changes."""
+    """PostgreSQL: the save of ADR 0027 with steps, a tijdlijn entry and the status takes nine statements (eighteen
+    before ADR 0032, eleven before ADR 0035), one for each thing it changes."""
     alo = postgres_alo
     _aanvraag, _ = alo.zaak()
     got = alo.claim("w")[0]
@@ -168,11 +190,33 @@ def test_a_save_with_its_aanvraag_changes_takes_one_statement_per_change(postgre
         *("SELECT", "SELECT"),  # binding the transaction, the instance with its aanvraag's subject (locked)
         *("INSERT", "UPDATE"),  # the steps, the instance
         *("INSERT", "UPDATE"),  # the tijdlijn entry, the aanvraag's status
-        *("INSERT", "SELECT"),  # the announcement: outbox, abonnees
-        *("SELECT", "INSERT", "UPDATE"),  # the chain head's lock, the three entries (one executemany), its move
+        "WITH",  # the announcement: outbox and abonnees (one statement, ADR 0035)
+        *("SELECT", "WITH"),  # the chain head's lock; the three entries and its move (one statement, ADR 0035)
     ]
     added = alo.operations()[len(before) :]
     assert added == ["procesinstantie.opslaan", "aanvraag.tijdlijn-aanvullen", "aanvraag.status-wijzigen"]
+
+
+@pytest.mark.postgres
+def test_a_claim_leases_its_candidates_in_one_statement(postgres_alo) -> None:
+    """PostgreSQL: a claim selects its candidates (locked, skipping locked ones) and leases them in one statement,
+    and an empty claim asks whether the gemeente has open instances (ADR 0035)."""
+    alo = postgres_alo
+    first, second = alo.zaak()[1], alo.zaak(BSN_B)[1]
+    with _statements(alo.client) as seen:
+        got = alo.claim("w", limit=1)
+    assert [g["id"] for g in got] == [first["id"]]
+    assert (got[0]["leaseOwner"], got[0]["attempts"]) == ("w", 1)
+    assert seen == [
+        "SELECT",  # binding the transaction
+        "WITH",  # the candidates and their lease
+        "SELECT",  # their aanvragen's subjects
+        *("SELECT", "WITH"),  # the chain head's lock; the entry and its move
+    ]
+    assert [g["id"] for g in alo.claim("v")] == [second["id"]]  # the first is leased: never to two workers
+    with _statements(alo.client) as seen:
+        assert alo.claim("u") == []
+    assert seen == ["SELECT", "WITH", "SELECT"]  # binding; the claim that finds nothing; whether any is open
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from gbi_data.api import (
     DataRoute,
     ReadOnlyTenantScope,
     ReferenceSession,
-    Tenant,
     TenantScope,
 )
 from gbi_data.database import Database
@@ -384,17 +383,10 @@ def upload_document(
         bestandsnaam=bestandsnaam,
         idempotency_key=idempotency_key,
         field=field,
+        bij_besluit=bij_besluit,  # linked to the besluit in the same transaction (ADR 0027)
     )
-    if bij_besluit:
-        _koppel_aan_besluit(tenant, service, aanvraag_id, document)
     _created(response, f"/documenten/{document.id}/inhoud", replayed)
     return document
-
-
-def _koppel_aan_besluit(tenant: Tenant, service: AloService, aanvraag_id: uuid.UUID, document: Document) -> None:
-    """A beschikking stored with ``bijBesluit``: linked to the besluit in the same transaction (ADR 0027)."""
-    koppeling = BesluitBeschikking(beschikking_document_id=document.id)
-    service.koppel_beschikking(tenant.session, tenant.ctx, tenant.gemeente, aanvraag_id, koppeling)
 
 
 @router.get("/aanvragen/{aanvraagId}/documenten", response_model=DocumentLijst, tags=["documenten"])

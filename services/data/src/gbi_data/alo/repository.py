@@ -216,23 +216,39 @@ _SAVE_INSTANCE = (
 )
 
 
-def _due(now: Any) -> ColumnElement[bool]:
+def _due(now: Any, gemeente: Any = _GEMEENTE) -> ColumnElement[bool]:
     """An instance of the bound gemeente that is due at ``now`` (runnable, or waiting with its deadline passed) and
     whose lease is free or expired."""
     p = Procesinstantie
     return and_(
-        p.gemeente == _GEMEENTE,
+        p.gemeente == gemeente,
         or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
         or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
     )
 
 
-_CLAIM_CANDIDATES = (
+#: PostgreSQL: the due instances no concurrent claimer holds (``SELECT ... FOR NO KEY UPDATE SKIP LOCKED``, a CTE)
+#: leased in the same statement, the instances returned: one round trip, compiled once. (An update's parameters may
+#: not be named as its columns.)
+_CLAIMED = (
     select(Procesinstantie.id)
-    .where(_due(bindparam("now")))
+    .where(_due(bindparam("c_now"), bindparam("c_gemeente")))
     .order_by(Procesinstantie.updated_at, Procesinstantie.id)
-    .limit(bindparam("limit"))
+    .limit(bindparam("c_limit"))
     .with_for_update(skip_locked=True, key_share=True)
+    .cte("kandidaten")
+)
+_CLAIM = (
+    update(Procesinstantie)
+    .where(Procesinstantie.gemeente == bindparam("c_gemeente"), Procesinstantie.id.in_(select(_CLAIMED.c.id)))
+    .values(
+        lease_owner=bindparam("c_worker"),
+        lease_until=bindparam("c_lease_until"),
+        attempts=Procesinstantie.attempts + 1,
+        updated_at=bindparam("c_now"),
+    )
+    .returning(Procesinstantie)
+    .execution_options(synchronize_session=False, populate_existing=True)
 )
 _BESLUIT = select(Besluit).where(Besluit.gemeente == _GEMEENTE, Besluit.aanvraag_id == bindparam("aanvraag_id"))
 _UITKERING = select(Uitkering).where(Uitkering.gemeente == _GEMEENTE, Uitkering.aanvraag_id == bindparam("aanvraag_id"))
@@ -432,18 +448,17 @@ def claim_procesinstanties(
     """Lease up to ``limit`` instances that are due (runnable, or waiting with ``next_due_at`` passed) and whose
     lease is free or expired, to ``worker`` until ``lease_until``.
 
-    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` picks rows no concurrent claimer holds, then the lease
-    is set in the same transaction; a claimer that starts after this one committed sees the lease and skips them.
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` picks rows no concurrent claimer holds, and the lease
+    is set in the same statement (a CTE); a claimer that starts after this one committed sees the lease, skips them.
     SQLite: one ``UPDATE ... WHERE <due and free> ... RETURNING``, inside the transaction's write lock.
     """
     p = Procesinstantie
     if session.get_bind().dialect.name == "postgresql":
-        # The common case under load is a poll that finds nothing: one prebuilt statement, nothing else.
-        params = {"gemeente": gemeente, "now": now, "limit": limit}
-        ids = list(session.connection().execute(_CLAIM_CANDIDATES, params).scalars())
-        if not ids:
-            return []
-        statement = update(p).where(p.gemeente == gemeente, p.id.in_(ids))
+        # One prebuilt statement: the candidates as a CTE of the update that leases them.
+        params = {"c_gemeente": gemeente, "c_now": now, "c_limit": limit, "c_worker": worker}
+        params["c_lease_until"] = lease_until
+        claimed = session.scalars(_CLAIM, params).all()
+        return sorted(claimed, key=lambda row: (row.updated_at, str(row.id)))
     else:
         due = and_(
             p.gemeente == gemeente,

@@ -1018,9 +1018,35 @@ class AloService:
         bestandsnaam: str,
         idempotency_key: str | None,
         field: str = "inhoud",
+        bij_besluit: bool = False,
     ) -> tuple[Document, bool]:
-        """Store a document of an aanvraag (audited). Returns (document, replayed)."""
+        """Store a document of an aanvraag (audited). Returns (document, replayed). ``bij_besluit``: link it to the
+        aanvraag's besluit in the same transaction, as :meth:`koppel_beschikking` does (ADR 0027), with the case
+        this call read (no second read of the aanvraag or of the document just stored)."""
         case = self._visible_case(session, ctx, gemeente, aanvraag_id)
+        stored, replayed = self._voeg_document_toe(
+            session, ctx, gemeente, case, content, content_type, soort, bestandsnaam, idempotency_key, field
+        )
+        if bij_besluit:
+            besluit = repository.get_besluit(session, gemeente, case.id)
+            if besluit is None:
+                raise NotFoundError("Over deze aanvraag is nog niet besloten")
+            self._koppel(session, ctx, gemeente, case, besluit, stored)
+        return stored, replayed
+
+    def _voeg_document_toe(
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        case: AanvraagRow,
+        content: bytes,
+        content_type: str,
+        soort: str,
+        bestandsnaam: str,
+        idempotency_key: str | None,
+        field: str,
+    ) -> tuple[Document, bool]:
         if soort == "beschikking" and not (_is_service(ctx) or _is_case_staff(ctx)):
             raise ForbiddenError("Een beschikking wordt door de gemeente vastgelegd")
         kind = check_content(content, content_type, field)
@@ -1135,6 +1161,17 @@ class AloService:
         if row is None:
             raise NotFoundError("Over deze aanvraag is nog niet besloten")
         document = repository.get_document(session, gemeente, body.beschikking_document_id)
+        return self._koppel(session, ctx, gemeente, case, row, _document(document) if document is not None else None)
+
+    def _koppel(
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        case: AanvraagRow,
+        row: BesluitRow,
+        document: Document | None,
+    ) -> Besluit:
         if document is None or document.aanvraag_id != case.id or document.soort != "beschikking":
             raise BadRequestError.for_field(
                 "beschikkingDocumentId", "geen beschikking bij deze aanvraag met dit id", code="unknown"

@@ -27,6 +27,7 @@ __all__ = [
     "get_levering",
     "heeft_abonnementen",
     "insert_leveringen",
+    "insert_outbox_en_abonnees",
     "kanalen_van",
     "list_abonnementen",
     "list_kanalen",
@@ -173,6 +174,28 @@ _ABONNEES = select(AbonnementKanaal.abonnement_id, AbonnementKanaal.filters).whe
 def insert_outbox(session: Session, row: OutboxRij) -> None:
     """Insert an outbox row (a new ORM object; it stays outside the session): one prebuilt Core insert."""
     session.connection().execute(_INSERT_OUTBOX, {name: getattr(row, name) for name in _OUTBOX_COLUMNS})
+
+
+#: PostgreSQL: the outbox row's insert as a data-modifying CTE of the abonnees' select (one statement, one round
+#: trip; the select does not need to see the new row).
+_INSERT_OUTBOX_MET_ABONNEES = _ABONNEES.add_cte(
+    insert(_OUTBOX_TABLE)
+    .values({column.key: bindparam(f"o_{column.key}", type_=column.type) for column in _OUTBOX_TABLE.columns})
+    .cte("outbox_rij")
+)
+
+
+def insert_outbox_en_abonnees(session: Session, row: OutboxRij) -> list[tuple[uuid.UUID, dict[str, str]]]:
+    """Insert an outbox row (as :func:`insert_outbox`) and answer the filter groups of the abonnementen of its
+    gemeente on its kanaal (as :func:`abonnees_van`): on PostgreSQL in one statement, on SQLite in two."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        insert_outbox(session, row)
+        return abonnees_van(session, row.gemeente, row.kanaal)
+    params: dict[str, Any] = {f"o_{name}": getattr(row, name) for name in _OUTBOX_COLUMNS}
+    params |= {"gemeente": row.gemeente, "kanaal": row.kanaal}
+    rows = connection.execute(_INSERT_OUTBOX_MET_ABONNEES, params)
+    return [(abonnement_id, dict(filters or {})) for abonnement_id, filters in rows]
 
 
 def abonnees_van(session: Session, gemeente: str, kanaal: str) -> list[tuple[uuid.UUID, dict[str, str]]]:

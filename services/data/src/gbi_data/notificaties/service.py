@@ -131,8 +131,7 @@ def publiceer(
         kenmerken=values,
         created_at=now,
     )
-    repository.insert_outbox(session, row)
-    groepen = repository.abonnees_van(session, gemeente, kanaal)
+    groepen = repository.insert_outbox_en_abonnees(session, row)
     abonnees = sorted({a for a, filters in groepen if filters_passen(filters, values)}, key=str)
     if abonnees:
         repository.insert_leveringen(session, gemeente, row.id, abonnees, now)
