@@ -5,6 +5,7 @@ whole save; a refused or bad save records none. A save without a besluit answers
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -148,3 +149,40 @@ def test_a_besluit_goes_to_the_instances_own_aanvraag_in_its_own_gemeente(alo) -
     assert saved.json()["besluit"]["aanvraagId"] == rotterdam_aanvraag["id"]
     assert saved.json()["besluit"]["gemeente"] == "0599"
     assert _stored(alo, amsterdam).status_code == 404
+
+
+def test_a_repeated_save_only_finds_its_besluit_and_never_records_one(alo, database) -> None:
+    """A save repeated after it committed (its answer lost) is past its lease check: it finds the besluit its first
+    try recorded, but one that committed without a besluit and comes again with one records none (409)."""
+    aanvraag, _ = alo.zaak()
+    got = alo.claim("w")[0]
+    first = _put(alo, got, _body(got, None))
+    assert first.status_code == 200, first.text
+    counts = alo.operations().count("besluit.vastleggen")
+    again = _put(alo, got, _body(got, BESLUIT))
+    assert again.status_code == 409, again.text
+    assert alo.problem(again)["code"] == "besluit-bestaat"
+    assert _stored(alo, aanvraag).status_code == 404
+    assert alo.operations().count("besluit.vastleggen") == counts
+    assert "besluit" not in _announced(database)
+    assert _instance(alo, got)["version"] == first.json()["version"]
+
+
+def test_a_save_records_its_besluit_before_the_uitkering_it_carries(alo, database) -> None:
+    """A save may carry the toekenning and the uitkering that follows from it: the besluit is recorded first, so
+    the uitkering finds its toekenning (both in the save's transaction)."""
+    aanvraag, _ = alo.zaak()
+    got = alo.claim("w")[0]
+    uitkering = {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{aanvraag['id']}")),
+        "aanvraagId": aanvraag["id"],
+        "startdatum": BESLUIT["ingangsdatum"],
+        "bedragPerMaandCents": BESLUIT["bedragPerMaandCents"],
+    }
+    saved = _put(alo, got, _body(got, BESLUIT, uitkering=uitkering))
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["besluit"]["soort"] == "toekenning"
+    stored = alo.client.get(f"{V1}/aanvragen/{aanvraag['id']}/uitkering", headers=alo.actors.service())
+    assert (stored.status_code, stored.json()["bedragPerMaandCents"]) == (200, 140150)
+    announced = _announced(database)
+    assert (announced.count("besluit"), announced.count("uitkering")) == (1, 1)

@@ -572,7 +572,7 @@ class AloService:
             if keys:
                 stored = {s.stap_sleutel: s for s in repository.get_stappen(session, gemeente, instance_id, keys)}
             if _is_replay(row, body, stored, now):
-                return self._met_besluit(session, ctx, gemeente, row, body), True
+                return self._met_besluit(session, ctx, gemeente, row, body, replay=True), True
             raise ConflictError(
                 f"De procesinstantie is intussen gewijzigd (versie {row.version}, niet {body.version})",
                 code="version-mismatch",
@@ -614,22 +614,47 @@ class AloService:
         repository.save_procesinstantie(session, row)
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, subject, body, now)
+        # The besluit before the uitkering: an uitkering starts only on a recorded toekenning.
+        instance = self._met_besluit(session, ctx, gemeente, row, body)
         if body.uitkering is not None:
             self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
-        return self._met_besluit(session, ctx, gemeente, row, body), False
+        return instance, False
 
     def _met_besluit(
-        self, session: Session, ctx: RequestContext, gemeente: str, row: ProcesinstantieRow, body: ProcesinstantieOpslag
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        row: ProcesinstantieRow,
+        body: ProcesinstantieOpslag,
+        *,
+        replay: bool = False,
     ) -> Procesinstantie:
         """The besluit a save takes along (ADR 0038): recorded in the save's transaction exactly as ``POST
         aanvragen/{id}/besluit`` records it (the same checks, audit and outbox announcement); the same one again
-        finds the first (also for a repeated save), another refuses the save (409 ``besluit-bestaat``). The answer
-        carries the besluit only then."""
+        finds the first, another refuses the save (409 ``besluit-bestaat``). A repeated save (``replay``: it
+        committed, its answer was lost) only finds the besluit its first try recorded: it never records one, as
+        it is past its lease check (409 when that try recorded none or another). The answer carries the besluit
+        only when the save took one along."""
         instance = _procesinstantie(row)
         if body.besluit is None:
             return instance
-        besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit)
+        if replay:
+            besluit = self._besluit_van_herhaling(session, ctx, gemeente, row.aanvraag_id, body.besluit)
+        else:
+            besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit)
         return ProcesinstantieMetBesluit(**dict(instance), besluit=besluit)
+
+    def _besluit_van_herhaling(
+        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: BesluitNieuw
+    ) -> Besluit:
+        case = self._visible_case(session, ctx, gemeente, aanvraag_id)
+        existing = repository.get_besluit(session, gemeente, case.id)
+        if existing is None or existing.request_hash != self._digest(body.model_dump(mode="json", by_alias=True)):
+            raise ConflictError(
+                "Deze opslag is al verwerkt zonder dit besluit; het besluit is niet vastgelegd", code="besluit-bestaat"
+            )
+        return _besluit(existing)
 
     def _uitkering_bij_opslag(
         self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: UitkeringNieuw
