@@ -175,6 +175,13 @@ def test_claims_are_per_gemeente_and_limited(alo) -> None:
     assert rotterdam[0]["gemeente"] == "0599"
 
 
+def test_a_claim_answers_its_instances_oldest_first(alo) -> None:
+    """The order the claim picked them in (least recently changed first), not the lease's own moment, which is the
+    same for all: a worker queues them in this order (ADR 0033), so an old instance is not left waiting."""
+    made = [alo.zaak()[1]["id"] for _ in range(6)]
+    assert [i["id"] for i in alo.claim("w", limit=6)] == made
+
+
 def test_concurrent_claimers_never_get_the_same_instance(alo) -> None:
     made = {alo.zaak()[1]["id"] for _ in range(12)}
 

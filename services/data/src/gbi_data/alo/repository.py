@@ -231,23 +231,24 @@ def _due(now: Any, gemeente: Any = _GEMEENTE) -> ColumnElement[bool]:
 #: leased in the same statement, the instances returned: one round trip, compiled once. (An update's parameters may
 #: not be named as its columns.)
 _CLAIMED = (
-    select(Procesinstantie.id)
+    select(Procesinstantie.id, Procesinstantie.updated_at)
     .where(_due(bindparam("c_now"), bindparam("c_gemeente")))
     .order_by(Procesinstantie.updated_at, Procesinstantie.id)
     .limit(bindparam("c_limit"))
     .with_for_update(skip_locked=True, key_share=True)
     .cte("kandidaten")
 )
+#: (the candidates' updated_at before the lease moved it: the order the claim picked them in, oldest first)
 _CLAIM = (
     update(Procesinstantie)
-    .where(Procesinstantie.gemeente == bindparam("c_gemeente"), Procesinstantie.id.in_(select(_CLAIMED.c.id)))
+    .where(Procesinstantie.gemeente == bindparam("c_gemeente"), Procesinstantie.id == _CLAIMED.c.id)
     .values(
         lease_owner=bindparam("c_worker"),
         lease_until=bindparam("c_lease_until"),
         attempts=Procesinstantie.attempts + 1,
         updated_at=bindparam("c_now"),
     )
-    .returning(Procesinstantie)
+    .returning(Procesinstantie, _CLAIMED.c.updated_at)
     .execution_options(synchronize_session=False, populate_existing=True)
 )
 _BESLUIT = select(Besluit).where(Besluit.gemeente == _GEMEENTE, Besluit.aanvraag_id == bindparam("aanvraag_id"))
@@ -457,16 +458,22 @@ def claim_procesinstanties(
         # One prebuilt statement: the candidates as a CTE of the update that leases them.
         params = {"c_gemeente": gemeente, "c_now": now, "c_limit": limit, "c_worker": worker}
         params["c_lease_until"] = lease_until
-        claimed = session.scalars(_CLAIM, params).all()
-        return sorted(claimed, key=lambda row: (row.updated_at, str(row.id)))
-    else:
-        due = and_(
-            p.gemeente == gemeente,
-            or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
-            or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
-        )
-        candidates = select(p.id).where(due).order_by(p.updated_at, p.id).limit(limit)
-        statement = update(p).where(due, p.id.in_(candidates.scalar_subquery()))
+        picked = session.execute(_CLAIM, params).all()
+        return [row for row, _ in sorted(picked, key=lambda found: (found[1], str(found[0].id)))]
+    due = and_(
+        p.gemeente == gemeente,
+        or_(p.status == "runnable", and_(p.status == "waiting", p.next_due_at.is_not(None), p.next_due_at <= now)),
+        or_(p.lease_owner.is_(None), p.lease_until.is_(None), p.lease_until <= now),
+    )
+    # SQLite: the candidates in their order (oldest first, as the lease moves updated_at), then leased in the
+    # transaction's write lock, so nothing else can claim them in between.
+    order = {
+        row.id: index
+        for index, row in enumerate(session.execute(select(p.id).where(due).order_by(p.updated_at, p.id).limit(limit)))
+    }
+    if not order:
+        return []
+    statement = update(p).where(due, p.id.in_(list(order)))
     lease = {
         "lease_owner": worker,
         "lease_until": lease_until,
@@ -477,7 +484,7 @@ def claim_procesinstanties(
         statement.values(**lease).returning(p),
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).all()
-    return sorted(claimed, key=lambda row: (row.updated_at, str(row.id)))
+    return sorted(claimed, key=lambda row: order[row.id])
 
 
 def has_open_procesinstanties(session: Session, gemeente: str) -> bool:
