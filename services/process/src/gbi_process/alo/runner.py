@@ -177,6 +177,25 @@ _SAVE_BEFORE = frozenset({"besluit.vastleggen", "voorschot.beoordelen"})
 _SAVE_WITH = "besluit.vastleggen"
 
 
+#: How long stopping the worker waits for its queued instances to be handed back (ADR 0033).
+_TERUGGAVE_BIJ_STOP_S = 2.0
+
+
+def _teruggave(instance: Procesinstantie, worker: str) -> ProcesinstantieOpslag:
+    """The save that hands an instance back as it is stored (its state, status, deadline and error unchanged),
+    releasing this worker's lease. Like every save it bumps the version and moves updated_at (the instance joins
+    the back of the claim order), is audited, and keeps ``attempts`` only with an error (ADR 0033)."""
+    return ProcesinstantieOpslag(
+        state=instance.state,
+        status=instance.status,
+        next_due_at=instance.next_due_at,
+        version=instance.version,
+        lease_owner=worker,
+        keep_lease=False,
+        last_error=instance.last_error,
+    )
+
+
 class _OpslagFout(Exception):
     """A save made inside a step failed (ADR 0038): the run handles the error as that of a save between steps,
     never as the step's (see ``_execute``)."""
@@ -479,18 +498,7 @@ class InstanceRun:
             stored = await self.store.procesinstantie(self.instance_id)
             if stored.lease_owner != self.opts.worker:
                 return
-            await self.store.sla_op(
-                self.instance_id,
-                ProcesinstantieOpslag(
-                    state=stored.state,
-                    status=stored.status,
-                    next_due_at=stored.next_due_at,
-                    version=stored.version,
-                    lease_owner=self.opts.worker,
-                    keep_lease=False,
-                    last_error=stored.last_error,
-                ),
-            )
+            await self.store.sla_op(self.instance_id, _teruggave(stored, self.opts.worker))
         except ServiceError:
             pass  # the lease expires by itself
 
@@ -943,7 +951,16 @@ class Worker:
 
     async def stop(self) -> None:
         self._stop.set()
-        self._wachtrij.clear()  # (their leases expire; another replica claims them then, as a run cancelled below)
+        # The queued instances never ran here: handed back, so another replica takes them at once (a rolling deploy
+        # does not leave them leased for their lease); one not handed back in time expires, as a run cancelled below.
+        wachtend = [item for _, _, _, item in self._wachtrij]
+        self._wachtrij.clear()
+        if wachtend:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(self._geef_terug(item) for item in wachtend), return_exceptions=True),
+                    _TERUGGAVE_BIJ_STOP_S,
+                )
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -1058,18 +1075,7 @@ class Worker:
         unchanged), so that the next claim takes it at once. Best effort: refused (a caseworker's task bumped the
         version meanwhile) or failed, the lease expires by itself."""
         try:
-            await AloStore(self.gw, item.gemeente).sla_op(
-                item.id,
-                ProcesinstantieOpslag(
-                    state=item.state,
-                    status=item.status,
-                    next_due_at=item.next_due_at,
-                    version=item.version,
-                    lease_owner=self.opts.worker,
-                    keep_lease=False,
-                    last_error=item.last_error,
-                ),
-            )
+            await AloStore(self.gw, item.gemeente).sla_op(item.id, _teruggave(item, self.opts.worker))
         except ServiceError as exc:
             log.info("instance %s: not handed back (%s), its lease expires", item.id, exc)
             return

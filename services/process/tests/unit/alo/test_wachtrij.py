@@ -167,8 +167,13 @@ async def test_a_stopped_worker_starts_nothing_from_its_queue(world: World) -> N
     assert not worker._wachtrij
     assert not worker._running
     stored = world.instance(str(queued.id))
-    assert (stored["version"], stored["leaseOwner"]) == (1, "w1")  # never run; its lease expires by itself
+    # never run, and handed back as claimed: another replica takes it at once, not after its lease
+    assert (stored["status"], stored["version"], stored["leaseOwner"]) == ("runnable", 2, None)
+    assert stored["state"] == queued.state
     assert str(queued.id) in ids
+    assert world.handlers.calls.count("zaak.registreren") == 1  # only the one that ran
+    assert await _worker(world, "w2").run_until_idle() == 1
+    assert world.instance(str(queued.id))["status"] == "completed"
 
 
 @run
