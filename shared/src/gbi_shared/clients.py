@@ -161,8 +161,11 @@ class GatewayClient:
 
 def _json_bytes(value: Any) -> bytes:
     """A JSON body: orjson (compact, UTF-8; several times faster than the standard library on a process-state
-    save), which the receiver parses to the same values as the standard library's text (ASCII with escapes); only a
-    float NaN or infinity, which is no JSON at all, becomes ``null`` instead of a token every receiver refuses.
+    save), which the receiver parses to the same values as the standard library's text (ASCII with escapes). One
+    difference: a float NaN or infinity, which is no JSON, becomes ``null``, where the standard library wrote the
+    token ``NaN`` (which Python receivers accept). No contract between the services carries such a float: money is
+    integer cents or a decimal string, and the few float settings (delays) must be greater than 0, which refuses
+    NaN and null alike.
     What orjson does not take (an integer beyond 64 bits, an object it does not know) goes through the standard
     library as before, which encodes it or raises as it did."""
     try:

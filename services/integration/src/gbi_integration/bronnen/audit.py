@@ -16,7 +16,8 @@ flight and one forming per context, at most ``MAX_AUDIT_BATCH`` entries each); a
 Each request answers only after the write that holds its entries has been committed, and fails (503) when that write
 fails: a group is all or none, like one gathering. The appends of one gemeente wait for each other at the data
 service anyway (one chain head), so waiting here costs little and saves the requests. The write runs in a task of
-its own: a request that gives up waiting does not stop its group's write for the others.
+its own: a request that gives up waiting does not stop its group's write for the others, and its own entries are
+still written with it (logged once too often, never once too few: its query was made).
 """
 
 from __future__ import annotations

@@ -338,8 +338,9 @@ class ZgwZaaksysteem:
         *,
         nog_geen: bool = False,
     ) -> ZaakStatusRegistratie:
-        """``nog_geen``: the caller knows no earlier try of its request can have set this status (it is set right
-        after something this same call created, such as a new besluit), so it is not looked for first."""
+        """``nog_geen``: no earlier *sequential* try of its request can have set this status (it is set right after
+        something this same call created, such as a new besluit), so it is not looked for first. (A try still in
+        flight on another replica could; statussen have no unique key, ADR 0022.)"""
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
         datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
