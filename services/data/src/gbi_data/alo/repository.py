@@ -451,7 +451,8 @@ def claim_procesinstanties(
 
     PostgreSQL: ``SELECT ... FOR NO KEY UPDATE SKIP LOCKED`` picks rows no concurrent claimer holds, and the lease
     is set in the same statement (a CTE); a claimer that starts after this one committed sees the lease, skips them.
-    SQLite: one ``UPDATE ... WHERE <due and free> ... RETURNING``, inside the transaction's write lock.
+    SQLite: the candidates selected in their order, then one ``UPDATE ... WHERE <due and free> ... RETURNING`` of
+    them, both inside the transaction's write lock (``BEGIN IMMEDIATE``). Either way the answer is oldest first.
     """
     p = Procesinstantie
     if session.get_bind().dialect.name == "postgresql":

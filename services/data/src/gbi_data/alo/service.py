@@ -652,7 +652,8 @@ class AloService:
         existing = repository.get_besluit(session, gemeente, case.id)
         if existing is None or existing.request_hash != self._digest(body.model_dump(mode="json", by_alias=True)):
             raise ConflictError(
-                "Deze opslag is al verwerkt zonder dit besluit; het besluit is niet vastgelegd", code="besluit-bestaat"
+                "Deze opslag is al verwerkt zonder dit besluit (of met een ander); het besluit is niet vastgelegd",
+                code="besluit-bestaat",
             )
         return _besluit(existing)
 

@@ -88,7 +88,7 @@ def render_beschikking(v: BeschikkingVerzoek) -> GerenderdeBeschikking:
     the render ends; collections in between only rescanned them (some 4% of the render). What cycles it leaves (a
     canvas and its document) are collected after the pause, as before."""
     bedrag = controleer(v)
-    with gc_gepauzeerd():
+    with gc_gepauzeerd(inhalen=True):  # renders overlap on a busy service: catch up on what is due
         return _render(v, bedrag)
 
 

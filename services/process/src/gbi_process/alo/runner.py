@@ -951,9 +951,14 @@ class Worker:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._task is not None:
+            # first the loop, so that no claim of its lands in the queue after it was handed back
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
         # The queued instances never ran here: handed back, so another replica takes them at once (a rolling deploy
         # does not leave them leased for their lease); one not handed back in time expires, as a run cancelled below.
-        wachtend = [item for _, _, _, item in self._wachtrij]
+        wachtend = [item for _, _, _, item in self._wachtrij if item.id not in self._running_ids]
         self._wachtrij.clear()
         if wachtend:
             with contextlib.suppress(TimeoutError):
@@ -961,10 +966,6 @@ class Worker:
                     asyncio.gather(*(self._geef_terug(item) for item in wachtend), return_exceptions=True),
                     _TERUGGAVE_BIJ_STOP_S,
                 )
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
         for task in list(self._running):
             task.cancel()
         if self._running:
