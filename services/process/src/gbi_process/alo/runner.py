@@ -145,9 +145,12 @@ _UITKERING_APART_VOOR: dict[uuid.UUID, None] = {}
 _UITKERING_APART_MAX = 1024
 
 
-def _uitkering_geweigerd(exc: ServiceError) -> bool:
+def _geweigerd_om(exc: ServiceError, bestaat: str) -> bool:
+    """Whether a save was refused for what it took along (an uitkering, ADR 0030; a besluit, ADR 0038): the data
+    service will not record it (400, 422, or a field it does not know yet during a rolling deploy), or another one
+    exists (409 with the code ``bestaat``)."""
     return isinstance(exc, UnprocessableError | BadRequestError) or (
-        isinstance(exc, ConflictError) and exc.instance_code == "uitkering-bestaat"
+        isinstance(exc, ConflictError) and exc.instance_code == bestaat
     )
 
 
@@ -209,12 +212,6 @@ class _BesluitGeweigerd(Exception):
     """A save was refused for the besluit it carried (nothing written): another besluit exists (409
     ``besluit-bestaat``) or the data service will not record this one (400, 422, or a data service that does not
     know the field yet, during a rolling deploy)."""
-
-
-def _besluit_geweigerd(exc: ServiceError) -> bool:
-    return isinstance(exc, UnprocessableError | BadRequestError) or (
-        isinstance(exc, ConflictError) and exc.instance_code == "besluit-bestaat"
-    )
 
 
 #: A claimed instance waits in the worker's queue for a run slot at most this part of its lease (ADR 0033); its run's
@@ -358,9 +355,9 @@ class InstanceRun:
         try:
             saved = await self.store.sla_op(self.instance_id, body)
         except (ConflictError, UnprocessableError, BadRequestError) as exc:
-            if body.besluit is not None and body.uitkering is None and _besluit_geweigerd(exc):
+            if body.besluit is not None and body.uitkering is None and _geweigerd_om(exc, "besluit-bestaat"):
                 raise _BesluitGeweigerd(str(exc)) from exc
-            if body.uitkering is not None and _uitkering_geweigerd(exc):
+            if body.uitkering is not None and _geweigerd_om(exc, "uitkering-bestaat"):
                 # Refused for its uitkering, all of it: the rest is kept on its own, the uitkering's step not (it
                 # runs again, starting its uitkering itself: an incident, see _UITKERING_APART).
                 log.warning("instance %s: save refused for its uitkering (%s)", self.instance_id, exc)
@@ -457,7 +454,7 @@ class InstanceRun:
                 await self.store.start_uitkering(uitkering)
             except ServiceError as exc:
                 log.warning("instance %s: uitkering of %s not started, its step runs again", self.instance_id, task_id)
-                if _uitkering_geweigerd(exc):
+                if _geweigerd_om(exc, "uitkering-bestaat"):
                     _uitkering_apart(self.instance_id)  # refused for good: the step starts it itself, an incident
                 failed.add(task_id)
         self.uitkering.clear()
