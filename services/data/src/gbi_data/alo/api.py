@@ -122,10 +122,10 @@ def _clock_session(request: Request, _ctx: Context) -> Iterator[Session]:
 
 ClockSession = Annotated[Session, Depends(_clock_session, scope="function")]
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$"),
-]
+_IDEMPOTENCY_KEY = Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+IdempotencyKey = Annotated[str | None, _IDEMPOTENCY_KEY]
+#: (required where a repeat must find what the first try created: a registration, a submission)
+RequiredIdempotencyKey = Annotated[str, _IDEMPOTENCY_KEY]
 AanvraagId = Annotated[uuid.UUID, Path(alias="aanvraagId")]
 InstanceId = Annotated[uuid.UUID, Path(alias="procesinstantieId")]
 TaakId = Annotated[uuid.UUID, Path(alias="taakId")]
@@ -179,9 +179,7 @@ def create_aanvraag(
     tenant: TenantScope,
     service: Service,
     response: Response,
-    idempotency_key: Annotated[
-        str, Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
-    ],
+    idempotency_key: RequiredIdempotencyKey,
 ) -> Aanvraag:
     """Register an aanvraag (a burger: only for their own BSN). ``Idempotency-Key`` is required: the same key and
     body return the same aanvraag, another body 409."""
@@ -203,9 +201,7 @@ def indienen_aanvraag(
     tenant: TenantScope,
     service: Service,
     response: Response,
-    idempotency_key: Annotated[
-        str, Header(alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
-    ],
+    idempotency_key: RequiredIdempotencyKey,
 ) -> AanvraagMetProcesIngediend:
     """Register an aanvraag and start its process instance, in one transaction (ADR 0030); the instance leased to
     a worker at once when asked. Called by a GBI service, as itself or with the context of the caller it acts for
