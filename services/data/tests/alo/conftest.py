@@ -21,6 +21,15 @@ ROTTERDAM = "0599"
 BSN_A = "999993653"
 BSN_B = "999990019"
 BSN_C = "999992958"
+#: A toekenning as the process records it (the saves that carry it, the uitkering that needs it).
+BESLUIT_TOEKENNING: dict[str, Any] = {
+    "soort": "toekenning",
+    "datum": "2026-04-01",
+    "ingangsdatum": "2026-03-09",
+    "bedragPerMaandCents": 140150,
+    "gronden": {"norm": "art. 21 Pw"},
+    "vastgesteldDoor": "gbi-proces (automatisch besluit)",
+}
 
 T = TypeVar("T")
 Headers = dict[str, str]

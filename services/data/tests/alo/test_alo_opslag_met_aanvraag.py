@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from .conftest import BESLUIT_TOEKENNING
+
 V1 = "/internal/data/v1"
 PATH = f"{V1}/procesinstanties"
 
@@ -146,14 +148,7 @@ PDF = "JVBERi0xLjcK"
 
 
 def _besluit() -> dict[str, Any]:
-    return {
-        "soort": "toekenning",
-        "datum": "2026-04-01",
-        "ingangsdatum": "2026-03-09",
-        "bedragPerMaandCents": 140150,
-        "gronden": {"norm": "art. 21 Pw"},
-        "vastgesteldDoor": "gbi-proces (automatisch besluit)",
-    }
+    return dict(BESLUIT_TOEKENNING)
 
 
 def test_a_beschikking_stored_bij_besluit_is_linked_in_the_same_request(alo, actors) -> None:

@@ -12,16 +12,11 @@ from sqlalchemy import select
 
 from gbi_data.notificaties.models import OutboxRij
 
+from .conftest import BESLUIT_TOEKENNING
+
 V1 = "/internal/data/v1"
 PATH = f"{V1}/procesinstanties"
-BESLUIT = {
-    "soort": "toekenning",
-    "datum": "2026-04-01",
-    "ingangsdatum": "2026-03-09",
-    "bedragPerMaandCents": 140150,
-    "gronden": {"norm": "art. 21 Pw"},
-    "vastgesteldDoor": "gbi-proces (automatisch besluit)",
-}
+BESLUIT = BESLUIT_TOEKENNING
 
 
 def _body(instance: dict[str, Any], besluit: dict[str, Any] | None, **changes: Any) -> dict[str, Any]:
