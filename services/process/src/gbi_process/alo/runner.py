@@ -299,6 +299,8 @@ class InstanceRun:
         #: The uitkering a step started since the last save (by its task id): started by the next save, in its
         #: transaction, with the step's result (ADR 0030).
         self.uitkering: dict[str, UitkeringNieuw] = {}
+        #: Facts the run's steps parsed, with the recorded value they came from (``Stap.gelezen``).
+        self._gelezen: dict[str, tuple[Any, Any]] = {}
         #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
         self.inst: ProcessInstance | None = None
         self.unsaved = 0
@@ -647,6 +649,7 @@ class InstanceRun:
                 besluit_met_opslag=(
                     (lambda besluit: self._besluit_met_opslag(inst, besluit)) if item.handler == _SAVE_WITH else None
                 ),
+                gelezen=self._gelezen,
             )
             started = time.perf_counter()
             try:
