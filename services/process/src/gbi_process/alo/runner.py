@@ -299,6 +299,8 @@ class InstanceRun:
         #: The uitkering a step started since the last save (by its task id): started by the next save, in its
         #: transaction, with the step's result (ADR 0030).
         self.uitkering: dict[str, UitkeringNieuw] = {}
+        #: Facts the run's steps parsed, with the recorded value they came from (``Stap.gelezen``).
+        self._gelezen: dict[str, tuple[Any, Any]] = {}
         #: The instance in memory, engine calls on it since the last save, when that was, the last step error.
         self.inst: ProcessInstance | None = None
         self.unsaved = 0
@@ -647,6 +649,7 @@ class InstanceRun:
                 besluit_met_opslag=(
                     (lambda besluit: self._besluit_met_opslag(inst, besluit)) if item.handler == _SAVE_WITH else None
                 ),
+                gelezen=self._gelezen,
             )
             started = time.perf_counter()
             try:
@@ -1020,8 +1023,13 @@ class Worker:
 
     def _nog_niet_gegeven(self, instance_id: uuid.UUID) -> bool:
         now = time.monotonic()
-        for old in [k for k, at in self._gegeven.items() if now - at > self.opts.lease_s]:
-            del self._gegeven[old]
+        # Oldest first (an instance is handed over once, so the dictionary is in the order of its moments): drop
+        # from the front what has outlived its lease, without a look at every instance of the last lease.
+        while self._gegeven:
+            oldest = next(iter(self._gegeven))
+            if now - self._gegeven[oldest] <= self.opts.lease_s:
+                break
+            del self._gegeven[oldest]
         return instance_id not in self._gegeven and instance_id not in self._running_ids
 
     def laat_los(self) -> None:

@@ -40,8 +40,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from hashlib import sha1
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, SafeUUID
 
 import orjson
 from SpiffWorkflow import version as spiff_version
@@ -104,6 +105,20 @@ _TIMER = "gbi_timer"
 # ------------------------------------------------------------------------------------------------------- task ids
 #: The namespace of derived task ids (any fixed UUID; changing it changes no stored id, only new ones).
 _TASK_ID_NS = UUID("6f1d7c2e-4a8b-5c3d-9e0f-1a2b3c4d5e6f")
+#: RFC 4122 version 5: the version nibble and the variant bits, as ``UUID(bytes=..., version=5)`` sets them.
+_V5_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_V5_SET = (5 << 76) | (0x8000 << 48)
+
+
+def _uuid5(namespace: UUID, name: str) -> UUID:
+    """``uuid.uuid5(namespace, name)``, the same UUID, without ``UUID.__init__``'s argument checks (an engine call
+    derives a few dozen ids; ~1.7 instead of ~3 us each)."""
+    digest = sha1(namespace.bytes + name.encode(), usedforsecurity=False).digest()
+    value = int.from_bytes(digest[:16], "big") & _V5_CLEAR | _V5_SET
+    derived = object.__new__(UUID)
+    object.__setattr__(derived, "int", value)
+    object.__setattr__(derived, "is_safe", SafeUUID.unknown)
+    return derived
 
 
 def _derived_task_id(workflow: Any, task_spec: Any, parent: Any) -> UUID | None:
@@ -121,7 +136,7 @@ def _derived_task_id(workflow: Any, task_spec: Any, parent: Any) -> UUID | None:
             return None
         name, n = "(start)", 0
     while True:
-        candidate = uuid5(base, f"{name}#{n}")
+        candidate = _uuid5(base, f"{name}#{n}")
         if candidate not in workflow.tasks:
             return candidate
         n += 1

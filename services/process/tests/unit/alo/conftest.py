@@ -95,12 +95,13 @@ class FakeGateway:
         path: str,
         *,
         json_body: Any = None,
+        json_bytes: bytes | None = None,
         params: Any = None,
         headers: dict[str, str] | None = None,
         **_: Any,
     ) -> Resp:
         self.calls.append((method, path))
-        body = _dump(json_body) if json_body is not None else None
+        body = json.loads(json_bytes) if json_bytes is not None else _dump(json_body) if json_body is not None else None
         self.bodies.append((method, path, body))
         status, payload = self._route(method, path.split("?")[0], body, params or {}, headers or {})
         return Resp(status, payload)

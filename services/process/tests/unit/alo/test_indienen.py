@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
@@ -291,3 +292,17 @@ async def test_an_uitkering_that_cannot_be_started_leaves_its_step_unrecorded_an
     assert world.handlers.calls.count("uitkering.registreren") == 2  # run again, as after a crash
     assert world.handlers.calls.count("beschikking.maken") == 1
     assert world.gw.uitkeringen[aid]["id"] == _uitkering_id(aid)
+
+
+def test_instances_handed_over_are_remembered_for_their_lease_and_then_forgotten(world: World) -> None:
+    """A worker remembers which instances a submission handed over (never twice while their lease can last) and
+    forgets them oldest first once the lease is over, without looking at every one it remembers."""
+    worker = _worker(world)
+    now = time.monotonic()
+    old, recent = uuid.uuid4(), uuid.uuid4()
+    worker._gegeven[old] = now - worker.opts.lease_s - 1
+    worker._gegeven[recent] = now - 1
+    assert not worker._nog_niet_gegeven(recent)  # handed over within its lease
+    assert old not in worker._gegeven  # forgotten: its lease is over
+    assert worker._nog_niet_gegeven(old)
+    assert list(worker._gegeven) == [recent]

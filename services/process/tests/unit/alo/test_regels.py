@@ -3,12 +3,14 @@ decide between straight-through processing and a person (with the reason)."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from gbi_process.alo import regels
+from gbi_process.alo import handlers, regels
 from gbi_shared.contracts.alo_proces import AanvraagGegevens
 from gbi_shared.contracts.berekening import BerekeningAntwoord
 from gbi_shared.contracts.bronnen import Dossier
@@ -266,3 +268,47 @@ def test_under_27_at_the_peildatum_is_no_kostendeler_and_an_unknown_age_is_check
     assert regels.onverklaarde_medebewoners(_met_bewoners("1999-03-03"), AanvraagGegevens(), PEIL) == 0
     assert regels.onverklaarde_medebewoners(_met_bewoners("1999-03-02"), AanvraagGegevens(), PEIL) == 1
     assert regels.onverklaarde_medebewoners(_met_bewoners(None), AanvraagGegevens(), PEIL) == 1
+
+
+def test_the_steps_of_a_run_parse_the_sources_facts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four steps of a case read the recorded sources (``feit.bronnen``): in a run (its ``gelezen``) they are parsed
+    once for the recorded value; another value (a replay's, read from the data service) is parsed anew; a step
+    without a run's memory parses every time."""
+    recorded = {
+        "feit.bronnen": regels.Bronfeiten(huishouden=_huishouden(), aanvrager=_dossier(), partner=None).to_json()
+    }
+    parses: list[object] = []
+    original = regels.Bronfeiten.from_json
+
+    def counting(data: dict[str, Any]) -> regels.Bronfeiten:
+        parses.append(data)
+        return original(data)
+
+    monkeypatch.setattr(regels.Bronfeiten, "from_json", staticmethod(counting))
+
+    def stap(recorded: dict[str, Any], gelezen: dict[str, Any] | None) -> handlers.Stap:
+        return handlers.Stap(
+            gw=None,  # type: ignore[arg-type]
+            store=None,  # type: ignore[arg-type]
+            instance_id=uuid.uuid4(),
+            aanvraag=None,  # type: ignore[arg-type]
+            task_id="t",
+            element="e",
+            variables={},
+            nu=datetime(2026, 3, 2, tzinfo=UTC),
+            recorded=recorded,
+            pending={},
+            gelezen=gelezen,
+        )
+
+    gelezen: dict[str, Any] = {}
+    first = asyncio.run(handlers._bronfeiten(stap(recorded, gelezen)))
+    again = asyncio.run(handlers._bronfeiten(stap(recorded, gelezen)))
+    assert again is first
+    assert len(parses) == 1
+    other = {"feit.bronnen": dict(recorded["feit.bronnen"])}  # the same facts, another recorded value
+    assert asyncio.run(handlers._bronfeiten(stap(other, gelezen))) is not first
+    assert len(parses) == 2
+    asyncio.run(handlers._bronfeiten(stap(recorded, None)))
+    asyncio.run(handlers._bronfeiten(stap(recorded, None)))
+    assert len(parses) == 4

@@ -5,12 +5,17 @@ notificatie.versturen): no data request reads back what the run wrote a moment e
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from gbi_process.alo.store import AloStore
-from gbi_shared.contracts.alo import BesluitNieuw
+import pytest
+from pydantic import ValidationError
+
+from gbi_process.alo.store import AloStore, json_bytes
+from gbi_shared.clients import _json_bytes
+from gbi_shared.contracts.alo import BesluitNieuw, ProcesinstantieOpslag, StapNieuw, TijdlijnItemNieuw
 from gbi_shared.errors import ConflictError, NotFoundError
 
 from .conftest import GEMEENTE, Resp, _dump
@@ -27,9 +32,11 @@ class DataService:
         self.calls: list[tuple[str, str]] = []
         self.besluit: dict[str, Any] | None = None
 
-    async def request(self, method: str, path: str, *, json_body: Any = None, **_: Any) -> Resp:
+    async def request(
+        self, method: str, path: str, *, json_body: Any = None, json_bytes: bytes | None = None, **_: Any
+    ) -> Resp:
         self.calls.append((method, path))
-        body = _dump(json_body) if json_body is not None else None
+        body = json.loads(json_bytes) if json_bytes is not None else _dump(json_body) if json_body is not None else None
         if path == BESLUIT and method == "GET":
             if self.besluit is None:
                 raise NotFoundError("Over deze aanvraag is nog niet besloten")
@@ -122,3 +129,63 @@ def test_a_retry_that_differs_finds_the_first_besluit_with_its_beschikking() -> 
         assert data.calls.count(("GET", BESLUIT)) == 1  # the one after the 409
 
     asyncio.run(scenario())
+
+
+def test_a_body_goes_as_the_json_of_its_model_with_its_nulls() -> None:
+    """The store writes a request body with pydantic in one pass (a save: its state, results and tijdlijn): the same
+    bytes as the model's JSON dump encoded before, nulls sent as null (the data service reads an absent and a null
+    field alike, but the bytes do not change), field names by alias."""
+    body = ProcesinstantieOpslag(
+        state='{"format":"gbi-spiff/1","x":"\u00e9\u20ac \\u2028"}',
+        status="runnable",
+        next_due_at=None,
+        version=3,
+        lease_owner="w1",
+        keep_lease=True,
+        stappen=[
+            StapNieuw(stap_sleutel="t1", resultaat={"uit": {"bedrag_cents": 134849, "x": 1.5e16, "n": None}}),
+            StapNieuw(stap_sleutel="feit.bronnen", resultaat={"lijst": [1, "twee", True, None, {"a": []}]}),
+        ],
+        tijdlijn=[
+            TijdlijnItemNieuw(
+                soort="in-behandeling", omschrijving="Zaak ZAAK-1", actor="gemeente", sleutel="z", at=datetime.now(UTC)
+            )
+        ],
+        besluit=BesluitNieuw(
+            soort="toekenning",
+            datum=date(2026, 3, 2),
+            ingangsdatum=date(2026, 3, 1),
+            bedrag_per_maand_cents=134849,
+            gronden={"routeringsreden": None, "berekening": {"recht": True}},
+            vastgesteld_door="gbi-proces (automatisch besluit)",
+        ),
+    )
+    encoded = json_bytes(body)
+    assert encoded == _json_bytes(body.model_dump(mode="json", by_alias=True))
+    parsed = json.loads(encoded)
+    assert parsed["nextDueAt"] is None
+    assert parsed["uitkering"] is None
+    assert parsed["lastError"] is None
+    assert parsed["stappen"][0] == {
+        "stapSleutel": "t1",
+        "resultaat": {"uit": {"bedrag_cents": 134849, "x": 1.5e16, "n": None}},
+    }
+    assert ProcesinstantieOpslag.model_validate_json(encoded) == body
+
+
+def test_a_save_and_a_submission_send_their_bodies_as_json_bytes() -> None:
+    """The PUT of a save carries the encoded model (``json_bytes``), not a dictionary for the client to encode."""
+    sent: list[dict[str, Any]] = []
+
+    class Gateway:
+        async def request(self, method: str, path: str, **kw: Any) -> Resp:
+            sent.append(kw)
+            return Resp(200, {"irrelevant": True})
+
+    body = ProcesinstantieOpslag(state="{}", status="completed", version=2, lease_owner="w1", keep_lease=False)
+    store = AloStore(Gateway(), GEMEENTE)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):  # (the answer is no procesinstantie; only the request counts here)
+        asyncio.run(store.sla_op(uuid.uuid4(), body))
+    [kw] = sent
+    assert kw.get("json_body") is None
+    assert kw["json_bytes"] == json_bytes(body)

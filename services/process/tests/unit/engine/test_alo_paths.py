@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 
 from gbi_process.engine import ActorNotAllowedError, Completion, TimerNotDueError
+from gbi_process.engine.spiff import _uuid5
 
 from .conftest import WARM, Driver, midnight
 
@@ -232,3 +234,19 @@ def test_the_same_calls_on_the_same_state_meet_the_same_task_ids(name: str, driv
     assert again.ids == first.ids
     tasks = [i for i in first.ids if not i.startswith("timer:")]
     assert len(set(tasks)) == len(tasks)  # and every service or user task met has an id of its own
+
+
+def test_a_derived_task_id_is_the_uuid5_of_its_parent_and_spec() -> None:
+    """Derived ids (ADR 0022) are ``uuid.uuid5(parent id, "<spec>#<n>")``; the adapter computes them without
+    ``UUID.__init__``'s checks, and must give exactly the same UUIDs as before (ids in stored states and the ids a
+    replay meets are compared with ``==`` and hashed as dictionary keys)."""
+    names = ["(start)#0", "zaak_registreren#0", "gw_zoektermijn_join#12", "é€ \u2028#3", ""]
+    for namespace in [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), *(uuid.uuid4() for _ in range(50))]:
+        for name in names:
+            derived, expected = _uuid5(namespace, name), uuid.uuid5(namespace, name)
+            assert derived == expected
+            assert hash(derived) == hash(expected)
+            assert str(derived) == str(expected)
+            assert derived.version == 5
+            assert derived.variant == uuid.RFC_4122
+            assert derived.is_safe is expected.is_safe
