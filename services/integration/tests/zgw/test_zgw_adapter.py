@@ -539,10 +539,10 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
     assert (again.url, again.identificatie) == (besluit.url, besluit.identificatie)
     assert document.nieuw
     assert document.besluit == besluit.url
-    # Only the searches each first write needs: the status and the document (the zaak and the besluit are created
-    # first, the zaaksysteem refusing a duplicate identificatie; the aanvrager of a zaak created just now is added
-    # without looking).
-    assert _reads(harness) == ["/statussen", "/enkelvoudiginformatieobjecten"]
+    # Only the search the document's first write needs (the zaak and the besluit are created first, the zaaksysteem
+    # refusing a duplicate identificatie, and so is the status, refused at a moment the zaak has one already,
+    # ADR 0041; the aanvrager of a zaak created just now is added without looking).
+    assert _reads(harness) == ["/enkelvoudiginformatieobjecten"]
     writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
     assert writes == [
         "/zaken",
@@ -562,7 +562,7 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
 def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -> None:
     """A second adapter (another replica, or this one after a restart) remembers nothing: it finds the zaak, the
     status, the besluit, the document and both relations in the zaaksysteem and registers none of them again (its
-    creates of the zaak and the besluit are refused as duplicates, then found)."""
+    creates of the zaak, the status and the besluit are refused as duplicates, then found)."""
     pdf = minimal_pdf("Beschikking")
     replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
 
@@ -586,11 +586,16 @@ def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -
     assert [x.url for x in first] == [x.url for x in second]
     assert [(w.url.rsplit("/api/v1", 1)[1], w.status) for w in replica.transport.writes()] == [
         ("/zaken", 400),
+        ("/statussen", 400),
         ("/besluiten", 400),
     ]
     harness.expect_rejections = True  # type: ignore[attr-defined]
     refused = harness.sim.rejections()
-    assert [r["invalidParams"][0]["code"] for r in refused] == ["identificatie-niet-uniek"] * 2
+    assert [r["invalidParams"][0]["code"] for r in refused] == [
+        "identificatie-niet-uniek",
+        "unique",
+        "identificatie-niet-uniek",
+    ]
     for sent in replica.transport.sent:
         check_request(sent)
     store = harness.sim.app.state.zgw.store
@@ -635,7 +640,8 @@ def test_a_zaak_for_writing_is_still_a_zaak_of_this_gemeente_and_zaaktype(harnes
 
 def test_the_status_set_with_a_new_besluit_is_not_looked_for_first(harness: Harness) -> None:
     """The besluit request with ``statusGezetOp``: a besluit this call created means no earlier try set the status,
-    so it is set without a search; repeated, the besluit is found and the status is looked for (and found)."""
+    so it is set without a search; repeated, the besluit is found and the status written again is refused as one the
+    zaak has at that moment already (``unique``), then found (ADR 0041)."""
     from gbi_integration.zgw.service import ZaakService
     from gbi_shared.context import ActorType, RequestContext
     from gbi_shared.contracts.zaken import ZaakBesluitVerzoek
@@ -682,6 +688,75 @@ def test_the_status_set_with_a_new_besluit_is_not_looked_for_first(harness: Harn
     zaak_url = store.resolve(first.url, "besluiten").data["zaak"]
     assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
     harness.expect_rejections = True  # type: ignore[attr-defined]
-    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek"]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek", "unique"]
     for s in replica.transport.sent:
+        check_request(s)
+
+
+def test_an_eindstatus_retried_without_memory_is_refused_as_a_duplicate_and_found(harness: Harness) -> None:
+    """ADR 0041: a status is written without a search first. The eindstatus of a first try (which closed the zaak),
+    tried again by an adapter that remembers nothing (another replica, a restart), is refused as a second status of
+    the zaak at that moment (``unique``) and then found: one eindstatus, the zaak closed once. A status of another
+    statustype at that moment stays refused."""
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-EINDSTATUS", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await zs.zet_status(zaak, ZaakStatusNaam.AFGEHANDELD, _moment(21))
+        writes_first = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.zet_status(
+                await other.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie), ZaakStatusNaam.AFGEHANDELD, _moment(21)
+            )
+            with pytest.raises(UpstreamError):
+                await other.zet_status(
+                    await other.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie),
+                    ZaakStatusNaam.BESLUIT_GENOMEN,
+                    _moment(21),
+                )
+        finally:
+            await replica.transport.close()
+        return [zaak, first, again, writes_first]
+
+    zaak, first, again, writes_first = harness.run(twice)
+    assert first.nieuw is True
+    assert again.nieuw is False
+    assert again.url == first.url
+    assert writes_first == ["/zaken", "/rollen", "/statussen"]
+    assert _reads(harness) == []  # the first try searched nothing
+    store = harness.sim.app.state.zgw.store
+    zaak_url = store.resolve(zaak.url, "zaken").data["url"]
+    assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
+    assert store.resolve(zaak.url, "zaken").data["einddatum"] == "2025-06-21"
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["unique", "unique"]
+    for s in replica.transport.sent:
+        check_request(s)
+
+
+def test_a_zaaksysteem_without_a_unique_status_moment_has_each_status_looked_for_first(sim: Simulator) -> None:
+    """``zgw_status_uniek_op_tijdstip`` false: a status is looked for before it is written (as before ADR 0041),
+    except the one set right after a besluit this call created (``nog_geen``); a retry writes nothing again."""
+    harness = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_uniek_op_tijdstip=False))
+    replica = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_uniek_op_tijdstip=False))
+
+    async def steps(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-ZOEKEERST", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        nog_geen = await zs.zet_status(zaak, ZaakStatusNaam.BESLUIT_GENOMEN, _moment(20), nog_geen=True)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        finally:
+            await replica.transport.close()
+        return [first, nog_geen, again]
+
+    first, nog_geen, again = harness.run(steps)
+    assert (first.nieuw, nog_geen.nieuw, again.nieuw) == (True, True, False)
+    assert again.url == first.url
+    assert _reads(harness) == ["/statussen"]  # the first status only
+    assert [w.url.rsplit("/api/v1", 1)[1] for w in replica.transport.writes()] == []
+    assert sim.rejections() == []
+    for s in [*harness.transport.sent, *replica.transport.sent]:
         check_request(s)
