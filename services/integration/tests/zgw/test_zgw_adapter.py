@@ -539,10 +539,10 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
     assert (again.url, again.identificatie) == (besluit.url, besluit.identificatie)
     assert document.nieuw
     assert document.besluit == besluit.url
-    # Only the search the document's first write needs (the zaak and the besluit are created first, the zaaksysteem
-    # refusing a duplicate identificatie, and so is the status, refused at a moment the zaak has one already,
-    # ADR 0041; the aanvrager of a zaak created just now is added without looking).
-    assert _reads(harness) == ["/enkelvoudiginformatieobjecten"]
+    # No searches: the zaak, the besluit and the document are created first, the zaaksysteem refusing a duplicate
+    # identificatie, and so is the status, refused at a moment the zaak has one already (ADR 0041); the aanvrager
+    # of a zaak created just now and the relations of a document created just now are added without looking.
+    assert _reads(harness) == []
     writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
     assert writes == [
         "/zaken",
@@ -562,7 +562,7 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
 def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -> None:
     """A second adapter (another replica, or this one after a restart) remembers nothing: it finds the zaak, the
     status, the besluit, the document and both relations in the zaaksysteem and registers none of them again (its
-    creates of the zaak, the status and the besluit are refused as duplicates, then found)."""
+    creates of the zaak, the status, the besluit and the document are refused as duplicates, then found)."""
     pdf = minimal_pdf("Beschikking")
     replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
 
@@ -588,12 +588,14 @@ def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -
         ("/zaken", 400),
         ("/statussen", 400),
         ("/besluiten", 400),
+        ("/enkelvoudiginformatieobjecten", 400),
     ]
     harness.expect_rejections = True  # type: ignore[attr-defined]
     refused = harness.sim.rejections()
     assert [r["invalidParams"][0]["code"] for r in refused] == [
         "identificatie-niet-uniek",
         "unique",
+        "identificatie-niet-uniek",
         "identificatie-niet-uniek",
     ]
     for sent in replica.transport.sent:
@@ -735,28 +737,67 @@ def test_an_eindstatus_retried_without_memory_is_refused_as_a_duplicate_and_foun
         check_request(s)
 
 
-def test_a_zaaksysteem_without_a_unique_status_moment_has_each_status_looked_for_first(sim: Simulator) -> None:
-    """``zgw_status_uniek_op_tijdstip`` false: a status is looked for before it is written (as before ADR 0041),
-    except the one set right after a besluit this call created (``nog_geen``); a retry writes nothing again."""
-    harness = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_uniek_op_tijdstip=False))
-    replica = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_uniek_op_tijdstip=False))
+def test_a_zaaksysteem_without_unique_statussen_and_documents_has_them_looked_for_first(sim: Simulator) -> None:
+    """``zgw_status_en_document_uniek`` false: a status and a document are looked for before they are written (as
+    before ADR 0041), except the status set right after a besluit this call created (``nog_geen``); a retry writes
+    nothing again and nothing is refused."""
+    pdf = minimal_pdf("Beschikking")
+    harness = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=False))
+    replica = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=False))
 
     async def steps(zs: ZgwZaaksysteem) -> list[Any]:
         zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-ZOEKEERST", BSN, "Aanvraag", date(2025, 6, 2))
         first = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
         nog_geen = await zs.zet_status(zaak, ZaakStatusNaam.BESLUIT_GENOMEN, _moment(20), nog_geen=True)
+        document = await zs.voeg_document_toe(zaak, None, "Beschikking", pdf)
         other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
         try:
             again = await other.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+            document_again = await other.voeg_document_toe(zaak, None, "Beschikking", pdf)
         finally:
             await replica.transport.close()
-        return [first, nog_geen, again]
+        return [first, nog_geen, document, again, document_again]
 
-    first, nog_geen, again = harness.run(steps)
-    assert (first.nieuw, nog_geen.nieuw, again.nieuw) == (True, True, False)
-    assert again.url == first.url
-    assert _reads(harness) == ["/statussen"]  # the first status only
+    first, nog_geen, document, again, document_again = harness.run(steps)
+    assert (first.nieuw, nog_geen.nieuw, document.nieuw) == (True, True, True)
+    assert (again.nieuw, document_again.nieuw) == (False, False)
+    assert (again.url, document_again.url) == (first.url, document.url)
+    assert _reads(harness) == ["/statussen", "/enkelvoudiginformatieobjecten"]  # not the nog_geen status
     assert [w.url.rsplit("/api/v1", 1)[1] for w in replica.transport.writes()] == []
     assert sim.rejections() == []
     for s in [*harness.transport.sent, *replica.transport.sent]:
+        check_request(s)
+
+
+def test_a_document_retried_without_memory_is_refused_as_a_duplicate_and_found(harness: Harness) -> None:
+    """ADR 0041: a document is written without a search first. Tried again by an adapter that remembers nothing, it
+    is refused (``identificatie-niet-uniek``), found, and its relations are looked up, not made again: one document,
+    one zaakinformatieobject, one besluitinformatieobject."""
+    pdf = minimal_pdf("Beschikking")
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-DOCUMENT", BSN, "Aanvraag", date(2025, 6, 2))
+        besluit = await zs.registreer_besluit(zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2))
+        first = await zs.voeg_document_toe(zaak, besluit, "Beschikking", pdf)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.voeg_document_toe(zaak, besluit.url, "Beschikking", pdf)
+        finally:
+            await replica.transport.close()
+        return [first, again]
+
+    first, again = harness.run(twice)
+    assert (first.nieuw, again.nieuw) == (True, False)
+    assert again.url == first.url
+    assert _reads(harness) == []
+    store = harness.sim.app.state.zgw.store
+    [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == first.identificatie]
+    assert len([z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]) == 1
+    assert (
+        len([b for b in store.all("besluitinformatieobjecten") if b.data["informatieobject"] == eio.data["url"]]) == 1
+    )
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek"]
+    for s in replica.transport.sent:
         check_request(s)
