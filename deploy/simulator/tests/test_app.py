@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.testclient import TestClient
 
@@ -60,3 +61,27 @@ def test_start_loads_the_test_persons_and_is_ready() -> None:
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"brp-testdata": "ok"}
         assert client.get("/health/live").status_code == 200
+
+
+def test_a_source_request_is_matched_before_the_zgw_routes(app: FastAPI) -> None:
+    """The routers a case uses come first, the sources' (6 requests a case, side by side) before the 40-odd ZGW
+    routes, the sources' control routes after them; each path of a case is matched by exactly one of them."""
+    from starlette.routing import Match
+
+    def position(method: str, path: str) -> int:
+        scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": [], "query_string": b""}
+        matched = [i for i, r in enumerate(app.routes) if r.matches(scope)[0] is Match.FULL]
+        assert len(matched) == 1, (path, matched)
+        return matched[0]
+
+    brp = position("POST", "/haalcentraal/api/brp/personen")
+    sources = [
+        position("POST", "/suwinet/UWVDossierInkomstenGSD-v0200/UWVPersoonsIkvInfo"),
+        position("POST", "/suwinet/DUODossierStudiefinancieringGSD-v0200/DUOStudiefinancieringInfo"),
+        position("POST", "/dji/api/v1/detenties/zoeken"),
+        position("POST", "/inlichtingenbureau/api/v1/gemeenten/0363/signalen/zoeken"),
+    ]
+    zgw = position("POST", "/zgw/zaken/api/v1/statussen")
+    control = position("GET", "/simulator/bronnen/personen")
+    assert brp < min(sources)
+    assert max(sources) < zgw < control

@@ -19,7 +19,8 @@ from gbi_shared import create_app as create_service_app
 from gbi_simulator.abonnee import AbonneeSimulator
 from gbi_simulator.abonnee import router as abonnee_router
 from gbi_simulator.bronnen import Bronnen, BronnenSimulator, Storingen
-from gbi_simulator.bronnen import router as bronnen_router
+from gbi_simulator.bronnen import control as bronnen_control
+from gbi_simulator.bronnen import routers as bronnen_routers
 from gbi_simulator.brp import BrpProblem, BrpService, FieldCatalog, PersonStore, brp_problem_response
 from gbi_simulator.brp import router as brp_router
 from gbi_simulator.clock import Clock
@@ -111,12 +112,15 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
             "The outside world for development and tests: Haal Centraal BRP Personen v2 (RvIG test persons) and a "
             "development identity provider. Never deployed in production."
         ),
-        # The routes a case uses most come first (a request is matched against the routes in this order; the
-        # prefixes do not overlap, so the order changes nothing else).
+        # The routes a case uses come first, the short routers before the long one: a request is matched against
+        # every route before its own (each included router twice), and the ZGW router's 40-odd routes ahead of the
+        # sources (6 requests a case) cost more than the sources' 6 ahead of ZGW (8 requests); their control
+        # routes come after. The prefixes do not overlap, so the order changes nothing else.
         routers=[
             brp_router,
+            *bronnen_routers,
             zgw_router,
-            bronnen_router,
+            bronnen_control,
             idp_router,
             idp_login_router,
             control_router,

@@ -62,6 +62,12 @@ class IntegrationSettings(ServiceSettings):
     zgw_catalogus_cache_s: float = 3600.0
     zgw_timeout_s: float = 10.0
     zgw_retries: int = 2
+    # The zaaksysteem refuses a second status of a zaak at the same datumStatusGezet (``unique``: Open Zaak and the
+    # VNG reference implementation hold it unique_together) and a second document with the same identificatie of the
+    # bronorganisatie (``identificatie-niet-uniek``: Open Zaak since 1.4, the simulator): a status and a document are
+    # then written first and looked up only when refused so or their answer was lost (ADR 0041). False: looked up
+    # before they are written, as the standard alone promises neither.
+    zgw_status_en_document_uniek: bool = True
     # Notifications out (ZGW Notificaties style, gbi_integration.notificaties): the delivery worker claims due
     # leveringen of every gemeente at the data service, POSTs each notification to the subscriber's callback URL
     # with its Authorization header and reports the answer. Unset: on, except with GBI_ENVIRONMENT=test (unit

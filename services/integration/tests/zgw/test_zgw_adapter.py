@@ -539,10 +539,10 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
     assert (again.url, again.identificatie) == (besluit.url, besluit.identificatie)
     assert document.nieuw
     assert document.besluit == besluit.url
-    # Only the searches each first write needs: the status and the document (the zaak and the besluit are created
-    # first, the zaaksysteem refusing a duplicate identificatie; the aanvrager of a zaak created just now is added
-    # without looking).
-    assert _reads(harness) == ["/statussen", "/enkelvoudiginformatieobjecten"]
+    # No searches: the zaak, the besluit and the document are created first, the zaaksysteem refusing a duplicate
+    # identificatie, and so is the status, refused at a moment the zaak has one already (ADR 0041); the aanvrager
+    # of a zaak created just now and the relations of a document created just now are added without looking.
+    assert _reads(harness) == []
     writes = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
     assert writes == [
         "/zaken",
@@ -562,7 +562,7 @@ def test_the_steps_of_one_case_ask_the_zaaksysteem_once_for_what_they_wrote(harn
 def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -> None:
     """A second adapter (another replica, or this one after a restart) remembers nothing: it finds the zaak, the
     status, the besluit, the document and both relations in the zaaksysteem and registers none of them again (its
-    creates of the zaak and the besluit are refused as duplicates, then found)."""
+    creates of the zaak, the status, the besluit and the document are refused as duplicates, then found)."""
     pdf = minimal_pdf("Beschikking")
     replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
 
@@ -586,11 +586,18 @@ def test_a_replica_without_memory_finds_what_the_other_wrote(harness: Harness) -
     assert [x.url for x in first] == [x.url for x in second]
     assert [(w.url.rsplit("/api/v1", 1)[1], w.status) for w in replica.transport.writes()] == [
         ("/zaken", 400),
+        ("/statussen", 400),
         ("/besluiten", 400),
+        ("/enkelvoudiginformatieobjecten", 400),
     ]
     harness.expect_rejections = True  # type: ignore[attr-defined]
     refused = harness.sim.rejections()
-    assert [r["invalidParams"][0]["code"] for r in refused] == ["identificatie-niet-uniek"] * 2
+    assert [r["invalidParams"][0]["code"] for r in refused] == [
+        "identificatie-niet-uniek",
+        "unique",
+        "identificatie-niet-uniek",
+        "identificatie-niet-uniek",
+    ]
     for sent in replica.transport.sent:
         check_request(sent)
     store = harness.sim.app.state.zgw.store
@@ -635,7 +642,8 @@ def test_a_zaak_for_writing_is_still_a_zaak_of_this_gemeente_and_zaaktype(harnes
 
 def test_the_status_set_with_a_new_besluit_is_not_looked_for_first(harness: Harness) -> None:
     """The besluit request with ``statusGezetOp``: a besluit this call created means no earlier try set the status,
-    so it is set without a search; repeated, the besluit is found and the status is looked for (and found)."""
+    so it is set without a search; repeated, the besluit is found and the status written again is refused as one the
+    zaak has at that moment already (``unique``), then found (ADR 0041)."""
     from gbi_integration.zgw.service import ZaakService
     from gbi_shared.context import ActorType, RequestContext
     from gbi_shared.contracts.zaken import ZaakBesluitVerzoek
@@ -681,6 +689,114 @@ def test_the_status_set_with_a_new_besluit_is_not_looked_for_first(harness: Harn
     store = harness.sim.app.state.zgw.store
     zaak_url = store.resolve(first.url, "besluiten").data["zaak"]
     assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek", "unique"]
+    for s in replica.transport.sent:
+        check_request(s)
+
+
+def test_an_eindstatus_retried_without_memory_is_refused_as_a_duplicate_and_found(harness: Harness) -> None:
+    """ADR 0041: a status is written without a search first. The eindstatus of a first try (which closed the zaak),
+    tried again by an adapter that remembers nothing (another replica, a restart), is refused as a second status of
+    the zaak at that moment (``unique``) and then found: one eindstatus, the zaak closed once. A status of another
+    statustype at that moment stays refused."""
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-EINDSTATUS", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await zs.zet_status(zaak, ZaakStatusNaam.AFGEHANDELD, _moment(21))
+        writes_first = [w.url.rsplit("/api/v1", 1)[1] for w in harness.transport.writes()]
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.zet_status(
+                await other.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie), ZaakStatusNaam.AFGEHANDELD, _moment(21)
+            )
+            with pytest.raises(UpstreamError):
+                await other.zet_status(
+                    await other.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie),
+                    ZaakStatusNaam.BESLUIT_GENOMEN,
+                    _moment(21),
+                )
+        finally:
+            await replica.transport.close()
+        return [zaak, first, again, writes_first]
+
+    zaak, first, again, writes_first = harness.run(twice)
+    assert first.nieuw is True
+    assert again.nieuw is False
+    assert again.url == first.url
+    assert writes_first == ["/zaken", "/rollen", "/statussen"]
+    assert _reads(harness) == []  # the first try searched nothing
+    store = harness.sim.app.state.zgw.store
+    zaak_url = store.resolve(zaak.url, "zaken").data["url"]
+    assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
+    assert store.resolve(zaak.url, "zaken").data["einddatum"] == "2025-06-21"
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["unique", "unique"]
+    for s in replica.transport.sent:
+        check_request(s)
+
+
+def test_a_zaaksysteem_without_unique_statussen_and_documents_has_them_looked_for_first(sim: Simulator) -> None:
+    """``zgw_status_en_document_uniek`` false: a status and a document are looked for before they are written (as
+    before ADR 0041), except the status set right after a besluit this call created (``nog_geen``); a retry writes
+    nothing again and nothing is refused."""
+    pdf = minimal_pdf("Beschikking")
+    harness = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=False))
+    replica = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=False))
+
+    async def steps(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-ZOEKEERST", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await zs.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+        nog_geen = await zs.zet_status(zaak, ZaakStatusNaam.BESLUIT_GENOMEN, _moment(20), nog_geen=True)
+        document = await zs.voeg_document_toe(zaak, None, "Beschikking", pdf)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.zet_status(zaak, ZaakStatusNaam.ONTVANGEN, _moment(2))
+            document_again = await other.voeg_document_toe(zaak, None, "Beschikking", pdf)
+        finally:
+            await replica.transport.close()
+        return [first, nog_geen, document, again, document_again]
+
+    first, nog_geen, document, again, document_again = harness.run(steps)
+    assert (first.nieuw, nog_geen.nieuw, document.nieuw) == (True, True, True)
+    assert (again.nieuw, document_again.nieuw) == (False, False)
+    assert (again.url, document_again.url) == (first.url, document.url)
+    assert _reads(harness) == ["/statussen", "/enkelvoudiginformatieobjecten"]  # not the nog_geen status
+    assert [w.url.rsplit("/api/v1", 1)[1] for w in replica.transport.writes()] == []
+    assert sim.rejections() == []
+    for s in [*harness.transport.sent, *replica.transport.sent]:
+        check_request(s)
+
+
+def test_a_document_retried_without_memory_is_refused_as_a_duplicate_and_found(harness: Harness) -> None:
+    """ADR 0041: a document is written without a search first. Tried again by an adapter that remembers nothing, it
+    is refused (``identificatie-niet-uniek``), found, and its relations are looked up, not made again: one document,
+    one zaakinformatieobject, one besluitinformatieobject."""
+    pdf = minimal_pdf("Beschikking")
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-DOCUMENT", BSN, "Aanvraag", date(2025, 6, 2))
+        besluit = await zs.registreer_besluit(zaak, ZaakBesluittypeNaam.TOEKENNING, date(2025, 6, 20), date(2025, 6, 2))
+        first = await zs.voeg_document_toe(zaak, besluit, "Beschikking", pdf)
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            again = await other.voeg_document_toe(zaak, besluit.url, "Beschikking", pdf)
+        finally:
+            await replica.transport.close()
+        return [first, again]
+
+    first, again = harness.run(twice)
+    assert (first.nieuw, again.nieuw) == (True, False)
+    assert again.url == first.url
+    assert _reads(harness) == []
+    store = harness.sim.app.state.zgw.store
+    [eio] = [e for e in store.all("enkelvoudiginformatieobjecten") if e.data["identificatie"] == first.identificatie]
+    assert len([z for z in store.all("zaakinformatieobjecten") if z.data["informatieobject"] == eio.data["url"]]) == 1
+    assert (
+        len([b for b in store.all("besluitinformatieobjecten") if b.data["informatieobject"] == eio.data["url"]]) == 1
+    )
     harness.expect_rejections = True  # type: ignore[attr-defined]
     assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["identificatie-niet-uniek"]
     for s in replica.transport.sent:

@@ -431,11 +431,9 @@ def _endpoint(api: str, operation_id: str, handler: Handler) -> Callable[[Reques
 # follow in the order of ROUTES. No two routes match the same method and path, so the order changes nothing else.
 HOT_OPERATIONS = (
     "status_create",
-    "status_list",
     "zaak_create",
     "rol_create",
     "besluit_create",
-    "enkelvoudiginformatieobject_list",
     "enkelvoudiginformatieobject_create",
     "zaakinformatieobject_create",
     "besluitinformatieobject_create",

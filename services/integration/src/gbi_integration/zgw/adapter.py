@@ -4,9 +4,14 @@ Idempotency: every write can find its own earlier result, by a key the write its
 makes the zaaksysteem refuse a second one with that key (a zaak's ``identificatie`` within its bronorganisatie,
 Zaken API ``zaak_create``; a besluit's within its verantwoordelijke organisatie, Besluiten API ``besluit_create``;
 both ``identificatie-niet-uniek``) the write is sent first and the earlier result looked up only when it is refused
-for that reason or its answer was lost (a timeout, a 5xx). Everything else is looked up before it is written (the
-Documenten API does not promise a unique document ``identificatie``; statussen and rollen have no key), and looked
-up again when the answer to the write was lost or the zaaksysteem says it exists already:
+for that reason or its answer was lost (a timeout, a 5xx). So are a status and a document where the zaaksysteem
+refuses a second status of a zaak at the same ``datumStatusGezet`` (``unique``: Open Zaak and the VNG reference
+implementation hold zaak and datumStatusGezet ``unique_together``) and a second document with the same
+``identificatie`` of the bronorganisatie (``identificatie-niet-uniek``: Open Zaak's ``UniekeIdentificatieValidator``
+on document create), which the standard alone promises for neither (``zgw_status_en_document_uniek``, on by
+default, ADR 0041). Everything else is looked up before it is written (rollen have no key; a status and a document
+too with that setting off), and looked up again when the answer to the write was lost or the zaaksysteem says it
+exists already:
 
 - zaak: ``identificatie`` ``GBI-<aanvraagreferentie>`` within the gemeente's RSIN (also a ``kenmerk``);
 - status: same zaak, statustype and ``datumStatusGezet``;
@@ -29,7 +34,8 @@ zaaksysteem stays the judge: a write it refuses drops the remembered zaak. A rel
 just created cannot exist yet, so it is made without looking first (the zaaksysteem's ``unique`` still settles a
 race); nor can a rol of a zaak this call has just created (the aanvrager is added without looking). GBI never
 deletes what it registered; something deleted by hand within ``MEMORY_TTL_S`` may be answered from memory until
-then. The status a call sets right after creating a besluit (``nog_geen``) is not looked for first either: a
+then. With a zaaksysteem that does not refuse a second status at a moment (``zgw_status_en_document_uniek``
+false) a status is looked for first, except the one a call sets right after creating a besluit (``nog_geen``): a
 try of that request that set it had created the besluit before, so its retry finds the besluit and looks.
 
 Documents are registered ``definitief`` with ``indicatieGebruiksrecht`` false, so the zaak can be closed
@@ -169,6 +175,7 @@ class ZgwZaaksysteem:
             zaaktype_identificatie=settings.zgw_zaaktype_identificatie,
             ttl_s=settings.zgw_catalogus_cache_s,
         )
+        self._status_en_document_uniek = settings.zgw_status_en_document_uniek
         self._serial: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._memory = _Memory()
         self._zaken = settings.zgw_zaken_url.rstrip("/")
@@ -338,9 +345,11 @@ class ZgwZaaksysteem:
         *,
         nog_geen: bool = False,
     ) -> ZaakStatusRegistratie:
-        """``nog_geen``: no earlier *sequential* try of its request can have set this status (it is set right after
-        something this same call created, such as a new besluit), so it is not looked for first. (A try still in
-        flight on another replica could; statussen have no unique key, ADR 0022.)"""
+        """Written first when the zaaksysteem refuses a second status of the zaak at this moment (``unique``, ADR
+        0041): a refusal for that reason, or a lost answer, looks it up (the same statustype at the same moment is
+        this status; another statustype there stays refused). Otherwise looked for first, unless ``nog_geen``: no
+        earlier *sequential* try of its request can have set this status (it is set right after something this same
+        call created, such as a new besluit). (A try still in flight on another replica could, ADR 0022.)"""
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
         datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
@@ -354,7 +363,7 @@ class ZgwZaaksysteem:
 
         key = ("status", zaak.url, statustype, datum.isoformat())
         async with self._once(*key), self._writing_on(zaak):
-            found = self._memory.get(*key) or (None if nog_geen else await find())
+            found = self._memory.get(*key) or (None if nog_geen or self._status_en_document_uniek else await find())
             nieuw = False
             if found is None:
                 body: dict[str, Json] = {
@@ -584,7 +593,10 @@ class ZgwZaaksysteem:
         bestandsnaam: str | None,
         find: Any,
     ) -> tuple[Json, bool]:
-        eio = await find()
+        """Written first when the zaaksysteem refuses a second document with this identificatie of the
+        bronorganisatie (``identificatie-niet-uniek``, ADR 0041): that refusal, or a lost answer, looks it up.
+        Otherwise looked for first."""
+        eio = None if self._status_en_document_uniek else await find()
         nieuw = False
         if eio is None:
             today = _today().isoformat()
