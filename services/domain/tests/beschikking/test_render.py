@@ -568,6 +568,4 @@ def test_drukbaar_keeps_printable_ascii_and_walks_everything_else() -> None:
     assert brief.drukbaar("v", "A. Jansen-de Vries (12) ~!") == "A. Jansen-de Vries (12) ~!"
     assert brief.drukbaar("v", "a\tb\nc") == "a b c"
     assert brief.drukbaar("v", "Zoë\u00a0Őrsi") == "Zoë\u00a0Orsi"
-    assert brief.waarschuwingen == [
-        "v: het teken 'Ő' (U+0150) staat niet in het lettertype en is afgedrukt als 'O'"
-    ]
+    assert brief.waarschuwingen == ["v: het teken 'Ő' (U+0150) staat niet in het lettertype en is afgedrukt als 'O'"]
