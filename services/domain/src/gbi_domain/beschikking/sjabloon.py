@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.abag import ABag
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
@@ -125,6 +126,18 @@ def _prototype(style: Any) -> tuple[Any, Any] | None:
     return stijl, frags[0]
 
 
+def _kopie(frag: Any, **attr: Any) -> Any:
+    """``frag.clone(**attr)`` of a fragment whose class makes an instance from its attributes alone (ReportLab's
+    ``ABag.__init__``, as ``ParaFrag`` has): the same instance, without passing each attribute as a keyword."""
+    if type(frag).__init__ is not ABag.__init__:
+        return frag.clone(**attr)
+    kopie = object.__new__(type(frag))
+    kopie.__dict__.update(frag.__dict__)
+    if attr:
+        kopie.__dict__.update(attr)
+    return kopie
+
+
 class _Alinea(Paragraph):
     """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text.
 
@@ -143,7 +156,7 @@ class _Alinea(Paragraph):
                 prototype = _prototype(style)
                 if prototype is not None:
                     stijl, frag = prototype
-                    super()._setup(schoon, stijl, bulletText, [frag.clone(text=schoon)], cleaner)  # type: ignore[misc]
+                    super()._setup(schoon, stijl, bulletText, [_kopie(frag, text=schoon)], cleaner)  # type: ignore[misc]
                     return
         super()._setup(text, style, bulletText, frags, cleaner)  # type: ignore[misc]
 
@@ -184,14 +197,14 @@ class _VasteAlinea(_Alinea):
         bewaard = _ontleed.get(sleutel)
         if bewaard is None or bewaard[0] is not style:
             super()._setup(text, style, bulletText, None, cleaner)
-            kopie = [f.clone() for f in self.frags]
+            kopie = [_kopie(f) for f in self.frags]
             with _ontleed_lock:
                 if len(_ontleed) >= _ONTLEED_MAX:
                     _ontleed.clear()
                 _ontleed[sleutel] = (style, self.text, self.style, kopie, self.bulletText)
             return
         _, schoon, stijl, fragmenten, opsomteken = bewaard
-        super()._setup(schoon, stijl, opsomteken, [f.clone() for f in fragmenten], cleaner)
+        super()._setup(schoon, stijl, opsomteken, [_kopie(f) for f in fragmenten], cleaner)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         vast = self._vast
@@ -514,7 +527,7 @@ def _ondertekenaar(rol: str, regels: list[str]) -> Paragraph:
             _ONDERTEKENAARS[sleutel] = bewaard
     geparst_stijl, fragmenten = bewaard
     vervanging = dict(zip(_PLAATSHOUDERS, regels, strict=False))
-    eigen = [f.clone(text=vervanging[f.text]) if f.text in vervanging else f.clone() for f in fragmenten]
+    eigen = [_kopie(f, text=vervanging[f.text]) if f.text in vervanging else _kopie(f) for f in fragmenten]
     return _Alinea(cleanBlockQuotedText(markup), geparst_stijl, frags=eigen)
 
 
