@@ -206,14 +206,14 @@ class _TTFont(TTFont):
     def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - ReportLab's name
         if self._ascii_eigen and type(text) is str and text.isascii() and text.isprintable() and doc in self.state:
             return [(0, text.encode("ascii"))] if text else []
-        return super().splitString(text, doc, encoding)  # type: ignore[no-untyped-call]
+        return super().splitString(text, doc, encoding)
 
 
 def _ascii_eigen(font: TTFont) -> bool:
     """Whether a document's state of this font gives U+0020..U+007E their own code in subset 0 from the start."""
     leesbaar: Any = font._asciiReadable  # type: ignore[attr-defined]
     # ReportLab makes a document's state with the font (splitString), its face, or neither (getSubsetInternalName)
-    staten: list[Any] = [TTFont.State(leesbaar, f) for f in (font, font.face, None)]  # type: ignore[no-untyped-call]
+    staten: list[Any] = [TTFont.State(leesbaar, f) for f in (font, font.face, None)]
     return bool(leesbaar) and all(s.assignments.get(c) == c for s in staten for c in range(0x20, 0x7F))
 
 
