@@ -411,9 +411,13 @@ def _met_inkomen() -> dict[str, Any]:
     [toekenning, _stp, afwijzing, buiten_behandeling, _lange_cellen, _andere_gemeente, _met_inkomen],
 )
 def test_direct_drawing_writes_the_bytes_reportlab_writes(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One-line texts (``_Regel``) and fixed texts with a kept drawing (``_VasteAlinea``) are written straight to the
-    canvas, and the canvas keeps its saved states as tuples: the letter is byte for byte the one ReportLab's own
-    ``Flowable.drawOn``, text object and state stack write, for every soort, in a warm process and a cold one."""
+    """One-line texts (``_Regel``), fixed texts with a kept drawing (``_VasteAlinea``) and spaces (``_Ruimte``) are
+    written straight to the canvas, the canvas keeps its saved states as tuples, printable ASCII is split into font
+    subsets without ReportLab's walk, PDF names and ToUnicode maps are remembered: the letter is byte for byte the one
+    ReportLab's own ``Flowable.drawOn``, text object, state stack, ``splitString``, ``PDFName`` and
+    ``makeToUnicodeCMap`` write, for every soort, in a warm process and a cold one."""
+    from reportlab.pdfbase import pdfdoc, ttfonts
+    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable
 
@@ -433,6 +437,10 @@ def test_direct_drawing_writes_the_bytes_reportlab_writes(maker: Any, monkeypatc
     assert len(direct) > 20  # the direct paths were taken
     monkeypatch.setattr(sjabloon._Regel, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(sjabloon._VasteAlinea, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(sjabloon._Ruimte, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(pdfa._TTFont, "splitString", TTFont.splitString)
+    monkeypatch.setattr(pdfdoc, "PDFName", pdfa._PDF_NAME)
+    monkeypatch.setattr(ttfonts, "makeToUnicodeCMap", pdfa._TO_UNICODE_CMAP)
     monkeypatch.setattr(pdfa.PdfACanvas, "push_state_stack", Canvas.push_state_stack)
     monkeypatch.setattr(pdfa.PdfACanvas, "pop_state_stack", Canvas.pop_state_stack)
     aantal = len(direct)
@@ -531,3 +539,33 @@ def test_signature_fragments_equal_the_parser_s() -> None:
     assert not sjabloon._als_tekst_geparst("a &amp; b")
     assert not sjabloon._als_tekst_geparst("")
     assert sjabloon._als_tekst_geparst("a\u00a0b c")
+
+
+@pytest.mark.parametrize(
+    "tekst", ["", "A. Jansen-de Vries (12) ~!", " twee  spaties ", "a\tb", "€\u00a01.331,42", "Zoë", "x\x7fy", "Őrsi"]
+)
+def test_split_string_of_printable_ascii_is_reportlabs_split(tekst: str) -> None:
+    """The font's shortcut for printable ASCII gives ReportLab's runs and codes, and anything else goes to ReportLab
+    (which assigns the document's codes of other characters as before)."""
+    from reportlab.pdfbase import pdfdoc, pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from gbi_domain.beschikking.pdfa import FONT, registreer_fonts
+
+    registreer_fonts()
+    font: Any = pdfmetrics.getFont(FONT)
+    assert font._ascii_eigen
+    snel, gewoon = pdfdoc.PDFDocument(), pdfdoc.PDFDocument()
+    for doc in (snel, gewoon):
+        TTFont.splitString(font, "start", doc)  # the document's state, as the first text of a page makes it
+    assert font.splitString(tekst, snel) == TTFont.splitString(font, tekst, gewoon)
+    assert font.state[snel].assignments == font.state[gewoon].assignments
+    assert font.state[snel].nextCode == font.state[gewoon].nextCode
+
+
+def test_drukbaar_keeps_printable_ascii_and_walks_everything_else() -> None:
+    brief = sjabloon.Brief(BeschikkingVerzoek.model_validate(toekenning()), bedrag_per_maand=None, sjabloonversie="t")
+    assert brief.drukbaar("v", "A. Jansen-de Vries (12) ~!") == "A. Jansen-de Vries (12) ~!"
+    assert brief.drukbaar("v", "a\tb\nc") == "a b c"
+    assert brief.drukbaar("v", "Zoë\u00a0Őrsi") == "Zoë\u00a0Orsi"
+    assert brief.waarschuwingen == ["v: het teken 'Ő' (U+0150) staat niet in het lettertype en is afgedrukt als 'O'"]

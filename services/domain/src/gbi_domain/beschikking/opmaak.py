@@ -6,6 +6,7 @@ Pure functions; the template calls them, the tests check them one by one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -88,13 +89,23 @@ def _een_artikel(deel: str, *, voluit: bool) -> str:
     return f"{tekst} {lang if voluit else kort}"
 
 
+# The article functions are pure and their input is a reference to a law, never personal: their results are kept
+# per process (bounded), as every letter cites the same few articles.
+
+
 def artikel_voluit(artikel: str) -> list[str]:
     """``"Pw 19 lid 3; Pw 45"`` -> ``["artikel 19 lid 3 Participatiewet", "artikel 45 Participatiewet"]``.
 
     A reference in another form is kept as it is: the letter never drops a ground it was given."""
-    return [_een_artikel(d, voluit=True) for d in _delen(artikel)]
+    return list(_artikel_voluit(artikel))
 
 
+@functools.lru_cache(maxsize=1024)
+def _artikel_voluit(artikel: str) -> tuple[str, ...]:
+    return tuple(_een_artikel(d, voluit=True) for d in _delen(artikel))
+
+
+@functools.lru_cache(maxsize=1024)
 def artikel_kort(artikel: str) -> str:
     """``"Pw 31 lid 2 n"`` -> ``art. 31 lid 2 onder n Pw`` (for the calculation table)."""
     return "; ".join(_een_artikel(d, voluit=False) for d in _delen(artikel))
@@ -110,6 +121,11 @@ def artikelen_per_wet(codes: Iterable[str]) -> list[str]:
     """Articles grouped per law in legal order, each law once:
     ``["Pw 21 a", "Pw 19 lid 3; Pw 45", "Awb 4:5"]`` -> ``["Participatiewet: artikel 19 lid 3, 21 onder a en 45",
     "Algemene wet bestuursrecht (Awb): artikel 4:5"]``. A reference in another form is kept as it is."""
+    return list(_artikelen_per_wet(tuple(codes)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _artikelen_per_wet(codes: tuple[str, ...]) -> tuple[str, ...]:
     per_wet: dict[str, dict[str, tuple[int, ...]]] = {"Pw": {}, "Awb": {}}
     overig: dict[str, None] = {}
     for code in codes:
@@ -126,7 +142,7 @@ def artikelen_per_wet(codes: Iterable[str]) -> list[str]:
         if artikelen:
             lijst = artikelen[0] if len(artikelen) == 1 else ", ".join(artikelen[:-1]) + " en " + artikelen[-1]
             zinnen.append(f"{naam}: artikel {lijst}")
-    return zinnen + list(overig)
+    return (*zinnen, *overig)
 
 
 _SLEUTEL = r"[A-Z][A-Z0-9_]*@\d{4}-\d{2}-\d{2}"

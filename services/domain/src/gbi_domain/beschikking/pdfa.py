@@ -39,7 +39,7 @@ from xml.sax.saxutils import escape
 import reportlab
 from reportlab.lib.fonts import addMapping
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -141,6 +141,81 @@ def _pdfdoc_enc(x: Any) -> Any:
 # ReportLab).
 pdfdoc.pdfdocEnc = _pdfdoc_enc
 
+_PDF_NAME = pdfdoc.PDFName
+#: Written PDF names per name: a document writes some hundred names (every dictionary key, ``/Type /Page``, the font
+#: resources), all from the same few dozen; ReportLab escapes each character of each anew. Names are keys, types and
+#: resource names of the template, never a letter's text (that is in strings and page streams). Bounded.
+_PDF_NAMEN: dict[str, str] = {}
+_PDF_NAMEN_MAX = 1024
+
+
+def _pdf_name(data: Any, lo: str = "\x21", hi: str = "\x7e") -> str:
+    """ReportLab's ``PDFName`` (the same string), remembered per name."""
+    if type(data) is not str or lo != "\x21" or hi != "\x7e":
+        uit: str = _PDF_NAME(data, lo, hi)
+        return uit
+    naam = _PDF_NAMEN.get(data)
+    if naam is None:
+        naam = _PDF_NAME(data)
+        if len(_PDF_NAMEN) >= _PDF_NAMEN_MAX:
+            _PDF_NAMEN.clear()
+        _PDF_NAMEN[data] = naam
+    return naam
+
+
+pdfdoc.PDFName = _pdf_name
+
+_TO_UNICODE_CMAP = ttfonts.makeToUnicodeCMap
+#: The ToUnicode CMap text per font subset (name and characters): a letter's subsets are nearly always the same, and
+#: ReportLab writes every entry of the map anew for each document. Bounded like the subsets themselves.
+_CMAPS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+
+
+def _to_unicode_cmap(fontname: str, subset: Any) -> str:
+    """ReportLab's ``makeToUnicodeCMap`` (the same text), remembered for the last subsets."""
+    sleutel = (fontname, *subset)
+    with _cmaps_lock:
+        gevonden = _CMAPS.get(sleutel)
+        if gevonden is not None:
+            _CMAPS.move_to_end(sleutel)
+            return gevonden
+    tekst: str = _TO_UNICODE_CMAP(fontname, subset)
+    with _cmaps_lock:
+        _CMAPS[sleutel] = tekst
+        while len(_CMAPS) > _SUBSETS_MAX:
+            _CMAPS.popitem(last=False)
+    return tekst
+
+
+_cmaps_lock = threading.Lock()
+# ``TTFont.addObjects`` looks the function up when it runs.
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+class _TTFont(TTFont):
+    """A TrueType font whose ``splitString`` skips its per-character walk for printable ASCII.
+
+    With ``asciiReadable`` (ReportLab's default) a document's subset 0 gives each character U+0020..U+007E its own
+    code from the start, so ReportLab splits such a text into one run of subset 0 whose bytes are the text's ASCII
+    bytes, and assigns no new code. That result is returned directly, for a document whose state the font already
+    has (the first call of a document goes to ReportLab, which makes it) and only if the face has every such
+    character (checked once, when the font is registered); anything else is split by ReportLab."""
+
+    _ascii_eigen: bool = False
+
+    def splitString(self, text: Any, doc: Any, encoding: str = "utf-8") -> Any:  # noqa: N802 - ReportLab's name
+        if self._ascii_eigen and type(text) is str and text.isascii() and text.isprintable() and doc in self.state:
+            return [(0, text.encode("ascii"))] if text else []
+        return super().splitString(text, doc, encoding)
+
+
+def _ascii_eigen(font: TTFont) -> bool:
+    """Whether a document's state of this font gives U+0020..U+007E their own code in subset 0 from the start."""
+    leesbaar: Any = font._asciiReadable  # type: ignore[attr-defined]
+    # ReportLab makes a document's state with the font (splitString), its face, or neither (getSubsetInternalName)
+    staten: list[Any] = [TTFont.State(leesbaar, f) for f in (font, font.face, None)]
+    return bool(leesbaar) and all(s.assignments.get(c) == c for s in staten for c in range(0x20, 0x7F))
+
 
 def registreer_fonts() -> None:
     """Register the Vera family from the reportlab package (once per process)."""
@@ -151,7 +226,8 @@ def registreer_fonts() -> None:
         if FONT not in pdfmetrics.getRegisteredFontNames():
             fonts_dir = Path(reportlab.__file__).parent / "fonts"
             for name, bestand in _FONT_FILES.items():
-                font = TTFont(name, str(fonts_dir / bestand))
+                font = _TTFont(name, str(fonts_dir / bestand))
+                font._ascii_eigen = _ascii_eigen(font)
                 face: Any = font.face
                 face.makeSubset = _SubsetCache(face.makeSubset)
                 pdfmetrics.registerFont(font)

@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.abag import ABag
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
@@ -125,6 +126,18 @@ def _prototype(style: Any) -> tuple[Any, Any] | None:
     return stijl, frags[0]
 
 
+def _kopie(frag: Any, **attr: Any) -> Any:
+    """``frag.clone(**attr)`` of a fragment whose class makes an instance from its attributes alone (ReportLab's
+    ``ABag.__init__``, as ``ParaFrag`` has): the same instance, without passing each attribute as a keyword."""
+    if type(frag).__init__ is not ABag.__init__:
+        return frag.clone(**attr)
+    kopie = object.__new__(type(frag))
+    kopie.__dict__.update(frag.__dict__)
+    if attr:
+        kopie.__dict__.update(attr)
+    return kopie
+
+
 class _Alinea(Paragraph):
     """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text.
 
@@ -143,7 +156,7 @@ class _Alinea(Paragraph):
                 prototype = _prototype(style)
                 if prototype is not None:
                     stijl, frag = prototype
-                    super()._setup(schoon, stijl, bulletText, [frag.clone(text=schoon)], cleaner)  # type: ignore[misc]
+                    super()._setup(schoon, stijl, bulletText, [_kopie(frag, text=schoon)], cleaner)  # type: ignore[misc]
                     return
         super()._setup(text, style, bulletText, frags, cleaner)  # type: ignore[misc]
 
@@ -184,14 +197,14 @@ class _VasteAlinea(_Alinea):
         bewaard = _ontleed.get(sleutel)
         if bewaard is None or bewaard[0] is not style:
             super()._setup(text, style, bulletText, None, cleaner)
-            kopie = [f.clone() for f in self.frags]
+            kopie = [_kopie(f) for f in self.frags]
             with _ontleed_lock:
                 if len(_ontleed) >= _ONTLEED_MAX:
                     _ontleed.clear()
                 _ontleed[sleutel] = (style, self.text, self.style, kopie, self.bulletText)
             return
         _, schoon, stijl, fragmenten, opsomteken = bewaard
-        super()._setup(schoon, stijl, opsomteken, [f.clone() for f in fragmenten], cleaner)
+        super()._setup(schoon, stijl, opsomteken, [_kopie(f) for f in fragmenten], cleaner)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         vast = self._vast
@@ -423,6 +436,24 @@ class _Regel(Flowable):
         canvas.drawText(tekst)
 
 
+@functools.cache
+def _ascii_drukbaar() -> bool:
+    """Whether both faces print every character U+0020..U+007E (Bitstream Vera does)."""
+    return all(lettertype_kent(chr(code)) for code in range(0x20, 0x7F))
+
+
+class _Ruimte(Spacer):
+    """Vertical space; drawn (platypus draws a spacer like any flowable: ``q``, the ``cm`` that moves the origin,
+    nothing, ``Q``) as those operators written straight to the canvas (:func:`_omlijst`), without saving and restoring
+    a graphics state that nothing changes. The same bytes."""
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        if getattr(self, "_showBoundary", None):
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, ())  # type: ignore[attr-defined]
+
+
 def _kleur_operator(canvas: Any, kleur: Any) -> str | None:
     """The operator ``Canvas.setFillColor`` writes for an opaque RGB colour while the fill is opaque (and writes no
     ``gs`` for), or None for any other colour, which ReportLab sets itself."""
@@ -496,7 +527,7 @@ def _ondertekenaar(rol: str, regels: list[str]) -> Paragraph:
             _ONDERTEKENAARS[sleutel] = bewaard
     geparst_stijl, fragmenten = bewaard
     vervanging = dict(zip(_PLAATSHOUDERS, regels, strict=False))
-    eigen = [f.clone(text=vervanging[f.text]) if f.text in vervanging else f.clone() for f in fragmenten]
+    eigen = [_kopie(f, text=vervanging[f.text]) if f.text in vervanging else _kopie(f) for f in fragmenten]
     return _Alinea(cleanBlockQuotedText(markup), geparst_stijl, frags=eigen)
 
 
@@ -541,7 +572,12 @@ class Brief:
     # -------------------------------------------------------------------------------------------- text helpers
 
     def drukbaar(self, veld: str, tekst: str) -> str:
-        """Text the font can print: a missing character becomes its base letter (or ``?``), with a warning."""
+        """Text the font can print: a missing character becomes its base letter (or ``?``), with a warning.
+
+        Printable ASCII (U+0020..U+007E: no whitespace but the space) is returned as it is when both faces have
+        every such character (checked once), as the walk below would return it."""
+        if tekst.isascii() and tekst.isprintable() and _ascii_drukbaar():
+            return tekst
         uit = []
         for teken in tekst:
             if teken.isspace() and teken != "\u00a0":
@@ -641,9 +677,9 @@ class Brief:
 
     def inhoud(self) -> list[Flowable]:
         v = self.v
-        f: list[Flowable] = [self._kenmerken(), Spacer(1, 8 * mm)]
+        f: list[Flowable] = [self._kenmerken(), _Ruimte(1, 8 * mm)]
         f.append(self.p(f"Onderwerp: {escape(onderwerp(v))}", "vet", vast=True))
-        f.append(Spacer(1, 3 * mm))
+        f.append(_Ruimte(1, 3 * mm))
         f.append(self.p(f"Beste {self.x('ontvanger.naam', v.ontvanger.naam)},"))
         if v.aanvraagdatum is not None:
             f.append(
@@ -835,9 +871,9 @@ class Brief:
                 vast=True,
             ),
             tabel,
-            Spacer(1, 2 * mm),
+            _Ruimte(1, 2 * mm),
             self.p(f"De berekening is gemaakt met de regels die golden op {datum_nl(b.peildatum)}.", "klein"),
-            Spacer(1, 2 * mm),
+            _Ruimte(1, 2 * mm),
         ]
 
     # ------------------------------------------------------------------------------------------ afwijzing
@@ -1016,10 +1052,10 @@ class Brief:
             return _ondertekenaar(rol, regels)
 
         blok: list[Flowable] = [
-            Spacer(1, 4 * mm),
+            _Ruimte(1, 4 * mm),
             self.p("Met vriendelijke groet,", vast=True),
             self.p(f"namens het college van burgemeester en wethouders van {naam},", vast=True),
-            Spacer(1, 3 * mm),
+            _Ruimte(1, 3 * mm),
         ]
         cellen = [persoon("Behandeld door", "behandelaar", v.behandelaar)]
         if v.goedgekeurd_door is not None:
@@ -1038,4 +1074,4 @@ class Brief:
         colofon = f"Kenmerk {self.x('zaakIdentificatie', v.zaak_identificatie)} · sjabloon {self.sjabloonversie}"
         if v.berekening is not None:
             colofon += f" · regelset {escape(v.berekening.regelset_versie)}"
-        return [KeepTogether(blok), Spacer(1, 6 * mm), self.p(colofon, "klein")]
+        return [KeepTogether(blok), _Ruimte(1, 6 * mm), self.p(colofon, "klein")]
