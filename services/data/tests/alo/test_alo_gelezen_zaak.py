@@ -1,6 +1,7 @@
 """What a request read of an aanvraag serves the rest of the request (ADR 0039): the bench's ``GET besluit`` reads
 the aanvraag's data subject and its besluit in one statement; a save that carries a besluit and an uitkering records
-both on the aanvraag its own select read and starts the uitkering on the besluit it just recorded; a beschikking
+both on the aanvraag its own select read and starts the uitkering on the besluit it just recorded (or the one that
+select found); a beschikking
 stored ``bijBesluit`` is linked with one conditional update. The answers, the checks, the audit and the outbox are
 those of the separate reads; on SQLite and, with GBI_TEST_DATABASE_URL, on PostgreSQL (statement counts there)."""
 
@@ -137,6 +138,44 @@ def test_a_save_whose_own_besluit_is_no_toekenning_starts_no_uitkering_and_write
     assert alo.operations()[len(before) :] == []
     instance = alo.client.get(f"{V1}/procesinstanties/{got['id']}", headers=alo.actors.service()).json()
     assert instance["version"] == got["version"]
+
+
+def test_a_save_with_an_uitkering_checks_the_besluit_its_own_select_found(alo) -> None:
+    """The end save of a run (ADR 0030) takes the uitkering along; the toekenning was recorded by an earlier save.
+    The save's select finds its soort with the instance: no read of the aanvraag or of the besluit."""
+    toegekend, _ = alo.zaak()
+    afgewezen, _ = alo.zaak(BSN_B)
+    for aanvraag, besluit in ((toegekend, BESLUIT_TOEKENNING), (afgewezen, AFWIJZING)):
+        assert alo.client.post(_besluit_url(aanvraag), json=besluit, headers=alo.actors.service()).status_code == 201
+    claimed = {g["aanvraagId"]: g for g in alo.claim("w")}
+    got = claimed[toegekend["id"]]
+    before = alo.operations()
+    body = _save(got, uitkering=_uitkering(toegekend))
+    with _statements(alo.client) as seen:
+        saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
+    assert saved.status_code == 200, saved.text
+    assert "besluit" not in saved.json()
+    if _on_postgres(alo):
+        assert seen == [
+            *("SELECT", "SELECT"),  # binding; the instance with its aanvraag's subject and besluit's soort (locked)
+            "UPDATE",  # the instance
+            *("INSERT", "INSERT", "WITH"),  # the uitkering, its grondslag, its announcement
+            *("SELECT", "WITH"),  # the chain head's lock; the entries and its move
+        ]
+    assert alo.operations()[len(before) :] == ["procesinstantie.opslaan", "uitkering.vastleggen"]
+    # An afwijzing found by the select refuses the save (422), nothing written.
+    other = claimed[afgewezen["id"]]
+    before = alo.operations()
+    refused = alo.client.put(
+        f"{V1}/procesinstanties/{other['id']}",
+        json=_save(other, uitkering=_uitkering(afgewezen)),
+        headers=alo.actors.service(),
+    )
+    assert refused.status_code == 422
+    assert alo.problem(refused)["code"] == "geen-toekenning"
+    assert alo.operations()[len(before) :] == []
+    stored = alo.client.get(f"{V1}/aanvragen/{afgewezen['id']}/uitkering", headers=alo.actors.service())
+    assert stored.status_code == 404
 
 
 def test_a_beschikking_bij_besluit_is_linked_with_one_update_and_answers_as_before(alo, actors) -> None:

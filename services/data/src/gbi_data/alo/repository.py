@@ -167,9 +167,12 @@ _INSTANCE_BY_AANVRAAG = select(Procesinstantie).where(
     Procesinstantie.aanvraag_id == bindparam("aanvraag_id"), Procesinstantie.gemeente == _GEMEENTE
 )
 _INSTANCE_FOR_SAVE = (
-    select(Procesinstantie, Aanvraag.data_subject_id)
+    select(Procesinstantie, Aanvraag.data_subject_id, Besluit.soort)
     .outerjoin(
         Aanvraag, and_(Aanvraag.id == Procesinstantie.aanvraag_id, Aanvraag.gemeente == Procesinstantie.gemeente)
+    )
+    .outerjoin(
+        Besluit, and_(Besluit.aanvraag_id == Procesinstantie.aanvraag_id, Besluit.gemeente == Procesinstantie.gemeente)
     )
     .where(Procesinstantie.id == _ID, Procesinstantie.gemeente == _GEMEENTE)
     .with_for_update(key_share=True, of=Procesinstantie)
@@ -403,11 +406,12 @@ def get_procesinstantie(
 
 def get_procesinstantie_for_save(
     session: Session, gemeente: str, instance_id: uuid.UUID
-) -> tuple[Procesinstantie, str | None] | None:
+) -> tuple[Procesinstantie, str | None, str | None] | None:
     """The instance, locked as :func:`get_procesinstantie` with ``lock`` does, with its aanvraag's data subject
-    (for the audit entry) in the same round trip."""
+    (for the audit entry) and the soort of the aanvraag's besluit (None: none yet; an uitkering the save takes
+    along needs a toekenning) in the same round trip."""
     row = session.execute(_INSTANCE_FOR_SAVE, {"id": instance_id, "gemeente": gemeente}).one_or_none()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def insert_stappen(

@@ -579,7 +579,7 @@ class AloService:
         found = repository.get_procesinstantie_for_save(session, gemeente, instance_id)
         if found is None:
             raise NotFoundError("Geen procesinstantie met dit id")
-        row, subject = found
+        row, subject, besluit_soort = found
         # Changed below and written with one prebuilt UPDATE (save_procesinstantie), not by the unit of work.
         session.expunge(row)
         now = self.nu(session)
@@ -636,8 +636,11 @@ class AloService:
         zaak = _Zaak(row.aanvraag_id, gemeente, subject) if subject is not None else None
         instance = self._met_besluit(session, ctx, gemeente, row, body, zaak=zaak)
         if body.uitkering is not None:
-            besluit = instance.besluit if isinstance(instance, ProcesinstantieMetBesluit) else None
-            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering, zaak, besluit)
+            # The besluit's soort: the one this save recorded or found, else the one its select found (a besluit's
+            # soort never changes); None (no besluit when it read) makes start_uitkering read it.
+            if isinstance(instance, ProcesinstantieMetBesluit):
+                besluit_soort = instance.besluit.soort
+            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering, zaak, besluit_soort)
         return instance, False
 
     def _met_besluit(
@@ -686,16 +689,17 @@ class AloService:
         aanvraag_id: uuid.UUID,
         body: UitkeringNieuw,
         zaak: _Zaak | None = None,
-        besluit: Besluit | None = None,
+        besluit_soort: str | None = None,
     ) -> None:
         """The uitkering a save takes along (ADR 0030): started in the save's transaction exactly as ``POST
         uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save.
-        ``zaak`` and ``besluit``: the aanvraag and its besluit as this save read or recorded them (else read)."""
+        ``zaak`` and ``besluit_soort``: the aanvraag and its besluit's soort as this save read or recorded them (else
+        read)."""
         if body.aanvraag_id != aanvraag_id:
             raise BadRequestError.for_field(
                 "uitkering.aanvraagId", "de aanvraag van deze procesinstantie", code="invalid"
             )
-        self.start_uitkering(session, ctx, gemeente, body, zaak=zaak, besluit_soort=besluit.soort if besluit else None)
+        self.start_uitkering(session, ctx, gemeente, body, zaak=zaak, besluit_soort=besluit_soort)
 
     def _aanvraag_bij_opslag(
         self,
