@@ -146,12 +146,29 @@ def _current_trace_ids() -> tuple[str, str, str | None]:
     return secrets.token_hex(16), secrets.token_hex(8), None
 
 
+class _Unmapped:
+    """An audit entry's columns as plain attributes (all that :func:`hashed_fields` and the insert read), without
+    the ORM's instrumentation of :class:`AuditRecord` (~17 instrumented attribute sets per entry): for the entries a
+    transaction deferred, which are written and never handed back."""
+
+    __slots__ = tuple(column.key for column in AuditRecord.__table__.columns)
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
 def _unsequenced(
-    gemeente: str, entry: AuditEntry, now: datetime, trace_ids: tuple[str, str, str | None]
-) -> AuditRecord:
-    """The record of ``entry``, everything but its place in the chain (sequence number, link and hash)."""
+    gemeente: str,
+    entry: AuditEntry,
+    now: datetime,
+    trace_ids: tuple[str, str, str | None],
+    make: Any = AuditRecord,
+) -> Any:
+    """The record of ``entry`` (an ``AuditRecord``, or what ``make`` makes from the same keywords), everything but
+    its place in the chain (sequence number, link and hash)."""
     trace_id, span_id, parent_span_id = trace_ids
-    return AuditRecord(
+    return make(
         id=uuid.uuid4(),
         gemeente=gemeente,
         occurred_at=entry.started_at or now,
@@ -180,7 +197,7 @@ def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
     round trip), the entry hashed and written together with the head's move (one more). The head's lock is held
     from there until the caller's transaction ends, so an append is best the last statement before the commit.
     """
-    record = _unsequenced(gemeente, entry, utcnow(), _current_trace_ids())
+    record: AuditRecord = _unsequenced(gemeente, entry, utcnow(), _current_trace_ids())
     last_seq, record.prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
     record.seq = last_seq + 1
     record.hash = record_hash(record)
@@ -197,10 +214,16 @@ def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) 
     locked once for all of them (one processing of several sources is one wait for the lock, not one per source),
     and they commit or roll back together. The same two round trips as :func:`append` (prebuilt statements, no
     unit of work), however many entries."""
+    return _append_many(session, gemeente, entries, AuditRecord)
+
+
+def _append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry], make: Any) -> list[Any]:
+    """:func:`append_many`, its records made by ``make`` (``AuditRecord``, or ``_Unmapped`` where none is handed
+    back: the same columns, the same hashes)."""
     if not entries:
         return []
     now, trace_ids = utcnow(), _current_trace_ids()
-    prepared = [_unsequenced(gemeente, entry, now, trace_ids) for entry in entries]
+    prepared = [_unsequenced(gemeente, entry, now, trace_ids, make) for entry in entries]
     seq, prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
     rows: list[dict[str, object]] = []
     for record in prepared:
@@ -250,7 +273,7 @@ def write_deferred(session: Session) -> None:
     """Write the entries :func:`defer` kept (the commit does it; call it to write them earlier)."""
     deferred: dict[str, list[AuditEntry]] | None = session.info.pop(_DEFERRED, None)
     for gemeente, entries in sorted((deferred or {}).items()):  # chain heads locked in one order (no deadlock)
-        append_many(session, gemeente, entries)
+        _append_many(session, gemeente, entries, _Unmapped)  # nobody gets these records back: no ORM objects
 
 
 @event.listens_for(Session, "before_commit")

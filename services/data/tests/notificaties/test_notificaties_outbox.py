@@ -88,6 +88,7 @@ def test_a_rolled_back_change_leaves_no_outbox_row(nrc, database, monkeypatch) -
     # 0032): when it fails, the whole transaction rolls back, the announcement with it.
     monkeypatch.setattr(audit, "append", failing_append)
     monkeypatch.setattr(audit, "append_many", failing_append)
+    monkeypatch.setattr(audit, "_append_many", failing_append)  # the deferred entries' writer (ADR 0039)
     response = nrc.client.post(
         f"{V1}/aanvragen",
         json={

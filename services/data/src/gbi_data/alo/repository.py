@@ -55,6 +55,7 @@ __all__ = [
     "get_aanvraag",
     "get_aanvraag_by_idempotency_key",
     "get_besluit",
+    "get_besluit_met_subject",
     "get_document",
     "get_document_by_idempotency_key",
     "get_klok_offset",
@@ -69,6 +70,7 @@ __all__ = [
     "has_open_procesinstanties",
     "insert_new",
     "insert_tijdlijn",
+    "koppel_beschikking",
     "list_aanvragen",
     "list_documenten",
     "list_opmerkingen",
@@ -165,9 +167,12 @@ _INSTANCE_BY_AANVRAAG = select(Procesinstantie).where(
     Procesinstantie.aanvraag_id == bindparam("aanvraag_id"), Procesinstantie.gemeente == _GEMEENTE
 )
 _INSTANCE_FOR_SAVE = (
-    select(Procesinstantie, Aanvraag.data_subject_id)
+    select(Procesinstantie, Aanvraag.data_subject_id, Besluit.soort)
     .outerjoin(
         Aanvraag, and_(Aanvraag.id == Procesinstantie.aanvraag_id, Aanvraag.gemeente == Procesinstantie.gemeente)
+    )
+    .outerjoin(
+        Besluit, and_(Besluit.aanvraag_id == Procesinstantie.aanvraag_id, Besluit.gemeente == Procesinstantie.gemeente)
     )
     .where(Procesinstantie.id == _ID, Procesinstantie.gemeente == _GEMEENTE)
     .with_for_update(key_share=True, of=Procesinstantie)
@@ -252,6 +257,26 @@ _CLAIM = (
     .execution_options(synchronize_session=False, populate_existing=True)
 )
 _BESLUIT = select(Besluit).where(Besluit.gemeente == _GEMEENTE, Besluit.aanvraag_id == bindparam("aanvraag_id"))
+#: An aanvraag's data subject with its besluit (none: NULL), in one round trip: what a read of the besluit needs of the
+#: aanvraag (whether the caller may see it, whom the audit entry names) without loading the aanvraag's row.
+_BESLUIT_MET_SUBJECT = (
+    select(Aanvraag.data_subject_id, Besluit)
+    .select_from(Aanvraag)
+    .outerjoin(Besluit, and_(Besluit.aanvraag_id == Aanvraag.id, Besluit.gemeente == Aanvraag.gemeente))
+    .where(Aanvraag.id == _ID, Aanvraag.gemeente == _GEMEENTE)
+)
+#: Link a beschikking to the besluit of an aanvraag when it has none (the row locked by the update itself).
+_KOPPEL_BESCHIKKING = (
+    update(Besluit)
+    .where(
+        Besluit.gemeente == bindparam("k_gemeente"),
+        Besluit.aanvraag_id == bindparam("k_aanvraag_id"),
+        Besluit.beschikking_document_id.is_(None),
+    )
+    .values(beschikking_document_id=bindparam("k_document_id"))
+    .returning(Besluit)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 _UITKERING = select(Uitkering).where(Uitkering.gemeente == _GEMEENTE, Uitkering.aanvraag_id == bindparam("aanvraag_id"))
 _DOCUMENT_WITH_CONTENT = select(Document).where(Document.id == _ID, Document.gemeente == _GEMEENTE)
 _DOCUMENT = _DOCUMENT_WITH_CONTENT.options(defer(Document.inhoud, raiseload=True))
@@ -381,11 +406,12 @@ def get_procesinstantie(
 
 def get_procesinstantie_for_save(
     session: Session, gemeente: str, instance_id: uuid.UUID
-) -> tuple[Procesinstantie, str | None] | None:
+) -> tuple[Procesinstantie, str | None, str | None] | None:
     """The instance, locked as :func:`get_procesinstantie` with ``lock`` does, with its aanvraag's data subject
-    (for the audit entry) in the same round trip."""
+    (for the audit entry) and the soort of the aanvraag's besluit (None: none yet; an uitkering the save takes
+    along needs a toekenning) in the same round trip."""
     row = session.execute(_INSTANCE_FOR_SAVE, {"id": instance_id, "gemeente": gemeente}).one_or_none()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def insert_stappen(
@@ -628,6 +654,24 @@ def get_document_by_idempotency_key(session: Session, gemeente: str, key: str) -
 
 def get_besluit(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Besluit | None:
     return session.scalars(_BESLUIT, {"gemeente": gemeente, "aanvraag_id": aanvraag_id}).one_or_none()
+
+
+def get_besluit_met_subject(
+    session: Session, gemeente: str, aanvraag_id: uuid.UUID
+) -> tuple[str, Besluit | None] | None:
+    """The aanvraag's data subject and its besluit (None: not decided yet), in one statement; None when the
+    gemeente has no such aanvraag."""
+    row = session.execute(_BESLUIT_MET_SUBJECT, {"id": aanvraag_id, "gemeente": gemeente}).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def koppel_beschikking(
+    session: Session, gemeente: str, aanvraag_id: uuid.UUID, document_id: uuid.UUID
+) -> Besluit | None:
+    """Link ``document_id`` to the aanvraag's besluit if it has no beschikking yet (one ``UPDATE ... RETURNING``).
+    Returns the besluit as linked; None when nothing changed (no besluit, or one with a beschikking already)."""
+    params = {"k_gemeente": gemeente, "k_aanvraag_id": aanvraag_id, "k_document_id": document_id}
+    return session.scalars(_KOPPEL_BESCHIKKING, params).one_or_none()
 
 
 def get_uitkering(session: Session, gemeente: str, aanvraag_id: uuid.UUID) -> Uitkering | None:

@@ -26,7 +26,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 from sqlalchemy.orm import Session
 
@@ -150,6 +150,15 @@ class DocumentInhoud:
         self.sha256 = sha256
 
 
+class _Zaak(NamedTuple):
+    """What recording a besluit or an uitkering needs of its aanvraag (id, gemeente, data subject), where the
+    request read it already: a save's own select joins the aanvraag (ADR 0039)."""
+
+    id: uuid.UUID
+    gemeente: str
+    data_subject_id: str
+
+
 class AloService:
     def __init__(self, settings: DataSettings) -> None:
         self.pseudonymiser = audit.Pseudonymiser(settings.audit_pseudonym_key.get_secret_value())
@@ -183,13 +192,15 @@ class AloService:
     def _subject(self, bsn: str) -> str:
         return self.pseudonymiser.pseudonym(bsn)
 
-    def _owns(self, ctx: RequestContext, row: AanvraagRow) -> bool:
-        return (
-            ctx.actor_type is ActorType.BURGER and ctx.bsn is not None and self._subject(ctx.bsn) == row.data_subject_id
-        )
+    def _owns_subject(self, ctx: RequestContext, subject: str) -> bool:
+        return ctx.actor_type is ActorType.BURGER and ctx.bsn is not None and self._subject(ctx.bsn) == subject
 
     def _sees_case(self, ctx: RequestContext, row: AanvraagRow) -> bool:
-        return _is_service(ctx) or _is_case_staff(ctx) or self._owns(ctx, row)
+        return self._sees_subject(ctx, row.data_subject_id)
+
+    def _sees_subject(self, ctx: RequestContext, subject: str) -> bool:
+        """Whether ``ctx`` may see an aanvraag whose data subject is ``subject`` (as :meth:`_sees_case`)."""
+        return _is_service(ctx) or _is_case_staff(ctx) or self._owns_subject(ctx, subject)
 
     def _actor(self, ctx: RequestContext) -> str:
         # A citizen's subject identifier may be (or reveal) the BSN: store it only as a pseudonym.
@@ -206,7 +217,13 @@ class AloService:
 
     @staticmethod
     def _meld(
-        session: Session, case: AanvraagRow, resource: str, actie: str, at: datetime, deel: str = "", **kenmerken: str
+        session: Session,
+        case: AanvraagRow | _Zaak,
+        resource: str,
+        actie: str,
+        at: datetime,
+        deel: str = "",
+        **kenmerken: str,
     ) -> None:
         """Announce a change of the aanvraag on the kanaal ``aanvragen``, in this transaction (gbi_data.notificaties):
         hoofdObject is the aanvraag's public URL, a part of it (``deel``) its fragment."""
@@ -562,7 +579,7 @@ class AloService:
         found = repository.get_procesinstantie_for_save(session, gemeente, instance_id)
         if found is None:
             raise NotFoundError("Geen procesinstantie met dit id")
-        row, subject = found
+        row, subject, besluit_soort = found
         # Changed below and written with one prebuilt UPDATE (save_procesinstantie), not by the unit of work.
         session.expunge(row)
         now = self.nu(session)
@@ -614,10 +631,16 @@ class AloService:
         repository.save_procesinstantie(session, row)
         self._audit(session, ctx, gemeente, "procesinstantie.opslaan", subject, "updated")
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, subject, body, now)
-        # The besluit before the uitkering: an uitkering starts only on a recorded toekenning.
-        instance = self._met_besluit(session, ctx, gemeente, row, body)
+        # The besluit before the uitkering: an uitkering starts only on a recorded toekenning. Both use the aanvraag
+        # as the save's select read it (no second read), and the uitkering the besluit this save recorded or found.
+        zaak = _Zaak(row.aanvraag_id, gemeente, subject) if subject is not None else None
+        instance = self._met_besluit(session, ctx, gemeente, row, body, zaak=zaak)
         if body.uitkering is not None:
-            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering)
+            # The besluit's soort: the one this save recorded or found, else the one its select found (a besluit's
+            # soort never changes); None (no besluit when it read) makes start_uitkering read it.
+            if isinstance(instance, ProcesinstantieMetBesluit):
+                besluit_soort = instance.besluit.soort
+            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering, zaak, besluit_soort)
         return instance, False
 
     def _met_besluit(
@@ -629,20 +652,21 @@ class AloService:
         body: ProcesinstantieOpslag,
         *,
         replay: bool = False,
+        zaak: _Zaak | None = None,
     ) -> Procesinstantie:
         """The besluit a save takes along (ADR 0038): recorded in the save's transaction exactly as ``POST
         aanvragen/{id}/besluit`` records it (the same checks, audit and outbox announcement); the same one again
         finds the first, another refuses the save (409 ``besluit-bestaat``). A repeated save (``replay``: it
         committed, its answer was lost) only finds the besluit its first try recorded: it never records one, as
         it is past its lease check (409 when that try recorded none or another). The answer carries the besluit
-        only when the save took one along."""
+        only when the save took one along. ``zaak``: the instance's aanvraag as the save read it (else read here)."""
         instance = _procesinstantie(row)
         if body.besluit is None:
             return instance
         if replay:
             besluit = self._besluit_van_herhaling(session, ctx, gemeente, row.aanvraag_id, body.besluit)
         else:
-            besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit)
+            besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit, zaak=zaak)
         return ProcesinstantieMetBesluit(**dict(instance), besluit=besluit)
 
     def _besluit_van_herhaling(
@@ -658,15 +682,24 @@ class AloService:
         return _besluit(existing)
 
     def _uitkering_bij_opslag(
-        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: UitkeringNieuw
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        aanvraag_id: uuid.UUID,
+        body: UitkeringNieuw,
+        zaak: _Zaak | None = None,
+        besluit_soort: str | None = None,
     ) -> None:
         """The uitkering a save takes along (ADR 0030): started in the save's transaction exactly as ``POST
-        uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save."""
+        uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save.
+        ``zaak`` and ``besluit_soort``: the aanvraag and its besluit's soort as this save read or recorded them (else
+        read)."""
         if body.aanvraag_id != aanvraag_id:
             raise BadRequestError.for_field(
                 "uitkering.aanvraagId", "de aanvraag van deze procesinstantie", code="invalid"
             )
-        self.start_uitkering(session, ctx, gemeente, body)
+        self.start_uitkering(session, ctx, gemeente, body, zaak=zaak, besluit_soort=besluit_soort)
 
     def _aanvraag_bij_opslag(
         self,
@@ -1054,6 +1087,13 @@ class AloService:
             session, ctx, gemeente, case, content, content_type, soort, bestandsnaam, idempotency_key, field
         )
         if bij_besluit:
+            if stored.soort == "beschikking" and stored.aanvraag_id == case.id:
+                # One statement links it where the besluit has none yet; only otherwise is the besluit read, to
+                # answer as before (404 none, the same one a no-op, another 409).
+                linked = repository.koppel_beschikking(session, gemeente, case.id, stored.id)
+                if linked is not None:
+                    self._audit(session, ctx, gemeente, "besluit.beschikking", case.data_subject_id, "linked")
+                    return stored, replayed
             besluit = repository.get_besluit(session, gemeente, case.id)
             if besluit is None:
                 raise NotFoundError("Over deze aanvraag is nog niet besloten")
@@ -1136,10 +1176,22 @@ class AloService:
     # --- besluiten, uitkeringen, voorschotten -----------------------------------------------------------------------
 
     def leg_besluit_vast(
-        self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID, body: BesluitNieuw
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        aanvraag_id: uuid.UUID,
+        body: BesluitNieuw,
+        *,
+        zaak: _Zaak | None = None,
     ) -> tuple[Besluit, bool]:
-        """Record the decision (one per aanvraag): the same content again returns it, other content is 409."""
-        case = self._visible_case(session, ctx, gemeente, aanvraag_id)
+        """Record the decision (one per aanvraag): the same content again returns it, other content is 409.
+        ``zaak``: the aanvraag as the caller read it in this transaction, visible to ``ctx`` (else read here)."""
+        case: AanvraagRow | _Zaak
+        if zaak is not None and zaak.id == aanvraag_id and self._sees_subject(ctx, zaak.data_subject_id):
+            case = zaak
+        else:
+            case = self._visible_case(session, ctx, gemeente, aanvraag_id)
         if body.beschikking_document_id is not None:
             document = repository.get_document(session, gemeente, body.beschikking_document_id)
             if document is None or document.aanvraag_id != case.id or document.soort != "beschikking":
@@ -1212,22 +1264,39 @@ class AloService:
         return _besluit(row)
 
     def besluit(self, session: Session, ctx: RequestContext, gemeente: str, aanvraag_id: uuid.UUID) -> Besluit:
-        case = self._visible_case(session, ctx, gemeente, aanvraag_id)
-        row = repository.get_besluit(session, gemeente, case.id)
+        # One statement: the aanvraag's data subject (who may see it, whom the entry names) with its besluit.
+        found = repository.get_besluit_met_subject(session, gemeente, aanvraag_id)
+        if found is None or not self._sees_subject(ctx, found[0]):
+            raise NotFoundError("Geen aanvraag met dit id")
+        subject, row = found
         if row is None:
             raise NotFoundError("Over deze aanvraag is nog niet besloten")
-        self._audit(session, ctx, gemeente, "besluit.raadplegen", case.data_subject_id, "read")
+        self._audit(session, ctx, gemeente, "besluit.raadplegen", subject, "read")
         return _besluit(row)
 
     def start_uitkering(
-        self, session: Session, ctx: RequestContext, gemeente: str, body: UitkeringNieuw
+        self,
+        session: Session,
+        ctx: RequestContext,
+        gemeente: str,
+        body: UitkeringNieuw,
+        *,
+        zaak: _Zaak | None = None,
+        besluit_soort: str | None = None,
     ) -> tuple[Uitkering, bool]:
         """Start the benefit of a granted aanvraag (one per aanvraag), with its ``grondslag`` (what the monthly
         payment run pays it on) in the same transaction. Without a grondslag the uitkering is stored and logged:
-        the payment run reports it as not payable until one is recorded."""
-        case = self._referenced_case(session, gemeente, body.aanvraag_id, "aanvraagId")
-        besluit = repository.get_besluit(session, gemeente, case.id)
-        if besluit is None or besluit.soort != "toekenning":
+        the payment run reports it as not payable until one is recorded. ``zaak`` and ``besluit_soort``: the
+        aanvraag and the soort of its besluit as the caller read or recorded them in this transaction (else read)."""
+        case: AanvraagRow | _Zaak
+        if zaak is not None and zaak.id == body.aanvraag_id:
+            case = zaak
+        else:
+            case = self._referenced_case(session, gemeente, body.aanvraag_id, "aanvraagId")
+        if besluit_soort is None:
+            besluit = repository.get_besluit(session, gemeente, case.id)
+            besluit_soort = besluit.soort if besluit is not None else None
+        if besluit_soort != "toekenning":
             raise UnprocessableError("Zonder toekenning geen uitkering", code="geen-toekenning")
         inhoud = body.model_dump(mode="json", by_alias=True)
         inhoud.pop("id", None)  # what is asked, not under which id (a repeat with another id is the same request)

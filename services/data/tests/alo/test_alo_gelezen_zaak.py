@@ -1,0 +1,219 @@
+"""What a request read of an aanvraag serves the rest of the request (ADR 0039): the bench's ``GET besluit`` reads
+the aanvraag's data subject and its besluit in one statement; a save that carries a besluit and an uitkering records
+both on the aanvraag its own select read and starts the uitkering on the besluit it just recorded (or the one that
+select found); a beschikking
+stored ``bijBesluit`` is linked with one conditional update. The answers, the checks, the audit and the outbox are
+those of the separate reads; on SQLite and, with GBI_TEST_DATABASE_URL, on PostgreSQL (statement counts there)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from .conftest import BESLUIT_TOEKENNING, BSN_A, BSN_B
+
+V1 = "/internal/data/v1"
+PDF = "JVBERi0xLjcK"
+AFWIJZING = {
+    "soort": "afwijzing",
+    "datum": "2026-04-01",
+    "gronden": {"reden": "vermogen"},
+    "vastgesteldDoor": "gbi-proces (automatisch besluit)",
+}
+
+
+@contextmanager
+def _statements(client: Any) -> Iterator[list[str]]:
+    engine = client.app.state.database.engine
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _on_postgres(alo: Any) -> bool:
+    return bool(alo.client.app.state.database.is_postgresql)
+
+
+def _uitkering(aanvraag: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"gbi:uitkering:{aanvraag['id']}")),
+        "aanvraagId": aanvraag["id"],
+        "startdatum": BESLUIT_TOEKENNING["ingangsdatum"],
+        "bedragPerMaandCents": BESLUIT_TOEKENNING["bedragPerMaandCents"],
+        "grondslag": {"huishouden": {"aanvrager": {}}, "iban": "NL91ABNA0417164300", "naam": "K. Vogel"},
+    }
+
+
+def _save(got: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {
+        "state": '{"step": 9}',
+        "status": "completed",
+        "version": got["version"],
+        "leaseOwner": "w",
+        "keepLease": False,
+    } | changes
+
+
+def _besluit_url(aanvraag: dict[str, Any]) -> str:
+    return f"{V1}/aanvragen/{aanvraag['id']}/besluit"
+
+
+def test_the_besluit_read_answers_who_may_see_it_and_audits_its_subject(alo, actors) -> None:
+    aanvraag = alo.aanvraag(BSN_A)
+    url = _besluit_url(aanvraag)
+    undecided = alo.client.get(url, headers=actors.service())
+    assert undecided.status_code == 404
+    assert "nog niet besloten" in alo.problem(undecided)["detail"]
+    assert alo.client.post(url, json=BESLUIT_TOEKENNING, headers=actors.service()).status_code == 201
+    before = alo.audit()
+    with _statements(alo.client) as seen:
+        read = alo.client.get(url, headers=actors.service())
+    assert read.status_code == 200, read.text
+    assert (read.json()["soort"], read.json()["aanvraagId"]) == ("toekenning", aanvraag["id"])
+    if _on_postgres(alo):
+        # binding; the aanvraag's subject with its besluit (one statement); the chain head's lock; the entry
+        assert seen == ["SELECT", "SELECT", "SELECT", "WITH"]
+    [entry] = alo.audit()[len(before) :]
+    subjects = {e["dataSubjectId"] for e in before if e["operation"] == "aanvraag.registreren"}
+    assert (entry["operation"], entry["outcome"]) == ("besluit.raadplegen", "read")
+    assert entry["dataSubjectId"] in subjects
+    # The citizen it is about sees it; another citizen, another gemeente and an unknown id get "no aanvraag".
+    assert alo.client.get(url, headers=actors.burger(BSN_A)).status_code == 200
+    for headers, path in (
+        (actors.burger(BSN_B), url),
+        (actors.service("0599"), url),
+        (actors.service(), _besluit_url({"id": str(uuid.uuid4())})),
+    ):
+        hidden = alo.client.get(path, headers=headers)
+        assert hidden.status_code == 404
+        assert alo.problem(hidden)["detail"] == "Geen aanvraag met dit id"
+
+
+def test_a_save_with_besluit_and_uitkering_records_both_on_the_aanvraag_it_read(alo, database) -> None:
+    aanvraag, _ = alo.zaak()
+    got = alo.claim("w")[0]
+    before = alo.operations()
+    body = _save(got, besluit=BESLUIT_TOEKENNING, uitkering=_uitkering(aanvraag))
+    with _statements(alo.client) as seen:
+        saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["besluit"]["soort"] == "toekenning"
+    if _on_postgres(alo):
+        assert seen == [
+            *("SELECT", "SELECT"),  # binding; the instance with its aanvraag's subject (locked)
+            "UPDATE",  # the instance
+            *("INSERT", "WITH"),  # the besluit and its announcement (no read of the aanvraag)
+            *("INSERT", "INSERT", "WITH"),  # the uitkering, its grondslag, its announcement (no read of either)
+            *("SELECT", "WITH"),  # the chain head's lock; the entries and its move
+        ]
+    assert alo.operations()[len(before) :] == [
+        "procesinstantie.opslaan",
+        "besluit.vastleggen",
+        "uitkering.vastleggen",
+    ]
+    stored = alo.client.get(f"{V1}/aanvragen/{aanvraag['id']}/uitkering", headers=alo.actors.service())
+    assert (stored.status_code, stored.json()["id"]) == (200, _uitkering(aanvraag)["id"])
+
+
+def test_a_save_whose_own_besluit_is_no_toekenning_starts_no_uitkering_and_writes_nothing(alo) -> None:
+    aanvraag, _ = alo.zaak()
+    got = alo.claim("w")[0]
+    before = alo.operations()
+    body = _save(got, besluit=AFWIJZING, uitkering=_uitkering(aanvraag))
+    refused = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
+    assert refused.status_code == 422
+    assert alo.problem(refused)["code"] == "geen-toekenning"
+    assert alo.client.get(_besluit_url(aanvraag), headers=alo.actors.service()).status_code == 404
+    assert alo.operations()[len(before) :] == []
+    instance = alo.client.get(f"{V1}/procesinstanties/{got['id']}", headers=alo.actors.service()).json()
+    assert instance["version"] == got["version"]
+
+
+def test_a_save_with_an_uitkering_checks_the_besluit_its_own_select_found(alo) -> None:
+    """The end save of a run (ADR 0030) takes the uitkering along; the toekenning was recorded by an earlier save.
+    The save's select finds its soort with the instance: no read of the aanvraag or of the besluit."""
+    toegekend, _ = alo.zaak()
+    afgewezen, _ = alo.zaak(BSN_B)
+    for aanvraag, besluit in ((toegekend, BESLUIT_TOEKENNING), (afgewezen, AFWIJZING)):
+        assert alo.client.post(_besluit_url(aanvraag), json=besluit, headers=alo.actors.service()).status_code == 201
+    claimed = {g["aanvraagId"]: g for g in alo.claim("w")}
+    got = claimed[toegekend["id"]]
+    before = alo.operations()
+    body = _save(got, uitkering=_uitkering(toegekend))
+    with _statements(alo.client) as seen:
+        saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
+    assert saved.status_code == 200, saved.text
+    assert "besluit" not in saved.json()
+    if _on_postgres(alo):
+        assert seen == [
+            *("SELECT", "SELECT"),  # binding; the instance with its aanvraag's subject and besluit's soort (locked)
+            "UPDATE",  # the instance
+            *("INSERT", "INSERT", "WITH"),  # the uitkering, its grondslag, its announcement
+            *("SELECT", "WITH"),  # the chain head's lock; the entries and its move
+        ]
+    assert alo.operations()[len(before) :] == ["procesinstantie.opslaan", "uitkering.vastleggen"]
+    # An afwijzing found by the select refuses the save (422), nothing written.
+    other = claimed[afgewezen["id"]]
+    before = alo.operations()
+    refused = alo.client.put(
+        f"{V1}/procesinstanties/{other['id']}",
+        json=_save(other, uitkering=_uitkering(afgewezen)),
+        headers=alo.actors.service(),
+    )
+    assert refused.status_code == 422
+    assert alo.problem(refused)["code"] == "geen-toekenning"
+    assert alo.operations()[len(before) :] == []
+    stored = alo.client.get(f"{V1}/aanvragen/{afgewezen['id']}/uitkering", headers=alo.actors.service())
+    assert stored.status_code == 404
+
+
+def test_a_beschikking_bij_besluit_is_linked_with_one_update_and_answers_as_before(alo, actors) -> None:
+    aanvraag = alo.aanvraag()
+    docs = f"{V1}/aanvragen/{aanvraag['id']}/documenten"
+    pdf = {"soort": "beschikking", "bestandsnaam": "b.pdf", "contentType": "application/pdf", "inhoud": PDF}
+    # No besluit yet: 404, and the document is not stored either (one transaction).
+    early = alo.client.post(
+        docs, json=pdf | {"bijBesluit": True}, headers=actors.service() | {"Idempotency-Key": "beschikking-0"}
+    )
+    assert early.status_code == 404, early.text
+    assert "nog niet besloten" in alo.problem(early)["detail"]
+    assert alo.client.get(docs, headers=actors.service()).json()["items"] == []
+    assert alo.client.post(_besluit_url(aanvraag), json=BESLUIT_TOEKENNING, headers=actors.service()).status_code == 201
+    with _statements(alo.client) as seen:
+        stored = alo.client.post(
+            docs, json=pdf | {"bijBesluit": True}, headers=actors.service() | {"Idempotency-Key": "beschikking-1"}
+        )
+    assert stored.status_code == 201, stored.text
+    if _on_postgres(alo):
+        # binding; the aanvraag; the document; its link (one conditional update); the chain head's lock; entries
+        assert seen == ["SELECT", "SELECT", "INSERT", "UPDATE", "SELECT", "WITH"]
+    besluit = alo.client.get(_besluit_url(aanvraag), headers=actors.service()).json()
+    assert besluit["beschikkingDocumentId"] == stored.json()["id"]
+    linked = alo.operations().count("besluit.beschikking")
+    assert linked == 1
+    # Its replay: the same document, linked already, nothing written; another beschikking: 409, not stored.
+    again = alo.client.post(
+        docs, json=pdf | {"bijBesluit": True}, headers=actors.service() | {"Idempotency-Key": "beschikking-1"}
+    )
+    assert (again.status_code, again.json()["id"]) == (200, stored.json()["id"])
+    other = alo.client.post(
+        docs,
+        json=pdf | {"bijBesluit": True, "bestandsnaam": "c.pdf"},
+        headers=actors.service() | {"Idempotency-Key": "beschikking-2"},
+    )
+    assert other.status_code == 409
+    assert alo.problem(other)["code"] == "beschikking-bestaat"
+    assert alo.operations().count("besluit.beschikking") == linked
+    assert [d["id"] for d in alo.client.get(docs, headers=actors.service()).json()["items"]] == [stored.json()["id"]]
+    assert alo.client.get(_besluit_url(aanvraag), headers=actors.service()).json() == besluit
