@@ -28,6 +28,7 @@ What this adapter changes about SpiffWorkflow, and why:
   that resolves each task's parent and children through dictionaries to keep a depth count; the workflows here
   walk it with :func:`_walk` (the same tasks in the same order, pinned against SpiffWorkflow's iterators on every
   path of the model), and a state change builds no log record that the ``spiff`` logger (WARNING) would drop.
+  Asking for the tasks in a state finds a single match (or none) without a walk at all (ADR 0044).
 """
 
 from __future__ import annotations
