@@ -28,6 +28,7 @@ What this adapter changes about SpiffWorkflow, and why:
   that resolves each task's parent and children through dictionaries to keep a depth count; the workflows here
   walk it with :func:`_walk` (the same tasks in the same order, pinned against SpiffWorkflow's iterators on every
   path of the model), and a state change builds no log record that the ``spiff`` logger (WARNING) would drop.
+  Asking for the tasks in a state finds a single match (or none) without a walk at all (ADR 0044).
 """
 
 from __future__ import annotations
@@ -235,11 +236,90 @@ def _walk(
             yield task
 
 
+def _reached(task: Any, first: Any, top: Any, state: int, skip_subprocesses: bool) -> bool:
+    """Whether :func:`_walk` from ``first`` (a workflow's root, ``bpmn``) with this state filter reaches ``task``:
+    going up from the task, every parent holds it among its children and is one the walk descends below (at least
+    the filter's least state, or the start of a running subprocess), and a subprocess's root is entered from its
+    task as the walk enters it (not skipped, the task not finished when the filter asks for finished ones)."""
+    if state & TaskState.PREDICTED_MASK:
+        min_state = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        min_state = TaskState.FUTURE
+    else:
+        min_state = TaskState.COMPLETED
+    subprocesses = top.subprocesses
+    node = task
+    while node is not first:
+        workflow = node.workflow
+        if node._parent is None:  # the root of its workflow: entered from the task that started the subprocess
+            if skip_subprocesses or workflow is top or subprocesses.get(workflow.parent_task_id) is not workflow:
+                return False
+            try:
+                parent = top.get_task_from_id(workflow.parent_task_id)
+            except TaskNotFoundException:
+                return False
+            if parent is None or workflow.task_tree is not node:
+                return False
+            if parent._state >= TaskState.FINISHED_MASK and state <= TaskState.FINISHED_MASK:
+                return False
+        else:
+            parent = workflow.tasks.get(node._parent)
+            if parent is None or node.id not in parent._children:
+                return False
+            if parent._state < min_state and parent.id not in subprocesses:
+                return False
+        node = parent
+    return True
+
+
+def _few_tasks(workflow: Any, kwargs: Mapping[str, Any]) -> list[Any] | None:
+    """``workflow.get_tasks(**kwargs)`` (from its root, :data:`_WALK_FILTERS` only) without walking the tree when
+    at most one task of the instance matches the filter: a pass over the instance's task dictionaries finds the
+    candidates (no hashing, no descent), and a single one is checked upwards with :func:`_reached`. None when two
+    or more match (their order needs the walk) or when the instance has so many tasks that the walk could reach
+    ``_MAX_DEPTH`` (where it raises)."""
+    state = kwargs.get("state", TaskState.ANY_MASK)
+    manual = kwargs.get("manual")
+    spec_name = kwargs.get("spec_name")
+    spec_class = kwargs.get("spec_class")
+    top = workflow.top_workflow
+    found = None
+    size = 0
+    for wf in (top, *top.subprocesses.values()):
+        tasks = wf.tasks
+        size += len(tasks)
+        for task in tasks.values():
+            if (
+                task._state & state
+                and (manual is None or task.task_spec.manual == manual)
+                and (spec_name is None or task.task_spec.name == spec_name)
+                and (spec_class is None or isinstance(task.task_spec, spec_class))
+            ):
+                if found is not None:
+                    return None
+                found = task
+    if size >= _MAX_DEPTH:
+        return None
+    if found is None:
+        return []
+    if _reached(found, workflow.task_tree, top, state, bool(kwargs.get("skip_subprocesses"))):
+        return [found]
+    return []
+
+
 class _FastWalks:
     """The task walks of a workflow through :func:`_walk`: the same tasks, in the same order, as SpiffWorkflow's."""
 
     task_tree: Any
+    tasks: dict[UUID, Any]
     completed: bool
+
+    def get_tasks(self, first_task: Any = None, **kwargs: Any) -> list[Any]:
+        if first_task is None and kwargs.keys() <= _WALK_FILTERS:
+            few = _few_tasks(self, kwargs)
+            if few is not None:
+                return few
+        return list(self.get_tasks_iterator(first_task, **kwargs))
 
     def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Iterator[Any]:
         if kwargs.keys() <= _WALK_FILTERS:
@@ -247,6 +327,9 @@ class _FastWalks:
         return super().get_tasks_iterator(first_task, **kwargs)  # type: ignore[misc,no-any-return]
 
     def update_waiting_tasks(self) -> None:
+        tasks = self.tasks
+        if len(tasks) < _MAX_DEPTH and not any(t._state == TaskState.WAITING for t in tasks.values()):
+            return  # the walk would find no waiting task (and could not be too deep): nothing to update
         for task in _walk(self.task_tree, bpmn=False, state=TaskState.WAITING):
             task.task_spec._update(task)
 

@@ -50,7 +50,35 @@ def assert_walks_match(workflow: Any) -> int:
                 compared += 1
             for state in (TaskState.WAITING, TaskState.NOT_FINISHED_MASK, TaskState.ANY_MASK):
                 assert _ids(spiff._walk(first, bpmn=False, state=state)) == _ids(TaskIterator(first, state=state))
-        assert wf.get_tasks(state=TaskState.READY) == list(BpmnTaskIterator(wf.task_tree, state=TaskState.READY))
+        for kwargs in FILTERS:  # get_tasks without a walk when at most one task matches (spiff._few_tasks)
+            assert wf.get_tasks(**kwargs) == list(BpmnTaskIterator(wf.task_tree, **kwargs)), kwargs
+    compared += assert_single_matches_seen_as_spiffworkflow_sees_them(workflow)
+    return compared
+
+
+def assert_single_matches_seen_as_spiffworkflow_sees_them(workflow: Any) -> int:
+    """Every task of the instance in turn the only one in a state (its state set directly, then put back): from the
+    root of the workflow and of each subprocess, ``get_tasks`` finds it exactly when SpiffWorkflow's iterator does
+    (spiff._reached: below predicted or finished tasks, in a skipped or finished subprocess, not below the root)."""
+    compared = 0
+    workflows = [workflow, *workflow.subprocesses.values()]
+    everything = [t for wf in workflows for t in wf.tasks.values()]
+    for marker in (TaskState.ERROR, TaskState.STARTED, TaskState.WAITING):
+        if any(t._state == marker for t in everything):
+            continue  # not a single match (the walk's own case, compared above)
+        for task in everything:
+            saved, task._state = task._state, marker
+            try:
+                for wf in workflows:
+                    for skip in (False, True):
+                        kwargs = {"state": marker, "skip_subprocesses": skip}
+                        expected = list(BpmnTaskIterator(wf.task_tree, **kwargs))
+                        assert spiff._few_tasks(wf, kwargs) == expected, (task.task_spec.name, kwargs)
+                        assert wf.get_tasks(**kwargs) == expected
+                        compared += 1
+            finally:
+                task._state = saved
+    return compared
     return compared
 
 
@@ -91,7 +119,7 @@ def test_the_engine_moves_as_with_spiffworkflows_own_walks(
     start = engine.start("alo", start_variables(**variables)).serialize()
     fast = _Recorder(engine, engine.restore(start), restore_every_step=False)
     path(fast)
-    for method in ("get_tasks_iterator", "update_waiting_tasks", "is_completed"):
+    for method in ("get_tasks", "get_tasks_iterator", "update_waiting_tasks", "is_completed"):
         monkeypatch.delattr(spiff._FastWalks, method)
     own = _Recorder(engine, engine.restore(start), restore_every_step=False)
     assert isinstance(own.instance._wf.get_tasks_iterator(), BpmnTaskIterator)
