@@ -16,6 +16,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
+from gbi_shared._http1 import BadResponseError, ConnectError, Http1Pool
 from gbi_shared.errors import (
     ServiceError,
     ServiceUnavailableError,
@@ -25,6 +26,12 @@ from gbi_shared.errors import (
 )
 
 __all__ = ["HttpResponse", "HttpTransport"]
+
+# The requests the lean HTTP/1.1 client sends (see ``HttpTransport.request``); every other one goes by aiohttp.
+_LEAN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+_KEEPALIVE_S = 30.0
 
 
 class HttpResponse:
@@ -47,11 +54,12 @@ class HttpTransport:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self._http1: Http1Pool | None = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, keepalive_timeout=30),
+                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, keepalive_timeout=_KEEPALIVE_S),
                 timeout=self._timeout,
                 auto_decompress=False,
                 # One session serves every caller of the process: a cookie one upstream answer sets must never go
@@ -61,10 +69,21 @@ class HttpTransport:
             )
         return self._session
 
+    def _lean_pool(self) -> Http1Pool:
+        pool = self._http1
+        if pool is None or pool.loop is not asyncio.get_running_loop():
+            if pool is not None:
+                pool.close()
+            pool = self._http1 = Http1Pool(limit=self._limit, keepalive_s=_KEEPALIVE_S)
+        return pool
+
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+        if self._http1 is not None:
+            self._http1.close()
+        self._http1 = None
 
     async def request(
         self,
@@ -83,7 +102,12 @@ class HttpTransport:
         """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s: not
         reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504. A proxy passes
         ``follow_redirects=False`` to hand a redirect to its caller as it is, and may pass ``client_span=False``
-        when its own server span already stands for the hop: the trace context of the current span is sent then."""
+        when its own server span already stands for the hop: the trace context of the current span is sent then.
+
+        A request that follows no redirects, to a plain ``http://`` URL, with one of the methods GET, POST, PUT,
+        PATCH or DELETE (the gateway's hop to a layer) goes by the lean HTTP/1.1 client of ``gbi_shared._http1``
+        (same pooling, timeouts, retry of an idempotent request on a lost keep-alive connection, and the same
+        errors); every other request by aiohttp (TLS, redirects)."""
         out_headers = dict(headers or {})
         # The client span by hand, with what ``start_as_current_span`` did (current while the request runs; an
         # exception recorded on it with status ERROR ``"Type: message"``), without its two generator context managers.
@@ -134,6 +158,10 @@ class HttpTransport:
         follow_redirects: bool,
     ) -> HttpResponse:
         propagate.inject(out_headers)
+        if not follow_redirects and method in _LEAN_METHODS and url.startswith("http://"):
+            return await self._send_lean(
+                span, method, url, out_headers, body, timeout_s, connect_timeout_s, target, raise_for_status
+            )
         timeout = None
         if timeout_s is not None or connect_timeout_s is not None:
             timeout = aiohttp.ClientTimeout(
@@ -167,6 +195,49 @@ class HttpTransport:
         except aiohttp.ClientError as exc:
             span.set_status(Status(StatusCode.ERROR, "client error"))
             raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
+        if raise_for_status and result.status >= 400:
+            span.set_status(Status(StatusCode.ERROR, str(result.status)))
+            raise _problem_error(result)
+        return result
+
+
+    async def _send_lean(
+        self,
+        span: trace.Span,
+        method: str,
+        url: str,
+        out_headers: dict[str, str],
+        body: bytes | None,
+        timeout_s: float | None,
+        connect_timeout_s: float | None,
+        target: str,
+        raise_for_status: bool,
+    ) -> HttpResponse:
+        """``_send`` by the lean client: the same failures map to the same errors as aiohttp's do."""
+        total = self._timeout.total if timeout_s is None else timeout_s
+        try:
+            resp = await self._lean_pool().request(
+                method,
+                url,
+                out_headers,
+                body,
+                timeout_s=total,
+                connect_timeout_s=connect_timeout_s,
+            )
+        except ConnectError as exc:  # refused, or no connection in time (aiohttp's ConnectionTimeoutError)
+            span.set_status(Status(StatusCode.ERROR, "unavailable"))
+            raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
+        except TimeoutError as exc:
+            span.set_status(Status(StatusCode.ERROR, "timeout"))
+            raise UpstreamTimeoutError(f"{target} antwoordde niet op tijd") from exc
+        except OSError as exc:  # the connection lost before the answer (aiohttp's ServerDisconnectedError)
+            span.set_status(Status(StatusCode.ERROR, "unavailable"))
+            raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
+        except BadResponseError as exc:  # not HTTP, or cut off in the body (aiohttp's ClientPayloadError)
+            span.set_status(Status(StatusCode.ERROR, "client error"))
+            raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
+        span.set_attribute("http.response.status_code", resp.status)
+        result = HttpResponse(resp.status, resp.headers, resp.body)
         if raise_for_status and result.status >= 400:
             span.set_status(Status(StatusCode.ERROR, str(result.status)))
             raise _problem_error(result)
