@@ -157,16 +157,19 @@ def test_the_request_is_written_as_aiohttp_wrote_it() -> None:
 
     host = run(script, scenario)
     post, get, delete, own = script.seen
-    assert post.request_line == "POST /internal/data/x%2Fy?q=1&r=%C3%A9 HTTP/1.1"  # the path exactly as given
+    assert post.request_line == "POST /internal/data/x%2Fy?q=1&r=%C3%A9 HTTP/1.1"  # "%2F" stays data
     assert post.header("host") == [host]
-    assert post.header("content-length") == ["3"] and post.body == b"abc"
+    assert post.header("content-length") == ["3"]
+    assert post.body == b"abc"
     assert post.header("x-een") == ["één"]  # UTF-8, as aiohttp encodes header values
-    assert post.header("accept") == ["*/*"] and post.header("accept-encoding") == ["gzip, deflate"]
+    assert post.header("accept") == ["*/*"]
+    assert post.header("accept-encoding") == ["gzip, deflate"]
     assert post.header("user-agent") == [_http1.SERVER_SOFTWARE]
     assert post.header("traceparent") == [] or post.header("traceparent")[0].startswith("00-")
     assert get.header("content-length") == []  # a GET without a body states none
     assert delete.header("content-length") == ["0"]  # as aiohttp: a DELETE without a body says 0
-    assert own.header("accept") == ["application/json"] and own.header("user-agent") == ["portaal"]
+    assert own.header("accept") == ["application/json"]
+    assert own.header("user-agent") == ["portaal"]
 
 
 def test_a_header_with_a_line_break_is_refused_before_anything_is_sent() -> None:
@@ -238,15 +241,23 @@ def test_large_bodies_both_ways() -> None:
 
 
 def test_repeated_answer_headers_are_all_kept_and_read_case_insensitively() -> None:
-    script = Script([ok(b"", b"Set-Cookie: a=1", b"Set-Cookie: b=2", b"Link: </x>", b"ETag: \"v1\"")])
+    script = Script([ok(b"", b"Set-Cookie: a=1", b"Set-Cookie: b=2", b"Link: </x>", b'ETag: "v1"')])
 
     async def scenario(tr: HttpTransport, base: str) -> Any:
         return (await hop(tr, "GET", base + "/a")).headers
 
     headers = run(script, scenario)
     assert headers.getall("set-cookie") == ["a=1", "b=2"]
-    assert headers["etag"] == '"v1"' and headers["ETAG"] == '"v1"'
-    assert [k for k, _ in headers.items()] == ["content-type", "content-length", "Set-Cookie", "Set-Cookie", "Link", "ETag"]
+    assert headers["etag"] == '"v1"'
+    assert headers["ETAG"] == '"v1"'
+    assert [k for k, _ in headers.items()] == [
+        "content-type",
+        "content-length",
+        "Set-Cookie",
+        "Set-Cookie",
+        "Link",
+        "ETag",
+    ]
 
 
 def test_a_redirect_is_handed_back_as_it_came() -> None:
@@ -400,7 +411,7 @@ def test_a_cancelled_request_closes_its_connection() -> None:
     assert [s.connection for s in script.seen] == [1, 2]
 
 
-def test_only_plain_http_hops_without_redirects_go_by_the_lean_client(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_plain_http_requests_of_the_five_methods_go_by_the_lean_client(monkeypatch: pytest.MonkeyPatch) -> None:
     used: list[str] = []
     original = _http1.Http1Pool.request
 
@@ -413,11 +424,11 @@ def test_only_plain_http_hops_without_redirects_go_by_the_lean_client(monkeypatc
 
     async def scenario(tr: HttpTransport, base: str) -> None:
         await hop(tr, "PATCH", base + "/a", body=b"{}")
-        await tr.request("GET", base + "/b")  # a service's call, which follows redirects: aiohttp
+        await tr.request("GET", base + "/b")  # a service's call, which follows redirects
         await tr.request("OPTIONS", base + "/c", follow_redirects=False, raise_for_status=False)  # aiohttp
 
     run(script, scenario)
-    assert used == ["PATCH"]
+    assert used == ["PATCH", "GET"]
     assert len(script.seen) == 3
 
 
@@ -441,4 +452,119 @@ def test_at_most_limit_requests_are_in_flight() -> None:
         await asyncio.gather(*(hop(tr, "GET", f"{base}/{i}") for i in range(12)))
 
     run(script, scenario)
-    assert most == 3 and len(script.seen) == 12
+    assert most == 3
+    assert len(script.seen) == 12
+
+
+# --- redirects: followed as aiohttp follows them (the same requests, in the same order, and the same outcome) -----
+
+
+def _redirecting(seen: Seen, writer: asyncio.StreamWriter) -> Awaitable[bool]:
+    """``/r/<status>/<location, %-escaped>`` answers that redirect; ``/n/<status>`` a redirect without a location;
+    any other path 200 with what the request carried."""
+    from urllib.parse import unquote
+
+    path = seen.request_line.split()[1]
+    parts = path.split("/", 3)
+    if parts[1] == "r":
+        location = unquote(parts[3]).replace("PORT", str(writer.get_extra_info("sockname")[1]))
+        answer = b"HTTP/1.1 %s X\r\nlocation: %s\r\ncontent-length: 4\r\n\r\nweg!" % (
+            parts[2].encode(),
+            location.encode(),
+        )
+    elif parts[1] == "n":
+        answer = b"HTTP/1.1 %s X\r\ncontent-length: 0\r\n\r\n" % parts[2].encode()
+    else:
+        body = repr((seen.request_line, seen.header("authorization"), seen.header("cookie"), seen.body)).encode()
+        answer = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body) + body
+    return raw(answer)(seen, writer)
+
+
+REDIRECT_CASES = [
+    ("POST", "/r/302/%2Fdoel"),  # POST after 301/302 becomes a GET without body
+    ("POST", "/r/301/%2Fdoel"),
+    ("PUT", "/r/301/%2Fdoel"),  # any other method keeps itself and its body
+    ("POST", "/r/307/%2Fdoel"),
+    ("PATCH", "/r/308/%2Fdoel"),
+    ("DELETE", "/r/303/%2Fdoel"),  # 303: a GET
+    ("GET", "/r/302/doel"),  # relative to the current path
+    ("GET", "/r/302/http%3A%2Fdoel"),  # "http:/path": the current origin
+    ("GET", "/r/302/http%3A%2F%2Flocalhost%3APORT%2Fdoel"),  # another origin: no Authorization, no Cookie
+    ("GET", "/r/302/%2Fr%2F307%2F%252Fdoel"),  # a chain
+    ("GET", "/r/302/%2Fr%2F302%2F%25252Fr%25252F302%25252F%2525252Fdoel"),
+    ("GET", "/n/302"),  # no location: the redirect itself
+    ("GET", "/r/302/ftp%3A%2F%2Felders%2Fx"),  # not http: refused
+    ("GET", "/r/302/%2Fr%2F302%2F"),  # into a loop of redirects: refused after aiohttp's maximum
+]
+
+
+@pytest.mark.parametrize(("method", "path"), REDIRECT_CASES, ids=[f"{m} {p}" for m, p in REDIRECT_CASES])
+def test_a_redirect_is_followed_exactly_as_aiohttp_follows_it(method: str, path: str) -> None:
+    from opentelemetry import trace
+
+    async def loop_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        if seen.request_line.split()[1].startswith("/r/302/") and seen.request_line.split()[1].endswith("/r/302/"):
+            return await raw(b"HTTP/1.1 302 X\r\nlocation: /r/302/\r\ncontent-length: 0\r\n\r\n")(seen, writer)
+        return await _redirecting(seen, writer)
+
+    def outcome(script: Script, lean: bool) -> tuple[Any, list[str]]:
+        async def scenario(tr: HttpTransport, base: str) -> Any:
+            headers = {"Authorization": "Bearer geheim", "Cookie": "a=b", "Content-Type": "application/json"}
+            send = tr._send_lean if lean else tr._send_aiohttp
+            try:
+                resp = await send(
+                    trace.INVALID_SPAN, method, base + path, headers, b'{"x":1}', 5.0, None, "t", False, True
+                )
+            except UpstreamError as exc:
+                return type(exc).__name__
+            return resp.status, resp.body
+
+        result = run(script, scenario)
+        return result, [s.request_line for s in script.seen]
+
+    lean = outcome(Script([loop_redirect]), lean=True)
+    aio = outcome(Script([loop_redirect]), lean=False)
+    assert lean == aio
+    assert len(lean[1]) >= 1
+
+
+def test_a_service_call_through_a_redirect_keeps_one_total_time() -> None:
+    async def slow_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.15)
+        return await raw(b"HTTP/1.1 307 X\r\nlocation: /a\r\ncontent-length: 0\r\n\r\n")(seen, writer)
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        with pytest.raises(UpstreamTimeoutError):
+            await tr.request("GET", base + "/a", timeout_s=0.4)
+
+    script = Script([slow_redirect])
+    run(script, scenario)
+    assert len(script.seen) == 3  # the third was under way when the total time ran out
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    "path",
+    ["/internal/data/v1/x%2Fy", "/a%41b:c%3Ad?q=%C3%A9&r=a+b", "/a b|c^d", "/één?x=ü", "/p;m=1/@x!$&'()*,="],
+)
+@pytest.mark.parametrize("body", [None, b'{"x":1}'])
+def test_a_request_is_sent_as_aiohttp_sends_it(method: str, path: str, body: bytes | None) -> None:
+    from opentelemetry import trace
+
+    def sent(lean: bool) -> tuple[str, list[tuple[str, str]], bytes]:
+        script = Script([ok()])
+
+        async def scenario(tr: HttpTransport, base: str) -> None:
+            headers = {"Authorization": "Bearer x", "Content-Type": "application/json", "GBI-Context": "c"}
+            send = tr._send_lean if lean else tr._send_aiohttp
+            await send(trace.INVALID_SPAN, method, base + path, headers, body, 5.0, None, "t", False, False)
+
+        run(script, scenario)
+        (seen,) = script.seen
+        lines = seen.head.decode("utf-8").split("\r\n")[1:]
+        fields = sorted((k.lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines if line))
+        # Each run has its own server: the port in Host is the one thing that may differ.
+        fields = [(k, v.split(":")[0] if k == "host" else v) for k, v in fields]
+        return seen.request_line, fields, seen.body
+
+    assert sent(lean=True) == sent(lean=False)

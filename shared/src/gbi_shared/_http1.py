@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from typing import Any, cast
-from urllib.parse import quote, urlsplit
 
 import httptools
 from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 __all__ = ["BadResponseError", "ConnectError", "DisconnectedError", "Http1Pool", "Http1Response"]
 
@@ -35,8 +35,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
 _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
-# A request target keeps every character that may stand in one (and existing %-escapes); anything else is escaped.
-_TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
@@ -210,20 +208,13 @@ class Http1Pool:
         self._idle.clear()
 
     def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
-        """(host, port), the Host header and the request target of a plain-HTTP URL."""
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
+        """(host, port), the Host header and the request target of a plain-HTTP URL, as aiohttp reads them (yarl,
+        which also re-quotes the path and query as aiohttp sends them)."""
+        parsed = URL(url)
+        if parsed.scheme != "http" or not parsed.raw_host or parsed.port is None:
             raise ValueError(f"Http1Pool speaks plain http only: {url!r}")
-        host = parts.hostname
-        port = parts.port or 80
-        shown = f"[{host}]" if ":" in host else host
-        host_header = shown if port == 80 else f"{shown}:{port}"
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        if not target.isascii() or not target.isprintable() or " " in target:
-            target = quote(target, safe=_TARGET_SAFE)
-        return (host, port), host_header.encode("ascii", "surrogateescape"), target
+        host_header = parsed.host_port_subcomponent or ""
+        return (parsed.raw_host, parsed.port), host_header.encode("ascii"), parsed.raw_path_qs
 
     def _request_bytes(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
