@@ -166,6 +166,8 @@ class _Connection(asyncio.Protocol):
         """Write one request and wait for its whole answer. Afterwards the connection may go back to the pool
         (:attr:`reusable`); after any failure or cancellation it is closed."""
         assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            raise DisconnectedError("de verbinding was al gesloten")
         self._parser = httptools.HttpResponseParser(self)
         self._waiter = self._loop.create_future()
         self._head_done = False
