@@ -20,7 +20,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from yarl import URL
 
-from gbi_shared._http1 import BadResponseError, ConnectError, Http1Pool, Http1Response
+from gbi_shared._http1 import BadResponseError, ConnectError, Http1Pool, Http1Response, UnsupportedUrlError
 from gbi_shared.errors import (
     ServiceError,
     ServiceUnavailableError,
@@ -35,8 +35,6 @@ __all__ = ["HttpResponse", "HttpTransport"]
 _LEAN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 10  # aiohttp's default
-
-
 _KEEPALIVE_S = 30.0
 
 
@@ -109,10 +107,10 @@ class HttpTransport:
         ``follow_redirects=False`` to hand a redirect to its caller as it is, and may pass ``client_span=False``
         when its own server span already stands for the hop: the trace context of the current span is sent then.
 
-        A request that follows no redirects, to a plain ``http://`` URL, with one of the methods GET, POST, PUT,
-        PATCH or DELETE (the gateway's hop to a layer) goes by the lean HTTP/1.1 client of ``gbi_shared._http1``
-        (same pooling, timeouts, retry of an idempotent request on a lost keep-alive connection, and the same
-        errors); every other request by aiohttp (TLS, redirects)."""
+        A request to a plain ``http://`` URL with one of the methods GET, POST, PUT, PATCH or DELETE (every call
+        between the layers) goes by the lean HTTP/1.1 client of ``gbi_shared._http1``, with aiohttp's request bytes,
+        pooling, timeouts, retry of an idempotent request on a lost keep-alive connection, redirect rules and errors
+        (docs/adr/0042); every other request by aiohttp (TLS, HEAD, OPTIONS)."""
         out_headers = dict(headers or {})
         # The client span by hand, with what ``start_as_current_span`` did (current while the request runs; an
         # exception recorded on it with status ERROR ``"Type: message"``), without its two generator context managers.
@@ -263,14 +261,31 @@ class HttpTransport:
         redirects = 0
         try:
             while True:
-                resp = await self._lean_pool().request(
-                    method,
-                    url,
-                    out_headers,
-                    body,
-                    timeout_s=None if deadline is None else deadline - loop.time(),
-                    connect_timeout_s=connect_timeout_s,
-                )
+                try:
+                    resp = await self._lean_pool().request(
+                        method,
+                        url,
+                        out_headers,
+                        body,
+                        timeout_s=None if deadline is None else deadline - loop.time(),
+                        connect_timeout_s=connect_timeout_s,
+                    )
+                except UnsupportedUrlError:
+                    # A URL the lean client does not take (no host, a bad port): nothing was sent; aiohttp sends
+                    # it (or refuses it) as before.
+                    return await self._send_aiohttp(
+                        span,
+                        method,
+                        url,
+                        out_headers,
+                        body,
+                        None if deadline is None else max(deadline - loop.time(), 0.001),
+                        connect_timeout_s,
+                        target,
+                        raise_for_status,
+                        follow_redirects,
+                        _MAX_REDIRECTS - redirects,
+                    )
                 if not follow_redirects or resp.status not in _REDIRECTS:
                     break
                 redirects += 1

@@ -19,6 +19,7 @@ a new connection first, as aiohttp does); a broken answer, or the connection los
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 from typing import Any, cast
 
@@ -27,7 +28,14 @@ from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-__all__ = ["BadResponseError", "ConnectError", "DisconnectedError", "Http1Pool", "Http1Response"]
+__all__ = [
+    "BadResponseError",
+    "ConnectError",
+    "DisconnectedError",
+    "Http1Pool",
+    "Http1Response",
+    "UnsupportedUrlError",
+]
 
 # As aiohttp: the methods sent again once when the connection is lost before the answer (RFC 9112 9.3.1.1), and the
 # methods that get ``Content-Length: 0`` without a body.
@@ -36,6 +44,12 @@ _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
 _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+# The characters aiohttp refuses in a header name or value (header injection).
+_FORBIDDEN_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class UnsupportedUrlError(ValueError):
+    """A URL this client does not take (not plain http, no host, a bad port): the caller sends it another way."""
 
 
 class ConnectError(OSError):
@@ -212,9 +226,13 @@ class Http1Pool:
     def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
         """(host, port), the Host header and the request target of a plain-HTTP URL, as aiohttp reads them (yarl,
         which also re-quotes the path and query as aiohttp sends them)."""
-        parsed = URL(url)
-        if parsed.scheme != "http" or not parsed.raw_host or parsed.port is None:
-            raise ValueError(f"Http1Pool speaks plain http only: {url!r}")
+        try:
+            parsed = URL(url)
+            port = parsed.port
+        except ValueError as exc:
+            raise UnsupportedUrlError(str(exc)) from exc
+        if parsed.scheme != "http" or not parsed.raw_host or port is None:
+            raise UnsupportedUrlError(f"Http1Pool speaks plain http only: {url!r}")
         host_header = parsed.host_port_subcomponent or ""
         return (parsed.raw_host, parsed.port), host_header.encode("ascii"), parsed.raw_path_qs
 
@@ -226,9 +244,10 @@ class Http1Pool:
         lowered = {name.lower() for name in headers}
         if "host" not in lowered:  # as aiohttp: a Host the caller sets wins
             lines.append(b"Host: " + host_header + b"\r\n")
+        if _FORBIDDEN_HEADER_CHARS.search("".join(headers) + "".join(headers.values())) is not None:
+            # aiohttp's refusal, word for word.
+            raise ValueError("Forbidden control character detected in headers. Potential header injection attack.")
         for name, value in headers.items():
-            if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
-                raise ValueError(f"header {name!r} holds a line break")
             if name.lower() in _FRAMING:
                 continue  # the body's framing is this client's to state
             lines.append(f"{name}: {value}\r\n".encode())
