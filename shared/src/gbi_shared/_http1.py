@@ -234,7 +234,7 @@ class Http1Pool:
         if parsed.scheme != "http" or not parsed.raw_host or port is None:
             raise UnsupportedUrlError(f"Http1Pool speaks plain http only: {url!r}")
         host_header = parsed.host_port_subcomponent or ""
-        return (parsed.raw_host, parsed.port), host_header.encode("ascii"), parsed.raw_path_qs
+        return (parsed.raw_host, port), host_header.encode("ascii"), parsed.raw_path_qs
 
     def _request_bytes(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
