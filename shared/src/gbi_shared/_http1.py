@@ -1,0 +1,336 @@
+"""A lean keep-alive HTTP/1.1 client on asyncio and httptools, for the gateway's hop to a layer.
+
+aiohttp builds a request object, a response object, a stream reader, timer handles and a connection wrapper for
+every request; on these machines that costs ~100 µs of CPU per request, where writing the request and parsing the
+answer with httptools (llhttp, the parser uvicorn uses) costs ~15 µs. The gateway proxies every call between the
+layers, so it pays that difference on every hop (docs/adr/0042).
+
+What it does, and only that: plain ``http://`` URLs, one request at a time per connection (no pipelining), pooled
+keep-alive connections per host and port, a ``Content-Length`` request body (or none), and a response body of any
+framing (``Content-Length``, chunked, or up to the end of the connection). It does not follow redirects, does not
+speak TLS and does not stream: ``HttpTransport`` uses it only for requests that need none of that and sends every
+other request with aiohttp as before. Failures are told apart as aiohttp tells them apart, so that the transport maps
+them to the same errors: no connection (refused, or none within the connect timeout) is :class:`ConnectError`; the
+connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request is sent once more on
+a new connection first, as aiohttp does); a broken answer, or the connection lost in its body, is
+:class:`BadResponseError`; the total timeout is ``TimeoutError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import deque
+from typing import Any, cast
+
+import httptools
+from aiohttp.http import SERVER_SOFTWARE
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+__all__ = [
+    "BadResponseError",
+    "ConnectError",
+    "DisconnectedError",
+    "Http1Pool",
+    "Http1Response",
+    "UnsupportedUrlError",
+]
+
+# As aiohttp: the methods sent again once when the connection is lost before the answer (RFC 9112 9.3.1.1), and the
+# methods that get ``Content-Length: 0`` without a body.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
+_DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+# The characters aiohttp refuses in a header name or value (header injection).
+_FORBIDDEN_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class UnsupportedUrlError(ValueError):
+    """A URL this client does not take (not plain http, no host, a bad port): the caller sends it another way."""
+
+
+class ConnectError(OSError):
+    """No connection to the host (refused, unreachable, or none within the connect timeout)."""
+
+
+class DisconnectedError(ConnectionError):
+    """The connection was lost before the answer's head arrived."""
+
+
+class BadResponseError(Exception):
+    """The answer could not be read: not HTTP, or cut off in its body."""
+
+
+class Http1Response:
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: CIMultiDictProxy[str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: a request is written whole, its answer parsed as it arrives."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.idle_since = 0.0
+        self._parser: Any = None
+        self._waiter: asyncio.Future[Http1Response] | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._status = 0
+        self._head_done = False
+        self._keep_alive = False
+        self._until_eof = False
+
+    # --- asyncio.Protocol --------------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are no asyncio.Transport subclass
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None or self._waiter.done():
+            # Bytes nobody asked for (an idle connection's server talking): the connection can't be trusted.
+            self.close()
+            return
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(BadResponseError(f"ongeldig antwoord: {exc}"))
+
+    def eof_received(self) -> bool:
+        self._lost(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost(exc)
+
+    # --- httptools callbacks -----------------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._waiter is None or self._waiter.done():
+            self.closed = True  # a second answer to one request: never reuse this connection
+        self._headers = []
+        self._body = []
+        self._head_done = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._status = self._parser.get_status_code()
+        self._keep_alive = self._parser.should_keep_alive()
+        self._head_done = True
+        framed = any(n.lower() in (b"content-length", b"transfer-encoding") for n, _ in self._headers)
+        self._until_eof = not framed and self._status >= 200 and self._status not in (204, 304)
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if 100 <= self._status < 200:
+            return  # an interim answer (103 Early Hints, ...): the final one follows
+        self._complete()
+
+    # --- the request -------------------------------------------------------------------------------------------
+
+    def _complete(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        headers = CIMultiDictProxy(
+            CIMultiDict(
+                (n.decode("utf-8", "surrogateescape"), v.decode("utf-8", "surrogateescape")) for n, v in self._headers
+            )
+        )
+        body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        waiter.set_result(Http1Response(self._status, headers, body))
+
+    def _fail(self, exc: BaseException) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        self.close()
+
+    def _lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._head_done and self._until_eof:
+            self._complete()  # an answer without framing ends with its connection
+        elif self._head_done:
+            waiter.set_exception(BadResponseError("de verbinding brak af in het antwoord"))
+        else:
+            waiter.set_exception(DisconnectedError(str(exc) if exc else "de server sloot de verbinding"))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    async def exchange(self, request: bytes) -> Http1Response:
+        """Write one request and wait for its whole answer. Afterwards the connection may go back to the pool
+        (:attr:`reusable`); after any failure or cancellation it is closed."""
+        assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            raise DisconnectedError("de verbinding was al gesloten")
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter = self._loop.create_future()
+        self._head_done = False
+        self._until_eof = False
+        self._keep_alive = False
+        ok = False
+        try:
+            self.transport.write(request)
+            response = await self._waiter
+            ok = True
+            return response
+        finally:
+            self._waiter = None
+            if not ok or not self._keep_alive:
+                self.close()
+
+    @property
+    def reusable(self) -> bool:
+        return not self.closed and self._keep_alive and self.transport is not None and not self.transport.is_closing()
+
+
+class Http1Pool:
+    """Keep-alive connections per (host, port) for one event loop; at most ``limit`` requests in flight at once
+    (as aiohttp's connector limit), idle connections dropped after ``keepalive_s``."""
+
+    def __init__(self, *, limit: int = 200, keepalive_s: float = 30.0) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._idle: dict[tuple[str, int], deque[_Connection]] = {}
+        self._slots = asyncio.Semaphore(limit)
+        self._keepalive = keepalive_s
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
+        self._idle.clear()
+
+    def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
+        """(host, port), the Host header and the request target of a plain-HTTP URL, as aiohttp reads them (yarl,
+        which also re-quotes the path and query as aiohttp sends them)."""
+        try:
+            parsed = URL(url)
+            port = parsed.port
+        except ValueError as exc:
+            raise UnsupportedUrlError(str(exc)) from exc
+        if parsed.scheme != "http" or not parsed.raw_host or port is None:
+            raise UnsupportedUrlError(f"Http1Pool speaks plain http only: {url!r}")
+        host_header = parsed.host_port_subcomponent or ""
+        return (parsed.raw_host, port), host_header.encode("ascii"), parsed.raw_path_qs
+
+    def _request_bytes(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[tuple[str, int], bytes]:
+        key, host_header, target = self._split(url)
+        lines = [f"{method} {target} HTTP/1.1\r\n".encode("ascii")]
+        lowered = {name.lower() for name in headers}
+        if "host" not in lowered:  # as aiohttp: a Host the caller sets wins
+            lines.append(b"Host: " + host_header + b"\r\n")
+        if _FORBIDDEN_HEADER_CHARS.search("".join(headers) + "".join(headers.values())) is not None:
+            # aiohttp's refusal, word for word.
+            raise ValueError("Forbidden control character detected in headers. Potential header injection attack.")
+        for name, value in headers.items():
+            if name.lower() in _FRAMING:
+                continue  # the body's framing is this client's to state
+            lines.append(f"{name}: {value}\r\n".encode())
+        for name, value in _DEFAULTS:
+            if name.lower() not in lowered:
+                lines.append(f"{name}: {value}\r\n".encode())
+        if body:
+            lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
+            lines.append(body)
+        elif method not in _NO_BODY_METHODS:
+            lines.append(b"Content-Length: 0\r\n\r\n")
+        else:
+            lines.append(b"\r\n")
+        return key, b"".join(lines)
+
+    async def _connect(
+        self, key: tuple[str, int], connect_timeout_s: float | None, deadline: float | None
+    ) -> _Connection:
+        # As aiohttp: running out of time while connecting (connect timeout or total) is "no connection".
+        limit = deadline
+        if connect_timeout_s is not None:
+            at = self._loop.time() + connect_timeout_s
+            limit = at if limit is None else min(limit, at)
+        try:
+            async with asyncio.timeout_at(limit):
+                _, conn = await self._loop.create_connection(lambda: _Connection(self._loop), key[0], key[1])
+        except TimeoutError as exc:
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from exc
+        except OSError as exc:
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {exc}") from exc
+        return conn
+
+    def _take_idle(self, key: tuple[str, int]) -> _Connection | None:
+        idle = self._idle.get(key)
+        now = self._loop.time()
+        while idle:
+            conn = idle.pop()  # the most recently used first: the one least likely to have timed out
+            if conn.reusable and now - conn.idle_since < self._keepalive:
+                return conn
+            conn.close()
+        return None
+
+    def _give_back(self, key: tuple[str, int], conn: _Connection) -> None:
+        if conn.reusable:
+            conn.idle_since = self._loop.time()
+            self._idle.setdefault(key, deque()).append(conn)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        *,
+        timeout_s: float | None,
+        connect_timeout_s: float | None,
+    ) -> Http1Response:
+        """Send one request and read its whole answer within ``timeout_s`` in all (``TimeoutError`` after that, or
+        :class:`ConnectError` when the time ran out while connecting). A request whose connection is lost before
+        the answer's head is sent once more on a new connection when its method is idempotent."""
+        key, request = self._request_bytes(method, url, headers, body)
+        retry = method in IDEMPOTENT_METHODS
+        deadline = None if timeout_s is None else self._loop.time() + timeout_s
+        try:
+            if self._slots.locked():
+                async with asyncio.timeout_at(deadline):
+                    await self._slots.acquire()
+            else:
+                await self._slots.acquire()  # a free slot: taken at once
+        except TimeoutError as exc:  # as aiohttp: waiting for a free connection counts as connecting
+            raise ConnectError(f"geen vrije verbinding met {key[0]}:{key[1]} binnen {timeout_s}s") from exc
+        try:
+            while True:
+                conn = self._take_idle(key) or await self._connect(key, connect_timeout_s, deadline)
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        response = await conn.exchange(request)
+                except DisconnectedError:
+                    if not retry:
+                        raise
+                    retry = False
+                    continue
+                self._give_back(key, conn)
+                return response
+        finally:
+            self._slots.release()

@@ -1,0 +1,590 @@
+"""The lean HTTP/1.1 client (``gbi_shared._http1``) behind ``HttpTransport`` for the gateway's hop to a layer:
+keep-alive and pooling, every body framing, timeouts, lost connections and their retry, broken answers, and the
+errors they map to, all against a scripted server on loopback that answers with exactly the bytes a test gives."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+
+from gbi_shared import _http1
+from gbi_shared._http import HttpTransport
+from gbi_shared.errors import ServiceUnavailableError, UpstreamError, UpstreamTimeoutError
+
+
+@dataclass
+class Seen:
+    head: bytes
+    body: bytes
+    connection: int
+
+    @property
+    def request_line(self) -> str:
+        return self.head.split(b"\r\n", 1)[0].decode()
+
+    def header(self, name: str) -> list[str]:
+        out = []
+        for line in self.head.decode("utf-8").split("\r\n")[1:]:
+            key, _, value = line.partition(":")
+            if key.strip().lower() == name.lower():
+                out.append(value.strip())
+        return out
+
+
+# An answer: the raw bytes to write, or a coroutine doing anything with the writer (None: close without answering).
+Answer = Callable[[Seen, asyncio.StreamWriter], Awaitable[bool]]
+
+
+@dataclass
+class Script:
+    """A server answering each request with the next answer of a list (the last one repeats)."""
+
+    answers: list[Answer]
+    seen: list[Seen] = field(default_factory=list)
+    connections: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length) if length else b""
+                seen = Seen(head, body, number)
+                self.seen.append(seen)
+                answer = self.answers[min(len(self.seen), len(self.answers)) - 1]
+                if not await answer(seen, writer):
+                    return
+        finally:
+            writer.close()
+
+
+def raw(data: bytes, *, keep: bool = True) -> Answer:
+    async def answer(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        writer.write(data)
+        await writer.drain()
+        return keep
+
+    return answer
+
+
+def ok(body: bytes = b'{"ok":true}', *extra: bytes) -> Answer:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n" % len(body)
+    return raw(head + b"".join(h + b"\r\n" for h in extra) + b"\r\n" + body)
+
+
+async def hang(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+    await asyncio.sleep(5)
+    return False
+
+
+async def drop(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+    return False  # close the connection without an answer
+
+
+def run(script: Script, scenario: Callable[[HttpTransport, str], Awaitable[Any]], **transport: Any) -> Any:
+    async def main() -> Any:
+        server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        tr = HttpTransport(tracer=TracerProvider().get_tracer("t"), timeout_s=transport.pop("timeout_s", 5.0))
+        try:
+            return await scenario(tr, f"http://127.0.0.1:{port}")
+        finally:
+            await tr.close()
+            server.close()
+
+    return asyncio.run(main())
+
+
+def hop(tr: HttpTransport, method: str, url: str, **kwargs: Any) -> Awaitable[Any]:
+    """A request as the gateway sends it to a layer (which the transport sends with the lean client)."""
+    kwargs.setdefault("raise_for_status", False)
+    return tr.request(method, url, follow_redirects=False, client_span=False, **kwargs)
+
+
+def test_connections_are_kept_alive_and_reused() -> None:
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> list[int]:
+        statuses = []
+        for _ in range(5):
+            statuses.append((await hop(tr, "GET", base + "/a")).status)
+        return statuses
+
+    assert run(script, scenario) == [200] * 5
+    assert script.connections == 1
+
+
+def test_concurrent_requests_each_get_their_own_connection_and_answer() -> None:
+    async def echo_path(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.01)
+        body = seen.request_line.split()[1].encode()
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+        return True
+
+    script = Script([echo_path])
+
+    async def scenario(tr: HttpTransport, base: str) -> list[bytes]:
+        answers = await asyncio.gather(*(hop(tr, "GET", f"{base}/r/{i}") for i in range(20)))
+        again = await asyncio.gather(*(hop(tr, "GET", f"{base}/r/{i}") for i in range(20)))
+        return [a.body for a in answers + again]
+
+    assert run(script, scenario) == [f"/r/{i}".encode() for i in range(20)] * 2
+    assert script.connections <= 20  # the second round reuses the first round's connections
+
+
+def test_the_request_is_written_as_aiohttp_wrote_it() -> None:
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> str:
+        await hop(tr, "POST", base + "/internal/data/x%2Fy?q=1&r=%C3%A9", headers={"X-Een": "één"}, body=b"abc")
+        await hop(tr, "GET", base + "/g")
+        await hop(tr, "DELETE", base + "/d")
+        await hop(tr, "GET", base + "/h", headers={"Accept": "application/json", "User-Agent": "portaal"})
+        return base.removeprefix("http://")
+
+    host = run(script, scenario)
+    post, get, delete, own = script.seen
+    assert post.request_line == "POST /internal/data/x%2Fy?q=1&r=%C3%A9 HTTP/1.1"  # "%2F" stays data
+    assert post.header("host") == [host]
+    assert post.header("content-length") == ["3"]
+    assert post.body == b"abc"
+    assert post.header("x-een") == ["één"]  # UTF-8, as aiohttp encodes header values
+    assert post.header("accept") == ["*/*"]
+    assert post.header("accept-encoding") == ["gzip, deflate"]
+    assert post.header("user-agent") == [_http1.SERVER_SOFTWARE]
+    assert post.header("traceparent") == [] or post.header("traceparent")[0].startswith("00-")
+    assert get.header("content-length") == []  # a GET without a body states none
+    assert delete.header("content-length") == ["0"]  # as aiohttp: a DELETE without a body says 0
+    assert own.header("accept") == ["application/json"]
+    assert own.header("user-agent") == ["portaal"]
+
+
+def test_a_header_with_a_control_character_is_refused_before_anything_is_sent() -> None:
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        for headers in ({"X-Evil": "a\r\nX-Injected: 1"}, {"X-Evil\n": "a"}, {"X-Nul": "a\x00"}):
+            with pytest.raises(ValueError, match="Forbidden control character"):  # aiohttp's words
+                await hop(tr, "GET", base + "/a", headers=headers)
+
+    run(script, scenario)
+    assert script.seen == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "body"),
+    [
+        (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", b"abcde"),
+        (b"HTTP/1.1 204 No Content\r\n\r\n", b""),
+        (b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi", b"hi"),
+    ],
+    ids=["chunked", "no-content", "interim-answer-first"],
+)
+def test_every_body_framing_is_read_and_the_connection_kept(answer: bytes, body: bytes) -> None:
+    script = Script([raw(answer)])
+
+    async def scenario(tr: HttpTransport, base: str) -> list[bytes]:
+        return [(await hop(tr, "GET", base + "/a")).body for _ in range(2)]
+
+    assert run(script, scenario) == [body, body]
+    assert script.connections == 1
+
+
+def test_an_answer_without_framing_ends_with_its_connection_which_is_not_reused() -> None:
+    script = Script([raw(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\ntot het einde", keep=False)])
+
+    async def scenario(tr: HttpTransport, base: str) -> list[bytes]:
+        return [(await hop(tr, "GET", base + "/a")).body for _ in range(2)]
+
+    assert run(script, scenario) == [b"tot het einde"] * 2
+    assert script.connections == 2
+
+
+def test_connection_close_is_honoured() -> None:
+    script = Script([raw(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 1\r\n\r\nx", keep=False)])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        for _ in range(3):
+            assert (await hop(tr, "POST", base + "/a", body=b"{}")).body == b"x"
+
+    run(script, scenario)
+    assert script.connections == 3
+
+
+def test_large_bodies_both_ways() -> None:
+    big = bytes(range(256)) * 20_000  # 5 MB
+
+    async def echo(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(seen.body) + seen.body)
+        await writer.drain()
+        return True
+
+    script = Script([echo])
+
+    async def scenario(tr: HttpTransport, base: str) -> bytes:
+        body: bytes = (await hop(tr, "PUT", base + "/groot", body=big)).body
+        return body
+
+    assert run(script, scenario) == big
+
+
+def test_repeated_answer_headers_are_all_kept_and_read_case_insensitively() -> None:
+    script = Script([ok(b"", b"Set-Cookie: a=1", b"Set-Cookie: b=2", b"Link: </x>", b'ETag: "v1"')])
+
+    async def scenario(tr: HttpTransport, base: str) -> Any:
+        return (await hop(tr, "GET", base + "/a")).headers
+
+    headers = run(script, scenario)
+    assert headers.getall("set-cookie") == ["a=1", "b=2"]
+    assert headers["etag"] == '"v1"'
+    assert headers["ETAG"] == '"v1"'
+    assert [k for k, _ in headers.items()] == [
+        "content-type",
+        "content-length",
+        "Set-Cookie",
+        "Set-Cookie",
+        "Link",
+        "ETag",
+    ]
+
+
+def test_a_redirect_is_handed_back_as_it_came() -> None:
+    script = Script([raw(b"HTTP/1.1 303 See Other\r\nlocation: /elders\r\ncontent-length: 0\r\n\r\n")])
+
+    async def scenario(tr: HttpTransport, base: str) -> tuple[int, str]:
+        resp = await hop(tr, "POST", base + "/formulier", body=b"a=1")
+        return resp.status, resp.headers["location"]
+
+    assert run(script, scenario) == (303, "/elders")
+    assert len(script.seen) == 1
+
+
+def test_an_error_status_raises_the_problem_when_asked() -> None:
+    body = b'{"status":404,"title":"Niet gevonden","detail":"weg"}'
+    script = Script([raw(b"HTTP/1.1 404 Not Found\r\ncontent-length: %d\r\n\r\n" % len(body) + body)])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        from gbi_shared.errors import NotFoundError
+
+        with pytest.raises(NotFoundError):
+            await hop(tr, "GET", base + "/a", raise_for_status=True)
+        assert (await hop(tr, "GET", base + "/a")).status == 404
+
+    run(script, scenario)
+
+
+def test_no_answer_in_time_is_a_504_and_the_connection_is_not_reused() -> None:
+    script = Script([hang, ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> int:
+        with pytest.raises(UpstreamTimeoutError):
+            await hop(tr, "GET", base + "/traag", timeout_s=0.2)
+        status: int = (await hop(tr, "GET", base + "/snel")).status
+        return status
+
+    assert run(script, scenario) == 200
+    assert script.connections == 2  # the timed-out connection was closed, not reused
+
+
+def test_nobody_listening_is_a_503() -> None:
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", f"http://127.0.0.1:{port}/a", connect_timeout_s=1.0)
+
+    run(Script([ok()]), scenario)
+
+
+def test_no_connection_within_the_connect_timeout_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def slow_connect(self: Any, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(5)
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(type(loop), "create_connection", slow_connect)
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", base + "/a", connect_timeout_s=0.1, timeout_s=0.1)  # also when both run out
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", base + "/a", connect_timeout_s=0.1, timeout_s=3)
+
+    run(Script([ok()]), scenario)
+
+
+def test_an_idempotent_request_is_sent_once_more_when_its_kept_connection_was_closed() -> None:
+    # The server answers the first request, then closes the connection when the next one arrives (a keep-alive
+    # connection it timed out just as the request was sent); the second attempt is on a new connection.
+    script = Script([ok(), drop, ok(b"opnieuw")])
+
+    async def scenario(tr: HttpTransport, base: str) -> bytes:
+        await hop(tr, "GET", base + "/a")
+        body: bytes = (await hop(tr, "PUT", base + "/b", body=b"{}")).body
+        return body
+
+    assert run(script, scenario) == b"opnieuw"
+    assert [s.connection for s in script.seen] == [1, 1, 2]
+
+
+def test_a_non_idempotent_request_is_never_sent_twice() -> None:
+    script = Script([ok(), drop, ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "GET", base + "/a")
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "POST", base + "/betaal", body=b"{}")
+
+    run(script, scenario)
+    assert [s.request_line.split()[0] for s in script.seen] == ["GET", "POST"]
+
+
+def test_an_idempotent_request_is_sent_at_most_twice() -> None:
+    script = Script([drop])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", base + "/a")
+
+    run(script, scenario)
+    assert len(script.seen) == 2
+
+
+def test_an_idle_connection_the_server_closed_is_not_used() -> None:
+    script = Script([raw(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nx", keep=False)])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "POST", base + "/a", body=b"1")
+        await asyncio.sleep(0.05)  # the server's close arrives while the connection is idle
+        await hop(tr, "POST", base + "/a", body=b"2")
+
+    run(script, scenario)
+    assert [s.connection for s in script.seen] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nkort",  # cut off in the body
+        b"dit is geen HTTP\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nx",
+    ],
+    ids=["cut-off-body", "not-http", "two-lengths"],
+)
+def test_a_broken_answer_is_a_502(answer: bytes) -> None:
+    script = Script([raw(answer, keep=False), ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        with pytest.raises(UpstreamError):
+            await hop(tr, "POST", base + "/a", body=b"{}")
+        await hop(tr, "POST", base + "/a", body=b"{}")  # and the next request gets a fresh connection
+
+    run(script, scenario)
+    assert [s.connection for s in script.seen] == [1, 2]
+
+
+def test_a_cancelled_request_closes_its_connection() -> None:
+    script = Script([hang, ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        task = asyncio.ensure_future(hop(tr, "GET", base + "/a"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await hop(tr, "GET", base + "/b")
+
+    run(script, scenario)
+    assert [s.connection for s in script.seen] == [1, 2]
+
+
+def test_only_plain_http_requests_of_the_five_methods_go_by_the_lean_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[str] = []
+    original = _http1.Http1Pool.request
+
+    async def spy(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        used.append(method)
+        return await original(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(_http1.Http1Pool, "request", spy)
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "PATCH", base + "/a", body=b"{}")
+        await tr.request("GET", base + "/b")  # a service's call, which follows redirects
+        await tr.request("OPTIONS", base + "/c", follow_redirects=False, raise_for_status=False)  # aiohttp
+
+    run(script, scenario)
+    assert used == ["PATCH", "GET"]
+    assert len(script.seen) == 3
+
+
+def test_at_most_limit_requests_are_in_flight() -> None:
+    in_flight = 0
+    most = 0
+
+    async def slow(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+        return True
+
+    script = Script([slow])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        tr._limit = 3
+        await asyncio.gather(*(hop(tr, "GET", f"{base}/{i}") for i in range(12)))
+
+    run(script, scenario)
+    assert most == 3
+    assert len(script.seen) == 12
+
+
+# --- redirects: followed as aiohttp follows them (the same requests, in the same order, and the same outcome) -----
+
+
+def _redirecting(seen: Seen, writer: asyncio.StreamWriter) -> Awaitable[bool]:
+    """``/r/<status>/<location, %-escaped>`` answers that redirect; ``/n/<status>`` a redirect without a location;
+    any other path 200 with what the request carried."""
+    from urllib.parse import unquote
+
+    path = seen.request_line.split()[1]
+    parts = path.split("/", 3)
+    if parts[1] == "r":
+        location = unquote(parts[3]).replace("PORT", str(writer.get_extra_info("sockname")[1]))
+        answer = b"HTTP/1.1 %s X\r\nlocation: %s\r\ncontent-length: 4\r\n\r\nweg!" % (
+            parts[2].encode(),
+            location.encode(),
+        )
+    elif parts[1] == "n":
+        answer = b"HTTP/1.1 %s X\r\ncontent-length: 0\r\n\r\n" % parts[2].encode()
+    else:
+        body = repr((seen.request_line, seen.header("authorization"), seen.header("cookie"), seen.body)).encode()
+        answer = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body) + body
+    return raw(answer)(seen, writer)
+
+
+REDIRECT_CASES = [
+    ("POST", "/r/302/%2Fdoel"),  # POST after 301/302 becomes a GET without body
+    ("POST", "/r/301/%2Fdoel"),
+    ("PUT", "/r/301/%2Fdoel"),  # any other method keeps itself and its body
+    ("POST", "/r/307/%2Fdoel"),
+    ("PATCH", "/r/308/%2Fdoel"),
+    ("DELETE", "/r/303/%2Fdoel"),  # 303: a GET
+    ("GET", "/r/302/doel"),  # relative to the current path
+    ("GET", "/r/302/http%3A%2Fdoel"),  # "http:/path": the current origin
+    ("GET", "/r/302/http%3A%2F%2Flocalhost%3APORT%2Fdoel"),  # another origin: no Authorization, no Cookie
+    ("GET", "/r/302/%2Fr%2F307%2F%252Fdoel"),  # a chain
+    ("GET", "/r/302/%2Fr%2F302%2F%25252Fr%25252F302%25252F%2525252Fdoel"),
+    ("GET", "/n/302"),  # no location: the redirect itself
+    ("GET", "/r/302/ftp%3A%2F%2Felders%2Fx"),  # not http: refused
+    ("GET", "/r/302/%2Fr%2F302%2F"),  # into a loop of redirects: refused after aiohttp's maximum
+]
+
+
+@pytest.mark.parametrize(("method", "path"), REDIRECT_CASES, ids=[f"{m} {p}" for m, p in REDIRECT_CASES])
+def test_a_redirect_is_followed_exactly_as_aiohttp_follows_it(method: str, path: str) -> None:
+    from opentelemetry import trace
+
+    async def loop_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        if seen.request_line.split()[1].startswith("/r/302/") and seen.request_line.split()[1].endswith("/r/302/"):
+            return await raw(b"HTTP/1.1 302 X\r\nlocation: /r/302/\r\ncontent-length: 0\r\n\r\n")(seen, writer)
+        return await _redirecting(seen, writer)
+
+    def outcome(script: Script, lean: bool) -> tuple[Any, list[str]]:
+        async def scenario(tr: HttpTransport, base: str) -> Any:
+            headers = {"Authorization": "Bearer geheim", "Cookie": "a=b", "Content-Type": "application/json"}
+            send = tr._send_lean if lean else tr._send_aiohttp
+            try:
+                resp = await send(
+                    trace.INVALID_SPAN, method, base + path, headers, b'{"x":1}', 5.0, None, "t", False, True
+                )
+            except UpstreamError as exc:
+                return type(exc).__name__
+            return resp.status, resp.body
+
+        result = run(script, scenario)
+        return result, [s.request_line for s in script.seen]
+
+    lean = outcome(Script([loop_redirect]), lean=True)
+    aio = outcome(Script([loop_redirect]), lean=False)
+    assert lean == aio
+    assert len(lean[1]) >= 1
+
+
+def test_a_service_call_through_a_redirect_keeps_one_total_time() -> None:
+    async def slow_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.15)
+        return await raw(b"HTTP/1.1 307 X\r\nlocation: /a\r\ncontent-length: 0\r\n\r\n")(seen, writer)
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        with pytest.raises(UpstreamTimeoutError):
+            await tr.request("GET", base + "/a", timeout_s=0.4)
+
+    script = Script([slow_redirect])
+    run(script, scenario)
+    assert len(script.seen) == 3  # the third was under way when the total time ran out
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    "path",
+    ["/internal/data/v1/x%2Fy", "/a%41b:c%3Ad?q=%C3%A9&r=a+b", "/a b|c^d", "/één?x=ü", "/p;m=1/@x!$&'()*,="],
+)
+@pytest.mark.parametrize("body", [None, b'{"x":1}'])
+def test_a_request_is_sent_as_aiohttp_sends_it(method: str, path: str, body: bytes | None) -> None:
+    from opentelemetry import trace
+
+    def sent(lean: bool) -> tuple[str, list[tuple[str, str]], bytes]:
+        script = Script([ok()])
+
+        async def scenario(tr: HttpTransport, base: str) -> None:
+            headers = {"Authorization": "Bearer x", "Content-Type": "application/json", "GBI-Context": "c"}
+            send = tr._send_lean if lean else tr._send_aiohttp
+            await send(trace.INVALID_SPAN, method, base + path, headers, body, 5.0, None, "t", False, False)
+
+        run(script, scenario)
+        (seen,) = script.seen
+        lines = seen.head.decode("utf-8").split("\r\n")[1:]
+        fields = sorted((k.lower(), v.strip()) for k, _, v in (line.partition(":") for line in lines if line))
+        # Each run has its own server: the port in Host is the one thing that may differ.
+        fields = [(k, v.split(":")[0] if k == "host" else v) for k, v in fields]
+        return seen.request_line, fields, seen.body
+
+    assert sent(lean=True) == sent(lean=False)
+
+
+@pytest.mark.parametrize("url", ["http:///a", "http://127.0.0.1:99999/a", "http://exa mple.invalid/a"])
+def test_a_url_the_lean_client_does_not_take_fails_as_with_aiohttp(url: str) -> None:
+    from opentelemetry import trace
+
+    def outcome(lean: bool) -> str:
+        async def scenario(tr: HttpTransport, base: str) -> str:
+            send = tr._send_lean if lean else tr._send_aiohttp
+            try:
+                await send(trace.INVALID_SPAN, "GET", url, {}, None, 2.0, 1.0, "t", False, True)
+            except Exception as exc:
+                return type(exc).__name__
+            return "ok"
+
+        result: str = run(Script([ok()]), scenario)
+        return result
+
+    assert outcome(lean=True) == outcome(lean=False) != "ok"
