@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import pytest
+
 from gbi_shared.serve import CoalescingTransport
 
 
@@ -76,3 +78,15 @@ def test_close_sends_what_is_held_and_abort_drops_it() -> None:
         theirs.close()
 
     asyncio.run(run())
+
+
+def test_a_server_keeps_an_idle_connection_longer_than_a_client_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The client closes an idle connection first, so it never writes a request onto one the server is closing.
+    from gbi_shared import _http, serve
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(serve.uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    serve.main(["gbi_data.app:create_app", "--port", "1"])
+    keep_alive = seen["timeout_keep_alive"]
+    assert isinstance(keep_alive, int | float)
+    assert keep_alive > _http.KEEPALIVE_S

@@ -35,7 +35,9 @@ __all__ = ["HttpResponse", "HttpTransport"]
 _LEAN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 10  # aiohttp's default
-_KEEPALIVE_S = 30.0
+# How long a client keeps an idle connection. The layers' servers keep theirs longer (``serve.SERVERKEEPALIVE_S``):
+# a connection is always closed by the client first, so a request is never written onto one the server is closing.
+KEEPALIVE_S = 30.0
 
 
 class HttpResponse:
@@ -63,7 +65,7 @@ class HttpTransport:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, keepalive_timeout=_KEEPALIVE_S),
+                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_S),
                 timeout=self._timeout,
                 auto_decompress=False,
                 # One session serves every caller of the process: a cookie one upstream answer sets must never go
@@ -77,7 +79,7 @@ class HttpTransport:
         pool = self._http1
         if pool is None or pool.loop is not asyncio.get_running_loop():
             # A new event loop (a test's next one): the old loop's connections are its own to close.
-            pool = self._http1 = Http1Pool(limit=self._limit, keepalive_s=_KEEPALIVE_S)
+            pool = self._http1 = Http1Pool(limit=self._limit, keepalive_s=KEEPALIVE_S)
         return pool
 
     async def close(self) -> None:

@@ -81,6 +81,13 @@ def _coalescing_httptools() -> type[asyncio.Protocol]:
     return CoalescingHttpToolsProtocol
 
 
+# uvicorn closes an idle keep-alive connection after 5 s by default, while our clients keep one for 30 s
+# (``gbi_shared._http.KEEPALIVE_S``): a request written just as the server closed its idle connection is lost, and a
+# POST is never sent again, so the caller saw a 503. A server that waits longer than its clients leaves the closing to
+# them (as proxies advise for their upstreams).
+SERVER_KEEPALIVE_S = 75
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("factory", help="module:function returning the ASGI app, e.g. gbi_data.app:create_app")
@@ -100,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         access_log=False,
         timeout_graceful_shutdown=args.graceful_timeout,
         server_header=False,
+        timeout_keep_alive=SERVER_KEEPALIVE_S,
     )
 
 
