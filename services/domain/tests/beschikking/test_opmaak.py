@@ -88,3 +88,29 @@ def test_leesbare_regel() -> None:
 
 def test_bsn_gemaskeerd() -> None:
     assert bsn_gemaskeerd("999993653") == "******653"
+
+
+def test_only_references_to_a_law_are_kept_per_process() -> None:
+    # Free text in an artikel (it could be personal) is formatted as it is, every time, and never kept.
+    from gbi_domain.beschikking import opmaak
+
+    for cache in (opmaak._artikel_voluit, opmaak._artikel_kort, opmaak._artikelen_per_wet):
+        cache.cache_clear()
+    vrij = "Pw 19; gesprek met J. Jansen op 3 maart"
+    assert artikel_voluit(vrij) == ["artikel 19 Participatiewet", "gesprek met J. Jansen op 3 maart"]
+    assert artikel_kort(vrij) == "art. 19 Pw; gesprek met J. Jansen op 3 maart"
+    assert artikelen_per_wet([vrij, "Pw 45"]) == [
+        "Participatiewet: artikel 19 en 45",
+        "gesprek met J. Jansen op 3 maart",
+    ]
+    for cache in (opmaak._artikel_voluit, opmaak._artikel_kort, opmaak._artikelen_per_wet):
+        assert cache.cache_info().currsize == 0
+    assert artikel_voluit("Pw 19 lid 3; Pw 45") == ["artikel 19 lid 3 Participatiewet", "artikel 45 Participatiewet"]
+    assert artikel_kort("Pw 31 lid 2 n") == "art. 31 lid 2 onder n Pw"
+    assert artikelen_per_wet(["Pw 21 a", "Awb 4:5"]) == [
+        "Participatiewet: artikel 21 onder a",
+        "Algemene wet bestuursrecht (Awb): artikel 4:5",
+    ]
+    assert opmaak._artikel_voluit.cache_info().currsize == 1
+    assert opmaak._artikel_kort.cache_info().currsize == 1
+    assert opmaak._artikelen_per_wet.cache_info().currsize == 1

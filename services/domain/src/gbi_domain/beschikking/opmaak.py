@@ -89,14 +89,23 @@ def _een_artikel(deel: str, *, voluit: bool) -> str:
     return f"{tekst} {lang if voluit else kort}"
 
 
-# The article functions are pure and their input is a reference to a law, never personal: their results are kept
-# per process (bounded), as every letter cites the same few articles.
+# The article functions are pure, and every letter cites the same few articles: their results are kept per process
+# (bounded), but only for references to a law. A caller may put any text in an ``artikel`` (the contracts check its
+# characters, not its form), and free text could be personal: that is formatted each time and never kept.
+
+
+def _wetsverwijzing(artikel: str) -> bool:
+    """Whether every part of ``artikel`` is a reference to a law (``Pw 19 lid 3``, ``Awb 4:5``), nothing else."""
+    delen = _delen(artikel)
+    return bool(delen) and all(_ARTIKEL.match(d) is not None for d in delen)
 
 
 def artikel_voluit(artikel: str) -> list[str]:
     """``"Pw 19 lid 3; Pw 45"`` -> ``["artikel 19 lid 3 Participatiewet", "artikel 45 Participatiewet"]``.
 
     A reference in another form is kept as it is: the letter never drops a ground it was given."""
+    if not _wetsverwijzing(artikel):
+        return list(_artikel_voluit.__wrapped__(artikel))
     return list(_artikel_voluit(artikel))
 
 
@@ -105,9 +114,15 @@ def _artikel_voluit(artikel: str) -> tuple[str, ...]:
     return tuple(_een_artikel(d, voluit=True) for d in _delen(artikel))
 
 
-@functools.lru_cache(maxsize=1024)
 def artikel_kort(artikel: str) -> str:
     """``"Pw 31 lid 2 n"`` -> ``art. 31 lid 2 onder n Pw`` (for the calculation table)."""
+    if not _wetsverwijzing(artikel):
+        return _artikel_kort.__wrapped__(artikel)
+    return _artikel_kort(artikel)
+
+
+@functools.lru_cache(maxsize=1024)
+def _artikel_kort(artikel: str) -> str:
     return "; ".join(_een_artikel(d, voluit=False) for d in _delen(artikel))
 
 
@@ -121,7 +136,10 @@ def artikelen_per_wet(codes: Iterable[str]) -> list[str]:
     """Articles grouped per law in legal order, each law once:
     ``["Pw 21 a", "Pw 19 lid 3; Pw 45", "Awb 4:5"]`` -> ``["Participatiewet: artikel 19 lid 3, 21 onder a en 45",
     "Algemene wet bestuursrecht (Awb): artikel 4:5"]``. A reference in another form is kept as it is."""
-    return list(_artikelen_per_wet(tuple(codes)))
+    gegeven = tuple(codes)
+    if not all(_wetsverwijzing(code) for code in gegeven):
+        return list(_artikelen_per_wet.__wrapped__(gegeven))
+    return list(_artikelen_per_wet(gegeven))
 
 
 @functools.lru_cache(maxsize=1024)

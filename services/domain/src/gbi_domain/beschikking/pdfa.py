@@ -167,7 +167,9 @@ pdfdoc.PDFName = _pdf_name
 
 _TO_UNICODE_CMAP = ttfonts.makeToUnicodeCMap
 #: The ToUnicode CMap text per font subset (name and characters): a letter's subsets are nearly always the same, and
-#: ReportLab writes every entry of the map anew for each document. Bounded like the subsets themselves.
+#: ReportLab writes every entry of the map anew for each document. Bounded like the subsets themselves. What it keeps
+#: is what the subset cache keeps: which characters beyond ASCII letters used (a name's accented letters among them,
+#: in order of first use), never words or text.
 _CMAPS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 
 
