@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from hashlib import sha1
 from typing import Any
-from uuid import UUID, SafeUUID
+from uuid import UUID, SafeUUID, uuid5
 
 import orjson
 from SpiffWorkflow import version as spiff_version
@@ -120,6 +120,13 @@ def _uuid5(namespace: UUID, name: str) -> UUID:
     object.__setattr__(derived, "int", value)
     object.__setattr__(derived, "is_safe", SafeUUID.unknown)
     return derived
+
+
+# Task ids are stored with every instance: should a Python release change ``UUID``'s internals, fail at import,
+# before a single derived id differs from ``uuid.uuid5``'s.
+_PROEF = UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+if _uuid5(_PROEF, "gbi") != uuid5(_PROEF, "gbi") or str(_uuid5(_PROEF, "gbi")) != str(uuid5(_PROEF, "gbi")):
+    raise RuntimeError("gbi_process.engine: _uuid5 differs from uuid.uuid5 on this Python; use uuid.uuid5")
 
 
 def _derived_task_id(workflow: Any, task_spec: Any, parent: Any) -> UUID | None:

@@ -79,7 +79,6 @@ def assert_single_matches_seen_as_spiffworkflow_sees_them(workflow: Any) -> int:
             finally:
                 task._state = saved
     return compared
-    return compared
 
 
 @dataclass
