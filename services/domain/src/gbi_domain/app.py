@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from gbi_domain.engine.gc_pauze import gc_gepauzeerd
 from gbi_domain.service import DomainService
 from gbi_domain.settings import DomainSettings
 from gbi_shared import create_app as create_service_app
+from gbi_shared.gc_pauze import freeze_startup_heap
 
 __all__ = ["BATCH_PAD", "BatchZonderGc", "create_app"]
 
@@ -50,18 +50,12 @@ def create_app(settings: DomainSettings | None = None) -> FastAPI:
     # Load and check the rule data at start-up: a broken rule file stops the service, not a request.
     standaard_regelset()
 
-    async def freeze_startup_heap(_app: FastAPI) -> None:
-        # Modules, routes, schemas and the rule set live as long as the process: out of the collector's reach, so
-        # a collection walks only what requests made (as in the data service).
-        gc.collect()
-        gc.freeze()
-
     app = create_service_app(
         settings,
         title="GBI domeinlaag",
         description="Recht en hoogte van bijstand volgens de Participatiewet en het beleid van de gemeente.",
         routers=[router, beschikking_router, betaalrun_router],
-        on_startup=[freeze_startup_heap],
+        on_startup=[freeze_startup_heap],  # the rule set and schemas out of the collector's reach
     )
     app.state.service = DomainService()
     app.add_middleware(BatchZonderGc)

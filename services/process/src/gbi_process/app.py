@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from fastapi import FastAPI
@@ -23,6 +22,7 @@ from gbi_process.settings import ProcessSettings
 from gbi_shared import client_credentials_check
 from gbi_shared import create_app as create_service_app
 from gbi_shared.contracts.alo import Aanvraag
+from gbi_shared.gc_pauze import freeze_startup_heap
 
 __all__ = ["create_app"]
 
@@ -64,14 +64,6 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         app.state.betaalrun_worker = betaalrun_worker
         betaalrun_worker.start()
 
-    async def freeze_startup_heap(_app: FastAPI) -> None:
-        # Modules, routes, schemas, the parsed models and their task specs live as long as the process: out of the
-        # collector's reach (as in the data and domain services), so that the full collections the engine's many
-        # short-lived objects set off walk only what runs made, not the start-up heap (measured in memory: ~0.5 ms
-        # of collector time per straight-through case less).
-        gc.collect()
-        gc.freeze()
-
     async def stop_worker(app: FastAPI) -> None:
         worker: Worker | None = getattr(app.state, "worker", None)
         if worker is not None:
@@ -86,6 +78,8 @@ def create_app(settings: ProcessSettings | None = None) -> FastAPI:
         description="Voert de transacties van de Participatiewet uit, van aanvraag tot betaling.",
         routers=[router, alo_router, betaalrun_publiek, betaalrun_intern, diagram_router, dossier_router],
         readiness=[client_credentials_check(settings)],
+        # The engine's many short-lived objects set off full collections: they walk only what runs made, not the
+        # start-up heap with the parsed models and task specs (measured in memory: ~0.5 ms per STP case less).
         on_startup=[freeze_startup_heap, start_worker],
         on_shutdown=[stop_worker],
     )
