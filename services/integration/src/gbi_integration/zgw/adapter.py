@@ -59,7 +59,7 @@ from gbi_integration.resilience import CircuitBreaker
 from gbi_integration.settings import IntegrationSettings
 from gbi_integration.zgw.catalogus import Catalogus, CatalogusCache
 from gbi_integration.zgw.config import ZgwGemeente, load_zgw_gemeenten
-from gbi_integration.zgw.http import ZgwHttp, ZgwRejected
+from gbi_integration.zgw.http import ZgwForbidden, ZgwHttp, ZgwRejected
 from gbi_shared._http import HttpTransport
 from gbi_shared.contracts.zaken import (
     ZaakBesluit,
@@ -218,13 +218,24 @@ class ZgwZaaksysteem:
         return items[0] if items else None
 
     async def _create(
-        self, client: ZgwGemeente, url: str, body: Json, find: Any, *, unique_codes: tuple[str, ...]
+        self,
+        client: ZgwGemeente,
+        url: str,
+        body: Json,
+        find: Any,
+        *,
+        unique_codes: tuple[str, ...],
+        find_when_refused: bool = False,
     ) -> tuple[Json, bool]:
-        """POST once; when the answer is lost or the key exists already, the earlier result (``find()``)."""
+        """POST once; when the answer is lost or the key exists already, the earlier result (``find()``).
+        ``find_when_refused``: any refusal (a 400 for another reason, a 403) looks for the earlier result once too
+        before it stands: a zaaksysteem may refuse the duplicate for another reason first (a status on the zaak its
+        first try closed: a client without the scope to write on a closed zaak gets a 403)."""
         try:
             return await self._http.post(client, url, body), True
-        except ZgwRejected as exc:
-            if not any(exc.has_code(code) for code in unique_codes):
+        except (ZgwRejected, ZgwForbidden) as exc:
+            duplicate = isinstance(exc, ZgwRejected) and any(exc.has_code(code) for code in unique_codes)
+            if not (duplicate or find_when_refused):
                 raise
             found = await find()
             if found is None:
@@ -346,10 +357,12 @@ class ZgwZaaksysteem:
         nog_geen: bool = False,
     ) -> ZaakStatusRegistratie:
         """Written first when the zaaksysteem refuses a second status of the zaak at this moment (``unique``, ADR
-        0041): a refusal for that reason, or a lost answer, looks it up (the same statustype at the same moment is
-        this status; another statustype there stays refused). Otherwise looked for first, unless ``nog_geen``: no
-        earlier *sequential* try of its request can have set this status (it is set right after something this same
-        call created, such as a new besluit). (A try still in flight on another replica could, ADR 0022.)"""
+        0041): a refusal, or a lost answer, looks it up once (the same statustype at the same moment is this status;
+        another statustype there stays refused). Any refusal, not only ``unique``: a zaaksysteem that checks
+        permissions first answers a retried eindstatus on the zaak its first try closed with a 403. Otherwise looked
+        for first, unless ``nog_geen``: no earlier *sequential* try of its request can have set this status (it is set
+        right after something this same call created, such as a new besluit). (A try still in flight on another
+        replica could, ADR 0022.)"""
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
         datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
@@ -374,7 +387,12 @@ class ZgwZaaksysteem:
                 if toelichting:
                     body["statustoelichting"] = toelichting
                 found, nieuw = await self._create(
-                    client, f"{self._zaken}/statussen", body, find, unique_codes=("unique",)
+                    client,
+                    f"{self._zaken}/statussen",
+                    body,
+                    find,
+                    unique_codes=("unique",),
+                    find_when_refused=self._status_en_document_uniek,
                 )
             self._memory.put(found, *key)
         return ZaakStatusRegistratie(url=found["url"], status=status, datum=datum, nieuw=nieuw)
