@@ -9,20 +9,24 @@ refuses a second status of a zaak at the same ``datumStatusGezet`` (``unique``: 
 implementation hold zaak and datumStatusGezet ``unique_together``) and a second document with the same
 ``identificatie`` of the bronorganisatie (``identificatie-niet-uniek``: Open Zaak's ``UniekeIdentificatieValidator``
 on document create), which the standard alone promises for neither (``zgw_status_en_document_uniek``, on by
-default, ADR 0041). Everything else is looked up before it is written (rollen have no key; a status and a document
-too with that setting off), and looked up again when the answer to the write was lost or the zaaksysteem says it
-exists already:
+default, ADR 0041); a status is looked up once after any refusal of its write (a zaaksysteem that checks permissions
+first refuses a retried eindstatus on the zaak it closed with a 403, not ``unique``). Everything else is looked up
+before it is written (rollen have no key; a status and a document too with that setting off), and looked up again
+when the answer to the write was lost or the zaaksysteem says it exists already:
 
 - zaak: ``identificatie`` ``GBI-<aanvraagreferentie>`` within the gemeente's RSIN (also a ``kenmerk``);
 - status: same zaak, statustype and ``datumStatusGezet``;
 - rol: same zaak, roltype and betrokkene (BSN or medewerker identificatie);
 - besluit: ``identificatie`` derived from zaak, besluittype, datum and ingangsdatum;
 - document: ``identificatie`` derived from zaak, titel and the content's SHA-256 (also its ``integriteit``);
-  the zaak- and besluitinformatieobject relations are looked up before they are made.
+  the zaak- and besluitinformatieobject relations of a document found (not created by this call) are looked up
+  before they are made.
 
 Within one process, writes with the same key are serialised (a concurrent retry waits and then finds the first
-one's result). Across processes the zaaksysteem's uniqueness of ``identificatie`` settles a race for a zaak,
-besluit or document; rollen and statussen have no such key in the standard, so two replicas retrying the very
+one's result). Across processes the zaaksysteem settles a race for a zaak or a besluit (its ``identificatie``)
+and, with ``zgw_status_en_document_uniek`` on, for a status (zaak and ``datumStatusGezet``) or a document (its
+``identificatie``) too: the second write is refused and finds the first. A rol has no such key in the standard (nor
+have a status and a document for a zaaksysteem connected with the setting off), so two replicas retrying the very
 same step at the very same moment could both add it.
 
 Within one process the adapter also remembers (bounded, least recently used out, at most ``MEMORY_TTL_S``) what
@@ -566,7 +570,7 @@ class ZgwZaaksysteem:
             eio = self._memory.get("document", client.rsin, identificatie)
             nieuw = False
             if eio is None:
-                eio, nieuw = await self._find_or_create_document(
+                eio, nieuw = await self._create_or_find_document(
                     client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
                 )
                 self._memory.put(eio, "document", client.rsin, identificatie)
@@ -600,7 +604,7 @@ class ZgwZaaksysteem:
             nieuw=nieuw,
         )
 
-    async def _find_or_create_document(
+    async def _create_or_find_document(
         self,
         client: ZgwGemeente,
         identificatie: str,
@@ -611,9 +615,9 @@ class ZgwZaaksysteem:
         bestandsnaam: str | None,
         find: Any,
     ) -> tuple[Json, bool]:
-        """Written first when the zaaksysteem refuses a second document with this identificatie of the
-        bronorganisatie (``identificatie-niet-uniek``, ADR 0041): that refusal, or a lost answer, looks it up.
-        Otherwise looked for first."""
+        """Created first when the zaaksysteem refuses a second document with this identificatie of the
+        bronorganisatie (``identificatie-niet-uniek``, ADR 0041; the default): that refusal, or a lost answer, looks
+        it up. With ``zgw_status_en_document_uniek`` false looked for first, created when not found."""
         eio = None if self._status_en_document_uniek else await find()
         nieuw = False
         if eio is None:
