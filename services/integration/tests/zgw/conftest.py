@@ -151,6 +151,9 @@ class Faults:
     # Answer a matching list request with an empty page without sending it (a search that does not see yet
     # what another replica just registered).
     empty_once: list[tuple[str, str]] = field(default_factory=list)
+    # Answer a matching request with a 403 without sending it (a zaaksysteem that refuses a client without the
+    # scope for it before it validates the request, e.g. a write on a closed zaak).
+    forbidden: list[tuple[str, str]] = field(default_factory=list)
 
 
 class RecordingTransport(HttpTransport):
@@ -179,6 +182,19 @@ class RecordingTransport(HttpTransport):
             if method == fault[0] and path.endswith(fault[1]):
                 self.faults.unavailable.remove(fault)
                 raise ServiceUnavailableError("zaaksysteem is niet bereikbaar (test)")
+        for fault in list(self.faults.forbidden):
+            if method == fault[0] and path.endswith(fault[1]):
+                self.faults.forbidden.remove(fault)
+                denied = {
+                    "type": "https://vng.nl/zgw/fouten/PermissionDenied",
+                    "code": "permission_denied",
+                    "title": "U heeft geen toestemming om deze actie uit te voeren.",
+                    "status": 403,
+                    "detail": "Deze client heeft geen autorisatie om een gesloten zaak te wijzigen.",
+                    "instance": "urn:uuid:00000000-0000-0000-0000-000000000403",
+                }
+                record.status = 403
+                return HttpResponse(403, {"Content-Type": "application/problem+json"}, json.dumps(denied).encode())
         for fault in list(self.faults.empty_once):
             if method == fault[0] and path.endswith(fault[1]):
                 self.faults.empty_once.remove(fault)

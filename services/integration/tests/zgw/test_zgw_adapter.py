@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from gbi_integration.zgw.adapter import ZgwZaaksysteem
+from gbi_integration.zgw.http import ZgwForbidden
 from gbi_shared.contracts.zaken import (
     ZaakBesluittypeNaam,
     ZaakMedewerker,
@@ -280,11 +281,15 @@ def test_a_lost_answer_to_the_create_finds_the_zaak(harness: Harness) -> None:
     assert len(posts) == 1  # a write is never resent; the adapter looked it up instead
 
 
+@pytest.mark.parametrize("uniek", [True, False], ids=["written-first", "looked-up-first"])
 @pytest.mark.parametrize("what", ["zaak", "besluit", "status", "besluit-met-status", "document"])
-def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness: Harness, what: str) -> None:
+def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(sim: Simulator, what: str, uniek: bool) -> None:
     """The first try created the object in the zaaksysteem, its answer was lost on the way back (the step fails),
     the step is retried by another replica (nothing remembered): the retry finds what the first try created and
-    creates nothing twice. A create-first retry is refused by the zaaksysteem as a duplicate, and then finds."""
+    creates nothing twice. A create-first retry is refused by the zaaksysteem as a duplicate, and then finds. Both
+    with ``zgw_status_en_document_uniek`` (a status and a document written first, ADR 0041) and without it (looked
+    up first)."""
+    harness = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=uniek))
     pdf = minimal_pdf("Beschikking")
     suffix = {
         "zaak": "/zaken",
@@ -293,7 +298,8 @@ def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness:
         "besluit-met-status": "/statussen",
         "document": "/enkelvoudiginformatieobjecten",
     }[what]
-    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+    replica = Harness(sim=sim, settings=zgw_settings(sim.url, zgw_status_en_document_uniek=uniek))
+    looked_up_first = not uniek and what in ("status", "document")
 
     async def step(zs: ZgwZaaksysteem, zaak: Any | None) -> Any:
         from gbi_integration.zgw.service import ZaakService
@@ -301,7 +307,9 @@ def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness:
         from gbi_shared.contracts.zaken import ZaakBesluitVerzoek
 
         if what == "zaak":
-            return await zs.registreer_zaak(AMSTERDAM, f"ALO-OPNIEUW-{what}", BSN, "Aanvraag", date(2025, 6, 2))
+            return await zs.registreer_zaak(
+                AMSTERDAM, f"ALO-OPNIEUW-{what}-{int(uniek)}", BSN, "Aanvraag", date(2025, 6, 2)
+            )
         assert zaak is not None
         if what == "besluit":
             return await zs.registreer_besluit(
@@ -326,11 +334,14 @@ def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness:
     async def scenario(zs: ZgwZaaksysteem) -> list[Any]:
         zaak = None
         if what != "zaak":
-            zaak = await zs.registreer_zaak(AMSTERDAM, f"ALO-OPNIEUW-{what}", BSN, "Aanvraag", date(2025, 6, 2))
+            zaak = await zs.registreer_zaak(
+                AMSTERDAM, f"ALO-OPNIEUW-{what}-{int(uniek)}", BSN, "Aanvraag", date(2025, 6, 2)
+            )
         harness.transport.faults.lose_answer.append(("POST", suffix))
-        # The answer is lost and the lookup the adapter then makes does not see it yet: the step fails. (What is
-        # looked up before it is created is not seen by that lookup either.)
-        looked_up_first = what in ("status", "document")
+        # The answer is lost and the lookup the adapter then makes does not see it yet: the step fails. With the
+        # setting off a status and a document are also looked up before they are written (empty: nothing yet);
+        # with it on they are written first, as a zaak and a besluit always are (ADR 0041), and only the lookup
+        # after the lost answer is made.
         harness.transport.faults.empty_once.extend([("GET", suffix)] * (2 if looked_up_first else 1))
         with pytest.raises(ServiceError):
             await step(zs, zaak)
@@ -342,7 +353,7 @@ def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness:
 
     [retried] = harness.run(scenario)
     store = harness.sim.app.state.zgw.store
-    [zaak] = [z for z in store.all("zaken") if z.data["identificatie"] == f"GBI-ALO-OPNIEUW-{what}"]
+    [zaak] = [z for z in store.all("zaken") if z.data["identificatie"] == f"GBI-ALO-OPNIEUW-{what}-{int(uniek)}"]
 
     def of_zaak(collection: str) -> int:
         if collection == "enkelvoudiginformatieobjecten":
@@ -365,8 +376,15 @@ def test_a_step_retried_after_its_answer_was_lost_creates_nothing_twice(harness:
     if what == "document":
         assert of_zaak("zaakinformatieobjecten") == 1
     assert len(zaak.data["rollen"]) == 1  # the aanvrager, once
-    harness.expect_rejections = True  # type: ignore[attr-defined]
-    for s in replica.transport.sent:
+    assert harness.transport.faults.empty_once == []  # every empty answer was used: the lookups were as counted
+    first_try = [s.url.rsplit("/api/v1", 1)[1].split("?")[0] for s in harness.transport.sent if s.method == "GET"]
+    assert first_try.count(suffix) == (2 if looked_up_first else 1)
+    retry = [s.url.rsplit("/api/v1", 1)[1].split("?")[0] for s in replica.transport.sent]
+    if what in ("status", "document"):
+        # The retry: written first and refused as a duplicate, then found; or found by its lookup, nothing refused.
+        assert (suffix in [s.url.rsplit("/api/v1", 1)[1] for s in replica.transport.writes()]) is uniek
+        assert retry.count(suffix) == (2 if uniek else 1)
+    for s in [*harness.transport.sent, *replica.transport.sent]:
         check_request(s)
 
 
@@ -733,6 +751,47 @@ def test_an_eindstatus_retried_without_memory_is_refused_as_a_duplicate_and_foun
     assert store.resolve(zaak.url, "zaken").data["einddatum"] == "2025-06-21"
     harness.expect_rejections = True  # type: ignore[attr-defined]
     assert [r["invalidParams"][0]["code"] for r in harness.sim.rejections()] == ["unique", "unique"]
+    for s in replica.transport.sent:
+        check_request(s)
+
+
+@pytest.mark.parametrize("bestaat", [True, False], ids=["status-exists", "status-does-not-exist"])
+def test_an_eindstatus_refused_as_forbidden_on_the_closed_zaak_is_looked_up_once(
+    harness: Harness, bestaat: bool
+) -> None:
+    """A zaaksysteem that checks permissions before it validates (or a client without the scope to write on a closed
+    zaak) answers an eindstatus retried on the zaak its first try closed with a 403, not ``unique``. Written first
+    (ADR 0041), the status is then looked up once: found, the step succeeds; not there, the refusal stands."""
+    replica = Harness(sim=harness.sim, settings=zgw_settings(harness.sim.url))
+    # The retry is the same eindstatus (it exists), or one at another moment (nothing to find).
+    moment = _moment(21) if bestaat else _moment(21, 10)
+
+    async def twice(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, f"ALO-GESLOTEN-{bestaat}", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await zs.zet_status(zaak, ZaakStatusNaam.AFGEHANDELD, _moment(21))
+        other = ZgwZaaksysteem(replica.settings, replica.transport, retry_delay_s=0.001)
+        try:
+            op_de_zaak = await other.zaak_voor_schrijven(AMSTERDAM, zaak.identificatie)
+            replica.transport.faults.forbidden.append(("POST", "/statussen"))
+            if not bestaat:
+                with pytest.raises(ZgwForbidden):
+                    await other.zet_status(op_de_zaak, ZaakStatusNaam.AFGEHANDELD, moment)
+                return [zaak, first, None]
+            again = await other.zet_status(op_de_zaak, ZaakStatusNaam.AFGEHANDELD, moment)
+        finally:
+            await replica.transport.close()
+        return [zaak, first, again]
+
+    zaak, first, again = harness.run(twice)
+    assert replica.transport.faults.forbidden == []  # the status POST was refused
+    sent = [(s.method, s.url.rsplit("/api/v1", 1)[1].split("?")[0]) for s in replica.transport.sent]
+    assert sent[-2:] == [("POST", "/statussen"), ("GET", "/statussen")]  # refused, then looked up once
+    if bestaat:
+        assert again.nieuw is False
+        assert again.url == first.url
+    store = harness.sim.app.state.zgw.store
+    zaak_url = store.resolve(zaak.url, "zaken").data["url"]
+    assert sum(1 for r in store.all("statussen") if r.data["zaak"] == zaak_url) == 1
     for s in replica.transport.sent:
         check_request(s)
 

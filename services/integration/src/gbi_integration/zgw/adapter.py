@@ -9,20 +9,24 @@ refuses a second status of a zaak at the same ``datumStatusGezet`` (``unique``: 
 implementation hold zaak and datumStatusGezet ``unique_together``) and a second document with the same
 ``identificatie`` of the bronorganisatie (``identificatie-niet-uniek``: Open Zaak's ``UniekeIdentificatieValidator``
 on document create), which the standard alone promises for neither (``zgw_status_en_document_uniek``, on by
-default, ADR 0041). Everything else is looked up before it is written (rollen have no key; a status and a document
-too with that setting off), and looked up again when the answer to the write was lost or the zaaksysteem says it
-exists already:
+default, ADR 0041); a status is looked up once after any refusal of its write (a zaaksysteem that checks permissions
+first refuses a retried eindstatus on the zaak it closed with a 403, not ``unique``). Everything else is looked up
+before it is written (rollen have no key; a status and a document too with that setting off), and looked up again
+when the answer to the write was lost or the zaaksysteem says it exists already:
 
 - zaak: ``identificatie`` ``GBI-<aanvraagreferentie>`` within the gemeente's RSIN (also a ``kenmerk``);
 - status: same zaak, statustype and ``datumStatusGezet``;
 - rol: same zaak, roltype and betrokkene (BSN or medewerker identificatie);
 - besluit: ``identificatie`` derived from zaak, besluittype, datum and ingangsdatum;
 - document: ``identificatie`` derived from zaak, titel and the content's SHA-256 (also its ``integriteit``);
-  the zaak- and besluitinformatieobject relations are looked up before they are made.
+  the zaak- and besluitinformatieobject relations of a document found (not created by this call) are looked up
+  before they are made.
 
 Within one process, writes with the same key are serialised (a concurrent retry waits and then finds the first
-one's result). Across processes the zaaksysteem's uniqueness of ``identificatie`` settles a race for a zaak,
-besluit or document; rollen and statussen have no such key in the standard, so two replicas retrying the very
+one's result). Across processes the zaaksysteem settles a race for a zaak or a besluit (its ``identificatie``)
+and, with ``zgw_status_en_document_uniek`` on, for a status (zaak and ``datumStatusGezet``) or a document (its
+``identificatie``) too: the second write is refused and finds the first. A rol has no such key in the standard (nor
+have a status and a document for a zaaksysteem connected with the setting off), so two replicas retrying the very
 same step at the very same moment could both add it.
 
 Within one process the adapter also remembers (bounded, least recently used out, at most ``MEMORY_TTL_S``) what
@@ -59,7 +63,7 @@ from gbi_integration.resilience import CircuitBreaker
 from gbi_integration.settings import IntegrationSettings
 from gbi_integration.zgw.catalogus import Catalogus, CatalogusCache
 from gbi_integration.zgw.config import ZgwGemeente, load_zgw_gemeenten
-from gbi_integration.zgw.http import ZgwHttp, ZgwRejected
+from gbi_integration.zgw.http import ZgwForbidden, ZgwHttp, ZgwRejected
 from gbi_shared._http import HttpTransport
 from gbi_shared.contracts.zaken import (
     ZaakBesluit,
@@ -218,13 +222,24 @@ class ZgwZaaksysteem:
         return items[0] if items else None
 
     async def _create(
-        self, client: ZgwGemeente, url: str, body: Json, find: Any, *, unique_codes: tuple[str, ...]
+        self,
+        client: ZgwGemeente,
+        url: str,
+        body: Json,
+        find: Any,
+        *,
+        unique_codes: tuple[str, ...],
+        find_when_refused: bool = False,
     ) -> tuple[Json, bool]:
-        """POST once; when the answer is lost or the key exists already, the earlier result (``find()``)."""
+        """POST once; when the answer is lost or the key exists already, the earlier result (``find()``).
+        ``find_when_refused``: any refusal (a 400 for another reason, a 403) looks for the earlier result once too
+        before it stands: a zaaksysteem may refuse the duplicate for another reason first (a status on the zaak its
+        first try closed: a client without the scope to write on a closed zaak gets a 403)."""
         try:
             return await self._http.post(client, url, body), True
-        except ZgwRejected as exc:
-            if not any(exc.has_code(code) for code in unique_codes):
+        except (ZgwRejected, ZgwForbidden) as exc:
+            duplicate = isinstance(exc, ZgwRejected) and any(exc.has_code(code) for code in unique_codes)
+            if not (duplicate or find_when_refused):
                 raise
             found = await find()
             if found is None:
@@ -346,10 +361,12 @@ class ZgwZaaksysteem:
         nog_geen: bool = False,
     ) -> ZaakStatusRegistratie:
         """Written first when the zaaksysteem refuses a second status of the zaak at this moment (``unique``, ADR
-        0041): a refusal for that reason, or a lost answer, looks it up (the same statustype at the same moment is
-        this status; another statustype there stays refused). Otherwise looked for first, unless ``nog_geen``: no
-        earlier *sequential* try of its request can have set this status (it is set right after something this same
-        call created, such as a new besluit). (A try still in flight on another replica could, ADR 0022.)"""
+        0041): a refusal, or a lost answer, looks it up once (the same statustype at the same moment is this status;
+        another statustype there stays refused). Any refusal, not only ``unique``: a zaaksysteem that checks
+        permissions first answers a retried eindstatus on the zaak its first try closed with a 403. Otherwise looked
+        for first, unless ``nog_geen``: no earlier *sequential* try of its request can have set this status (it is set
+        right after something this same call created, such as a new besluit). (A try still in flight on another
+        replica could, ADR 0022.)"""
         # Sent in Dutch local time: the zaaksysteem holds the zaak's dates as Dutch calendar days.
         datum = datum.replace(tzinfo=NL) if datum.tzinfo is None else datum.astimezone(NL)
         client, cat = await self._context(zaak.gemeente)
@@ -374,7 +391,12 @@ class ZgwZaaksysteem:
                 if toelichting:
                     body["statustoelichting"] = toelichting
                 found, nieuw = await self._create(
-                    client, f"{self._zaken}/statussen", body, find, unique_codes=("unique",)
+                    client,
+                    f"{self._zaken}/statussen",
+                    body,
+                    find,
+                    unique_codes=("unique",),
+                    find_when_refused=self._status_en_document_uniek,
                 )
             self._memory.put(found, *key)
         return ZaakStatusRegistratie(url=found["url"], status=status, datum=datum, nieuw=nieuw)
@@ -548,7 +570,7 @@ class ZgwZaaksysteem:
             eio = self._memory.get("document", client.rsin, identificatie)
             nieuw = False
             if eio is None:
-                eio, nieuw = await self._find_or_create_document(
+                eio, nieuw = await self._create_or_find_document(
                     client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
                 )
                 self._memory.put(eio, "document", client.rsin, identificatie)
@@ -582,7 +604,7 @@ class ZgwZaaksysteem:
             nieuw=nieuw,
         )
 
-    async def _find_or_create_document(
+    async def _create_or_find_document(
         self,
         client: ZgwGemeente,
         identificatie: str,
@@ -593,9 +615,9 @@ class ZgwZaaksysteem:
         bestandsnaam: str | None,
         find: Any,
     ) -> tuple[Json, bool]:
-        """Written first when the zaaksysteem refuses a second document with this identificatie of the
-        bronorganisatie (``identificatie-niet-uniek``, ADR 0041): that refusal, or a lost answer, looks it up.
-        Otherwise looked for first."""
+        """Created first when the zaaksysteem refuses a second document with this identificatie of the
+        bronorganisatie (``identificatie-niet-uniek``, ADR 0041; the default): that refusal, or a lost answer, looks
+        it up. With ``zgw_status_en_document_uniek`` false looked for first, created when not found."""
         eio = None if self._status_en_document_uniek else await find()
         nieuw = False
         if eio is None:

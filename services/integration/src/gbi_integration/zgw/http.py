@@ -29,7 +29,7 @@ from gbi_integration.zgw.config import ZgwGemeente
 from gbi_shared._http import HttpResponse, HttpTransport
 from gbi_shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
 
-__all__ = ["CRS", "ZgwHttp", "ZgwRejected"]
+__all__ = ["CRS", "ZgwForbidden", "ZgwHttp", "ZgwRejected"]
 
 Json = Any
 CRS = "EPSG:4326"
@@ -46,6 +46,11 @@ class ZgwRejected(UpstreamError):
 
     def has_code(self, code: str) -> bool:
         return any(p.get("code") == code for p in self.zgw_params)
+
+
+class ZgwForbidden(UpstreamError):
+    """The zaaksysteem refused a request as not permitted (403): e.g. a write on a closed zaak by a client without
+    the scope for it, which some zaaksystemen check before they validate the request."""
 
 
 class ZgwHttp:
@@ -172,7 +177,9 @@ def _answer(resp: HttpResponse, client: ZgwGemeente) -> Json:
         params = [p for p in body.get("invalidParams") or [] if isinstance(p, dict)]
         named = ", ".join(f"{p.get('name')} ({p.get('code')})" for p in params[:5])
         raise ZgwRejected(f"Het zaaksysteem weigerde het verzoek: {named or detail or 'ongeldig'}", zgw_params=params)
-    if resp.status in (401, 403):
+    if resp.status == 403:
+        raise ZgwForbidden(f"Het zaaksysteem weigert client {client.client_id}: {detail or resp.status}")
+    if resp.status == 401:
         raise UpstreamError(f"Het zaaksysteem weigert client {client.client_id}: {detail or resp.status}")
     if resp.status == 429 or resp.status >= 500:
         retry_after = resp.headers.get("Retry-After")
