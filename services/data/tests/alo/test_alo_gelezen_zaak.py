@@ -18,6 +18,9 @@ import pytest
 from sqlalchemy import event, select, text
 
 from gbi_data.alo.models import Besluit
+from gbi_data.alo.service import AloService, _GelezenAanvraag
+from gbi_shared import ActorType, NotFoundError, RequestContext
+from gbi_shared.contracts.alo import BesluitNieuw
 
 from .conftest import AMSTERDAM, BESLUIT_TOEKENNING, BSN_A, BSN_B
 
@@ -306,3 +309,47 @@ def test_two_beschikkingen_meeting_at_their_update_give_one_link_and_one_conflic
         thread.join(timeout=60)
     assert errors == []
     _one_link_and_one_conflict(alo, aanvraag, answers)
+
+
+def test_a_besluit_on_a_read_aanvraag_the_caller_may_not_see_is_the_same_404_without_a_second_read(
+    alo, database, migrated
+) -> None:
+    """``leg_besluit_vast`` with the aanvraag its caller read (``gelezen``) for a caller who may not see it: the
+    404 a read of the aanvraag gives (the same problem), without that read."""
+    aanvraag = alo.aanvraag(BSN_A)
+    aanvraag_id = uuid.UUID(aanvraag["id"])
+    service = AloService(migrated)
+    other = RequestContext(
+        actor_id=BSN_B, actor_type=ActorType.BURGER, roles=frozenset({"burger"}), gemeente=AMSTERDAM, bsn=BSN_B
+    )
+    body = BesluitNieuw.model_validate(BESLUIT_TOEKENNING)
+    gelezen = _GelezenAanvraag(aanvraag_id, AMSTERDAM, service._subject(BSN_A))
+    answers = []
+    for given in (None, gelezen):
+        with (
+            database.transaction(gemeente=AMSTERDAM) as session,
+            _engine_statements(database) as seen,
+            pytest.raises(NotFoundError) as refused,
+        ):
+            service.leg_besluit_vast(session, other, AMSTERDAM, aanvraag_id, body, gelezen=given)
+        answers.append((refused.value.to_problem().model_dump(), seen))
+    (read_problem, read_seen), (given_problem, given_seen) = answers
+    assert given_problem == read_problem
+    assert (given_problem["status"], given_problem["detail"]) == (404, "Geen aanvraag met dit id")
+    assert any("aanvragen" in s for s in read_seen)
+    assert given_seen == []  # nothing read, nothing written
+    assert alo.client.get(_besluit_url(aanvraag), headers=alo.actors.service()).status_code == 404
+
+
+@contextmanager
+def _engine_statements(database: Any) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", note)
