@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import trace
 from sqlalchemy import event
@@ -81,7 +81,7 @@ def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def hashed_fields(record: AuditRecord) -> dict[str, Any]:
+def hashed_fields(record: AuditRecord | _Unmapped) -> dict[str, Any]:
     """The fields the hash covers: everything but the hash itself (for the entry's own ``hash_version``)."""
     version = record.hash_version or 1
     fields: dict[str, Any] = {
@@ -109,7 +109,7 @@ def hashed_fields(record: AuditRecord) -> dict[str, Any]:
     return fields
 
 
-def record_hash(record: AuditRecord) -> str:
+def record_hash(record: AuditRecord | _Unmapped) -> str:
     return hashlib.sha256(canonical_json(hashed_fields(record))).hexdigest()
 
 
@@ -146,16 +146,46 @@ def _current_trace_ids() -> tuple[str, str, str | None]:
     return secrets.token_hex(16), secrets.token_hex(8), None
 
 
+#: Every column of an entry, in the table's order: what the insert writes of a record.
+_COLUMNS: tuple[str, ...] = tuple(column.key for column in AuditRecord.__table__.columns)
+
+
 class _Unmapped:
     """An audit entry's columns as plain attributes (all that :func:`hashed_fields` and the insert read), without
     the ORM's instrumentation of :class:`AuditRecord` (~17 instrumented attribute sets per entry): for the entries a
     transaction deferred, which are written and never handed back."""
 
-    __slots__ = tuple(column.key for column in AuditRecord.__table__.columns)
+    __slots__ = _COLUMNS
+
+    # The columns of AuditRecord, typed as its attributes read (one slot each).
+    id: uuid.UUID
+    gemeente: str
+    seq: int
+    occurred_at: datetime
+    trace_id: str
+    span_id: str
+    status: str
+    operation: str
+    processing_activity: str
+    data_subject_id: str | None
+    data_subject_type: str | None
+    actor: str
+    actor_type: str
+    purpose: str
+    outcome: str
+    prev_hash: str
+    hash: str
+    ended_at: datetime | None
+    parent_span_id: str | None
+    hash_version: int
 
     def __init__(self, **values: Any) -> None:
         for name, value in values.items():
             setattr(self, name, value)
+
+
+#: What an entry is made as: an ``AuditRecord`` (handed back to the caller) or an ``_Unmapped`` (only written).
+_Record = TypeVar("_Record", AuditRecord, _Unmapped)
 
 
 def _unsequenced(
@@ -163,10 +193,10 @@ def _unsequenced(
     entry: AuditEntry,
     now: datetime,
     trace_ids: tuple[str, str, str | None],
-    make: Any = AuditRecord,
-) -> Any:
-    """The record of ``entry`` (an ``AuditRecord``, or what ``make`` makes from the same keywords), everything but
-    its place in the chain (sequence number, link and hash)."""
+    make: type[_Record],
+) -> _Record:
+    """The record of ``entry`` made by ``make`` (``AuditRecord`` or ``_Unmapped``, from the same keywords),
+    everything but its place in the chain (sequence number, link and hash)."""
     trace_id, span_id, parent_span_id = trace_ids
     return make(
         id=uuid.uuid4(),
@@ -197,16 +227,13 @@ def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:
     round trip), the entry hashed and written together with the head's move (one more). The head's lock is held
     from there until the caller's transaction ends, so an append is best the last statement before the commit.
     """
-    record: AuditRecord = _unsequenced(gemeente, entry, utcnow(), _current_trace_ids())
+    record = _unsequenced(gemeente, entry, utcnow(), _current_trace_ids(), AuditRecord)
     last_seq, record.prev_hash = repository.lock_chain_position(session, gemeente, GENESIS_HASH)
     record.seq = last_seq + 1
     record.hash = record_hash(record)
     # A Core insert of the same values (the record object stays outside the session: no unit-of-work flush).
     repository.append_audit_values(session, {name: getattr(record, name) for name in _COLUMNS})
     return record
-
-
-_COLUMNS: tuple[str, ...] = tuple(column.key for column in AuditRecord.__table__.columns)
 
 
 def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
@@ -217,7 +244,7 @@ def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) 
     return _append_many(session, gemeente, entries, AuditRecord)
 
 
-def _append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry], make: Any) -> list[Any]:
+def _append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry], make: type[_Record]) -> list[_Record]:
     """:func:`append_many`, its records made by ``make`` (``AuditRecord``, or ``_Unmapped`` where none is handed
     back: the same columns, the same hashes)."""
     if not entries:

@@ -118,6 +118,52 @@ def test_deferred_entries_are_written_at_the_commit_in_their_order_and_never_aft
         assert audit.verify_chain(session, AMSTERDAM).valid
 
 
+def test_a_deferred_entry_is_stored_as_append_many_stores_its_audit_record(database: Database, monkeypatch) -> None:
+    """The entries a transaction deferred are made as plain ``_Unmapped`` records, not ``AuditRecord``s (ADR 0039):
+    at the same place of the same chain, with the same id, they store the same row, column by column, the same
+    hash included, as :func:`audit.append_many` stores and hands back."""
+    stamped = [
+        replace(
+            ENTRY,
+            operation=f"op.{i}",
+            data_subject_id=None if i else ENTRY.data_subject_id,  # an empty column too
+            started_at=datetime(2026, 11, 29, 9, 0, i, 123456, tzinfo=UTC),
+            ended_at=datetime(2026, 11, 29, 9, 0, i, 654321, tzinfo=UTC),
+            trace_id="a" * 32,
+            span_id=f"{i:016x}",
+            parent_span_id="b" * 16,
+        )
+        for i in range(2)
+    ]
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        audit.append(session, AMSTERDAM, ENTRY)  # not the chain's start: the entries link to a real hash
+
+    appended: list[AuditRecord] = []
+
+    def append_many_then_roll_back() -> None:
+        with database.transaction(gemeente=AMSTERDAM) as session:
+            appended.extend(audit.append_many(session, AMSTERDAM, stamped))
+            raise RuntimeError("undone: the chain stays where it was, the deferred entries take the same places")
+
+    with pytest.raises(RuntimeError, match="undone"):
+        append_many_then_roll_back()
+    assert all(type(r) is AuditRecord for r in appended)
+    ids = iter([r.id for r in appended])
+    monkeypatch.setattr(audit.uuid, "uuid4", lambda: next(ids))
+    with database.transaction(gemeente=AMSTERDAM) as session:
+        for entry in stamped:
+            audit.defer(session, AMSTERDAM, entry)
+    monkeypatch.undo()
+    records, head = _chain(database)
+    assert [r.seq for r in records] == [1, 2, 3]
+    for want, stored in zip(appended, records[1:], strict=True):
+        assert {c: getattr(stored, c) for c in audit._COLUMNS} == {c: getattr(want, c) for c in audit._COLUMNS}
+        assert record_hash(stored) == stored.hash == want.hash
+    assert head == (3, appended[-1].hash)
+    with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
+        assert audit.verify_chain(session, AMSTERDAM).valid
+
+
 def test_insert_new_is_false_for_a_row_a_constraint_holds_and_the_transaction_goes_on(database: Database, alo) -> None:
     aanvraag = uuid.UUID(alo.aanvraag()["id"])
     now = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

@@ -43,7 +43,7 @@ _SAME = [c for c in audit._COLUMNS if c not in ("id", "gemeente", "hash")]
 def _orm_append(session, gemeente: str, entry: AuditEntry) -> AuditRecord:
     """The append as it was before the prebuilt statements: ORM record, flush, ORM update of the head."""
     head = data_repository.lock_chain_head(session, gemeente, GENESIS_HASH)
-    record = audit._unsequenced(gemeente, entry, datetime.now(UTC), ("x" * 32, "y" * 16, None))
+    record = audit._unsequenced(gemeente, entry, datetime.now(UTC), ("x" * 32, "y" * 16, None), AuditRecord)
     record.seq, record.prev_hash = head.last_seq + 1, head.last_hash
     record.hash = record_hash(record)
     data_repository.add_audit_record(session, record)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from gbi_data import audit
+from gbi_data import repository as data_repository
 from gbi_data.notificaties import publiceer
 from gbi_data.notificaties.models import Levering, OutboxRij
 from gbi_data.notificaties.service import filters_passen
@@ -85,10 +85,9 @@ def test_a_rolled_back_change_leaves_no_outbox_row(nrc, database, monkeypatch) -
         raise ConflictError("het logboek weigert (test)")
 
     # The audit entry is the last write of registering an aanvraag, after the announcement (at the commit, ADR
-    # 0032): when it fails, the whole transaction rolls back, the announcement with it.
-    monkeypatch.setattr(audit, "append", failing_append)
-    monkeypatch.setattr(audit, "append_many", failing_append)
-    monkeypatch.setattr(audit, "_append_many", failing_append)  # the deferred entries' writer (ADR 0039)
+    # 0032): when it fails, the whole transaction rolls back, the announcement with it. Every way of writing entries
+    # (append, append_many, the deferred ones) starts by locking the chain's position: it fails there.
+    monkeypatch.setattr(data_repository, "lock_chain_position", failing_append)
     response = nrc.client.post(
         f"{V1}/aanvragen",
         json={

@@ -150,7 +150,7 @@ class DocumentInhoud:
         self.sha256 = sha256
 
 
-class _Zaak(NamedTuple):
+class _GelezenAanvraag(NamedTuple):
     """What recording a besluit or an uitkering needs of its aanvraag (id, gemeente, data subject), where the
     request read it already: a save's own select joins the aanvraag (ADR 0039)."""
 
@@ -218,7 +218,7 @@ class AloService:
     @staticmethod
     def _meld(
         session: Session,
-        case: AanvraagRow | _Zaak,
+        case: AanvraagRow | _GelezenAanvraag,
         resource: str,
         actie: str,
         at: datetime,
@@ -633,14 +633,14 @@ class AloService:
         self._aanvraag_bij_opslag(session, ctx, gemeente, row.aanvraag_id, subject, body, now)
         # The besluit before the uitkering: an uitkering starts only on a recorded toekenning. Both use the aanvraag
         # as the save's select read it (no second read), and the uitkering the besluit this save recorded or found.
-        zaak = _Zaak(row.aanvraag_id, gemeente, subject) if subject is not None else None
-        instance = self._met_besluit(session, ctx, gemeente, row, body, zaak=zaak)
+        gelezen = _GelezenAanvraag(row.aanvraag_id, gemeente, subject) if subject is not None else None
+        instance = self._met_besluit(session, ctx, gemeente, row, body, gelezen=gelezen)
         if body.uitkering is not None:
             # The besluit's soort: the one this save recorded or found, else the one its select found (a besluit's
             # soort never changes); None (no besluit when it read) makes start_uitkering read it.
             if isinstance(instance, ProcesinstantieMetBesluit):
                 besluit_soort = instance.besluit.soort
-            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering, zaak, besluit_soort)
+            self._uitkering_bij_opslag(session, ctx, gemeente, row.aanvraag_id, body.uitkering, gelezen, besluit_soort)
         return instance, False
 
     def _met_besluit(
@@ -652,21 +652,21 @@ class AloService:
         body: ProcesinstantieOpslag,
         *,
         replay: bool = False,
-        zaak: _Zaak | None = None,
+        gelezen: _GelezenAanvraag | None = None,
     ) -> Procesinstantie:
         """The besluit a save takes along (ADR 0038): recorded in the save's transaction exactly as ``POST
         aanvragen/{id}/besluit`` records it (the same checks, audit and outbox announcement); the same one again
         finds the first, another refuses the save (409 ``besluit-bestaat``). A repeated save (``replay``: it
         committed, its answer was lost) only finds the besluit its first try recorded: it never records one, as
         it is past its lease check (409 when that try recorded none or another). The answer carries the besluit
-        only when the save took one along. ``zaak``: the instance's aanvraag as the save read it (else read here)."""
+        only when the save took one along. ``gelezen``: the instance's aanvraag as the save read it (else read here)."""
         instance = _procesinstantie(row)
         if body.besluit is None:
             return instance
         if replay:
             besluit = self._besluit_van_herhaling(session, ctx, gemeente, row.aanvraag_id, body.besluit)
         else:
-            besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit, zaak=zaak)
+            besluit, _ = self.leg_besluit_vast(session, ctx, gemeente, row.aanvraag_id, body.besluit, gelezen=gelezen)
         return ProcesinstantieMetBesluit(**dict(instance), besluit=besluit)
 
     def _besluit_van_herhaling(
@@ -688,18 +688,18 @@ class AloService:
         gemeente: str,
         aanvraag_id: uuid.UUID,
         body: UitkeringNieuw,
-        zaak: _Zaak | None = None,
+        gelezen: _GelezenAanvraag | None = None,
         besluit_soort: str | None = None,
     ) -> None:
         """The uitkering a save takes along (ADR 0030): started in the save's transaction exactly as ``POST
         uitkeringen`` does (audited, announced); the same one again changes nothing, another refuses the save.
-        ``zaak`` and ``besluit_soort``: the aanvraag and its besluit's soort as this save read or recorded them (else
+        ``gelezen`` and ``besluit_soort``: the aanvraag and its besluit's soort as this save read or recorded them (else
         read)."""
         if body.aanvraag_id != aanvraag_id:
             raise BadRequestError.for_field(
                 "uitkering.aanvraagId", "de aanvraag van deze procesinstantie", code="invalid"
             )
-        self.start_uitkering(session, ctx, gemeente, body, zaak=zaak, besluit_soort=besluit_soort)
+        self.start_uitkering(session, ctx, gemeente, body, gelezen=gelezen, besluit_soort=besluit_soort)
 
     def _aanvraag_bij_opslag(
         self,
@@ -1183,13 +1183,17 @@ class AloService:
         aanvraag_id: uuid.UUID,
         body: BesluitNieuw,
         *,
-        zaak: _Zaak | None = None,
+        gelezen: _GelezenAanvraag | None = None,
     ) -> tuple[Besluit, bool]:
         """Record the decision (one per aanvraag): the same content again returns it, other content is 409.
-        ``zaak``: the aanvraag as the caller read it in this transaction, visible to ``ctx`` (else read here)."""
-        case: AanvraagRow | _Zaak
-        if zaak is not None and zaak.id == aanvraag_id and self._sees_subject(ctx, zaak.data_subject_id):
-            case = zaak
+        ``gelezen``: the aanvraag as the caller read it in this transaction, visible to ``ctx`` (else read here)."""
+        case: AanvraagRow | _GelezenAanvraag
+        if gelezen is not None and gelezen.id == aanvraag_id:
+            # Read in this transaction already: one ``ctx`` may not see gets the 404 _visible_case gives (no
+            # second read, which could only answer that too).
+            if not self._sees_subject(ctx, gelezen.data_subject_id):
+                raise NotFoundError("Geen aanvraag met dit id")
+            case = gelezen
         else:
             case = self._visible_case(session, ctx, gemeente, aanvraag_id)
         if body.beschikking_document_id is not None:
@@ -1281,16 +1285,16 @@ class AloService:
         gemeente: str,
         body: UitkeringNieuw,
         *,
-        zaak: _Zaak | None = None,
+        gelezen: _GelezenAanvraag | None = None,
         besluit_soort: str | None = None,
     ) -> tuple[Uitkering, bool]:
         """Start the benefit of a granted aanvraag (one per aanvraag), with its ``grondslag`` (what the monthly
         payment run pays it on) in the same transaction. Without a grondslag the uitkering is stored and logged:
-        the payment run reports it as not payable until one is recorded. ``zaak`` and ``besluit_soort``: the
+        the payment run reports it as not payable until one is recorded. ``gelezen`` and ``besluit_soort``: the
         aanvraag and the soort of its besluit as the caller read or recorded them in this transaction (else read)."""
-        case: AanvraagRow | _Zaak
-        if zaak is not None and zaak.id == body.aanvraag_id:
-            case = zaak
+        case: AanvraagRow | _GelezenAanvraag
+        if gelezen is not None and gelezen.id == body.aanvraag_id:
+            case = gelezen
         else:
             case = self._referenced_case(session, gemeente, body.aanvraag_id, "aanvraagId")
         if besluit_soort is None:
