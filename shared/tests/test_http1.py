@@ -588,3 +588,50 @@ def test_a_url_the_lean_client_does_not_take_fails_as_with_aiohttp(url: str) -> 
         return result
 
     assert outcome(lean=True) == outcome(lean=False) != "ok"
+
+
+# --- the review's findings (session 9): each pinned by a test that failed before its fix ------------------------
+
+
+def _pool_run(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]], scenario: Any) -> Any:
+    """Run ``scenario(pool, base, conns)`` against a raw server; ``conns`` collects every connection the pool made."""
+
+    async def main() -> Any:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = _http1.Http1Pool(limit=10)
+        conns: list[_http1._Connection] = []
+        made = _http1._Connection.connection_made
+
+        def spy(self: _http1._Connection, transport: asyncio.BaseTransport) -> None:
+            conns.append(self)
+            made(self, transport)
+
+        _http1._Connection.connection_made = spy  # type: ignore[method-assign]
+        try:
+            return await scenario(pool, f"http://127.0.0.1:{port}", conns)
+        finally:
+            _http1._Connection.connection_made = made  # type: ignore[method-assign]
+            pool.close()
+            server.close()
+
+    return asyncio.run(main())
+
+
+def test_a_connection_whose_body_is_still_unsent_when_the_answer_came_is_not_reused() -> None:
+    # The server answers 401 on the head alone and reads slowly: the rest of a large body is still in the client's
+    # write buffer, and would be read by the server as the next request if the connection were reused.
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        writer.close()
+
+    async def scenario(pool: _http1.Http1Pool, base: str, conns: list[_http1._Connection]) -> None:
+        body = b"GET /internal/admin HTTP/1.1\r\nHost: x\r\n\r\n" + b"x" * 32_000_000
+        resp = await pool.request("POST", base + "/upload", {}, body, timeout_s=5, connect_timeout_s=1)
+        assert resp.status == 401
+        assert sum(len(idle) for idle in pool._idle.values()) == 0
+
+    _pool_run(handler, scenario)

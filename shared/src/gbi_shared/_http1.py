@@ -43,6 +43,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
 _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
+# A body up to this size is joined to the head and sent in one write; a larger one is written after it, uncopied.
+_JOIN_BODY_UP_TO = 64 * 1024
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 # The characters aiohttp refuses in a header name or value (header injection).
 _FORBIDDEN_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -176,7 +178,7 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    async def exchange(self, request: bytes) -> Http1Response:
+    async def exchange(self, head: bytes, body: bytes | None = None) -> Http1Response:
         """Write one request and wait for its whole answer. Afterwards the connection may go back to the pool
         (:attr:`reusable`); after any failure or cancellation it is closed."""
         assert self.transport is not None
@@ -189,7 +191,13 @@ class _Connection(asyncio.Protocol):
         self._keep_alive = False
         ok = False
         try:
-            self.transport.write(request)
+            if body is None:
+                self.transport.write(head)
+            elif len(body) <= _JOIN_BODY_UP_TO:
+                self.transport.write(head + body)  # one send for the usual small body
+            else:
+                self.transport.write(head)  # a large body: a second write, not a copy joined to the head
+                self.transport.write(body)
             response = await self._waiter
             ok = True
             return response
@@ -200,7 +208,17 @@ class _Connection(asyncio.Protocol):
 
     @property
     def reusable(self) -> bool:
-        return not self.closed and self._keep_alive and self.transport is not None and not self.transport.is_closing()
+        """Whether the connection may carry the next request: kept alive, open, and all of this request written. A
+        server may answer before it has read the whole body (a 401 or 413 to a large upload); the rest of the body
+        would then be read as the next request (aiohttp waits for its writer before it releases a connection)."""
+        transport = self.transport
+        return (
+            not self.closed
+            and self._keep_alive
+            and transport is not None
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() == 0
+        )
 
 
 class Http1Pool:
@@ -238,7 +256,8 @@ class Http1Pool:
 
     def _request_bytes(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[tuple[str, int], bytes]:
+    ) -> tuple[tuple[str, int], bytes, bytes | None]:
+        """(host, port), the request's head, and its body (written separately, never copied)."""
         key, host_header, target = self._split(url)
         lines = [f"{method} {target} HTTP/1.1\r\n".encode("ascii")]
         lowered = {name.lower() for name in headers}
@@ -256,12 +275,11 @@ class Http1Pool:
                 lines.append(f"{name}: {value}\r\n".encode())
         if body:
             lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
-            lines.append(body)
         elif method not in _NO_BODY_METHODS:
             lines.append(b"Content-Length: 0\r\n\r\n")
         else:
             lines.append(b"\r\n")
-        return key, b"".join(lines)
+        return key, b"".join(lines), body or None
 
     async def _connect(
         self, key: tuple[str, int], connect_timeout_s: float | None, deadline: float | None
@@ -308,7 +326,7 @@ class Http1Pool:
         """Send one request and read its whole answer within ``timeout_s`` in all (``TimeoutError`` after that, or
         :class:`ConnectError` when the time ran out while connecting). A request whose connection is lost before
         the answer's head is sent once more on a new connection when its method is idempotent."""
-        key, request = self._request_bytes(method, url, headers, body)
+        key, head, payload = self._request_bytes(method, url, headers, body)
         retry = method in IDEMPOTENT_METHODS
         deadline = None if timeout_s is None else self._loop.time() + timeout_s
         try:
@@ -324,7 +342,7 @@ class Http1Pool:
                 conn = self._take_idle(key) or await self._connect(key, connect_timeout_s, deadline)
                 try:
                     async with asyncio.timeout_at(deadline):
-                        response = await conn.exchange(request)
+                        response = await conn.exchange(head, payload)
                 except DisconnectedError:
                     if not retry:
                         raise
