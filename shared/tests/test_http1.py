@@ -597,7 +597,18 @@ def _pool_run(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Aw
     """Run ``scenario(pool, base, conns)`` against a raw server; ``conns`` collects every connection the pool made."""
 
     async def main() -> Any:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        handlers: list[asyncio.Task[None]] = []
+
+        async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            handlers.append(task)
+            try:
+                await handler(reader, writer)
+            finally:
+                writer.close()
+
+        server = await asyncio.start_server(tracked, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         pool = _http1.Http1Pool(limit=10)
         conns: list[_http1._Connection] = []
@@ -614,6 +625,8 @@ def _pool_run(handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Aw
             _http1._Connection.connection_made = made  # type: ignore[method-assign]
             pool.close()
             server.close()
+            await asyncio.gather(*handlers, return_exceptions=True)  # every server end closed before the loop
+            await asyncio.sleep(0.01)
 
     return asyncio.run(main())
 
@@ -633,5 +646,26 @@ def test_a_connection_whose_body_is_still_unsent_when_the_answer_came_is_not_reu
         resp = await pool.request("POST", base + "/upload", {}, body, timeout_s=5, connect_timeout_s=1)
         assert resp.status == 401
         assert sum(len(idle) for idle in pool._idle.values()) == 0
+        assert conns[0].transport is not None and conns[0].transport.is_closing()
+
+    _pool_run(handler, scenario)
+
+
+def test_a_connection_not_reusable_after_its_answer_is_closed_not_leaked() -> None:
+    # Bytes after the answer (a second answer to one request): the connection is not pooled, and must be closed
+    # even though the server keeps its end open.
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nxHTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\ny")
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        writer.close()
+
+    async def scenario(pool: _http1.Http1Pool, base: str, conns: list[_http1._Connection]) -> None:
+        resp = await pool.request("GET", base + "/", {}, None, timeout_s=2, connect_timeout_s=1)
+        assert resp.body == b"x"
+        await asyncio.sleep(0.05)
+        assert sum(len(idle) for idle in pool._idle.values()) == 0
+        assert conns[0].transport is not None and conns[0].transport.is_closing()
 
     _pool_run(handler, scenario)

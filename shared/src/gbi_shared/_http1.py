@@ -175,8 +175,12 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is not None:
+            if transport.get_write_buffer_size():
+                transport.abort()  # what is left of a request nobody will read the answer to: not sent at all
+            else:
+                transport.close()
 
     async def exchange(self, head: bytes, body: bytes | None = None) -> Http1Response:
         """Write one request and wait for its whole answer. Afterwards the connection may go back to the pool
@@ -309,9 +313,11 @@ class Http1Pool:
         return None
 
     def _give_back(self, key: tuple[str, int], conn: _Connection) -> None:
-        if conn.reusable:
-            conn.idle_since = self._loop.time()
-            self._idle.setdefault(key, deque()).append(conn)
+        if not conn.reusable:
+            conn.close()  # never left open unpooled (extra bytes after the answer, an unsent body, ...)
+            return
+        conn.idle_since = self._loop.time()
+        self._idle.setdefault(key, deque()).append(conn)
 
     async def request(
         self,
