@@ -669,3 +669,19 @@ def test_a_connection_not_reusable_after_its_answer_is_closed_not_leaked() -> No
         assert conns[0].transport is not None and conns[0].transport.is_closing()
 
     _pool_run(handler, scenario)
+
+
+def test_the_trailers_of_a_chunked_answer_are_not_taken_as_headers() -> None:
+    answer = (
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-smuggled\r\n\r\n"
+        b"3\r\nabc\r\n0\r\nx-smuggled: ja\r\nset-cookie: sessie=overgenomen\r\n\r\n"
+    )
+    script = Script([raw(answer)])
+
+    async def scenario(tr: HttpTransport, base: str) -> Any:
+        return (await hop(tr, "GET", base + "/a")).headers
+
+    headers = run(script, scenario)
+    assert "x-smuggled" not in headers
+    assert "set-cookie" not in headers
+    assert headers["trailer"] == "x-smuggled"

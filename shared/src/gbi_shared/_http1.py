@@ -124,6 +124,8 @@ class _Connection(asyncio.Protocol):
         self._head_done = False
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._head_done:
+            return  # a chunked answer's trailer: dropped, as aiohttp drops it (never forwarded as a header)
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
