@@ -685,3 +685,31 @@ def test_the_trailers_of_a_chunked_answer_are_not_taken_as_headers() -> None:
     assert "x-smuggled" not in headers
     assert "set-cookie" not in headers
     assert headers["trailer"] == "x-smuggled"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [b"x-groot: " + b"a" * 8191],  # one field over aiohttp's max_field_size
+        [b"x-veel-%d: " % i + b"a" * 8000 for i in range(10)],  # each field fine, the head too large
+        [b"x-eindeloos: " + b"a" * 300_000],  # a field that does not end soon
+    ],
+    ids=["long-field", "large-head", "endless-field"],
+)
+def test_an_answer_with_an_oversized_head_is_a_502(extra: list[bytes]) -> None:
+    script = Script([raw(b"HTTP/1.1 200 OK\r\n" + b"".join(e + b"\r\n" for e in extra) + b"content-length: 0\r\n\r\n")])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        with pytest.raises(UpstreamError):
+            await hop(tr, "GET", base + "/a")
+
+    run(script, scenario)
+
+
+def test_a_header_of_the_largest_allowed_size_is_read() -> None:
+    script = Script([ok(b"", b"x-groot: " + b"a" * 8190)])
+
+    async def scenario(tr: HttpTransport, base: str) -> Any:
+        return (await hop(tr, "GET", base + "/a")).headers
+
+    assert run(script, scenario)["x-groot"] == "a" * 8190

@@ -43,6 +43,9 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
 _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
+# As aiohttp's max_field_size: the longest header name or value an answer may have; and a bound on the whole head.
+MAX_FIELD_SIZE = 8190
+MAX_HEAD_SIZE = 64 * 1024
 # A body up to this size is joined to the head and sent in one write; a larger one is written after it, uncopied.
 _JOIN_BODY_UP_TO = 64 * 1024
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
@@ -86,9 +89,11 @@ class _Connection(asyncio.Protocol):
         self._parser: Any = None
         self._waiter: asyncio.Future[Http1Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._head_size = 0
         self._body: list[bytes] = []
         self._status = 0
         self._head_done = False
+        self._head_bytes = 0
         self._keep_alive = False
         self._until_eof = False
 
@@ -102,6 +107,12 @@ class _Connection(asyncio.Protocol):
             # Bytes nobody asked for (an idle connection's server talking): the connection can't be trusted.
             self.close()
             return
+        if not self._head_done:
+            # The parser keeps a header it has not seen the end of: bound what arrives before the head is done.
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_SIZE + 64 * 1024:
+                self._fail(BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes"))
+                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -122,10 +133,16 @@ class _Connection(asyncio.Protocol):
         self._headers = []
         self._body = []
         self._head_done = False
+        self._head_size = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._head_done:
             return  # a chunked answer's trailer: dropped, as aiohttp drops it (never forwarded as a header)
+        if len(name) > MAX_FIELD_SIZE or len(value) > MAX_FIELD_SIZE:
+            raise BadResponseError(f"een kopregel van het antwoord is langer dan {MAX_FIELD_SIZE} bytes")
+        self._head_size += len(name) + len(value)
+        if self._head_size > MAX_HEAD_SIZE:
+            raise BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes")
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -193,6 +210,7 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._waiter = self._loop.create_future()
         self._head_done = False
+        self._head_bytes = 0
         self._until_eof = False
         self._keep_alive = False
         ok = False
