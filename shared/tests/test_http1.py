@@ -713,3 +713,14 @@ def test_a_header_of_the_largest_allowed_size_is_read() -> None:
         return (await hop(tr, "GET", base + "/a")).headers
 
     assert run(script, scenario)["x-groot"] == "a" * 8190
+
+
+def test_a_url_with_credentials_is_sent_with_them_as_aiohttp_sends_it() -> None:
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "GET", base.replace("http://", "http://gebruiker:geheim@") + "/a")
+
+    run(script, scenario)
+    (seen,) = script.seen
+    assert seen.header("authorization") == ["Basic Z2VicnVpa2VyOmdlaGVpbQ=="]

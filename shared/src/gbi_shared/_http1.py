@@ -54,7 +54,8 @@ _FORBIDDEN_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class UnsupportedUrlError(ValueError):
-    """A URL this client does not take (not plain http, no host, a bad port): the caller sends it another way."""
+    """A URL this client does not take (not plain http, no host, a bad port, credentials in it): the caller sends it
+    another way."""
 
 
 class ConnectError(OSError):
@@ -275,6 +276,8 @@ class Http1Pool:
             raise UnsupportedUrlError(str(exc)) from exc
         if parsed.scheme != "http" or not parsed.raw_host or port is None:
             raise UnsupportedUrlError(f"Http1Pool speaks plain http only: {url!r}")
+        if parsed.raw_user is not None or parsed.raw_password is not None:
+            raise UnsupportedUrlError("Http1Pool does not send credentials from a URL")  # aiohttp: Basic auth
         host_header = parsed.host_port_subcomponent or ""
         return (parsed.raw_host, port), host_header.encode("ascii"), parsed.raw_path_qs
 
