@@ -5,6 +5,7 @@ errors they map to, all against a scripted server on loopback that answers with 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -724,3 +725,42 @@ def test_a_url_with_credentials_is_sent_with_them_as_aiohttp_sends_it() -> None:
     run(script, scenario)
     (seen,) = script.seen
     assert seen.header("authorization") == ["Basic Z2VicnVpa2VyOmdlaGVpbQ=="]
+
+
+def test_a_host_name_is_resolved_once_per_ttl_and_again_after_a_failed_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every answer closes its connection, so that each request makes a new one.
+    script = Script([raw(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n", keep=False)])
+    lookups: list[str] = []
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        loop = asyncio.get_running_loop()
+        port = int(base.rsplit(":", 1)[1])
+
+        async def getaddrinfo(host: str, port: int, **kwargs: Any) -> Any:
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+        monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+        url = f"http://laag.gbi.test:{port}/a"
+        for _ in range(3):
+            await hop(tr, "GET", url)
+        assert lookups == ["laag.gbi.test"]  # a cache hit for the 2nd and 3rd connection
+        pool = tr._lean_pool()
+        addresses, expires = pool._dns[("laag.gbi.test", port)]
+        assert addresses == ["127.0.0.1"]
+        assert expires - loop.time() == pytest.approx(_http1.DNS_TTL_S, abs=5)
+        pool._dns[("laag.gbi.test", port)] = (addresses, loop.time() - 1)  # expired
+        await hop(tr, "GET", url)
+        assert lookups == ["laag.gbi.test"] * 2
+        # The cached address stops answering: that connect fails and drops the entry; the next one looks up again.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            dead = s.getsockname()[1]
+        pool._dns[("laag.gbi.test", dead)] = (["127.0.0.1"], loop.time() + 100)
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", f"http://laag.gbi.test:{dead}/a", connect_timeout_s=1.0)
+        assert ("laag.gbi.test", dead) not in pool._dns
+
+    run(script, scenario)
+    assert all(s.header("host") == [f"laag.gbi.test:{s.header('host')[0].split(':')[1]}"] for s in script.seen)
+    assert len(script.seen) == 4

@@ -19,7 +19,9 @@ a new connection first, as aiohttp does); a broken answer, or the connection los
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
+import socket
 from collections import deque
 from typing import Any, cast
 
@@ -46,6 +48,8 @@ _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Age
 # As aiohttp's max_field_size: the longest header name or value an answer may have; and a bound on the whole head.
 MAX_FIELD_SIZE = 8190
 MAX_HEAD_SIZE = 64 * 1024
+# As aiohttp's ttl_dns_cache: how long a host name's resolved addresses are used for new connections.
+DNS_TTL_S = 300.0
 # A body up to this size is joined to the head and sent in one write; a larger one is written after it, uncopied.
 _JOIN_BODY_UP_TO = 64 * 1024
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
@@ -255,6 +259,8 @@ class Http1Pool:
         self._idle: dict[tuple[str, int], deque[_Connection]] = {}
         self._slots = asyncio.Semaphore(limit)
         self._keepalive = keepalive_s
+        # (host, port) -> (the addresses to connect to, in getaddrinfo's order; when they expire).
+        self._dns: dict[tuple[str, int], tuple[list[str], float]] = {}
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -308,22 +314,57 @@ class Http1Pool:
             lines.append(b"\r\n")
         return key, b"".join(lines), body or None
 
+    async def _resolve(self, key: tuple[str, int]) -> list[str]:
+        """The addresses of a host, from a cache kept ``DNS_TTL_S`` (as aiohttp's ``ttl_dns_cache``): a name is not
+        resolved (in a thread) for every new connection. An IP address is its own answer."""
+        entry = self._dns.get(key)
+        now = self._loop.time()
+        if entry is not None and now < entry[1]:
+            return entry[0]
+        host, port = key
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            infos = await self._loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            if not addresses:
+                raise OSError(f"geen adres voor {host}") from None
+            self._dns[key] = (addresses, now + DNS_TTL_S)
+            return addresses
+        self._dns[key] = (addresses := [host], float("inf"))
+        return addresses
+
     async def _connect(
         self, key: tuple[str, int], connect_timeout_s: float | None, deadline: float | None
     ) -> _Connection:
-        # As aiohttp: running out of time while connecting (connect timeout or total) is "no connection".
-        limit = deadline
-        if connect_timeout_s is not None:
-            at = self._loop.time() + connect_timeout_s
-            limit = at if limit is None else min(limit, at)
+        """A new connection to the host's first address that takes it. As aiohttp's: the connect timeout bounds each
+        TCP connect, the total time all of it; running out of either is "no connection", and so is a failed lookup.
+        A connect that fails drops the host's cached addresses (the next connection looks them up again)."""
         try:
-            async with asyncio.timeout_at(limit):
-                _, conn = await self._loop.create_connection(lambda: _Connection(self._loop), key[0], key[1])
+            async with asyncio.timeout_at(deadline):
+                addresses = await self._resolve(key)
         except TimeoutError as exc:
-            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from exc
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: de tijd liep af") from exc
         except OSError as exc:
             raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {exc}") from exc
-        return conn
+        error: Exception | None = None
+        for address in addresses:
+            limit = deadline
+            if connect_timeout_s is not None:
+                at = self._loop.time() + connect_timeout_s
+                limit = at if limit is None else min(limit, at)
+            try:
+                async with asyncio.timeout_at(limit):
+                    _, conn = await self._loop.create_connection(lambda: _Connection(self._loop), address, key[1])
+                return conn
+            except (TimeoutError, OSError) as exc:
+                error = exc
+                if deadline is not None and self._loop.time() >= deadline:
+                    break
+        self._dns.pop(key, None)
+        if isinstance(error, TimeoutError):
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from error
+        raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {error}") from error
 
     def _take_idle(self, key: tuple[str, int]) -> _Connection | None:
         idle = self._idle.get(key)
