@@ -355,14 +355,70 @@ def test_a_non_idempotent_request_is_never_sent_twice() -> None:
 
 
 def test_an_idempotent_request_is_sent_at_most_twice() -> None:
-    script = Script([drop])
+    script = Script([ok(), drop])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "GET", base + "/a")
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "GET", base + "/b")
+
+    run(script, scenario)
+    assert [s.connection for s in script.seen] == [1, 1, 2]
+
+
+def test_a_request_lost_on_a_new_connection_is_not_sent_again() -> None:
+    script = Script([drop, ok()])
 
     async def scenario(tr: HttpTransport, base: str) -> None:
         with pytest.raises(ServiceUnavailableError):
             await hop(tr, "GET", base + "/a")
 
     run(script, scenario)
-    assert len(script.seen) == 2
+    assert len(script.seen) == 1
+
+
+def test_a_request_whose_answer_had_begun_is_not_sent_again() -> None:
+    script = Script([ok(), raw(b"HTTP/1.1 200 O", keep=False), ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "GET", base + "/a")
+        with pytest.raises(ServiceUnavailableError):
+            await hop(tr, "PUT", base + "/b", body=b"{}")
+
+    run(script, scenario)
+    assert [s.request_line.split()[1] for s in script.seen] == ["/a", "/b"]
+
+
+def test_the_second_attempt_goes_on_a_new_connection_not_another_kept_one() -> None:
+    async def slow_ok(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.05)
+        return await ok()(seen, writer)
+
+    script = Script([slow_ok, slow_ok, drop, ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await asyncio.gather(hop(tr, "GET", base + "/a"), hop(tr, "GET", base + "/a"))  # two kept connections
+        await hop(tr, "GET", base + "/b")
+
+    run(script, scenario)
+    assert [s.connection for s in script.seen[2:]] == [2, 3]  # the most recent kept one, then a new one
+
+
+def test_a_request_found_unsent_on_a_closed_kept_connection_is_sent_on_a_new_one_whatever_its_method() -> None:
+    script = Script([ok()])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await hop(tr, "POST", base + "/a", body=b"1")
+        pool = tr._lean_pool()
+        (idle,) = pool._idle.values()
+        (conn,) = idle
+        conn.closed = True  # closed as if between being taken and written
+        take = pool._take_idle
+        pool._take_idle = lambda key: idle.pop() if idle else take(key)  # type: ignore[method-assign]
+        await hop(tr, "POST", base + "/b", body=b"2")
+
+    run(script, scenario)
+    assert [(s.request_line.split()[1], s.connection) for s in script.seen] == [("/a", 1), ("/b", 2)]
 
 
 def test_an_idle_connection_the_server_closed_is_not_used() -> None:

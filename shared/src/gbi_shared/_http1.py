@@ -11,8 +11,9 @@ framing (``Content-Length``, chunked, or up to the end of the connection). It do
 speak TLS and does not stream: ``HttpTransport`` uses it only for requests that need none of that and sends every
 other request with aiohttp as before. Failures are told apart as aiohttp tells them apart, so that the transport maps
 them to the same errors: no connection (refused, or none within the connect timeout) is :class:`ConnectError`; the
-connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request is sent once more on
-a new connection first, as aiohttp does); a broken answer, or the connection lost in its body, is
+connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request that went on a kept
+connection, lost before any byte of its answer, is sent once more on a new connection first; a request found unsent
+on a closed kept connection is sent once more whatever its method); a broken answer, or the connection lost in its body, is
 :class:`BadResponseError`; the total timeout is ``TimeoutError``.
 """
 
@@ -67,7 +68,15 @@ class ConnectError(OSError):
 
 
 class DisconnectedError(ConnectionError):
-    """The connection was lost before the answer's head arrived."""
+    """The connection was lost before the answer's head arrived; ``answered``: some of the answer had arrived."""
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+class NotSentError(DisconnectedError):
+    """The connection was found closed before anything of the request was written: nothing was sent."""
 
 
 class BadResponseError(Exception):
@@ -195,7 +204,9 @@ class _Connection(asyncio.Protocol):
         elif self._head_done:
             waiter.set_exception(BadResponseError("de verbinding brak af in het antwoord"))
         else:
-            waiter.set_exception(DisconnectedError(str(exc) if exc else "de server sloot de verbinding"))
+            waiter.set_exception(
+                DisconnectedError(str(exc) if exc else "de server sloot de verbinding", answered=self._head_bytes > 0)
+            )
 
     def close(self) -> None:
         self.closed = True
@@ -211,7 +222,7 @@ class _Connection(asyncio.Protocol):
         (:attr:`reusable`); after any failure or cancellation it is closed."""
         assert self.transport is not None
         if self.closed or self.transport.is_closing():
-            raise DisconnectedError("de verbinding was al gesloten")
+            raise NotSentError("de verbinding was al gesloten")
         self._parser = httptools.HttpResponseParser(self)
         self._waiter = self._loop.create_future()
         self._head_done = False
@@ -394,10 +405,14 @@ class Http1Pool:
         connect_timeout_s: float | None,
     ) -> Http1Response:
         """Send one request and read its whole answer within ``timeout_s`` in all (``TimeoutError`` after that, or
-        :class:`ConnectError` when the time ran out while connecting). A request whose connection is lost before
-        the answer's head is sent once more on a new connection when its method is idempotent."""
+        :class:`ConnectError` when the time ran out while connecting). A request is sent once more, on a new
+        connection, only when (a) its method is idempotent, it went on a kept (pooled) connection and that connection
+        was lost before any byte of the answer arrived, or (b) any method, when the kept connection was found closed
+        before anything of it was written (nothing was sent)."""
         key, head, payload = self._request_bytes(method, url, headers, body)
-        retry = method in IDEMPOTENT_METHODS
+        idempotent = method in IDEMPOTENT_METHODS
+        retried = False
+        fresh = False
         deadline = None if timeout_s is None else self._loop.time() + timeout_s
         try:
             if self._slots.locked():
@@ -409,16 +424,25 @@ class Http1Pool:
             raise ConnectError(f"geen vrije verbinding met {key[0]}:{key[1]} binnen {timeout_s}s") from exc
         try:
             while True:
-                conn = self._take_idle(key) or await self._connect(key, connect_timeout_s, deadline)
+                conn = None if fresh else self._take_idle(key)
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._connect(key, connect_timeout_s, deadline)
                 try:
                     async with asyncio.timeout_at(deadline):
                         response = await conn.exchange(head, payload)
-                except DisconnectedError:
-                    if not retry:
+                except NotSentError:
+                    if retried:
                         raise
-                    retry = False
-                    continue
-                self._give_back(key, conn)
-                return response
+                except DisconnectedError as exc:
+                    # Sent once more only if the request went on a kept connection (the server may have closed it
+                    # just as the request was written) and nothing of an answer came: never after a new connection
+                    # failed, and never a POST or PATCH.
+                    if retried or not idempotent or not reused or exc.answered:
+                        raise
+                else:
+                    self._give_back(key, conn)
+                    return response
+                retried = fresh = True  # once, on a new connection (not another kept one)
         finally:
             self._slots.release()
