@@ -14,7 +14,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from gbi_shared import _http1
-from gbi_shared._http import HttpTransport
+from gbi_shared._http import KEEPALIVE_S, HttpTransport
 from gbi_shared.errors import ServiceUnavailableError, UpstreamError, UpstreamTimeoutError
 
 
@@ -820,3 +820,58 @@ def test_a_host_name_is_resolved_once_per_ttl_and_again_after_a_failed_connect(m
     run(script, scenario)
     assert all(s.header("host") == [f"laag.gbi.test:{s.header('host')[0].split(':')[1]}"] for s in script.seen)
     assert len(script.seen) == 4
+
+
+def test_idle_connections_past_the_keep_alive_are_closed_and_empty_hosts_dropped() -> None:
+    async def slow_ok(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.05)
+        return await ok()(seen, writer)
+
+    script = Script([slow_ok])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        await asyncio.gather(*(hop(tr, "GET", base + "/a") for _ in range(3)))  # three kept connections
+        pool = tr._lean_pool()
+        (key,) = pool._idle
+        idle = list(pool._idle[key])
+        assert len(idle) == 3
+        for conn in idle:
+            conn.idle_since -= KEEPALIVE_S  # all three past the keep-alive
+        await hop(tr, "GET", base + "/b")  # the old ones are closed, not only skipped
+        assert all(conn.transport is not None and conn.transport.is_closing() for conn in idle)
+        assert len(pool._idle[key]) == 1
+        pool._idle[key][0].closed = True
+        assert pool._take_idle(key) is None
+        assert key not in pool._idle
+
+    run(script, scenario)
+    assert script.connections == 4
+
+
+def test_a_connection_given_back_after_the_pool_closed_is_closed() -> None:
+    async def slow_ok(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.2)
+        return await ok()(seen, writer)
+
+    script = Script([slow_ok])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        pool = tr._lean_pool()
+        conns: list[_http1._Connection] = []
+        give_back = pool._give_back
+
+        def spy(key: tuple[str, int], conn: _http1._Connection) -> None:
+            conns.append(conn)
+            give_back(key, conn)
+
+        pool._give_back = spy  # type: ignore[method-assign]
+
+        async def late() -> None:
+            await asyncio.sleep(0.02)
+            pool.close()
+
+        await asyncio.gather(hop(tr, "GET", base + "/a"), late())
+        (conn,) = conns
+        assert conn.closed and pool._idle == {}
+
+    run(script, scenario)

@@ -78,7 +78,9 @@ class HttpTransport:
     def _lean_pool(self) -> Http1Pool:
         pool = self._http1
         if pool is None or pool.loop is not asyncio.get_running_loop():
-            # A new event loop (a test's next one): the old loop's connections are its own to close.
+            # A new event loop (a test's next one): the old pool's idle connections closed where their loop allows.
+            if pool is not None:
+                pool.close()
             pool = self._http1 = Http1Pool(limit=self._limit, keepalive_s=KEEPALIVE_S)
         return pool
 

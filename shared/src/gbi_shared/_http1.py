@@ -270,6 +270,7 @@ class Http1Pool:
         self._idle: dict[tuple[str, int], deque[_Connection]] = {}
         self._slots = asyncio.Semaphore(limit)
         self._keepalive = keepalive_s
+        self._closed = False
         # (host, port) -> (the addresses to connect to, in getaddrinfo's order; when they expire).
         self._dns: dict[tuple[str, int], tuple[list[str], float]] = {}
 
@@ -278,9 +279,15 @@ class Http1Pool:
         return self._loop
 
     def close(self) -> None:
+        """Close every idle connection, and every one given back from now on (requests still in flight)."""
+        self._closed = True
         for idle in self._idle.values():
             while idle:
-                idle.pop().close()
+                conn = idle.pop()
+                try:
+                    conn.close()
+                except RuntimeError:  # its event loop is closed already: its transport went with it
+                    pass
         self._idle.clear()
 
     def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
@@ -377,22 +384,38 @@ class Http1Pool:
             raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from error
         raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {error}") from error
 
+    def _sweep(self, idle: deque[_Connection], now: float) -> None:
+        """Close the connections idle longer than the keep-alive: the oldest are on the left."""
+        while idle and now - idle[0].idle_since >= self._keepalive:
+            idle.popleft().close()
+
     def _take_idle(self, key: tuple[str, int]) -> _Connection | None:
         idle = self._idle.get(key)
-        now = self._loop.time()
+        if idle is None:
+            return None
+        self._sweep(idle, self._loop.time())
+        found = None
         while idle:
             conn = idle.pop()  # the most recently used first: the one least likely to have timed out
-            if conn.reusable and now - conn.idle_since < self._keepalive:
-                return conn
+            if conn.reusable:
+                found = conn
+                break
             conn.close()
-        return None
+        if not idle:
+            del self._idle[key]
+        return found
 
     def _give_back(self, key: tuple[str, int], conn: _Connection) -> None:
-        if not conn.reusable:
-            conn.close()  # never left open unpooled (extra bytes after the answer, an unsent body, ...)
+        if self._closed or not conn.reusable:
+            conn.close()  # never left open unpooled (extra bytes after the answer, an unsent body, a closed pool)
             return
-        conn.idle_since = self._loop.time()
-        self._idle.setdefault(key, deque()).append(conn)
+        now = conn.idle_since = self._loop.time()
+        idle = self._idle.get(key)
+        if idle is None:
+            idle = self._idle[key] = deque()
+        else:
+            self._sweep(idle, now)
+        idle.append(conn)
 
     async def request(
         self,
