@@ -703,7 +703,8 @@ def test_a_connection_whose_body_is_still_unsent_when_the_answer_came_is_not_reu
         resp = await pool.request("POST", base + "/upload", {}, body, timeout_s=5, connect_timeout_s=1)
         assert resp.status == 401
         assert sum(len(idle) for idle in pool._idle.values()) == 0
-        assert conns[0].transport is not None and conns[0].transport.is_closing()
+        assert conns[0].transport is not None
+        assert conns[0].transport.is_closing()
 
     _pool_run(handler, scenario)
 
@@ -723,7 +724,8 @@ def test_a_connection_not_reusable_after_its_answer_is_closed_not_leaked() -> No
         assert resp.body == b"x"
         await asyncio.sleep(0.05)
         assert sum(len(idle) for idle in pool._idle.values()) == 0
-        assert conns[0].transport is not None and conns[0].transport.is_closing()
+        assert conns[0].transport is not None
+        assert conns[0].transport.is_closing()
 
     _pool_run(handler, scenario)
 
@@ -872,6 +874,7 @@ def test_a_connection_given_back_after_the_pool_closed_is_closed() -> None:
 
         await asyncio.gather(hop(tr, "GET", base + "/a"), late())
         (conn,) = conns
-        assert conn.closed and pool._idle == {}
+        assert conn.closed
+        assert pool._idle == {}
 
     run(script, scenario)

@@ -13,13 +13,14 @@ other request with aiohttp as before. Failures are told apart as aiohttp tells t
 them to the same errors: no connection (refused, or none within the connect timeout) is :class:`ConnectError`; the
 connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request that went on a kept
 connection, lost before any byte of its answer, is sent once more on a new connection first; a request found unsent
-on a closed kept connection is sent once more whatever its method); a broken answer, or the connection lost in its body, is
-:class:`BadResponseError`; the total timeout is ``TimeoutError``.
+on a closed kept connection is sent once more whatever its method); a broken answer, or the connection lost in its
+body, is :class:`BadResponseError`; the total timeout is ``TimeoutError``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import re
 import socket
@@ -284,10 +285,8 @@ class Http1Pool:
         for idle in self._idle.values():
             while idle:
                 conn = idle.pop()
-                try:
+                with contextlib.suppress(RuntimeError):  # its event loop is closed already: its transport went with it
                     conn.close()
-                except RuntimeError:  # its event loop is closed already: its transport went with it
-                    pass
         self._idle.clear()
 
     def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
