@@ -482,12 +482,13 @@ def test_only_plain_http_requests_of_the_five_methods_go_by_the_lean_client(monk
 
     async def scenario(tr: HttpTransport, base: str) -> None:
         await hop(tr, "PATCH", base + "/a", body=b"{}")
-        await tr.request("GET", base + "/b")  # a service's call, which follows redirects
+        await tr.request("GET", base + "/b", follow_redirects=False)  # a GatewayClient's call
+        await tr.request("GET", base + "/b")  # a call that follows redirects: aiohttp
         await tr.request("OPTIONS", base + "/c", follow_redirects=False, raise_for_status=False)  # aiohttp
 
     run(script, scenario)
     assert used == ["PATCH", "GET"]
-    assert len(script.seen) == 3
+    assert len(script.seen) == 4
 
 
 def test_at_most_limit_requests_are_in_flight() -> None:
@@ -514,90 +515,38 @@ def test_at_most_limit_requests_are_in_flight() -> None:
     assert len(script.seen) == 12
 
 
-# --- redirects: followed as aiohttp follows them (the same requests, in the same order, and the same outcome) -----
+# --- redirects: the lean client never follows one; a request that does goes by aiohttp -------------------------
 
 
-def _redirecting(seen: Seen, writer: asyncio.StreamWriter) -> Awaitable[bool]:
-    """``/r/<status>/<location, %-escaped>`` answers that redirect; ``/n/<status>`` a redirect without a location;
-    any other path 200 with what the request carried."""
-    from urllib.parse import unquote
+def test_a_request_that_follows_redirects_goes_by_aiohttp_and_a_3xx_not_followed_is_a_502(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    used: list[str] = []
+    original = _http1.Http1Pool.request
 
-    path = seen.request_line.split()[1]
-    parts = path.split("/", 3)
-    if parts[1] == "r":
-        location = unquote(parts[3]).replace("PORT", str(writer.get_extra_info("sockname")[1]))
-        answer = b"HTTP/1.1 %s X\r\nlocation: %s\r\ncontent-length: 4\r\n\r\nweg!" % (
-            parts[2].encode(),
-            location.encode(),
-        )
-    elif parts[1] == "n":
-        answer = b"HTTP/1.1 %s X\r\ncontent-length: 0\r\n\r\n" % parts[2].encode()
-    else:
-        body = repr((seen.request_line, seen.header("authorization"), seen.header("cookie"), seen.body)).encode()
-        answer = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body) + body
-    return raw(answer)(seen, writer)
+    async def spy(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        used.append(url.rsplit("/", 1)[1])
+        return await original(self, method, url, *args, **kwargs)
 
+    monkeypatch.setattr(_http1.Http1Pool, "request", spy)
 
-REDIRECT_CASES = [
-    ("POST", "/r/302/%2Fdoel"),  # POST after 301/302 becomes a GET without body
-    ("POST", "/r/301/%2Fdoel"),
-    ("PUT", "/r/301/%2Fdoel"),  # any other method keeps itself and its body
-    ("POST", "/r/307/%2Fdoel"),
-    ("PATCH", "/r/308/%2Fdoel"),
-    ("DELETE", "/r/303/%2Fdoel"),  # 303: a GET
-    ("GET", "/r/302/doel"),  # relative to the current path
-    ("GET", "/r/302/http%3A%2Fdoel"),  # "http:/path": the current origin
-    ("GET", "/r/302/http%3A%2F%2Flocalhost%3APORT%2Fdoel"),  # another origin: no Authorization, no Cookie
-    ("GET", "/r/302/%2Fr%2F307%2F%252Fdoel"),  # a chain
-    ("GET", "/r/302/%2Fr%2F302%2F%25252Fr%25252F302%25252F%2525252Fdoel"),
-    ("GET", "/n/302"),  # no location: the redirect itself
-    ("GET", "/r/302/ftp%3A%2F%2Felders%2Fx"),  # not http: refused
-    ("GET", "/r/302/%2Fr%2F302%2F"),  # into a loop of redirects: refused after aiohttp's maximum
-]
+    async def answer(seen: Seen, writer: asyncio.StreamWriter) -> bool:
+        if seen.request_line.split()[1] == "/doel":
+            return await ok(b"doel")(seen, writer)
+        return await raw(b"HTTP/1.1 307 X\r\nlocation: /doel\r\ncontent-length: 0\r\n\r\n")(seen, writer)
 
-
-@pytest.mark.parametrize(("method", "path"), REDIRECT_CASES, ids=[f"{m} {p}" for m, p in REDIRECT_CASES])
-def test_a_redirect_is_followed_exactly_as_aiohttp_follows_it(method: str, path: str) -> None:
-    from opentelemetry import trace
-
-    async def loop_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
-        if seen.request_line.split()[1].startswith("/r/302/") and seen.request_line.split()[1].endswith("/r/302/"):
-            return await raw(b"HTTP/1.1 302 X\r\nlocation: /r/302/\r\ncontent-length: 0\r\n\r\n")(seen, writer)
-        return await _redirecting(seen, writer)
-
-    def outcome(script: Script, lean: bool) -> tuple[Any, list[str]]:
-        async def scenario(tr: HttpTransport, base: str) -> Any:
-            headers = {"Authorization": "Bearer geheim", "Cookie": "a=b", "Content-Type": "application/json"}
-            send = tr._send_lean if lean else tr._send_aiohttp
-            try:
-                resp = await send(
-                    trace.INVALID_SPAN, method, base + path, headers, b'{"x":1}', 5.0, None, "t", False, True
-                )
-            except UpstreamError as exc:
-                return type(exc).__name__
-            return resp.status, resp.body
-
-        result = run(script, scenario)
-        return result, [s.request_line for s in script.seen]
-
-    lean = outcome(Script([loop_redirect]), lean=True)
-    aio = outcome(Script([loop_redirect]), lean=False)
-    assert lean == aio
-    assert len(lean[1]) >= 1
-
-
-def test_a_service_call_through_a_redirect_keeps_one_total_time() -> None:
-    async def slow_redirect(seen: Seen, writer: asyncio.StreamWriter) -> bool:
-        await asyncio.sleep(0.15)
-        return await raw(b"HTTP/1.1 307 X\r\nlocation: /a\r\ncontent-length: 0\r\n\r\n")(seen, writer)
+    script = Script([answer])
 
     async def scenario(tr: HttpTransport, base: str) -> None:
-        with pytest.raises(UpstreamTimeoutError):
-            await tr.request("GET", base + "/a", timeout_s=0.4)
+        assert (await tr.request("POST", base + "/volg", body=b"{}")).body == b"doel"  # by aiohttp, followed
+        with pytest.raises(UpstreamError):  # a layer's API never redirects: a 502, not followed
+            await tr.request("POST", base + "/api", body=b"{}", follow_redirects=False)
+        resp = await hop(tr, "POST", base + "/proxy", body=b"{}")  # the gateway's hop: handed back as it is
+        assert resp.status == 307
 
-    script = Script([slow_redirect])
     run(script, scenario)
-    assert len(script.seen) == 3  # the third was under way when the total time ran out
+    assert used == ["api", "proxy"]
+    assert [s.request_line.split()[1] for s in script.seen] == ["/volg", "/doel", "/api", "/proxy"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -878,3 +827,33 @@ def test_a_connection_given_back_after_the_pool_closed_is_closed() -> None:
         assert pool._idle == {}
 
     run(script, scenario)
+
+
+def test_a_gateway_client_call_goes_by_the_lean_client_and_a_redirect_is_a_502(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gbi_shared.clients import GatewayClient
+
+    used: list[str] = []
+    original = _http1.Http1Pool.request
+
+    async def spy(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        used.append(method)
+        return await original(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(_http1.Http1Pool, "request", spy)
+    script = Script([ok(), raw(b"HTTP/1.1 307 X\r\nlocation: /internal/data/x/\r\ncontent-length: 0\r\n\r\n")])
+
+    async def scenario(tr: HttpTransport, base: str) -> None:
+        class Tokens:
+            async def token(self) -> str:
+                return "t"
+
+        gateway = GatewayClient(tr, base, Tokens(), service_name="test")  # type: ignore[arg-type]
+        assert (await gateway.request("GET", "/internal/data/x")).status == 200
+        with pytest.raises(UpstreamError):
+            await gateway.request("POST", "/internal/data/x", json_body={"a": 1})
+
+    run(script, scenario)
+    assert used == ["GET", "POST"]
+    assert len(script.seen) == 2  # the redirect not followed
