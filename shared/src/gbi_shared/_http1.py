@@ -109,7 +109,7 @@ class _Connection(asyncio.Protocol):
         self._status = 0
         self._head_done = False
         self._head_bytes = 0
-        self._keep_alive = False
+        self._keep_alive = True  # a new connection is fit for a request until an answer says otherwise
         self._until_eof = False
 
     # --- asyncio.Protocol --------------------------------------------------------------------------------------
@@ -172,7 +172,8 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if 100 <= self._status < 200:
-            return  # an interim answer (103 Early Hints, ...): the final one follows
+            self._head_done = False  # an interim answer (103 Early Hints, ...): the final one's head follows
+            return
         self._complete()
 
     # --- the request -------------------------------------------------------------------------------------------
@@ -450,6 +451,10 @@ class Http1Pool:
                 reused = conn is not None
                 if conn is None:
                     conn = await self._connect(key, connect_timeout_s, deadline)
+                if deadline is not None and self._loop.time() >= deadline:
+                    # No time left: nothing is written (the timeout would cancel it only after the write).
+                    self._give_back(key, conn)
+                    raise TimeoutError
                 try:
                     async with asyncio.timeout_at(deadline):
                         response = await conn.exchange(head, payload)
