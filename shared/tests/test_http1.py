@@ -897,3 +897,27 @@ def test_a_connection_lost_after_an_interim_answer_is_lost_before_the_head() -> 
             await hop(tr, "GET", base + "/a")
 
     run(script, scenario)
+
+
+def test_no_free_slot_within_the_total_time_is_a_504_as_with_aiohttp() -> None:
+    from opentelemetry import trace
+
+    def outcome(lean: bool) -> str:
+        async def scenario(tr: HttpTransport, base: str) -> str:
+            tr._limit = 1
+            send = tr._send_lean if lean else tr._send_aiohttp
+            args = ("t", False, False)
+            busy = asyncio.ensure_future(send(trace.INVALID_SPAN, "GET", base + "/bezet", {}, None, 1.0, None, *args))
+            await asyncio.sleep(0.05)
+            try:
+                await send(trace.INVALID_SPAN, "GET", base + "/wacht", {}, None, 0.2, 5.0, *args)
+            except Exception as exc:
+                return type(exc).__name__
+            finally:
+                busy.cancel()
+            return "ok"
+
+        result: str = run(Script([hang]), scenario)
+        return result
+
+    assert outcome(lean=True) == outcome(lean=False) == "UpstreamTimeoutError"

@@ -437,14 +437,13 @@ class Http1Pool:
         retried = False
         fresh = False
         deadline = None if timeout_s is None else self._loop.time() + timeout_s
-        try:
-            if self._slots.locked():
-                async with asyncio.timeout_at(deadline):
-                    await self._slots.acquire()
-            else:
-                await self._slots.acquire()  # a free slot: taken at once
-        except TimeoutError as exc:  # as aiohttp: waiting for a free connection counts as connecting
-            raise ConnectError(f"geen vrije verbinding met {key[0]}:{key[1]} binnen {timeout_s}s") from exc
+        # As aiohttp (which bounds the wait for a free connection only by the total time, the transport setting no
+        # pool timeout): no free slot within the total time is the total timeout, ``TimeoutError`` (504).
+        if self._slots.locked():
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        else:
+            await self._slots.acquire()  # a free slot: taken at once
         try:
             while True:
                 conn = None if fresh else self._take_idle(key)
