@@ -2,9 +2,9 @@
 
 aiohttp is the client on purpose: measured on these machines, one proxy hop costs ~0.9 ms with aiohttp and
 2-2.8 ms with httpx, and aiohttp holds ~1,300 req/s at 50 connections where httpx collapses (docs/adr/0002).
-A plain-HTTP request with GET, POST, PUT, PATCH or DELETE (every call between the layers) goes by the lean
-HTTP/1.1 client of ``gbi_shared._http1`` instead, which does the same for a fraction of aiohttp's CPU per request
-(docs/adr/0042); TLS, HEAD and OPTIONS stay on aiohttp.
+A plain-HTTP request with GET, POST, PUT, PATCH or DELETE that does not follow redirects (every call between the
+layers) goes by the lean HTTP/1.1 client of ``gbi_shared._http1`` instead, which does the same for a fraction of
+aiohttp's CPU per request (docs/adr/0042); TLS, HEAD, OPTIONS and redirects followed stay on aiohttp.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import aiohttp
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
-from yarl import URL
 
-from gbi_shared._http1 import BadResponseError, ConnectError, Http1Pool, Http1Response, UnsupportedUrlError
+from gbi_shared._http1 import BadResponseError, ConnectError, Http1Pool, UnsupportedUrlError
 from gbi_shared.errors import (
     ServiceError,
     ServiceUnavailableError,
@@ -33,8 +32,6 @@ __all__ = ["HttpResponse", "HttpTransport"]
 
 # The requests the lean HTTP/1.1 client sends (see ``HttpTransport.request``); every other one goes by aiohttp.
 _LEAN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_MAX_REDIRECTS = 10  # aiohttp's default
 # How long a client keeps an idle connection. The layers' servers keep theirs longer (``serve.SERVERKEEPALIVE_S``):
 # a connection is always closed by the client first, so a request is never written onto one the server is closing.
 KEEPALIVE_S = 30.0
@@ -78,7 +75,9 @@ class HttpTransport:
     def _lean_pool(self) -> Http1Pool:
         pool = self._http1
         if pool is None or pool.loop is not asyncio.get_running_loop():
-            # A new event loop (a test's next one): the old loop's connections are its own to close.
+            # A new event loop (a test's next one): the old pool's idle connections closed where their loop allows.
+            if pool is not None:
+                pool.close()
             pool = self._http1 = Http1Pool(limit=self._limit, keepalive_s=KEEPALIVE_S)
         return pool
 
@@ -105,14 +104,17 @@ class HttpTransport:
         client_span: bool = True,
     ) -> HttpResponse:
         """Send one request with a client span and W3C trace context; map failures to ``ServiceError``s: not
-        reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504. A proxy passes
-        ``follow_redirects=False`` to hand a redirect to its caller as it is, and may pass ``client_span=False``
-        when its own server span already stands for the hop: the trace context of the current span is sent then.
+        reachable (refused, or no connection within ``connect_timeout_s``) 503, no answer in time 504. With
+        ``raise_for_status`` an error status raises its problem, and a redirect not followed is a 502. A proxy passes
+        ``follow_redirects=False`` (and ``raise_for_status=False``) to hand a redirect to its caller as it is, and may
+        pass ``client_span=False`` when its own server span already stands for the hop: the trace context of the
+        current span is sent then.
 
-        A request to a plain ``http://`` URL with one of the methods GET, POST, PUT, PATCH or DELETE (every call
-        between the layers) goes by the lean HTTP/1.1 client of ``gbi_shared._http1``, with aiohttp's request bytes,
-        pooling, timeouts, retry of an idempotent request on a lost keep-alive connection, redirect rules and errors
-        (docs/adr/0042); every other request by aiohttp (TLS, HEAD, OPTIONS)."""
+        A request that does not follow redirects, to a plain ``http://`` URL, with one of the methods GET, POST, PUT,
+        PATCH or DELETE (every call between the layers) goes by the lean HTTP/1.1 client of ``gbi_shared._http1``,
+        with aiohttp's request bytes, pooling, timeouts, retry of an idempotent request on a lost keep-alive
+        connection and errors (docs/adr/0042); every other request by aiohttp (redirects followed, TLS, HEAD,
+        OPTIONS)."""
         out_headers = dict(headers or {})
         # The client span by hand, with what ``start_as_current_span`` did (current while the request runs; an
         # exception recorded on it with status ERROR ``"Type: message"``), without its two generator context managers.
@@ -163,7 +165,7 @@ class HttpTransport:
         follow_redirects: bool,
     ) -> HttpResponse:
         propagate.inject(out_headers)
-        if method in _LEAN_METHODS and url.startswith("http://"):
+        if not follow_redirects and method in _LEAN_METHODS and url.startswith("http://"):
             return await self._send_lean(
                 span,
                 method,
@@ -201,7 +203,6 @@ class HttpTransport:
         target: str,
         raise_for_status: bool,
         follow_redirects: bool,
-        max_redirects: int = _MAX_REDIRECTS,
     ) -> HttpResponse:
         timeout = None
         if timeout_s is not None or connect_timeout_s is not None:
@@ -216,7 +217,6 @@ class HttpTransport:
                 data=body,
                 timeout=timeout or self._timeout,
                 allow_redirects=follow_redirects,
-                max_redirects=max_redirects,
             ) as resp:
                 payload = await resp.read()
                 span.set_attribute("http.response.status_code", resp.status)
@@ -237,10 +237,7 @@ class HttpTransport:
         except aiohttp.ClientError as exc:
             span.set_status(Status(StatusCode.ERROR, "client error"))
             raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
-        if raise_for_status and result.status >= 400:
-            span.set_status(Status(StatusCode.ERROR, str(result.status)))
-            raise _problem_error(result)
-        return result
+        return _checked(span, result, target, raise_for_status, follow_redirects)
 
     async def _send_lean(
         self,
@@ -255,63 +252,29 @@ class HttpTransport:
         raise_for_status: bool,
         follow_redirects: bool,
     ) -> HttpResponse:
-        """``_send`` by the lean client: the same failures map to the same errors as aiohttp's do, and a redirect is
-        followed (when asked) by aiohttp's rules, all of it within one total time as aiohttp's."""
+        """``_send`` by the lean client, which never follows a redirect: the same failures map to the same errors as
+        aiohttp's do, within one total time as aiohttp's."""
         total = self._timeout.total if timeout_s is None else timeout_s
-        loop = asyncio.get_running_loop()
-        deadline = None if total is None else loop.time() + total
-        redirects = 0
         try:
-            while True:
-                try:
-                    resp = await self._lean_pool().request(
-                        method,
-                        url,
-                        out_headers,
-                        body,
-                        timeout_s=None if deadline is None else deadline - loop.time(),
-                        connect_timeout_s=connect_timeout_s,
-                    )
-                except UnsupportedUrlError:
-                    # A URL the lean client does not take (no host, a bad port): nothing was sent; aiohttp sends
-                    # it (or refuses it) as before.
-                    return await self._send_aiohttp(
-                        span,
-                        method,
-                        url,
-                        out_headers,
-                        body,
-                        None if deadline is None else max(deadline - loop.time(), 0.001),
-                        connect_timeout_s,
-                        target,
-                        raise_for_status,
-                        follow_redirects,
-                        _MAX_REDIRECTS - redirects,
-                    )
-                if not follow_redirects or resp.status not in _REDIRECTS:
-                    break
-                redirects += 1
-                step = _redirect(method, url, resp, out_headers, redirects)
-                if step is None:
-                    break  # a redirect without a Location: the answer as it is
-                method, url, drop_body = step
-                if drop_body:
-                    body = None
-                if not (method in _LEAN_METHODS and url.startswith("http://")):
-                    # The rest of the way (TLS, ...) by aiohttp, with what is left of the time and the redirects.
-                    return await self._send_aiohttp(
-                        span,
-                        method,
-                        url,
-                        out_headers,
-                        body,
-                        None if deadline is None else max(deadline - loop.time(), 0.001),
-                        connect_timeout_s,
-                        target,
-                        raise_for_status,
-                        True,
-                        _MAX_REDIRECTS - redirects,
-                    )
+            try:
+                resp = await self._lean_pool().request(
+                    method, url, out_headers, body, timeout_s=total, connect_timeout_s=connect_timeout_s
+                )
+            except UnsupportedUrlError:
+                # A URL the lean client does not take (no host, a bad port, credentials): nothing was sent; aiohttp
+                # sends it (or refuses it) as before.
+                return await self._send_aiohttp(
+                    span,
+                    method,
+                    url,
+                    out_headers,
+                    body,
+                    total,
+                    connect_timeout_s,
+                    target,
+                    raise_for_status,
+                    follow_redirects,
+                )
         except ConnectError as exc:  # refused, or no connection in time (aiohttp's ConnectionTimeoutError)
             span.set_status(Status(StatusCode.ERROR, "unavailable"))
             raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
@@ -321,67 +284,27 @@ class HttpTransport:
         except OSError as exc:  # the connection lost before the answer (aiohttp's ServerDisconnectedError)
             span.set_status(Status(StatusCode.ERROR, "unavailable"))
             raise ServiceUnavailableError(f"{target} is niet bereikbaar") from exc
-        except (BadResponseError, _RedirectError) as exc:  # not HTTP, cut off in the body, a redirect gone wrong
+        except BadResponseError as exc:  # not HTTP, cut off in the body
             span.set_status(Status(StatusCode.ERROR, "client error"))
             raise UpstreamError(f"{target} gaf een onbruikbaar antwoord") from exc
         span.set_attribute("http.response.status_code", resp.status)
         result = HttpResponse(resp.status, resp.headers, resp.body)
-        if raise_for_status and result.status >= 400:
+        return _checked(span, result, target, raise_for_status, follow_redirects)
+
+
+def _checked(
+    span: trace.Span, result: HttpResponse, target: str, raise_for_status: bool, follow_redirects: bool
+) -> HttpResponse:
+    """``raise_for_status``: an error status raises its problem, and so does a redirect the caller did not follow
+    (an API between the layers or to an external system never answers one: 502)."""
+    if raise_for_status:
+        if result.status >= 400:
             span.set_status(Status(StatusCode.ERROR, str(result.status)))
             raise _problem_error(result)
-        return result
-
-
-class _RedirectError(Exception):
-    """A redirect aiohttp would refuse to follow (too many, not a URL, not http(s)): its ``ClientError``s."""
-
-
-_CROSS_ORIGIN_DROPPED = frozenset({"authorization", "cookie", "proxy-authorization"})
-_C0_CONTROL_OR_SPACE = "".join(chr(i) for i in range(0x21))
-_REMOVE_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
-
-
-def _redirect(
-    method: str, url: str, resp: Http1Response, headers: dict[str, str], redirects: int
-) -> tuple[str, str, bool] | None:
-    """The next request of a redirect as aiohttp makes it (``ClientSession._request``): the method, the URL and
-    whether the body is dropped; ``headers`` loses what must not cross to another origin. None when the answer names
-    no location (aiohttp then returns the redirect itself)."""
-    if redirects >= _MAX_REDIRECTS:
-        raise _RedirectError(f"meer dan {_MAX_REDIRECTS - 1} doorverwijzingen")
-    drop_body = False
-    if (resp.status == 303 and method != "HEAD") or (resp.status in (301, 302) and method == "POST"):
-        method, drop_body = "GET", True
-        for name in [n for n in headers if n.lower() == "content-length"]:
-            del headers[name]
-    location = resp.headers.get("Location") or resp.headers.get("URI")
-    if location is None:
-        return None
-    current = URL(url)
-    try:
-        target = URL(location, encoded=False)
-    except ValueError as exc:
-        raise _RedirectError(f"geen URL: {location!r}") from exc
-    scheme = target.scheme
-    if scheme not in ("http", "https", ""):
-        raise _RedirectError(f"geen http-URL: {location!r}")
-    if not scheme or (scheme == current.scheme and _has_no_authority(location, scheme)):
-        target = current.join(target)
-    try:
-        origin = target.origin()
-    except ValueError as exc:
-        raise _RedirectError(f"geen geldige herkomst: {location!r}") from exc
-    if current.origin() != origin:
-        for name in [n for n in headers if n.lower() in _CROSS_ORIGIN_DROPPED]:
-            del headers[name]
-    return method, str(target), drop_body
-
-
-def _has_no_authority(location: str, scheme: str) -> bool:
-    """As aiohttp: a URL with a scheme but no "//" after it ("http:/path") refers to the current URL."""
-    location = location.strip(_C0_CONTROL_OR_SPACE).translate(_REMOVE_TAB_OR_NEWLINE)
-    rest = location[len(scheme) + 1 : len(scheme) + 3]
-    return rest[:1] not in ("/", "\\") or rest[1:] not in ("/", "\\")
+        if not follow_redirects and 300 <= result.status < 400:
+            span.set_status(Status(StatusCode.ERROR, str(result.status)))
+            raise UpstreamError(f"{target} verwees door ({result.status}) in plaats van te antwoorden")
+    return result
 
 
 def _problem_error(resp: HttpResponse) -> ServiceError:

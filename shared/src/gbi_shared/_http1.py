@@ -11,15 +11,19 @@ framing (``Content-Length``, chunked, or up to the end of the connection). It do
 speak TLS and does not stream: ``HttpTransport`` uses it only for requests that need none of that and sends every
 other request with aiohttp as before. Failures are told apart as aiohttp tells them apart, so that the transport maps
 them to the same errors: no connection (refused, or none within the connect timeout) is :class:`ConnectError`; the
-connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request is sent once more on
-a new connection first, as aiohttp does); a broken answer, or the connection lost in its body, is
-:class:`BadResponseError`; the total timeout is ``TimeoutError``.
+connection lost before the answer's head is :class:`DisconnectedError` (an idempotent request that went on a kept
+connection, lost before any byte of its answer, is sent once more on a new connection first; a request found unsent
+on a closed kept connection is sent once more whatever its method); a broken answer, or the connection lost in its
+body, is :class:`BadResponseError`; the total timeout is ``TimeoutError``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ipaddress
 import re
+import socket
 from collections import deque
 from typing import Any, cast
 
@@ -43,13 +47,21 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The headers aiohttp adds when the caller did not set them, so that a layer sees the same request as before.
 _DEFAULTS = (("Accept", "*/*"), ("Accept-Encoding", "gzip, deflate"), ("User-Agent", SERVER_SOFTWARE))
+# As aiohttp's max_field_size: the longest header name or value an answer may have; and a bound on the whole head.
+MAX_FIELD_SIZE = 8190
+MAX_HEAD_SIZE = 64 * 1024
+# As aiohttp's ttl_dns_cache: how long a host name's resolved addresses are used for new connections.
+DNS_TTL_S = 300.0
+# A body up to this size is joined to the head and sent in one write; a larger one is written after it, uncopied.
+_JOIN_BODY_UP_TO = 64 * 1024
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 # The characters aiohttp refuses in a header name or value (header injection).
 _FORBIDDEN_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class UnsupportedUrlError(ValueError):
-    """A URL this client does not take (not plain http, no host, a bad port): the caller sends it another way."""
+    """A URL this client does not take (not plain http, no host, a bad port, credentials in it): the caller sends it
+    another way."""
 
 
 class ConnectError(OSError):
@@ -57,7 +69,15 @@ class ConnectError(OSError):
 
 
 class DisconnectedError(ConnectionError):
-    """The connection was lost before the answer's head arrived."""
+    """The connection was lost before the answer's head arrived; ``answered``: some of the answer had arrived."""
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+class NotSentError(DisconnectedError):
+    """The connection was found closed before anything of the request was written: nothing was sent."""
 
 
 class BadResponseError(Exception):
@@ -84,10 +104,12 @@ class _Connection(asyncio.Protocol):
         self._parser: Any = None
         self._waiter: asyncio.Future[Http1Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._head_size = 0
         self._body: list[bytes] = []
         self._status = 0
         self._head_done = False
-        self._keep_alive = False
+        self._head_bytes = 0
+        self._keep_alive = True  # a new connection is fit for a request until an answer says otherwise
         self._until_eof = False
 
     # --- asyncio.Protocol --------------------------------------------------------------------------------------
@@ -100,6 +122,12 @@ class _Connection(asyncio.Protocol):
             # Bytes nobody asked for (an idle connection's server talking): the connection can't be trusted.
             self.close()
             return
+        if not self._head_done:
+            # The parser keeps a header it has not seen the end of: bound what arrives before the head is done.
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_SIZE + 64 * 1024:
+                self._fail(BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes"))
+                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -120,8 +148,16 @@ class _Connection(asyncio.Protocol):
         self._headers = []
         self._body = []
         self._head_done = False
+        self._head_size = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._head_done:
+            return  # a chunked answer's trailer: dropped, as aiohttp drops it (never forwarded as a header)
+        if len(name) > MAX_FIELD_SIZE or len(value) > MAX_FIELD_SIZE:
+            raise BadResponseError(f"een kopregel van het antwoord is langer dan {MAX_FIELD_SIZE} bytes")
+        self._head_size += len(name) + len(value)
+        if self._head_size > MAX_HEAD_SIZE:
+            raise BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes")
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -136,7 +172,8 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if 100 <= self._status < 200:
-            return  # an interim answer (103 Early Hints, ...): the final one follows
+            self._head_done = False  # an interim answer (103 Early Hints, ...): the final one's head follows
+            return
         self._complete()
 
     # --- the request -------------------------------------------------------------------------------------------
@@ -169,27 +206,40 @@ class _Connection(asyncio.Protocol):
         elif self._head_done:
             waiter.set_exception(BadResponseError("de verbinding brak af in het antwoord"))
         else:
-            waiter.set_exception(DisconnectedError(str(exc) if exc else "de server sloot de verbinding"))
+            waiter.set_exception(
+                DisconnectedError(str(exc) if exc else "de server sloot de verbinding", answered=self._head_bytes > 0)
+            )
 
     def close(self) -> None:
         self.closed = True
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is not None:
+            if transport.get_write_buffer_size():
+                transport.abort()  # what is left of a request nobody will read the answer to: not sent at all
+            else:
+                transport.close()
 
-    async def exchange(self, request: bytes) -> Http1Response:
+    async def exchange(self, head: bytes, body: bytes | None = None) -> Http1Response:
         """Write one request and wait for its whole answer. Afterwards the connection may go back to the pool
         (:attr:`reusable`); after any failure or cancellation it is closed."""
         assert self.transport is not None
         if self.closed or self.transport.is_closing():
-            raise DisconnectedError("de verbinding was al gesloten")
+            raise NotSentError("de verbinding was al gesloten")
         self._parser = httptools.HttpResponseParser(self)
         self._waiter = self._loop.create_future()
         self._head_done = False
+        self._head_bytes = 0
         self._until_eof = False
         self._keep_alive = False
         ok = False
         try:
-            self.transport.write(request)
+            if body is None:
+                self.transport.write(head)
+            elif len(body) <= _JOIN_BODY_UP_TO:
+                self.transport.write(head + body)  # one send for the usual small body
+            else:
+                self.transport.write(head)  # a large body: a second write, not a copy joined to the head
+                self.transport.write(body)
             response = await self._waiter
             ok = True
             return response
@@ -200,7 +250,17 @@ class _Connection(asyncio.Protocol):
 
     @property
     def reusable(self) -> bool:
-        return not self.closed and self._keep_alive and self.transport is not None and not self.transport.is_closing()
+        """Whether the connection may carry the next request: kept alive, open, and all of this request written. A
+        server may answer before it has read the whole body (a 401 or 413 to a large upload); the rest of the body
+        would then be read as the next request (aiohttp waits for its writer before it releases a connection)."""
+        transport = self.transport
+        return (
+            not self.closed
+            and self._keep_alive
+            and transport is not None
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() == 0
+        )
 
 
 class Http1Pool:
@@ -212,15 +272,22 @@ class Http1Pool:
         self._idle: dict[tuple[str, int], deque[_Connection]] = {}
         self._slots = asyncio.Semaphore(limit)
         self._keepalive = keepalive_s
+        self._closed = False
+        # (host, port) -> (the addresses to connect to, in getaddrinfo's order; when they expire).
+        self._dns: dict[tuple[str, int], tuple[list[str], float]] = {}
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
 
     def close(self) -> None:
+        """Close every idle connection, and every one given back from now on (requests still in flight)."""
+        self._closed = True
         for idle in self._idle.values():
             while idle:
-                idle.pop().close()
+                conn = idle.pop()
+                with contextlib.suppress(RuntimeError):  # its event loop is closed already: its transport went with it
+                    conn.close()
         self._idle.clear()
 
     def _split(self, url: str) -> tuple[tuple[str, int], bytes, str]:
@@ -233,12 +300,15 @@ class Http1Pool:
             raise UnsupportedUrlError(str(exc)) from exc
         if parsed.scheme != "http" or not parsed.raw_host or port is None:
             raise UnsupportedUrlError(f"Http1Pool speaks plain http only: {url!r}")
+        if parsed.raw_user is not None or parsed.raw_password is not None:
+            raise UnsupportedUrlError("Http1Pool does not send credentials from a URL")  # aiohttp: Basic auth
         host_header = parsed.host_port_subcomponent or ""
         return (parsed.raw_host, port), host_header.encode("ascii"), parsed.raw_path_qs
 
     def _request_bytes(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[tuple[str, int], bytes]:
+    ) -> tuple[tuple[str, int], bytes, bytes | None]:
+        """(host, port), the request's head, and its body (written separately, never copied)."""
         key, host_header, target = self._split(url)
         lines = [f"{method} {target} HTTP/1.1\r\n".encode("ascii")]
         lowered = {name.lower() for name in headers}
@@ -256,44 +326,96 @@ class Http1Pool:
                 lines.append(f"{name}: {value}\r\n".encode())
         if body:
             lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
-            lines.append(body)
         elif method not in _NO_BODY_METHODS:
             lines.append(b"Content-Length: 0\r\n\r\n")
         else:
             lines.append(b"\r\n")
-        return key, b"".join(lines)
+        return key, b"".join(lines), body or None
+
+    async def _resolve(self, key: tuple[str, int]) -> list[str]:
+        """The addresses of a host, from a cache kept ``DNS_TTL_S`` (as aiohttp's ``ttl_dns_cache``): a name is not
+        resolved (in a thread) for every new connection. An IP address is its own answer."""
+        entry = self._dns.get(key)
+        now = self._loop.time()
+        if entry is not None and now < entry[1]:
+            return entry[0]
+        host, port = key
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            infos = await self._loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            if not addresses:
+                raise OSError(f"geen adres voor {host}") from None
+            self._dns[key] = (addresses, now + DNS_TTL_S)
+            return addresses
+        self._dns[key] = (addresses := [host], float("inf"))
+        return addresses
 
     async def _connect(
         self, key: tuple[str, int], connect_timeout_s: float | None, deadline: float | None
     ) -> _Connection:
-        # As aiohttp: running out of time while connecting (connect timeout or total) is "no connection".
-        limit = deadline
-        if connect_timeout_s is not None:
-            at = self._loop.time() + connect_timeout_s
-            limit = at if limit is None else min(limit, at)
+        """A new connection to the host's first address that takes it. As aiohttp's: the connect timeout bounds each
+        TCP connect, the total time all of it; running out of either is "no connection", and so is a failed lookup.
+        A connect that fails drops the host's cached addresses (the next connection looks them up again)."""
         try:
-            async with asyncio.timeout_at(limit):
-                _, conn = await self._loop.create_connection(lambda: _Connection(self._loop), key[0], key[1])
+            async with asyncio.timeout_at(deadline):
+                addresses = await self._resolve(key)
         except TimeoutError as exc:
-            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from exc
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: de tijd liep af") from exc
         except OSError as exc:
             raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {exc}") from exc
-        return conn
+        error: Exception | None = None
+        for address in addresses:
+            limit = deadline
+            if connect_timeout_s is not None:
+                at = self._loop.time() + connect_timeout_s
+                limit = at if limit is None else min(limit, at)
+            try:
+                async with asyncio.timeout_at(limit):
+                    _, conn = await self._loop.create_connection(lambda: _Connection(self._loop), address, key[1])
+                return conn
+            except (TimeoutError, OSError) as exc:
+                error = exc
+                if deadline is not None and self._loop.time() >= deadline:
+                    break
+        self._dns.pop(key, None)
+        if isinstance(error, TimeoutError):
+            raise ConnectError(f"geen verbinding met {key[0]}:{key[1]} binnen {connect_timeout_s}s") from error
+        raise ConnectError(f"geen verbinding met {key[0]}:{key[1]}: {error}") from error
+
+    def _sweep(self, idle: deque[_Connection], now: float) -> None:
+        """Close the connections idle longer than the keep-alive: the oldest are on the left."""
+        while idle and now - idle[0].idle_since >= self._keepalive:
+            idle.popleft().close()
 
     def _take_idle(self, key: tuple[str, int]) -> _Connection | None:
         idle = self._idle.get(key)
-        now = self._loop.time()
+        if idle is None:
+            return None
+        self._sweep(idle, self._loop.time())
+        found = None
         while idle:
             conn = idle.pop()  # the most recently used first: the one least likely to have timed out
-            if conn.reusable and now - conn.idle_since < self._keepalive:
-                return conn
+            if conn.reusable:
+                found = conn
+                break
             conn.close()
-        return None
+        if not idle:
+            del self._idle[key]
+        return found
 
     def _give_back(self, key: tuple[str, int], conn: _Connection) -> None:
-        if conn.reusable:
-            conn.idle_since = self._loop.time()
-            self._idle.setdefault(key, deque()).append(conn)
+        if self._closed or not conn.reusable:
+            conn.close()  # never left open unpooled (extra bytes after the answer, an unsent body, a closed pool)
+            return
+        now = conn.idle_since = self._loop.time()
+        idle = self._idle.get(key)
+        if idle is None:
+            idle = self._idle[key] = deque()
+        else:
+            self._sweep(idle, now)
+        idle.append(conn)
 
     async def request(
         self,
@@ -306,31 +428,47 @@ class Http1Pool:
         connect_timeout_s: float | None,
     ) -> Http1Response:
         """Send one request and read its whole answer within ``timeout_s`` in all (``TimeoutError`` after that, or
-        :class:`ConnectError` when the time ran out while connecting). A request whose connection is lost before
-        the answer's head is sent once more on a new connection when its method is idempotent."""
-        key, request = self._request_bytes(method, url, headers, body)
-        retry = method in IDEMPOTENT_METHODS
+        :class:`ConnectError` when the time ran out while connecting). A request is sent once more, on a new
+        connection, only when (a) its method is idempotent, it went on a kept (pooled) connection and that connection
+        was lost before any byte of the answer arrived, or (b) any method, when the kept connection was found closed
+        before anything of it was written (nothing was sent)."""
+        key, head, payload = self._request_bytes(method, url, headers, body)
+        idempotent = method in IDEMPOTENT_METHODS
+        retried = False
+        fresh = False
         deadline = None if timeout_s is None else self._loop.time() + timeout_s
-        try:
-            if self._slots.locked():
-                async with asyncio.timeout_at(deadline):
-                    await self._slots.acquire()
-            else:
-                await self._slots.acquire()  # a free slot: taken at once
-        except TimeoutError as exc:  # as aiohttp: waiting for a free connection counts as connecting
-            raise ConnectError(f"geen vrije verbinding met {key[0]}:{key[1]} binnen {timeout_s}s") from exc
+        # As aiohttp (which bounds the wait for a free connection only by the total time, the transport setting no
+        # pool timeout): no free slot within the total time is the total timeout, ``TimeoutError`` (504).
+        if self._slots.locked():
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        else:
+            await self._slots.acquire()  # a free slot: taken at once
         try:
             while True:
-                conn = self._take_idle(key) or await self._connect(key, connect_timeout_s, deadline)
+                conn = None if fresh else self._take_idle(key)
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._connect(key, connect_timeout_s, deadline)
+                if deadline is not None and self._loop.time() >= deadline:
+                    # No time left: nothing is written (the timeout would cancel it only after the write).
+                    self._give_back(key, conn)
+                    raise TimeoutError
                 try:
                     async with asyncio.timeout_at(deadline):
-                        response = await conn.exchange(request)
-                except DisconnectedError:
-                    if not retry:
+                        response = await conn.exchange(head, payload)
+                except NotSentError:
+                    if retried:
                         raise
-                    retry = False
-                    continue
-                self._give_back(key, conn)
-                return response
+                except DisconnectedError as exc:
+                    # Sent once more only if the request went on a kept connection (the server may have closed it
+                    # just as the request was written) and nothing of an answer came: never after a new connection
+                    # failed, and never a POST or PATCH.
+                    if retried or not idempotent or not reused or exc.answered:
+                        raise
+                else:
+                    self._give_back(key, conn)
+                    return response
+                retried = fresh = True  # once, on a new connection (not another kept one)
         finally:
             self._slots.release()

@@ -73,6 +73,7 @@ class TokenProvider:
                 body=form,
                 target="identity-provider",
                 raise_for_status=False,
+                follow_redirects=False,  # a token request is answered, never redirected: not 200 is no token
             )
             if resp.status != 200:
                 raise ServiceUnavailableError("Kon geen token krijgen bij de identity provider")
@@ -142,8 +143,10 @@ class GatewayClient:
                 body = _json_bytes(json_body)
             out["Content-Type"] = "application/json"
         url = self._base + path + (("?" + urlencode(params)) if params else "")
+        # A layer answers, it never redirects (Starlette's trailing-slash 307 must not be followed past the
+        # gateway): a redirect is an upstream error (502), and the call goes by the lean client (docs/adr/0042).
         return await self._transport.request(
-            method, url, headers=out, body=body, timeout_s=timeout_s, target=_target_of(path)
+            method, url, headers=out, body=body, timeout_s=timeout_s, target=_target_of(path), follow_redirects=False
         )
 
     async def get_model(self, path: str, model: type[M], **kwargs: Any) -> M:

@@ -125,6 +125,7 @@ class HaalCentraalBrp:
                 body=payload,
                 timeout_s=self._s.brp_timeout_s,
                 target="brp",
+                follow_redirects=False,  # an API POST is answered, never redirected: a redirect is a 502
             )
             data = resp.json()
             if not isinstance(data, dict):

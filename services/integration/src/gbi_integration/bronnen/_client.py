@@ -72,10 +72,11 @@ class BronClient:
                 timeout_s=self._s.bronnen_timeout_s,
                 target=self.naam.lower(),
                 raise_for_status=False,
+                follow_redirects=False,  # a source API answers, never redirects: a 3xx is refused below
             )
             if resp.status >= 500 or resp.status == 429:
                 raise ServiceUnavailableError(f"{self.naam} is niet beschikbaar (HTTP {resp.status})")
-            if resp.status >= 400:
+            if resp.status >= 300:
                 raise UpstreamError(f"{self.naam} weigerde het verzoek (HTTP {resp.status})")
             try:
                 data = resp.json()

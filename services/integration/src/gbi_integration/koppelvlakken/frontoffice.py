@@ -81,6 +81,7 @@ class HttpFrontoffice:
                 connect_timeout_s=self._connect_timeout_s,
                 target=f"frontoffice-{naam}",
                 raise_for_status=False,
+                follow_redirects=False,  # a redirect is no message: OnbruikbaarBericht (_answer)
             )
             return self._answer(naam, resp)
 

@@ -117,6 +117,7 @@ class ZgwHttp:
                 timeout_s=self._timeout_s,
                 target="zaaksysteem",
                 raise_for_status=False,
+                follow_redirects=False,  # an API call is answered, never redirected: a 3xx is an error (_answer)
             )
             return _answer(resp, client)
 
@@ -136,6 +137,7 @@ class ZgwHttp:
                 timeout_s=self._timeout_s,
                 target="zaaksysteem",
                 raise_for_status=False,
+                follow_redirects=False,  # an API call is answered, never redirected: a 3xx is an error (_answer)
             )
             return _answer(resp, client)
 
