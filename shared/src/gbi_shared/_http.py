@@ -165,20 +165,9 @@ class HttpTransport:
         follow_redirects: bool,
     ) -> HttpResponse:
         propagate.inject(out_headers)
-        if not follow_redirects and method in _LEAN_METHODS and url.startswith("http://"):
-            return await self._send_lean(
-                span,
-                method,
-                url,
-                out_headers,
-                body,
-                timeout_s,
-                connect_timeout_s,
-                target,
-                raise_for_status,
-                follow_redirects,
-            )
-        return await self._send_aiohttp(
+        lean = not follow_redirects and method in _LEAN_METHODS and url.startswith("http://")
+        send = self._send_lean if lean else self._send_aiohttp
+        return await send(
             span,
             method,
             url,
