@@ -211,12 +211,7 @@ def _walk(
     to keep a depth count, and checks a filter object of five attributes, which made walking the tree most of an
     engine call. The depth limit is kept: a task deeper than ``_MAX_DEPTH`` (where the iterator may stop
     descending) is an error, never a silently different walk."""
-    if state & TaskState.PREDICTED_MASK:
-        min_state = TaskState.MAYBE
-    elif state & TaskState.DEFINITE_MASK:
-        min_state = TaskState.FUTURE
-    else:
-        min_state = TaskState.COMPLETED
+    min_state = _least_state(state)
     subprocesses = first.workflow.top_workflow.subprocesses if bpmn else None
     into_finished = state <= TaskState.FINISHED_MASK
     stack: list[tuple[Any, int]] = [(first, 0)]
@@ -243,17 +238,21 @@ def _walk(
             yield task
 
 
+def _least_state(state: int) -> int:
+    """The least state a walk with this state filter descends below (as SpiffWorkflow's iterator decides it)."""
+    if state & TaskState.PREDICTED_MASK:
+        return int(TaskState.MAYBE)
+    if state & TaskState.DEFINITE_MASK:
+        return int(TaskState.FUTURE)
+    return int(TaskState.COMPLETED)
+
+
 def _reached(task: Any, first: Any, top: Any, state: int, skip_subprocesses: bool) -> bool:
     """Whether :func:`_walk` from ``first`` (a workflow's root, ``bpmn``) with this state filter reaches ``task``:
     going up from the task, every parent holds it among its children and is one the walk descends below (at least
     the filter's least state, or the start of a running subprocess), and a subprocess's root is entered from its
     task as the walk enters it (not skipped, the task not finished when the filter asks for finished ones)."""
-    if state & TaskState.PREDICTED_MASK:
-        min_state = TaskState.MAYBE
-    elif state & TaskState.DEFINITE_MASK:
-        min_state = TaskState.FUTURE
-    else:
-        min_state = TaskState.COMPLETED
+    min_state = _least_state(state)
     subprocesses = top.subprocesses
     node = task
     while node is not first:
