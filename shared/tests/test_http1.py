@@ -731,6 +731,53 @@ def test_an_answer_with_an_oversized_head_is_a_502(extra: list[bytes]) -> None:
     run(script, scenario)
 
 
+class _Written:
+    """The transport of a connection driven by hand: it keeps what is written."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def abort(self) -> None:
+        self.closing = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+@pytest.mark.parametrize("pieces", [1, 3], ids=["one-read", "three-reads"])
+def test_a_large_body_in_the_same_read_as_the_head_is_read(pieces: int) -> None:
+    # A server writes head and body at once (the services' transport does), and one read may hold the head and far
+    # more body than the head's limit (a payment run's page of uitkeringen): only bytes that arrive while the head is
+    # unfinished count against that limit.
+    body = b"x" * 600_000
+    answer = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body) + body
+
+    async def scenario() -> bytes:
+        conn = _http1._Connection(asyncio.get_running_loop())
+        transport = _Written()
+        conn.connection_made(transport)  # type: ignore[arg-type]
+        exchange = asyncio.ensure_future(conn.exchange(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
+        await asyncio.sleep(0)
+        size = -(-len(answer) // pieces)
+        for start in range(0, len(answer), size):
+            conn.data_received(answer[start : start + size])
+        response = await exchange
+        assert conn.reusable
+        return response.body
+
+    assert asyncio.run(scenario()) == body
+
+
 def test_a_header_of_the_largest_allowed_size_is_read() -> None:
     script = Script([ok(b"", b"x-groot: " + b"a" * 8190)])
 

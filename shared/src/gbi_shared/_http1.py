@@ -122,16 +122,18 @@ class _Connection(asyncio.Protocol):
             # Bytes nobody asked for (an idle connection's server talking): the connection can't be trusted.
             self.close()
             return
-        if not self._head_done:
-            # The parser keeps a header it has not seen the end of: bound what arrives before the head is done.
+        head_pending = not self._head_done
+        if head_pending:
             self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_SIZE + 64 * 1024:
-                self._fail(BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes"))
-                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(BadResponseError(f"ongeldig antwoord: {exc}"))
+            return
+        # The parser keeps a header it has not seen the end of: bound what arrives before the head is done. Checked
+        # after the parser saw the bytes, as one read may hold the whole head and much of the body after it.
+        if head_pending and not self._head_done and self._head_bytes > MAX_HEAD_SIZE + 64 * 1024:
+            self._fail(BadResponseError(f"de kop van het antwoord is groter dan {MAX_HEAD_SIZE} bytes"))
 
     def eof_received(self) -> bool:
         self._lost(None)
