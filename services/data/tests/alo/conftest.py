@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from gbi_shared import ActorType
 
@@ -193,3 +195,19 @@ def problem(response: Any) -> dict[str, Any]:
 def comparable(body: dict[str, Any]) -> dict[str, Any]:
     """A problem without its ``instance`` (the request path and id differ between two requests)."""
     return {k: v for k, v in body.items() if k != "instance"}
+
+
+@contextmanager
+def statements(client: Any) -> Iterator[list[str]]:
+    """The first word of every SQL statement the client's app sends while the block runs (SELECT, UPDATE, ...)."""
+    engine = client.app.state.database.engine
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

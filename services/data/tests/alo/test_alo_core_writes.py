@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
 from gbi_data import audit
@@ -25,7 +23,7 @@ from gbi_data.audit import GENESIS_HASH, AuditEntry, record_hash
 from gbi_data.database import Database
 from gbi_data.models import AuditChainHead, AuditRecord
 
-from .conftest import BSN_B
+from .conftest import BSN_B, statements
 
 V1 = "/internal/data/v1"
 AMSTERDAM = "0363"
@@ -196,21 +194,6 @@ def test_insert_new_is_false_for_a_row_a_constraint_holds_and_the_transaction_go
         assert (stored.id, stored.soort, stored.gronden) == (first.id, "afwijzing", {"grond": "afwijzing"})
 
 
-@contextmanager
-def _statements(client: Any) -> Iterator[list[str]]:
-    engine = client.app.state.database.engine
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 @pytest.mark.postgres
 def test_a_save_with_its_aanvraag_changes_takes_one_statement_per_change(postgres_alo) -> None:
     """PostgreSQL: the save of ADR 0027 with steps, a tijdlijn entry and the status takes nine statements (eighteen
@@ -229,7 +212,7 @@ def test_a_save_with_its_aanvraag_changes_takes_one_statement_per_change(postgre
         "aanvraagStatus": "in-behandeling",
     }
     before = alo.operations()
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
     assert saved.status_code == 200, saved.text
     assert seen == [
@@ -249,7 +232,7 @@ def test_a_claim_leases_its_candidates_in_one_statement(postgres_alo) -> None:
     and an empty claim asks whether the gemeente has open instances (ADR 0035)."""
     alo = postgres_alo
     first, second = alo.zaak()[1], alo.zaak(BSN_B)[1]
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         got = alo.claim("w", limit=1)
     assert [g["id"] for g in got] == [first["id"]]
     assert (got[0]["leaseOwner"], got[0]["attempts"]) == ("w", 1)
@@ -260,7 +243,7 @@ def test_a_claim_leases_its_candidates_in_one_statement(postgres_alo) -> None:
         *("SELECT", "WITH"),  # the chain head's lock; the entry and its move
     ]
     assert [g["id"] for g in alo.claim("v")] == [second["id"]]  # the first is leased: never to two workers
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         assert alo.claim("u") == []
     assert seen == ["SELECT", "WITH", "SELECT"]  # binding; the claim that finds nothing; whether any is open
 

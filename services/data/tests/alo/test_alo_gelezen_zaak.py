@@ -22,7 +22,7 @@ from gbi_data.alo.service import AloService, _GelezenAanvraag
 from gbi_shared import ActorType, NotFoundError, RequestContext
 from gbi_shared.contracts.alo import BesluitNieuw
 
-from .conftest import AMSTERDAM, BESLUIT_TOEKENNING, BSN_A, BSN_B
+from .conftest import AMSTERDAM, BESLUIT_TOEKENNING, BSN_A, BSN_B, statements
 
 V1 = "/internal/data/v1"
 PDF = "JVBERi0xLjcK"
@@ -32,21 +32,6 @@ AFWIJZING = {
     "gronden": {"reden": "vermogen"},
     "vastgesteldDoor": "gbi-proces (automatisch besluit)",
 }
-
-
-@contextmanager
-def _statements(client: Any) -> Iterator[list[str]]:
-    engine = client.app.state.database.engine
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _on_postgres(alo: Any) -> bool:
@@ -85,7 +70,7 @@ def test_the_besluit_read_answers_who_may_see_it_and_audits_its_subject(alo, act
     assert "nog niet besloten" in alo.problem(undecided)["detail"]
     assert alo.client.post(url, json=BESLUIT_TOEKENNING, headers=actors.service()).status_code == 201
     before = alo.audit()
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         read = alo.client.get(url, headers=actors.service())
     assert read.status_code == 200, read.text
     assert (read.json()["soort"], read.json()["aanvraagId"]) == ("toekenning", aanvraag["id"])
@@ -113,7 +98,7 @@ def test_a_save_with_besluit_and_uitkering_records_both_on_the_aanvraag_it_read(
     got = alo.claim("w")[0]
     before = alo.operations()
     body = _save(got, besluit=BESLUIT_TOEKENNING, uitkering=_uitkering(aanvraag))
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
     assert saved.status_code == 200, saved.text
     assert saved.json()["besluit"]["soort"] == "toekenning"
@@ -159,7 +144,7 @@ def test_a_save_with_an_uitkering_checks_the_besluit_its_own_select_found(alo) -
     got = claimed[toegekend["id"]]
     before = alo.operations()
     body = _save(got, uitkering=_uitkering(toegekend))
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         saved = alo.client.put(f"{V1}/procesinstanties/{got['id']}", json=body, headers=alo.actors.service())
     assert saved.status_code == 200, saved.text
     assert "besluit" not in saved.json()
@@ -198,7 +183,7 @@ def test_a_beschikking_bij_besluit_is_linked_with_one_update_and_answers_as_befo
     assert "nog niet besloten" in alo.problem(early)["detail"]
     assert alo.client.get(docs, headers=actors.service()).json()["items"] == []
     assert alo.client.post(_besluit_url(aanvraag), json=BESLUIT_TOEKENNING, headers=actors.service()).status_code == 201
-    with _statements(alo.client) as seen:
+    with statements(alo.client) as seen:
         stored = alo.client.post(
             docs, json=pdf | {"bijBesluit": True}, headers=actors.service() | {"Idempotency-Key": "beschikking-1"}
         )
