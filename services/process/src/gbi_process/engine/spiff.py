@@ -42,6 +42,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from hashlib import sha1
 from math import isfinite
 from typing import Any
@@ -405,13 +406,20 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------------------------------------------------- timers
+@lru_cache(maxsize=4096)
+def _midnight(day: str) -> datetime:
+    """The start of an ISO date in Europe/Amsterdam, in UTC (a cycle timer's due moment is asked at every step of a
+    run; the time zone conversion is most of it). A ValueError is raised, not kept."""
+    return datetime.combine(date.fromisoformat(day), time(0), NL).astimezone(UTC)
+
+
 def _moment(value: Any, what: str) -> datetime:
     """A timer value as an aware UTC moment: an ISO date is the start of that day in Europe/Amsterdam."""
     if not isinstance(value, str):
         raise ExpressionError(f"{what}: a timer needs an ISO date or date-time, got {value!r}")
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), NL).astimezone(UTC)
+            return _midnight(value)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ExpressionError(f"{what}: {value!r} is not an ISO date or date-time") from exc
@@ -786,6 +794,16 @@ def _plain_copy(value: Any) -> Any:
     raise _NotPlain
 
 
+def _id_text(task: Any) -> str:
+    """``str(task.id)``, kept on the task (a task's id never changes; the items of every step name their task)."""
+    kept = task.__dict__.get("_gbi_id_text")
+    if kept is not None and kept[0] is task.id:
+        return str(kept[1])
+    text = str(task.id)
+    task._gbi_id_text = (task.id, text)
+    return text
+
+
 def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
     try:
         plain: dict[str, Any] = _plain_copy(dict(values or {}))
@@ -888,7 +906,7 @@ class SpiffInstance:
                 retry_at = task.internal_data.get("gbi_retry_at")
                 items.append(
                     ServiceTaskItem(
-                        task_id=str(task.id),
+                        task_id=_id_text(task),
                         element=element.id,
                         handler=str(task.task_spec.handler),
                         name=element.name,
@@ -948,7 +966,7 @@ class SpiffInstance:
                 outcome_type = element.outputs.get(element.outcome_variable or "")
                 items.append(
                     UserTaskItem(
-                        task_id=str(task.id),
+                        task_id=_id_text(task),
                         element=element.id,
                         name=element.name,
                         rol=str(element.rol),
@@ -1007,7 +1025,7 @@ class SpiffInstance:
         for task, timer in self._timers():
             items.append(
                 TimerItem(
-                    task_id=str(task.id),
+                    task_id=_id_text(task),
                     element=str(timer.element_id),
                     name=self._compiled.definition.model.elements[str(timer.element_id)].name,
                     due=timer.due(task),
@@ -1053,7 +1071,7 @@ class SpiffInstance:
             element = elements[element_id]
             items.append(
                 MessageItem(
-                    task_id=str(task.id),
+                    task_id=_id_text(task),
                     element=element_id,
                     name=element.name,
                     message=definition.name,
@@ -1069,7 +1087,7 @@ class SpiffInstance:
         waits = [
             (task, eid, d)
             for task, eid, d in self._message_waits()
-            if d.name == message and (task_id is None or str(task.id) == task_id)
+            if d.name == message and (task_id is None or _id_text(task) == task_id)
         ]
         if not waits:
             return False

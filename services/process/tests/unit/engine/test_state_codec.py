@@ -193,3 +193,35 @@ def test_a_task_id_is_written_as_before(task_id: UUID) -> None:
     short = spiff._short(task_id)
     assert short == base64.urlsafe_b64encode(task_id.bytes).rstrip(b"=").decode()
     assert spiff._long(short) == task_id
+
+
+@pytest.mark.parametrize("day", ["2026-03-29", "2026-10-25", "2026-12-31", "2027-01-01", "2026-06-15"])
+def test_the_start_of_a_day_is_computed_once_and_the_same(day: str) -> None:
+    from datetime import UTC, date, datetime, time
+
+    from gbi_shared.tijd import NL
+
+    expected = datetime.combine(date.fromisoformat(day), time(0), NL).astimezone(UTC)
+    assert spiff._moment(day, "t") == expected == spiff._moment(day, "t")
+    assert spiff._moment(day, "t") is spiff._moment(day, "t")  # kept
+    assert spiff._moment(day, "t").tzinfo == UTC
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "2026-02-30", "abcdefghij", "2026-1-1", 20260301, None])
+def test_a_wrong_timer_value_is_refused_every_time(value: Any) -> None:
+    from gbi_process.engine import ExpressionError
+
+    for _ in range(2):  # (a failure is never kept)
+        with pytest.raises(ExpressionError, match=r"^t: "):
+            spiff._moment(value, "t")
+
+
+def test_the_items_name_their_task_by_its_id(engine: SpiffEngine) -> None:
+    instance = engine.start("alo", start_variables())
+    [item] = instance.ready_service_tasks()
+    task = instance._wf.get_task_from_id(UUID(item.task_id))
+    assert item.task_id == str(task.id) == spiff._id_text(task) == spiff._id_text(task)
+    task.id = uuid4()  # (never done; a kept text is only used for the id it was made of)
+    assert spiff._id_text(task) == str(task.id)
+    timers = instance.waiting_timers()
+    assert [t.task_id for t in timers] == [str(instance._wf.get_task_from_id(UUID(t.task_id)).id) for t in timers]
