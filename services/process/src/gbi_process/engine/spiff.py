@@ -29,6 +29,9 @@ What this adapter changes about SpiffWorkflow, and why:
   walk it with :func:`_walk` (the same tasks in the same order, pinned against SpiffWorkflow's iterators on every
   path of the model), and a state change builds no log record that the ``spiff`` logger (WARNING) would drop.
   Asking for the tasks in a state finds a single match (or none) without a walk at all (ADR 0044).
+- **Plain JSON as it is** (ADR 0049). The state codec writes and reads plain JSON data without SpiffWorkflow's
+  converters (which return it unchanged; the state is the same, byte for byte), and variables and results are copied
+  without a JSON round trip when plain; anything else takes the long way as before.
 """
 
 from __future__ import annotations
