@@ -242,3 +242,46 @@ def test_a_try_that_died_mid_way_is_completed_by_the_repeat_with_one_of_each(har
     harness.expect_rejections = True  # type: ignore[attr-defined]
     for s in replica.transport.sent:
         check_request(s)
+
+
+def test_a_repeat_after_the_zaak_was_closed_finds_every_part_when_the_zaaksysteem_answers_403(
+    harness: Harness,
+) -> None:
+    """The first try completed (the zaak is closed) and the process crashed before it recorded the step: the replay
+    sends the whole request again. A zaaksysteem that checks permissions before it validates refuses the besluit and
+    the statussen on the closed zaak with a 403, not as duplicates: each is looked up once and found; the document
+    (not a write on the zaak) is refused as a duplicate and found, its relations looked up. Nothing is created."""
+    replica, other = _replica(harness)
+
+    async def scenario(zs: ZgwZaaksysteem) -> list[Any]:
+        zaak = await zs.registreer_zaak(AMSTERDAM, "ALO-AFH-GESLOTEN", BSN, "Aanvraag", date(2025, 6, 2))
+        first = await ZaakService(zs).afhandeling(zaak.identificatie, _verzoek(), CTX)
+        replica.transport.faults.forbidden.extend(
+            [("POST", "/besluiten"), ("POST", "/statussen"), ("POST", "/statussen")]
+        )
+        try:
+            again = await ZaakService(other).afhandeling(zaak.identificatie, _verzoek(), CTX)
+        finally:
+            await replica.transport.close()
+        return [zaak, first, again]
+
+    zaak, first, again = harness.run(scenario)
+    assert replica.transport.faults.forbidden == []  # all three refused
+    assert (again.besluit.nieuw, again.besluit.status.nieuw, again.document.nieuw, again.eindstatus.nieuw) == (
+        False,
+        False,
+        False,
+        False,
+    )
+    assert (again.besluit.url, again.document.url, again.eindstatus.url) == (
+        first.besluit.url,
+        first.document.url,
+        first.eindstatus.url,
+    )
+    assert _counts(harness, zaak) == ONE_OF_EACH
+    writes = [w.url.rsplit("/api/v1", 1)[1] for w in replica.transport.writes()]
+    assert "/zaakinformatieobjecten" not in writes  # the relations of a document found are looked up, not written
+    assert "/besluitinformatieobjecten" not in writes
+    harness.expect_rejections = True  # type: ignore[attr-defined]
+    for s in replica.transport.sent:
+        check_request(s)
