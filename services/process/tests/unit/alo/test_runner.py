@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from gbi_process.alo import runner as runner_module
 from gbi_process.alo.handlers import Stap, WachtOpBron
 from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
@@ -898,6 +900,11 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
     assert datetime.fromisoformat(verzoek["besluit"]["statusGezetOp"]) == besluit.created_at
     assert datetime.fromisoformat(verzoek["eindstatus"]["datum"]) == besluit.created_at + timedelta(seconds=1)
     assert (verzoek["besluit"]["besluittype"], verzoek["besluit"]["datum"]) == ("toekenning", "2026-03-20")
+    # a besluit without its beschikking is never announced in the zaaksysteem: an incident, nothing sent
+    besluit = besluit.model_copy(update={"beschikking_document_id": None})
+    with pytest.raises(ValueError, match="geen beschikking"):
+        await notificatie_versturen(stap("notificatie_versturen"))
+    assert len(posts) == 1
 
 
 def _puts(world: World) -> list[dict[str, Any]]:
