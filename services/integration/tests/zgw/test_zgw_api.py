@@ -161,6 +161,48 @@ def test_a_besluit_with_its_status_in_one_request_is_found_again_when_repeated(
     assert api.post(f"{ZAKEN}/GBI-API-BS/besluiten", json=body, headers=burger).status_code == 403
 
 
+def test_the_end_of_a_case_in_one_request_201_then_200(api: TestClient, ctx: Ctx, sim: Simulator) -> None:
+    """ADR 0045: ``POST .../afhandeling`` registers the besluit with its status, the beschikking and the eindstatus
+    (201); the same again finds all of it (200) and registers nothing; a burger may not; a document that is no PDF
+    is refused before anything is sent."""
+    service = ctx(gemeente=AMSTERDAM)
+    assert api.post(ZAKEN, json=_zaak("API-AFH"), headers=service).status_code == 201
+    pdf = minimal_pdf("Beschikking toekenning")
+    body = {
+        "gemeente": AMSTERDAM,
+        "besluit": {
+            "besluittype": "toekenning",
+            "datum": "2025-06-20",
+            "ingangsdatum": "2025-06-02",
+            "statusGezetOp": "2025-06-20T10:15:00+02:00",
+            "statusToelichting": "toekenning",
+        },
+        "document": {"titel": "Beschikking toekenning", "inhoud": base64.b64encode(pdf).decode()},
+        "eindstatus": {"datum": "2025-06-20T10:15:01+02:00", "toelichting": "toekenning"},
+    }
+    burger = ctx(ActorType.BURGER, bsn=BSN, roles=(), actor_id="burger-1")
+    assert api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=burger).status_code == 403
+    geen_pdf = {**body, "document": {**body["document"], "inhoud": base64.b64encode(b"geen pdf").decode()}}
+    refused = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=geen_pdf, headers=service)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith(PROBLEM)
+    first = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=service)
+    assert first.status_code == 201, first.text
+    afhandeling = first.json()
+    assert afhandeling["besluit"]["status"]["status"] == "besluit_genomen"
+    assert afhandeling["document"]["besluit"] == afhandeling["besluit"]["url"]
+    assert afhandeling["document"]["bestandsomvang"] == len(pdf)
+    assert afhandeling["eindstatus"]["status"] == "afgehandeld"
+    again = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=service)
+    assert again.status_code == 200
+    assert again.json()["document"]["url"] == afhandeling["document"]["url"]
+    closed = api.get(f"{ZAKEN}/GBI-API-AFH", params={"gemeente": AMSTERDAM}, headers=service).json()
+    assert closed["einddatum"] == "2025-06-20"
+    store = sim.app.state.zgw.store
+    zaak_url = next(z.data["url"] for z in store.all("zaken") if z.data["identificatie"] == "GBI-API-AFH")
+    assert sum(1 for s in store.all("statussen") if s.data["zaak"] == zaak_url) == 2
+
+
 def test_who_may_do_what(api: TestClient, ctx: Ctx) -> None:
     assert api.post(ZAKEN, json=_zaak("API-2")).status_code == 401
     assert api.post(ZAKEN, json=_zaak("API-2"), headers=ctx(gemeente=AMSTERDAM)).status_code == 201

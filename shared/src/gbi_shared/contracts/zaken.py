@@ -22,6 +22,11 @@ from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "AanvraagReferentie",
+    "ZaakAfhandeling",
+    "ZaakAfhandelingBesluit",
+    "ZaakAfhandelingDocument",
+    "ZaakAfhandelingStatus",
+    "ZaakAfhandelingVerzoek",
     "ZaakBesluit",
     "ZaakBesluitVerzoek",
     "ZaakBesluittypeNaam",
@@ -174,11 +179,15 @@ class ZaakDocumentVerzoek(CamelModel):
 
     @model_validator(mode="after")
     def _pdf(self) -> Self:
-        if not self.inhoud.startswith(b"%PDF-"):
-            raise ValueError("de inhoud moet een PDF zijn")
-        if len(self.inhoud) > MAX_DOCUMENT_BYTES:
-            raise ValueError(f"de inhoud is groter dan {MAX_DOCUMENT_BYTES} bytes")
+        _check_pdf(self.inhoud)
         return self
+
+
+def _check_pdf(inhoud: bytes) -> None:
+    if not inhoud.startswith(b"%PDF-"):
+        raise ValueError("de inhoud moet een PDF zijn")
+    if len(inhoud) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"de inhoud is groter dan {MAX_DOCUMENT_BYTES} bytes")
 
 
 class ZaakDocument(CamelModel):
@@ -189,3 +198,53 @@ class ZaakDocument(CamelModel):
     sha256: str
     besluit: str | None = None
     nieuw: bool = False
+
+
+class ZaakAfhandelingBesluit(CamelModel):
+    """The besluit of the zaak, with the zaak's status besluit_genomen at ``statusGezetOp``."""
+
+    besluittype: ZaakBesluittypeNaam
+    datum: date = Field(description="De beslisdatum (Awb)")
+    ingangsdatum: date = Field(description="Ingangsdatum van de werking van het besluit")
+    toelichting: str | None = Field(default=None, max_length=1000)
+    status_gezet_op: AwareDatetime = Field(description="Het moment van de status besluit_genomen van de zaak")
+    status_toelichting: str | None = Field(default=None, max_length=1000, description="Toelichting bij die status")
+
+
+class ZaakAfhandelingDocument(CamelModel):
+    """The beschikking (a PDF) of the besluit."""
+
+    titel: str = Field(min_length=1, max_length=200)
+    inhoud: Base64Bytes = Field(description="De PDF (base64), hoogstens 700 kB")
+    bestandsnaam: str | None = Field(default=None, max_length=255, pattern=r"^[^/\\]+$")
+    informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING
+
+    @model_validator(mode="after")
+    def _pdf(self) -> Self:
+        _check_pdf(self.inhoud)
+        return self
+
+
+class ZaakAfhandelingStatus(CamelModel):
+    """The eindstatus (afgehandeld): it closes the zaak."""
+
+    datum: AwareDatetime = Field(description="Het moment waarop de zaak is afgehandeld")
+    toelichting: str | None = Field(default=None, max_length=1000)
+
+
+class ZaakAfhandelingVerzoek(CamelModel):
+    """The end of a case in the zaaksysteem in one request (ADR 0045): the besluit with the status besluit_genomen,
+    its beschikking as document of the zaak and of the besluit, and the eindstatus, in that order. Each part is
+    registered as its own request registers it and found again when the request is repeated (a part refused stops
+    the request; the parts before it stay and are found by the repeat)."""
+
+    gemeente: GemeenteCode = Field(description="De gemeente in wier zaaksysteem de zaak hoort")
+    besluit: ZaakAfhandelingBesluit
+    document: ZaakAfhandelingDocument
+    eindstatus: ZaakAfhandelingStatus
+
+
+class ZaakAfhandeling(CamelModel):
+    besluit: ZaakBesluit = Field(description="Het besluit, met de status besluit_genomen")
+    document: ZaakDocument = Field(description="De beschikking, bij de zaak en het besluit")
+    eindstatus: ZaakStatusRegistratie

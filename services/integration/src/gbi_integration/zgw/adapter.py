@@ -521,7 +521,9 @@ class ZgwZaaksysteem:
     ) -> tuple[Json, bool]:
         """Create first: the Besluiten API refuses a second besluit with this identificatie of the
         verantwoordelijke organisatie (``identificatie-niet-uniek``), and then (or when the answer is lost) the
-        besluit is looked up."""
+        besluit is looked up. Any other refusal is looked up once too before it stands (ADR 0045): the end of a case
+        repeated after its first try closed the zaak sends the besluit to a closed zaak, which a zaaksysteem that
+        checks permissions before it validates refuses with a 403."""
         body: dict[str, Json] = {
             "identificatie": identificatie,
             "verantwoordelijkeOrganisatie": client.rsin,
@@ -533,7 +535,12 @@ class ZgwZaaksysteem:
         if toelichting:
             body["toelichting"] = toelichting
         return await self._create(
-            client, f"{self._besluiten}/besluiten", body, find, unique_codes=("identificatie-niet-uniek",)
+            client,
+            f"{self._besluiten}/besluiten",
+            body,
+            find,
+            unique_codes=("identificatie-niet-uniek",),
+            find_when_refused=True,
         )
 
     # ------------------------------------------------------------------------------------------ documenten

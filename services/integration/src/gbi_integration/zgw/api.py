@@ -13,6 +13,8 @@ from gbi_integration.zgw.service import ZaakService
 from gbi_shared import PROBLEM_RESPONSES, RequestContext, current_context
 from gbi_shared.contracts.common import GemeenteCode
 from gbi_shared.contracts.zaken import (
+    ZaakAfhandeling,
+    ZaakAfhandelingVerzoek,
     ZaakBesluit,
     ZaakBesluitVerzoek,
     ZaakDocument,
@@ -136,3 +138,29 @@ async def voeg_document_toe(
     document = await service.document(identificatie, body, ctx)
     _status(response, document.nieuw)
     return document
+
+
+@router.post(
+    "/{identificatie}/afhandeling",
+    summary="Handel een zaak af: het besluit, de beschikking en de eindstatus in een verzoek",
+    description="Legt in het zaaksysteem achtereenvolgens vast: het besluit met de status besluit_genomen, de "
+    "beschikking als document van de zaak en van het besluit, en de eindstatus (afgehandeld). Elk deel zoals het "
+    "eigen verzoek het vastlegt; een herhaald verzoek vindt wat al vastgelegd was en legt niets twee keer vast. "
+    "Weigert het zaaksysteem een deel, dan blijven de delen ervoor staan en maakt herhalen het af.",
+    status_code=201,
+    response_description="Vastgelegd (ten minste een deel)",
+    responses=_found(ZaakAfhandeling),
+)
+async def handel_af(
+    identificatie: Identificatie, body: ZaakAfhandelingVerzoek, ctx: Context, service: Service, response: Response
+) -> ZaakAfhandeling:
+    afhandeling = await service.afhandeling(identificatie, body, ctx)
+    b = afhandeling.besluit
+    _status(
+        response,
+        b.nieuw
+        or (b.status is not None and b.status.nieuw)
+        or afhandeling.document.nieuw
+        or afhandeling.eindstatus.nieuw,
+    )
+    return afhandeling

@@ -11,6 +11,8 @@ from __future__ import annotations
 from gbi_integration.zgw.port import Zaaksysteem
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.zaken import (
+    ZaakAfhandeling,
+    ZaakAfhandelingVerzoek,
     ZaakBesluit,
     ZaakBesluitVerzoek,
     ZaakDocument,
@@ -101,3 +103,27 @@ class ZaakService:
         return await self._zs.voeg_document_toe(
             zaak, verzoek.besluit, verzoek.titel, verzoek.inhoud, verzoek.informatieobjecttype, verzoek.bestandsnaam
         )
+
+    async def afhandeling(
+        self, identificatie: str, verzoek: ZaakAfhandelingVerzoek, ctx: RequestContext
+    ) -> ZaakAfhandeling:
+        """The end of a case in one request (ADR 0045): the besluit with the status besluit_genomen, its beschikking
+        (document of the zaak and of the besluit), the eindstatus; in that order, the zaaksysteem's own calls each
+        as their own requests make them. A part refused raises and leaves the parts before it; the same request
+        again finds those (each is idempotent by its key: ADRs 0022, 0031, 0041) and goes on from there."""
+        zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
+        b = verzoek.besluit
+        besluit = await self._zs.registreer_besluit(zaak, b.besluittype, b.datum, b.ingangsdatum, b.toelichting)
+        # As in besluit(): a besluit this call created was not there for an earlier try to set its status after.
+        status = await self._zs.zet_status(
+            zaak, ZaakStatusNaam.BESLUIT_GENOMEN, b.status_gezet_op, b.status_toelichting, nog_geen=besluit.nieuw
+        )
+        besluit = besluit.model_copy(update={"status": status})
+        d = verzoek.document
+        document = await self._zs.voeg_document_toe(
+            zaak, besluit, d.titel, d.inhoud, d.informatieobjecttype, d.bestandsnaam
+        )
+        eind = await self._zs.zet_status(
+            zaak, ZaakStatusNaam.AFGEHANDELD, verzoek.eindstatus.datum, verzoek.eindstatus.toelichting
+        )
+        return ZaakAfhandeling(besluit=besluit, document=document, eindstatus=eind)

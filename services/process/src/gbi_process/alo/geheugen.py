@@ -8,9 +8,8 @@
   this process's monotonic clock (real time). Otherwise, and whenever this process does not hold it (another
   replica, a restart), the BRP is asked again. The household recorded with the sources (``feit.bronnen``) keeps the
   moment the BRP actually answered (``bron.opgevraagdOp``).
-- **The zaak's besluit in the zaaksysteem.** ``besluit.vastleggen`` registers it and ``beschikking.maken`` needs its
-  URL for the document: the same request (same zaak, besluittype, dates) is answered from here for a while, as the
-  integration layer would answer it (idempotent find), instead of sending it again.
+(Until ADR 0045 it also kept the zaak's besluit in the zaaksysteem for the beschikking's document; one request at
+the end of the case registers both now.)
 
 Bounded (least recently used out) and kept in memory only: nothing here is needed for correctness, a miss asks
 again, and a retried step on any replica finds the same results through the idempotent calls it replaces.
@@ -79,15 +78,6 @@ class Casusgeheugen:
         if not isinstance(found, Huishouden) or found.aanvrager.bsn != bsn or found.gemeente != gemeente:
             return None
         return found
-
-    # --- idempotent registrations -------------------------------------------------------------------------------
-
-    def onthoud_antwoord(self, key: tuple[Any, ...], antwoord: Any) -> None:
-        """The answer to an idempotent registration (the same request is answered the same)."""
-        self._put(("antwoord", *key), None, antwoord)
-
-    def antwoord(self, key: tuple[Any, ...]) -> Any | None:
-        return self._get(("antwoord", *key), None)
 
     def __len__(self) -> int:
         return len(self._items)

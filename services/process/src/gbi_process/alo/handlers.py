@@ -18,7 +18,6 @@ Facts a later step needs (what the sources said, the calculation) are recorded o
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import re
 import uuid
@@ -64,15 +63,13 @@ from gbi_shared.contracts.data import Gemeente
 from gbi_shared.contracts.huishouden import BrpHuishoudenVerzoek, Huishouden
 from gbi_shared.contracts.kanaal import is_valid_iban, normalize_iban
 from gbi_shared.contracts.zaken import (
-    ZaakBesluit,
+    ZaakAfhandeling,
+    ZaakAfhandelingBesluit,
+    ZaakAfhandelingDocument,
+    ZaakAfhandelingStatus,
+    ZaakAfhandelingVerzoek,
     ZaakBesluittypeNaam,
-    ZaakBesluitVerzoek,
-    ZaakDocument,
-    ZaakDocumentVerzoek,
     ZaakRegistratieVerzoek,
-    ZaakStatusNaam,
-    ZaakStatusRegistratie,
-    ZaakStatusVerzoek,
     Zaakverwijzing,
 )
 from gbi_shared.errors import (
@@ -420,38 +417,30 @@ def _ingangsdatum(stap: Stap) -> date:
     return melding + timedelta(weeks=4) if stap.var("zoektermijn") is True else melding
 
 
-async def _zaak_besluit(stap: Stap, besluit: Besluit, *, met_status: bool = False) -> ZaakBesluit:
-    """The besluit in the zaaksysteem; ``met_status``: with the zaak's status besluit_genomen in the same request,
-    at a moment derived from the besluit (so a retried step finds the one it set)."""
-    verzoek = ZaakBesluitVerzoek(
+async def _zaak_afhandelen(stap: Stap, besluit: Besluit) -> None:
+    """The end of the case in the zaaksysteem, in one request (ADR 0045): the besluit with the zaak's status
+    besluit_genomen at the besluit's ``createdAt``, its beschikking as document of the zaak and the besluit, and the
+    eindstatus a second later. The moments and keys follow from the besluit and the letter, so a retried step (a
+    replay, a repeated request) finds each part its first try registered and goes on after the last."""
+    if besluit.beschikking_document_id is None:
+        raise ValueError("Het besluit heeft geen beschikking om in het zaaksysteem vast te leggen")
+    inhoud, bestandsnaam = await stap.store.beschikking(stap.aanvraag.id, besluit.beschikking_document_id)
+    verzoek = ZaakAfhandelingVerzoek(
         gemeente=stap.gemeente,
-        besluittype=ZaakBesluittypeNaam(besluit.soort.replace("-", "_")),
-        datum=besluit.datum,
-        ingangsdatum=besluit.ingangsdatum or besluit.datum,
-        toelichting=f"Besluit op aanvraag {besluit.aanvraag_id}",
+        besluit=ZaakAfhandelingBesluit(
+            besluittype=ZaakBesluittypeNaam(besluit.soort.replace("-", "_")),
+            datum=besluit.datum,
+            ingangsdatum=besluit.ingangsdatum or besluit.datum,
+            toelichting=f"Besluit op aanvraag {besluit.aanvraag_id}",
+            status_gezet_op=besluit.created_at,
+            status_toelichting=besluit.soort,
+        ),
+        document=ZaakAfhandelingDocument(
+            titel=f"Beschikking {besluit.soort}", inhoud=inhoud.encode(), bestandsnaam=bestandsnaam
+        ),
+        eindstatus=ZaakAfhandelingStatus(datum=besluit.created_at + timedelta(seconds=1), toelichting=besluit.soort),
     )
-    # besluit.vastleggen registers it (with the status), beschikking.maken needs its URL again: the same request has
-    # the same answer (the integration layer finds the first one), so this process answers it from memory for a
-    # while (ADR 0031); an answer without the status never stands in for a request with it.
-    casus = stap.casus
-    key = ("zaakbesluit", stap.aanvraag.id, str(stap.var("zaak_id")), verzoek.model_dump_json())
-    known = casus.antwoord(key) if casus is not None else None
-    if isinstance(known, ZaakBesluit) and (known.status is not None or not met_status):
-        return known
-    if met_status:
-        verzoek = ZaakBesluitVerzoek.model_validate(
-            {**dict(verzoek), "status_gezet_op": besluit.created_at, "status_toelichting": besluit.soort}
-        )
-    result: ZaakBesluit = await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/besluiten", verzoek, ZaakBesluit)
-    if casus is not None:
-        casus.onthoud_antwoord(key, result)
-    return result
-
-
-async def _zaak_status(stap: Stap, status: ZaakStatusNaam, moment: datetime, toelichting: str) -> None:
-    """A zaak status at a fixed moment (derived from the besluit), so a retried step finds the one it set."""
-    verzoek = ZaakStatusVerzoek(gemeente=stap.gemeente, status=status, datum=moment, toelichting=toelichting)
-    await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/statussen", verzoek, ZaakStatusRegistratie)
+    await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/afhandeling", verzoek, ZaakAfhandeling)
 
 
 async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
@@ -480,11 +469,10 @@ async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
         goedgekeurd_door=goedgekeurd if goedgekeurd != vastgesteld else None,
     )
     # In a run, with the save of the state before this step (ADR 0038); else (or when the run did not take it
-    # along) on its own. Either way it is in the data service before the zaaksysteem hears of it.
+    # along) on its own. The zaaksysteem hears of it with its beschikking when it is made known (ADR 0045).
     besluit = await stap.besluit_met_opslag(nieuw) if stap.besluit_met_opslag is not None else None
     if besluit is None:
         besluit = await stap.store.leg_besluit_vast(stap.aanvraag.id, nieuw)
-    await _zaak_besluit(stap, besluit, met_status=True)  # with the zaak's status besluit_genomen
     return {"besluit_id": str(besluit.id)}
 
 
@@ -515,12 +503,16 @@ async def _voorschotten(stap: Stap) -> list[Voorschot]:
 
 async def beschikking_maken(stap: Stap) -> dict[str, Any]:
     """Domain renders the letter (PDF/A) from the besluit and its grounds; stored with the aanvraag (soort
-    beschikking) and in the zaaksysteem as the besluit's document."""
+    beschikking) and linked to the besluit. It goes to the zaaksysteem with the besluit when the decision is
+    announced (notificatie.versturen, ADR 0045)."""
     besluit = await stap.store.besluit(stap.aanvraag.id)
     if besluit is None:
         raise ValueError("Er is geen besluit vastgelegd om een beschikking van te maken")
     if besluit.beschikking_document_id is not None:
-        return await _beschikking_opnieuw(stap, besluit, besluit.beschikking_document_id)
+        # The step ran before and stored its letter with the besluit (a retry after a crash or a lost answer): that
+        # letter stands, none is rendered again (a domain service of another version may render other bytes,
+        # which the data service would refuse as a second beschikking of the besluit).
+        return {"beschikking_id": str(besluit.beschikking_document_id)}
     berekening = await _berekening(stap)
     gemeente = await _gemeente(stap)
     gegevens = stap.gegevens
@@ -592,37 +584,7 @@ async def beschikking_maken(stap: Stap) -> dict[str, Any]:
         {"bestandsnaam": pdf.bestandsnaam, "contentType": "application/pdf", "inhoud": pdf.inhoud},
         idempotency_key=f"beschikking.{stap.aanvraag.id}.{pdf.id}",
     )
-    await _zaak_document(stap, besluit, pdf.inhoud.encode(), pdf.bestandsnaam)
     return {"beschikking_id": str(document.id)}
-
-
-async def _zaak_document(stap: Stap, besluit: Besluit, inhoud_base64: bytes, bestandsnaam: str | None) -> None:
-    """The beschikking in the zaaksysteem as the besluit's document (the integration layer finds one sent before)."""
-    zaak_besluit = await _zaak_besluit(stap, besluit)
-    await stap.post(
-        f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/documenten",
-        ZaakDocumentVerzoek(
-            gemeente=stap.gemeente,
-            titel=f"Beschikking {besluit.soort}",
-            inhoud=inhoud_base64,
-            bestandsnaam=bestandsnaam,
-            besluit=zaak_besluit.url,
-        ),
-        ZaakDocument,
-    )
-
-
-async def _beschikking_opnieuw(stap: Stap, besluit: Besluit, document_id: uuid.UUID) -> dict[str, Any]:
-    """The step ran before and stored its letter with the besluit (a retry after a crash or a lost answer): that
-    letter goes to the zaaksysteem, not a new rendering. A domain service of another version (a rolling deploy)
-    may render other bytes, which the data service would refuse as a second beschikking of the besluit."""
-    bekend = {d.id: d for d in await stap.store.documenten(stap.aanvraag.id)}
-    document = bekend.get(document_id)
-    if document is None:
-        raise ValueError(f"De beschikking {document_id} van het besluit is niet te vinden bij de aanvraag")
-    inhoud = await stap.store.document_inhoud(document_id)
-    await _zaak_document(stap, besluit, base64.b64encode(inhoud), document.bestandsnaam)
-    return {"beschikking_id": str(document_id)}
 
 
 async def _grondslag(stap: Stap) -> UitkeringGrondslagNieuw | None:
@@ -681,8 +643,9 @@ _BEKENDMAKING = {
 
 
 async def notificatie_versturen(stap: Stap) -> dict[str, Any]:
-    """Announce the decision: the citizen's tijdlijn and the zaak's eindstatus. There is no outbox (notifications
-    to subscribers) in the data service yet; the aanvraag's final status is set by the runner."""
+    """Announce the decision: the citizen's tijdlijn, and in the zaaksysteem the besluit with its beschikking and
+    the zaak's eindstatus (one request, ADR 0045). Subscribers hear of the besluit through the data service's outbox
+    (ADR 0009); the aanvraag's final status is set by the runner."""
     besluit = await stap.store.besluit(stap.aanvraag.id)
     if besluit is None:
         raise ValueError("Er is geen besluit om bekend te maken")
@@ -691,7 +654,7 @@ async def notificatie_versturen(stap: Stap) -> dict[str, Any]:
         bedrag=bedrag(besluit.bedrag_per_maand_cents or 0),
     )
     await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
-    await _zaak_status(stap, ZaakStatusNaam.AFGEHANDELD, besluit.created_at + timedelta(seconds=1), besluit.soort)
+    await _zaak_afhandelen(stap, besluit)
     return {}
 
 

@@ -7,6 +7,7 @@ Background work (the worker) acts as the process service itself for the gemeente
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -97,6 +98,9 @@ class AloStore:
         # The besluit per aanvraag once read or written through this store (a run's steps share one store; a
         # besluit changes only by linking its beschikking, which goes through here too).
         self._besluiten: dict[uuid.UUID, Besluit] = {}
+        # The beschikking stored through this store per aanvraag: its document id, content (base64) and file name,
+        # for the step that sends it to the zaaksysteem later in the same run (ADR 0045).
+        self._beschikkingen: dict[uuid.UUID, tuple[uuid.UUID, str, str | None]] = {}
 
     def _kw(self) -> dict[str, Any]:
         return {"gemeente": self.gemeente, "as_service": self.as_service}
@@ -245,7 +249,23 @@ class AloStore:
         known = self._besluiten.get(aanvraag_id)
         if known is not None:
             self._besluiten[aanvraag_id] = known.model_copy(update={"beschikking_document_id": document.id})
+        inhoud = body.get("inhoud")
+        if isinstance(inhoud, str):
+            self._beschikkingen[aanvraag_id] = (document.id, inhoud, body.get("bestandsnaam"))
         return document
+
+    async def beschikking(self, aanvraag_id: uuid.UUID, document_id: uuid.UUID) -> tuple[str, str | None]:
+        """The content (base64) and file name of the aanvraag's beschikking ``document_id``: as this store stored
+        it (the same run), else read from the data service (its list of documents, then the content: audited)."""
+        known = self._beschikkingen.get(aanvraag_id)
+        if known is not None and known[0] == document_id:
+            return known[1], known[2]
+        document = next((d for d in await self.documenten(aanvraag_id) if d.id == document_id), None)
+        if document is None:
+            raise ValueError(f"De beschikking {document_id} van het besluit is niet te vinden bij de aanvraag")
+        inhoud = base64.b64encode(await self.document_inhoud(document_id)).decode()
+        self._beschikkingen[aanvraag_id] = (document_id, inhoud, document.bestandsnaam)
+        return inhoud, document.bestandsnaam
 
     async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit | None:
         known = self._besluiten.get(aanvraag_id)

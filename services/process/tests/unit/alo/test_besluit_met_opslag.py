@@ -1,5 +1,6 @@
-"""besluit.vastleggen in a run hands its besluit to the run's save (ADR 0038) and registers it in the zaaksysteem only
-after the data service answered it; when the run did not take it along, the step records it itself first."""
+"""besluit.vastleggen in a run hands its besluit to the run's save (ADR 0038); when the run did not take it along, the
+step records it itself. It does not register it in the zaaksysteem: notificatie.versturen does, with the beschikking
+and the eindstatus in one request (ADR 0045)."""
 
 from __future__ import annotations
 
@@ -47,17 +48,8 @@ class _Wereld:
         return _besluit(nieuw)
 
     async def post_model(self, path: str, body: Any, model: type[Any], **_: Any) -> Any:
-        assert path.endswith("/zaken/ZAAK-1/besluiten")
-        self.events.append("zaaksysteem")
-        return model.model_validate(
-            {
-                "url": "https://zgw.example/besluiten/1",
-                "identificatie": "B1",
-                "besluittype": body["besluittype"],
-                "datum": body["datum"],
-                "ingangsdatum": body["ingangsdatum"],
-            }
-        )
+        self.events.append(f"POST {path}")  # (none expected: the zaaksysteem hears of it at the end, ADR 0045)
+        raise AssertionError(path)
 
 
 def _stap(wereld: _Wereld, met_opslag: Any) -> handlers.Stap:
@@ -76,7 +68,7 @@ def _stap(wereld: _Wereld, met_opslag: Any) -> handlers.Stap:
     )
 
 
-def test_in_a_run_the_besluit_goes_with_the_save_and_then_to_the_zaaksysteem() -> None:
+def test_in_a_run_the_besluit_goes_with_the_save_and_nothing_else_is_sent() -> None:
     wereld = _Wereld()
     gegeven: list[BesluitNieuw] = []
 
@@ -86,7 +78,7 @@ def test_in_a_run_the_besluit_goes_with_the_save_and_then_to_the_zaaksysteem() -
         return _besluit(nieuw)
 
     uit = asyncio.run(handlers.besluit_vastleggen(_stap(wereld, met_opslag)))
-    assert wereld.events == ["opslag met besluit", "zaaksysteem"]  # no request of its own for the besluit
+    assert wereld.events == ["opslag met besluit"]  # no request of its own for the besluit, none to the zaaksysteem
     assert uit == {"besluit_id": str(uuid.UUID(int=12))}
     [nieuw] = gegeven
     assert (nieuw.soort, nieuw.datum, nieuw.ingangsdatum, nieuw.bedrag_per_maand_cents) == (
@@ -98,13 +90,13 @@ def test_in_a_run_the_besluit_goes_with_the_save_and_then_to_the_zaaksysteem() -
     assert nieuw.vastgesteld_door == handlers.AUTOMATISCH
 
 
-def test_not_taken_along_or_outside_a_run_the_step_records_it_itself_before_the_zaaksysteem() -> None:
+def test_not_taken_along_or_outside_a_run_the_step_records_it_itself() -> None:
     async def niet_meegenomen(_: BesluitNieuw) -> None:
         wereld.events.append("opslag zonder besluit")
 
     for met_opslag in (niet_meegenomen, None):
         wereld = _Wereld()
         uit = asyncio.run(handlers.besluit_vastleggen(_stap(wereld, met_opslag)))
-        expected = ["POST besluit", "zaaksysteem"]
+        expected = ["POST besluit"]
         assert wereld.events == (["opslag zonder besluit", *expected] if met_opslag else expected)
         assert uit == {"besluit_id": str(uuid.UUID(int=12))}

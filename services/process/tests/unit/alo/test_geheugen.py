@@ -1,7 +1,6 @@
 """ADR 0031: a BRP household read for an aanvraag stands in for a new read by a later step of the same case only while
 it is fresh on the case's clock AND in real time (a zoektermijn of four weeks always ends in a fresh read), and only
-for that aanvrager in that gemeente; the zaak's besluit registered by besluit.vastleggen is not sent again by
-beschikking.maken in the same process."""
+for that aanvrager in that gemeente."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from gbi_process.alo.handlers import Stap
 from gbi_process.alo.referentie import Referentiecache
 from gbi_process.alo.store import AloStore
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import Aanvraag, Besluit
+from gbi_shared.contracts.alo import Aanvraag
 from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 
 from .conftest import BSN, GEMEENTE, FakeGateway, World
@@ -134,68 +133,5 @@ def test_a_household_is_used_only_for_its_own_aanvraag_aanvrager_and_gemeente() 
         await handlers._huishouden(_stap(gw, eerste, gw.now, None))
         await handlers._huishouden(_stap(gw, eerste, gw.now, None))
         assert len(reads) == 5
-
-    asyncio.run(scenario())
-
-
-def test_the_zaak_besluit_is_registered_once_for_besluit_and_beschikking() -> None:
-    async def scenario() -> None:
-        gw = FakeGateway()
-        posts: list[Any] = []
-
-        def besluit_answer(body: Any) -> dict[str, Any]:
-            posts.append(body)
-            status = None
-            if body.get("statusGezetOp"):
-                status = {"url": "http://zgw/statussen/1", "status": "besluit_genomen", "datum": body["statusGezetOp"]}
-            return {
-                "url": f"http://zgw/besluiten/{len(posts)}",
-                "identificatie": "GBI-B-1",
-                "besluittype": body["besluittype"],
-                "datum": body["datum"],
-                "ingangsdatum": body["ingangsdatum"],
-                "nieuw": len(posts) == 1,
-                "status": status,
-            }
-
-        gw.other["/internal/integration/v1/zaken/ZAAK-1/besluiten"] = besluit_answer
-        aanvraag = _aanvraag(gw)
-        referentie = Referentiecache(gw)  # type: ignore[arg-type]
-        besluit = Besluit.model_validate(
-            {
-                "id": str(uuid.uuid4()),
-                "aanvraagId": str(aanvraag.id),
-                "gemeente": GEMEENTE,
-                "soort": "toekenning",
-                "datum": "2026-03-02",
-                "ingangsdatum": "2026-03-02",
-                "bedragPerMaandCents": 100000,
-                "gronden": {},
-                "vastgesteldDoor": "gbi-proces",
-                "goedgekeurdDoor": None,
-                "beschikkingDocumentId": None,
-                "createdAt": gw.now.isoformat(),
-            }
-        )
-        # besluit.vastleggen: the besluit with the zaak's status in one request
-        eerste = await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, referentie), besluit, met_status=True)
-        assert datetime.fromisoformat(posts[0]["statusGezetOp"]) == gw.now  # the besluit's moment
-        assert posts[0]["statusToelichting"] == "toekenning"
-        # beschikking.maken: its URL from memory, nothing sent
-        tweede = await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, referentie), besluit)
-        assert eerste.url == tweede.url == "http://zgw/besluiten/1"
-        assert len(posts) == 1
-        # a remembered answer without the status never stands in for a request with it
-        referentie.casus = Casusgeheugen()
-        await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, referentie), besluit)
-        await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, referentie), besluit, met_status=True)
-        assert [bool(p.get("statusGezetOp")) for p in posts[1:]] == [False, True]
-        del posts[1:]
-        # another besluit (another soort or date) is a request of its own
-        anders = besluit.model_copy(update={"datum": date(2026, 3, 3)})
-        assert (await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, referentie), anders)).url.endswith("/2")
-        # without the memory the integration layer's idempotent find answers (the same request again)
-        await handlers._zaak_besluit(_stap(gw, aanvraag, gw.now, None), besluit)
-        assert len(posts) == 3
 
     asyncio.run(scenario())

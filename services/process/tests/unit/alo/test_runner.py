@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from gbi_process.alo import runner as runner_module
 from gbi_process.alo.handlers import Stap, WachtOpBron
 from gbi_process.alo.runner import InstanceRun, RunOptions, Worker
@@ -801,13 +803,14 @@ async def test_an_uitkering_the_save_is_refused_for_becomes_an_incident_not_a_lo
 
 
 @run
-async def test_a_retried_beschikking_sends_the_stored_letter_and_renders_none(world: World) -> None:
+async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the_stored_letter(world: World) -> None:
     """beschikking.maken run again after it stored its letter with the besluit (a crash before its save): the
-    stored letter goes to the zaaksysteem, the domain is not asked for a new one (another version of it may render
-    other bytes, which the data service would refuse as a second beschikking)."""
-    from gbi_process.alo.handlers import beschikking_maken
-    from gbi_shared.contracts.alo import Besluit, Document
-    from gbi_shared.contracts.zaken import ZaakBesluit, ZaakDocument
+    letter stands, the domain is not asked for a new one (another version of it may render other bytes, which the
+    data service would refuse as a second beschikking) and nothing is sent. notificatie.versturen in a run that did not
+    store the letter reads it and sends it with the besluit and the eindstatus in one request (ADR 0045)."""
+    from gbi_process.alo.handlers import beschikking_maken, notificatie_versturen
+    from gbi_shared.contracts.alo import Besluit
+    from gbi_shared.contracts.zaken import ZaakAfhandeling
 
     aid, iid = await world.submit()
     document_id = uuid.uuid4()
@@ -828,65 +831,80 @@ async def test_a_retried_beschikking_sends_the_stored_letter_and_renders_none(wo
             "createdAt": "2026-03-20T10:00:00Z",
         }
     )
-    stored = Document.model_validate(
-        {
-            "id": str(document_id),
-            "gemeente": "0363",
-            "aanvraagId": aid,
-            "soort": "beschikking",
-            "bestandsnaam": "beschikking-eerste.pdf",
-            "contentType": "application/pdf",
-            "grootte": len(pdf),
-            "sha256": "0" * 64,
-            "createdAt": "2026-03-20T10:00:01Z",
-            "createdBy": "gbi-process",
-        }
-    )
+
+    gelezen: list[uuid.UUID] = []
 
     class Store:
         async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit:
             return besluit
 
-        async def documenten(self, aanvraag_id: uuid.UUID) -> list[Document]:
-            return [stored]
-
-        async def document_inhoud(self, doc: uuid.UUID) -> bytes:
-            assert doc == document_id
-            return pdf
+        async def beschikking(self, aanvraag_id: uuid.UUID, doc: uuid.UUID) -> tuple[str, str | None]:
+            gelezen.append(doc)
+            return base64.b64encode(pdf).decode(), "beschikking-eerste.pdf"
 
     posts: list[tuple[str, Any]] = []
 
     class Gateway:
         async def post_model(self, path: str, body: Any, model: type[Any], **_: Any) -> Any:
             posts.append((path, body))
-            if model is ZaakBesluit:
-                return ZaakBesluit(
-                    url="http://zrc/besluiten/1",
-                    identificatie="B-1",
-                    besluittype="toekenning",
-                    datum=besluit.datum,
-                    ingangsdatum=date(2026, 3, 2),
-                )
-            assert model is ZaakDocument
-            return ZaakDocument(url="http://drc/1", identificatie="D-1", titel="t", bestandsomvang=1, sha256="0")
+            assert model is ZaakAfhandeling
+            return ZaakAfhandeling.model_validate(
+                {
+                    "besluit": {
+                        "url": "http://zrc/besluiten/1",
+                        "identificatie": "B-1",
+                        "besluittype": "toekenning",
+                        "datum": "2026-03-20",
+                        "ingangsdatum": "2026-03-02",
+                    },
+                    "document": {
+                        "url": "http://drc/1",
+                        "identificatie": "D-1",
+                        "titel": "t",
+                        "bestandsomvang": 1,
+                        "sha256": "0",
+                    },
+                    "eindstatus": {
+                        "url": "http://zrc/statussen/2",
+                        "status": "afgehandeld",
+                        "datum": "2026-03-20T10:00:01Z",
+                    },
+                }
+            )
 
-    stap = Stap(
-        gw=Gateway(),  # type: ignore[arg-type]
-        store=Store(),  # type: ignore[arg-type]
-        instance_id=uuid.UUID(iid),
-        aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
-        task_id="t",
-        element="beschikking_maken",
-        variables={"zaak_id": "ZAAK-1"},
-        nu=world.gw.now,
+    def stap(element: str) -> Stap:
+        return Stap(
+            gw=Gateway(),  # type: ignore[arg-type]
+            store=Store(),  # type: ignore[arg-type]
+            instance_id=uuid.UUID(iid),
+            aanvraag=Aanvraag.model_validate(world.gw._aanvraag(aid)),
+            task_id="t",
+            element=element,
+            variables={"zaak_id": "ZAAK-1"},
+            nu=world.gw.now,
+            tijdlijn_pending={},
+        )
+
+    assert await beschikking_maken(stap("beschikking_maken")) == {"beschikking_id": str(document_id)}
+    assert posts == []  # no /internal/domain/v1/beschikkingen, nothing to the zaaksysteem
+    assert await notificatie_versturen(stap("notificatie_versturen")) == {}
+    assert gelezen == [document_id]
+    [(path, verzoek)] = posts
+    assert path == "/internal/integration/v1/zaken/ZAAK-1/afhandeling"
+    assert (verzoek["document"]["inhoud"], verzoek["document"]["bestandsnaam"]) == (
+        base64.b64encode(pdf).decode(),
+        "beschikking-eerste.pdf",
     )
-    assert await beschikking_maken(stap) == {"beschikking_id": str(document_id)}
-    assert [path for path, _ in posts] == [
-        "/internal/integration/v1/zaken/ZAAK-1/besluiten",
-        "/internal/integration/v1/zaken/ZAAK-1/documenten",
-    ]  # no /internal/domain/v1/beschikkingen
-    verzoek = posts[1][1]
-    assert (verzoek["inhoud"], verzoek["bestandsnaam"]) == (base64.b64encode(pdf).decode(), "beschikking-eerste.pdf")
+    assert verzoek["document"]["titel"] == "Beschikking toekenning"
+    # the moments follow from the besluit: a retry sends the same keys
+    assert datetime.fromisoformat(verzoek["besluit"]["statusGezetOp"]) == besluit.created_at
+    assert datetime.fromisoformat(verzoek["eindstatus"]["datum"]) == besluit.created_at + timedelta(seconds=1)
+    assert (verzoek["besluit"]["besluittype"], verzoek["besluit"]["datum"]) == ("toekenning", "2026-03-20")
+    # a besluit without its beschikking is never announced in the zaaksysteem: an incident, nothing sent
+    besluit = besluit.model_copy(update={"beschikking_document_id": None})
+    with pytest.raises(ValueError, match="geen beschikking"):
+        await notificatie_versturen(stap("notificatie_versturen"))
+    assert len(posts) == 1
 
 
 def _puts(world: World) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ notificatie.versturen): no data request reads back what the run wrote a moment e
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
 from datetime import UTC, date, datetime
@@ -31,6 +32,8 @@ class DataService:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
         self.besluit: dict[str, Any] | None = None
+        self.documenten: list[dict[str, Any]] = []
+        self.inhoud: dict[str, bytes] = {}
 
     async def request(
         self, method: str, path: str, *, json_body: Any = None, json_bytes: bytes | None = None, **_: Any
@@ -61,21 +64,27 @@ class DataService:
             assert self.besluit is not None
             document_id = str(uuid.uuid4())
             self.besluit = {**self.besluit, "beschikkingDocumentId": document_id}
-            return Resp(
-                201,
-                {
-                    "id": document_id,
-                    "gemeente": GEMEENTE,
-                    "aanvraagId": str(AANVRAAG),
-                    "soort": "beschikking",
-                    "bestandsnaam": "beschikking.pdf",
-                    "contentType": "application/pdf",
-                    "grootte": 3,
-                    "sha256": "0" * 64,
-                    "createdAt": "2026-03-02T09:00:01Z",
-                    "createdBy": "gbi-process",
-                },
-            )
+            document = {
+                "id": document_id,
+                "gemeente": GEMEENTE,
+                "aanvraagId": str(AANVRAAG),
+                "soort": "beschikking",
+                "bestandsnaam": body.get("bestandsnaam"),
+                "contentType": "application/pdf",
+                "grootte": 3,
+                "sha256": "0" * 64,
+                "createdAt": "2026-03-02T09:00:01Z",
+                "createdBy": "gbi-process",
+            }
+            self.documenten.append(document)
+            self.inhoud[document_id] = base64.b64decode(body.get("inhoud") or "")
+            return Resp(201, document)
+        if path == DOCUMENTEN and method == "GET":
+            return Resp(200, {"items": self.documenten})
+        if path.startswith("/internal/data/v1/documenten/") and path.endswith("/inhoud") and method == "GET":
+            resp = Resp(200, None)
+            resp.body = self.inhoud[path.split("/")[-2]]
+            return resp
         raise NotFoundError(path)
 
 
@@ -110,6 +119,35 @@ def test_a_run_uses_the_besluit_it_laid_down_and_its_beschikking_without_reading
         assert data.calls.count(("GET", BESLUIT)) == 1
         assert await replay.besluit(AANVRAAG) == gelezen  # read once per run
         assert data.calls.count(("GET", BESLUIT)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_the_run_that_stored_the_beschikking_sends_it_without_reading_it_back_another_reads_it() -> None:
+    """ADR 0045: notificatie.versturen sends the letter to the zaaksysteem; the run that stored it (beschikking.maken
+    a moment earlier) has it, a run that did not (a replay after a crash, a later segment) reads the stored one."""
+
+    async def scenario() -> None:
+        data = DataService()
+        pdf = b"%PDF-1.7 de beschikking"
+        store = AloStore(data, GEMEENTE)  # type: ignore[arg-type]
+        await store.leg_besluit_vast(AANVRAAG, _nieuw())
+        body = {"bestandsnaam": "b.pdf", "contentType": "application/pdf", "inhoud": base64.b64encode(pdf).decode()}
+        document = await store.voeg_beschikking_toe(AANVRAAG, body, "k")
+        before = len(data.calls)
+        assert await store.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert len(data.calls) == before  # nothing read back
+        replay = AloStore(data, GEMEENTE)  # type: ignore[arg-type]
+        assert await replay.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert data.calls[before:] == [
+            ("GET", DOCUMENTEN),
+            ("GET", f"/internal/data/v1/documenten/{document.id}/inhoud"),
+        ]
+        assert await replay.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert len(data.calls) == before + 2  # read once per run
+        # a document id the aanvraag does not hold is an error (an incident), never another letter
+        with pytest.raises(ValueError, match="niet te vinden"):
+            await AloStore(data, GEMEENTE).beschikking(AANVRAAG, uuid.uuid4())  # type: ignore[arg-type]
 
     asyncio.run(scenario())
 
