@@ -48,6 +48,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbi_shared._http import HttpTransport
+from gbi_shared._routing import RouteTable
 from gbi_shared.clients import (
     GatewayClient,
     TokenProvider,
@@ -493,7 +494,9 @@ class _GbiFastAPI(FastAPI):
                 error_handler = value
             else:
                 handlers[key] = value
-        app: ASGIApp = ExceptionMiddleware(AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug)
+        app: ASGIApp = ExceptionMiddleware(
+            AsyncExitStackMiddleware(RouteTable(self.router)), handlers=handlers, debug=self.debug
+        )
         # GBI's request middleware is always the outermost layer, also when a service adds middleware of its own
         # after ``create_app`` (the domain's collector pause): an error raised by any layer then still becomes a
         # problem+json 500 with the security headers, a metric and a log record (there is no
