@@ -8,13 +8,14 @@ meant. With the 40-90 routes of a GBI service a request to a route far down the 
 :class:`RouteTable` gives the same answer with a handful of tries. It lists the routes in FastAPI's own order (an
 included router's routes in its place, nested routers depth first), indexed by the literal path segments in front of
 each route's first parameter; a request tries, in that order, only the routes whose literal segments its path starts
-with, with the routes' own ``matches``. The first one that matches fully is the route FastAPI would select (FastAPI
-takes the first full match in the same order), and the request goes to it with the scope FastAPI's two passes leave
-(``router``, form limits, the included router, the route's effective context, ``route``, ``endpoint``, path
-parameters and the telemetry route). Everything else goes to FastAPI's router unchanged: no full match (404, the
-trailing-slash redirect, low-priority routes), a partial match first (405), a route kind the table does not know how
-FastAPI dispatches (mounts, plain routes, websockets inside an included router: the request is then FastAPI's from
-that route on), non-HTTP scopes, a router class or router middleware of its own.
+with (a regex pre-check, then the route's own ``matches``). The first one that matches fully is the route FastAPI
+would select (FastAPI takes the first full match in the same order, past partial ones), and the request goes to it
+with the scope FastAPI's two passes leave (``router``, form limits, the included router, the route's effective
+context, ``route``, ``endpoint``, path parameters and the telemetry route). Everything else goes to FastAPI's router
+unchanged: no full match (404, 405, the trailing-slash redirect, low-priority routes), a route kind the table does
+not know how FastAPI dispatches (mounts, plain routes, websockets inside an included router: the request is then
+FastAPI's from that route on), a path ending in a newline, non-HTTP scopes, a router class or router middleware of
+its own.
 
 The table is rebuilt when a router in the tree changes its routes (FastAPI's own route version of each router, and
 the top-level route list). It depends on FastAPI's private routing names; ``shared/tests/test_routing.py`` compares
