@@ -569,3 +569,133 @@ def test_drukbaar_keeps_printable_ascii_and_walks_everything_else() -> None:
     assert brief.drukbaar("v", "a\tb\nc") == "a b c"
     assert brief.drukbaar("v", "Zoë\u00a0Őrsi") == "Zoë\u00a0Orsi"
     assert brief.waarschuwingen == ["v: het teken 'Ő' (U+0150) staat niet in het lettertype en is afgedrukt als 'O'"]
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [toekenning, _stp, afwijzing, buiten_behandeling, _lange_cellen, _andere_gemeente, _met_inkomen],
+)
+def test_line_breaking_and_widths_write_the_bytes_reportlab_writes(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paragraph of one plain fragment is broken into lines without ReportLab's general machinery, and the fonts
+    measure text from a width table of their own: byte for byte the letter that ReportLab's own ``breakLines`` and
+    C ``stringWidth`` make, for every soort."""
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph
+
+    from gbi_domain.beschikking import pdfa
+
+    data = maker()
+    gebroken: list[int] = []
+    breek = sjabloon._Alinea.breakLines
+
+    def tel(self: Any, width: Any) -> Any:
+        gebroken.append(1)
+        return breek(self, width)
+
+    monkeypatch.setattr(sjabloon._Alinea, "breakLines", tel)
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert gebroken  # the letter has variable paragraphs that wrap
+    monkeypatch.setattr(sjabloon._Alinea, "breakLines", Paragraph.breakLines)
+    monkeypatch.setattr(pdfa._TTFont, "stringWidth", TTFont.stringWidth)
+    reportlab = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == reportlab.pdf
+    assert snel.metadata == reportlab.metadata
+
+
+_WOORDEN = (
+    "U",
+    "heeft",
+    "op",
+    "29",
+    "november",
+    "2026",
+    "bijstand",
+    "aangevraagd.",
+    "€\u00a01.419,46",
+    "(bezittingen",
+    "schulden),",
+    "Zoë",
+    "Çelik",
+    "vermogensgrens",
+    "a",
+    "—",
+    "pensioengerechtigde",
+    "x\u00a0y",
+    "Werk&nbsp;en",
+)
+
+
+@pytest.mark.parametrize("stijl", ["tekst", "punt", "cel", "cel-rechts", "klein", "besluit", "adres"])
+def test_plain_paragraphs_break_into_reportlab_s_lines(stijl: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random plain texts at random widths (words that fit, words wider than a line, soft hyphens, a bullet, spaces
+    at the ends): the lines, widths and attributes ReportLab's ``breakLines`` gives, and what it leaves in the
+    widths it was handed (a bullet shortens line 1)."""
+    import random
+
+    from reportlab.platypus import Paragraph
+
+    from gbi_domain.beschikking.pdfa import registreer_fonts
+
+    registreer_fonts()
+    style = sjabloon._ADRES if stijl == "adres" else sjabloon.STIJLEN[stijl]
+    reportlab = Paragraph.breakLines
+    naar_reportlab: list[int] = []
+
+    def breek(self: Any, width: Any) -> Any:
+        naar_reportlab.append(1)
+        return reportlab(self, width)
+
+    monkeypatch.setattr(Paragraph, "breakLines", breek)
+    kans = random.Random(f"breek-{stijl}")
+    snelle_weg = 0
+    for _ in range(300):
+        woorden = [kans.choice(_WOORDEN) for _ in range(kans.randint(0, 30))]
+        if kans.random() < 0.1:
+            woorden.append("zeer" * kans.randint(5, 30))  # wider than a line: ReportLab splits it
+        if kans.random() < 0.05:
+            woorden.append("af\xadbreek")
+        tekst = (" " if kans.random() < 0.2 else "") + " ".join(woorden) + (" " if kans.random() < 0.2 else "")
+        opsomteken = "•" if kans.random() < 0.3 else None
+        breedte = kans.uniform(20, 480)
+        snel = sjabloon._Alinea(tekst, style, bulletText=opsomteken)
+        gewoon = sjabloon._Alinea(tekst, style, bulletText=opsomteken)
+        ws = [breedte, breedte - kans.choice((0, 0, 7.5))]
+        ws_gewoon = list(ws)
+        voor = len(naar_reportlab)
+        uit = snel.breakLines(ws)
+        snelle_weg += len(naar_reportlab) == voor
+        verwacht = reportlab(gewoon, ws_gewoon)
+        assert repr(uit.__dict__) == repr(verwacht.__dict__), (tekst, breedte)  # ReportLab's lines have no ==
+        assert ws == ws_gewoon
+        attributen = ("_width_max", "height", "_splitLongWordCount", "_hyphenations")
+        assert [getattr(snel, a, None) for a in attributen] == [getattr(gewoon, a, None) for a in attributen]
+    assert 60 < snelle_weg < 300  # many texts took the plain path, others went to ReportLab
+
+
+def test_the_width_table_gives_the_c_code_s_widths() -> None:
+    """Each face measures with its own table (every width a multiple of 1/256) and gets, for random texts of its
+    characters at the letter's sizes and odd ones, exactly the float of ReportLab's C ``instanceStringWidthTTF``; a
+    character the face lacks, and bytes, are measured by ReportLab (its default width)."""
+    import random
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from gbi_domain.beschikking import pdfa
+
+    pdfa.registreer_fonts()
+    for naam in ("GbiVera", "GbiVera-Bold", "GbiVera-Italic", "GbiVera-BoldItalic"):
+        font: Any = pdfmetrics.getFont(naam)
+        assert font._breedte_van is not None
+        tekens = [chr(c) for c in font.face.charWidths]
+        kans = random.Random(naam)
+        for _ in range(20000):
+            tekst = "".join(kans.choice(tekens) for _ in range(kans.randint(0, kans.choice((8, 40, 200)))))
+            grootte = kans.choice((8, 8.5, 9, 10, 10.5, 11.5, 16, kans.uniform(5, 20)))
+            assert font.stringWidth(tekst, grootte) == TTFont.stringWidth(font, tekst, grootte), (tekst, grootte)
+        onbekend = "a\U0001f600b"  # not in the face: its default width
+        assert "\U0001f600" not in font.face.charWidths
+        assert font.stringWidth(onbekend, 10) == TTFont.stringWidth(font, onbekend, 10)
+        assert font.stringWidth(b"abc", 10) == TTFont.stringWidth(font, b"abc", 10)
+    breuk: Any = type("Face", (), {"charWidths": {65: 600.1}})()
+    assert pdfa._breedtetabel(type("F", (), {"face": breuk})()) is None  # not a multiple of 1/256: ReportLab's

@@ -28,7 +28,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -39,6 +39,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # ReportLab's own word split and cleaner
+    _handleBulletWidth,
     cleanBlockQuotedText,
     split,
     strip,
@@ -172,6 +173,71 @@ class _Alinea(Paragraph):
         }
         self._wrap_staat = (availWidth, self.frags, gezet, uit)
         return uit
+
+    def breakLines(self, width: Any) -> Any:  # noqa: N802 - ReportLab's name
+        """ReportLab's ``breakLines`` for a paragraph of one plain fragment (every variable text of the letter that
+        wraps), without its general machinery: the same words, the same widths added in the same order, the same
+        lines and the same attributes set. Anything its simple path would treat specially (a soft hyphen,
+        hyphenation, a word wider than a line, bidi or shaped text, end dots, a fragment with a background or a
+        callback) goes to ReportLab."""
+        frags = self.frags
+        style = self.style
+        if (
+            type(width) is not list
+            or len(frags) != 1
+            or style.wordWrap
+            or style.shaping
+            or style.endDots
+            or getattr(style, "hyphenationLang", "")
+            or style.uriWasteReduce
+            or style.embeddedHyphenation
+        ):
+            return super().breakLines(width)
+        f = frags[0]
+        tekst = getattr(f, "text", None)
+        if type(tekst) is not str or "\xad" in tekst or hasattr(f, "cbDefn") or hasattr(f, "backColor"):
+            return super().breakLines(width)
+        woorden = split(strip(tekst))
+        if not woorden:
+            return super().breakLines(width)
+        font: Any = pdfmetrics.getFont(f.fontName)
+        grootte = f.fontSize
+        codering = self.encoding
+        breedtes = [font.stringWidth(w, grootte, codering) for w in woorden]
+        voor = width[:]
+        _handleBulletWidth(self.bulletText, style, width)  # as ReportLab: line 1 is shorter after a wide bullet
+        if max(breedtes) > min(width):  # a word ReportLab might split: its way
+            width[:] = voor
+            return super().breakLines(width)
+        self._width_max = 0
+        self.height = 0
+        self._splitLongWordCount = self._hyphenations = 0
+        spatie = font.stringWidth(" ", grootte, codering)
+        krimp = style.spaceShrinkage * spatie
+        laatste = len(width) - 1
+        regels: list[tuple[float, list[str]]] = []
+        regel: list[str] = []
+        huidig = -spatie  # ReportLab's start: no space before the first word
+        nummer = 0
+        maximum = width[0]
+        for woord, breedte in zip(woorden, breedtes, strict=True):
+            nieuw = huidig + spatie + breedte
+            if nieuw <= maximum + krimp * len(regel) or not regel:
+                regel.append(woord)
+                huidig = nieuw
+            else:
+                if huidig > self._width_max:
+                    self._width_max = huidig
+                regels.append((maximum - huidig, regel))
+                regel = [woord]
+                huidig = breedte
+                nummer += 1
+                maximum = width[min(laatste, nummer)]
+        if huidig > self._width_max:
+            self._width_max = huidig
+        regels.append((maximum - huidig, regel))
+        boven, onder = getAscentDescent(f.fontName, grootte)
+        return f.clone(kind=0, lines=regels, ascent=boven, descent=onder, fontSize=grootte)
 
 
 class _VasteAlinea(_Alinea):
