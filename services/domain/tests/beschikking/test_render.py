@@ -437,6 +437,7 @@ def test_direct_drawing_writes_the_bytes_reportlab_writes(maker: Any, monkeypatc
     assert len(direct) > 20  # the direct paths were taken
     monkeypatch.setattr(sjabloon._Regel, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(sjabloon._VasteAlinea, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(sjabloon._Alinea, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(sjabloon._Ruimte, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(pdfa._TTFont, "splitString", TTFont.splitString)
     monkeypatch.setattr(pdfdoc, "PDFName", pdfa._PDF_NAME)
@@ -699,3 +700,55 @@ def test_the_width_table_gives_the_c_code_s_widths() -> None:
         assert font.stringWidth(b"abc", 10) == TTFont.stringWidth(font, b"abc", 10)
     breuk: Any = type("Face", (), {"charWidths": {65: 600.1}})()
     assert pdfa._breedtetabel(type("F", (), {"face": breuk})()) is None  # not a multiple of 1/256: ReportLab's
+
+
+@pytest.mark.parametrize("stijl", ["tekst", "besluit", "cel", "cel-vet", "klein", "adres", "punt", "cel-rechts"])
+def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: str) -> None:
+    """Random wrapped texts (characters outside ASCII that get codes of a second subset, brackets and backslashes to
+    escape, no-break spaces, lines squeezed by word spacing): the direct drawing of a paragraph writes the operators
+    ReportLab's ``Flowable.drawOn`` and ``drawPara`` write, and leaves the document's fonts in the same state; a
+    bullet, another alignment or a colour with transparency is drawn by ReportLab."""
+    import random
+
+    from reportlab.lib import colors
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import Flowable
+
+    from gbi_domain.beschikking.pdfa import FONT, PdfACanvas, PdfAMetadata
+
+    meta = PdfAMetadata("t", "a", "o", "k", "m", date(2026, 3, 1), b"0" * 16)
+    style = sjabloon._ADRES if stijl == "adres" else sjabloon.STIJLEN[stijl]
+    woorden = (*_WOORDEN[:-1], "(a)", "b\\c", "Ωmega", "ĳs", "één", "x\u00a0y\u00a0z")
+    kans = random.Random(f"teken-{stijl}")
+    direct = 0
+    for _ in range(150):
+        tekst = " ".join(kans.choice(woorden) for _ in range(kans.randint(0, 40)))
+        opsomteken = "•" if style is sjabloon.STIJLEN["punt"] else None
+        canvassen = [PdfACanvas(io.BytesIO(), meta=meta, voettekst="v") for _ in range(2)]
+        breedte = kans.uniform(60, 450)
+        for canvas in canvassen:
+            canvas.setFont(FONT, 10)
+            canvas.drawString(0, 0, "start é")  # the document's fonts already have a state
+        snel, gewoon = (sjabloon._Alinea(tekst, style, bulletText=opsomteken) for _ in range(2))
+        snel.wrapOn(canvassen[0], breedte, 1000)
+        gewoon.wrapOn(canvassen[1], breedte, 1000)
+        direct += snel._operatoren(canvassen[0]) is not None
+        snel.drawOn(canvassen[0], 25.5, 700.25)
+        Flowable.drawOn(gewoon, canvassen[1], 25.5, 700.25)
+        assert canvassen[0]._code == canvassen[1]._code, tekst
+        for naam in (FONT, sjabloon.FONT_BOLD):
+            staten = [pdfmetrics.getFont(naam).state.get(c._doc) for c in canvassen]  # type: ignore[attr-defined]
+            assert (staten[0] is None) == (staten[1] is None)
+            if staten[0] is not None:
+                assert staten[0].assignments == staten[1].assignments
+                assert staten[0].internalName == staten[1].internalName
+        assert canvassen[0]._doc._pdfVersion == canvassen[1]._doc._pdfVersion
+    if style.alignment == sjabloon.TA_LEFT and stijl != "punt":
+        assert direct > 100
+    else:
+        assert direct == 0
+    canvas = PdfACanvas(io.BytesIO(), meta=meta, voettekst="v")
+    grijs = sjabloon.ParagraphStyle("g", parent=style, textColor=colors.Color(0, 0, 0, 0.5))
+    doorzichtig = sjabloon._Alinea("een " * 40, grijs)
+    doorzichtig.wrapOn(canvas, 200, 1000)
+    assert doorzichtig._operatoren(canvas) is None

@@ -45,6 +45,7 @@ from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # Repo
     strip,
 )
 from reportlab.platypus.paraparser import ParaParser
+from reportlab.rl_config import paraFontSizeHeightOffset
 
 from gbi_domain.beschikking.opmaak import (
     artikel_kort,
@@ -239,6 +240,75 @@ class _Alinea(Paragraph):
         boven, onder = getAscentDescent(f.fontName, grootte)
         return f.clone(kind=0, lines=regels, ascent=boven, descent=onder, fontSize=grootte)
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        """A wrapped paragraph of one plain style, left aligned and without a bullet (the variable texts of the letter
+        that wrap: explanation lines of the calculation, the date of the application, the decision), written as the
+        operators ReportLab writes for it (:meth:`_operatoren`) inside the frame ``Flowable.drawOn`` writes
+        (:func:`_omlijst`), straight to the canvas; anything else is drawn by ReportLab."""
+        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
+        if operatoren is None:
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
+
+    def _operatoren(self, canvas: Any) -> list[str] | None:
+        """What ``Paragraph.drawPara`` writes for lines of one style (ReportLab's "kind 0") in a TrueType font and an
+        opaque RGB colour, left aligned, without bullet, indent of the first line, border, background, underline,
+        link or automatic leading: ``q``, the colour, one text object (the origin, then per line the subset's font
+        when it changes, the text, ``T*``; a line that ReportLab squeezed gets its word spacing ``Tw`` and ``0 Tw``
+        after), ``Q``. None for anything else, which ReportLab draws."""
+        blpara = getattr(self, "blPara", None)
+        s = self.style
+        if (
+            blpara is None
+            or blpara.kind != 0
+            or s.alignment != TA_LEFT
+            or self.bulletText
+            or s.firstLineIndent
+            or getattr(self, "_offsets", None) is not None
+            or getattr(self, "debug", 0)
+            or s.backColor
+            or (s.borderColor and s.borderWidth)
+            or s.wordWrap
+            or getattr(self, "autoLeading", getattr(s, "autoLeading", ""))
+            or getattr(blpara, "us_lines", None)
+            or getattr(blpara, "link", None)
+            or not paraFontSizeHeightOffset
+            or "preformatted" in type(self).__name__.lower()
+        ):
+            return None
+        regels = blpara.lines
+        if not regels:
+            return []  # drawPara draws nothing for no lines
+        font: Any = pdfmetrics.getFont(blpara.fontName)
+        kleur = _kleur_operator(canvas, blpara.textColor)
+        if kleur is None or not font._dynamicFont or (getattr(font, "shapable", False) and s.shaping):
+            return None
+        doc = canvas._doc
+        doc.ensureMinPdfVersion("transparency")  # Canvas.setFillColor with an opaque colour
+        maat = f"{fp_str(blpara.fontSize)} Tf {fp_str(s.leading)} TL"
+        code = ["BT", f"1 0 0 1 {fp_str(s.leftIndent, self.height - blpara.fontSize)} Tm"]
+        huidig = -1
+        for extra, woorden in regels:
+            tekst = " ".join(woorden)
+            krap = extra <= -1e-8
+            if krap:
+                spaties = len(woorden) + tekst.count("\xa0") - 1
+                krap = spaties > 0
+                if krap:
+                    code.append(f"{fp_str(extra / float(spaties))} Tw")
+            delen: list[str] = []
+            for subset, deel in font.splitString(tekst, doc):
+                if subset != huidig:
+                    delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+                    huidig = subset
+                delen.append(f"({canvas._escape(deel)}) Tj")
+            code.append(" ".join(delen) + " T*")
+            if krap:
+                code.append(f"{fp_str(0)} Tw")
+        code.append("ET")
+        return ["q", kleur, " ".join(code), "Q"]
+
 
 class _VasteAlinea(_Alinea):
     """A paragraph of fixed text (no personal data) whose markup is parsed once per process. Each paragraph gets its
@@ -299,7 +369,8 @@ class _VasteAlinea(_Alinea):
         graphics state the kept operators do not change; anything else is drawn by ReportLab."""
         bewaard = self._bewaarde_tekening(canvas)
         if bewaard is None or getattr(self, "_showBoundary", None):
-            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            # ReportLab's drawOn, not _Alinea's direct one: this draw() keeps the drawing for the next letters
+            Paragraph.drawOn(self, canvas, x, y, _sW)  # type: ignore[call-arg]
             return
         _omlijst(canvas, self._hAlignAdjust(x, _sW), y, bewaard)  # type: ignore[attr-defined]
 
