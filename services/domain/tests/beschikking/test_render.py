@@ -385,6 +385,9 @@ def test_a_cell_that_does_not_fit_on_one_line_is_a_paragraph() -> None:
     kort = sjabloon._Regel("€\u00a01.331,42", sjabloon.STIJLEN["cel-rechts"])
     assert kort.wrap(200, 1000) == (200, 12)
     assert kort._alinea is None
+    leeg = sjabloon._Regel("", sjabloon.STIJLEN["cel-rechts"])  # no text: no lines, no height, as the Paragraph
+    assert leeg.wrap(200, 1000) == (200, 0) == sjabloon._Alinea("", sjabloon.STIJLEN["cel-rechts"]).wrap(200, 1000)
+    assert sjabloon._regel_mogelijk("", sjabloon.STIJLEN["cel-rechts"])
     assert not sjabloon._regel_mogelijk("J. &amp; K. de Vries", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("<b>vet</b>", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("Kop", sjabloon.STIJLEN["kop"])  # kept with the next: a paragraph
@@ -752,3 +755,29 @@ def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: st
     doorzichtig = sjabloon._Alinea("een " * 40, grijs)
     doorzichtig.wrapOn(canvas, 200, 1000)
     assert doorzichtig._operatoren(canvas) is None
+
+
+@pytest.mark.parametrize("maker", [toekenning, _stp, _met_inkomen])
+def test_an_empty_cell_writes_the_bytes_of_an_empty_paragraph(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explanation line without an amount has an empty amount cell: a ``_Regel`` without text, byte for byte the
+    letter with an empty Paragraph there."""
+    data = maker()
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert any(
+        isinstance(cel, sjabloon._Regel) and not cel._woorden
+        for f in _brief(data).inhoud()
+        if isinstance(f, sjabloon.Table)
+        for rij in f._cellvalues
+        for cel in rij
+    )
+    mogelijk = sjabloon._regel_mogelijk
+    monkeypatch.setattr(sjabloon, "_regel_mogelijk", lambda markup, style: bool(markup) and mogelijk(markup, style))
+    assert not any(
+        isinstance(cel, sjabloon._Regel) and not cel._woorden
+        for f in _brief(data).inhoud()
+        if isinstance(f, sjabloon.Table)
+        for rij in f._cellvalues
+        for cel in rij
+    )
+    alinea = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == alinea.pdf

@@ -45,7 +45,7 @@ from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # Repo
     strip,
 )
 from reportlab.platypus.paraparser import ParaParser
-from reportlab.rl_config import paraFontSizeHeightOffset
+from reportlab.rl_config import _FUZZ, paraFontSizeHeightOffset
 
 from gbi_domain.beschikking.opmaak import (
     artikel_kort,
@@ -495,6 +495,10 @@ class _Regel(Flowable):
         return self._breedte
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._alinea is None and not self._woorden and availWidth >= _FUZZ:
+            # no text (an explanation line without an amount): the Paragraph has no lines, no height, draws nothing
+            self.width, self.height = availWidth, 0
+            return self.width, self.height
         # a small margin: at the edge (a sum of the words' widths) the Paragraph decides, as before
         if self._alinea is None and self._woorden and self._tekstbreedte() <= availWidth - 0.01:
             self.width, self.height = availWidth, self.style.leading
@@ -522,6 +526,8 @@ class _Regel(Flowable):
         the letter); None for anything else (a wrapped text, another font or colour), which :meth:`draw` draws."""
         if self._alinea is not None:
             return None
+        if not self._woorden:
+            return []  # no text: nothing between the frame's q and Q
         s = self.style
         kleur = _kleur_operator(canvas, s.textColor)
         font: Any = pdfmetrics.getFont(s.fontName)
@@ -557,6 +563,8 @@ class _Regel(Flowable):
         if alinea is not None:
             alinea.canv = self.canv
             alinea.draw()
+            return
+        if not self._woorden:
             return
         s = self.style
         canvas: Any = self.canv
@@ -601,13 +609,12 @@ def _kleur_operator(canvas: Any, kleur: Any) -> str | None:
 
 
 def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
-    """Whether a text can be a :class:`_Regel`: plain text (no markup, entity or soft hyphen) in a plain style that
-    is not kept with the next flowable."""
+    """Whether a text can be a :class:`_Regel`: plain text (no markup, entity or soft hyphen; or none at all) in a
+    plain style that is not kept with the next flowable."""
     return (
         "<" not in markup
         and "&" not in markup
         and "\xad" not in markup
-        and bool(strip(markup))
         and style.alignment in (TA_LEFT, TA_RIGHT)
         and not style.leftIndent
         and not style.rightIndent
