@@ -709,16 +709,17 @@ def test_the_width_table_gives_the_c_code_s_widths() -> None:
 def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: str) -> None:
     """Random wrapped texts (characters outside ASCII that get codes of a second subset, brackets and backslashes to
     escape, no-break spaces, lines squeezed by word spacing): the direct drawing of a paragraph writes the operators
-    ReportLab's ``Flowable.drawOn`` and ``drawPara`` write, and leaves the document's fonts in the same state; a
-    bullet, another alignment or a colour with transparency is drawn by ReportLab."""
+    ReportLab's ``Flowable.drawOn`` and ``drawPara`` write (a bullet as its ``_drawBullet`` does), and leaves the
+    document's fonts in the same state; another alignment or a colour with transparency is drawn by ReportLab."""
     import random
 
     from reportlab.lib import colors
     from reportlab.pdfbase import pdfmetrics
     from reportlab.platypus import Flowable
 
-    from gbi_domain.beschikking.pdfa import FONT, PdfACanvas, PdfAMetadata
+    from gbi_domain.beschikking.pdfa import FONT, PdfACanvas, PdfAMetadata, registreer_fonts
 
+    registreer_fonts()
     meta = PdfAMetadata("t", "a", "o", "k", "m", date(2026, 3, 1), b"0" * 16)
     style = sjabloon._ADRES if stijl == "adres" else sjabloon.STIJLEN[stijl]
     woorden = (*_WOORDEN[:-1], "(a)", "b\\c", "Ωmega", "ĳs", "één", "x\u00a0y\u00a0z")
@@ -726,7 +727,7 @@ def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: st
     direct = 0
     for _ in range(150):
         tekst = " ".join(kans.choice(woorden) for _ in range(kans.randint(0, 40)))
-        opsomteken = "•" if style is sjabloon.STIJLEN["punt"] else None
+        opsomteken = kans.choice(("•", "-", "1.", "ĳ") if stijl == "punt" else (None, None, "•", "(a)", "ĳ"))
         canvassen = [PdfACanvas(io.BytesIO(), meta=meta, voettekst="v") for _ in range(2)]
         breedte = kans.uniform(60, 450)
         for canvas in canvassen:
@@ -746,7 +747,7 @@ def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: st
                 assert staten[0].assignments == staten[1].assignments
                 assert staten[0].internalName == staten[1].internalName
         assert canvassen[0]._doc._pdfVersion == canvassen[1]._doc._pdfVersion
-    if style.alignment == sjabloon.TA_LEFT and stijl != "punt":
+    if style.alignment == sjabloon.TA_LEFT:
         assert direct > 100
     else:
         assert direct == 0
@@ -755,6 +756,13 @@ def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: st
     doorzichtig = sjabloon._Alinea("een " * 40, grijs)
     doorzichtig.wrapOn(canvas, 200, 1000)
     assert doorzichtig._operatoren(canvas) is None
+    grijs_teken = sjabloon.ParagraphStyle("gt", parent=style, bulletColor=colors.Color(0, 0, 0, 0.5))
+    opsomming = sjabloon._Alinea("een " * 40, grijs_teken, bulletText="•")
+    opsomming.wrapOn(canvas, 200, 1000)
+    assert opsomming._operatoren(canvas) is None
+    midden = sjabloon._Alinea("een " * 40, sjabloon.ParagraphStyle("m", parent=style, bulletAnchor="middle"), "•")
+    midden.wrapOn(canvas, 200, 1000)
+    assert midden._operatoren(canvas) is None
 
 
 @pytest.mark.parametrize("maker", [toekenning, _stp, _met_inkomen])

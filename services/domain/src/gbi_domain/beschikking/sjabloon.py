@@ -263,7 +263,8 @@ class _Alinea(Paragraph):
             blpara is None
             or blpara.kind != 0
             or s.alignment != TA_LEFT
-            or self.bulletText
+            or not isinstance(self.bulletText, str | None)
+            or (self.bulletText and s.bulletAnchor != "start")
             or s.firstLineIndent
             or getattr(self, "_offsets", None) is not None
             or getattr(self, "debug", 0)
@@ -285,12 +286,25 @@ class _Alinea(Paragraph):
         if kleur is None or not font._dynamicFont or (getattr(font, "shapable", False) and s.shaping):
             return None
         doc = canvas._doc
+        boven = self.height - blpara.fontSize
+        uit = ["q"]
+        inspringen: float = 0
+        if self.bulletText:
+            opsomming = self._opsomteken(canvas, boven)
+            if opsomming is None:
+                return None
+            uit.append(opsomming[0])
+            inspringen = max(inspringen, opsomming[1] - s.leftIndent)
         doc.ensureMinPdfVersion("transparency")  # Canvas.setFillColor with an opaque colour
+        uit.append(kleur)
         maat = f"{fp_str(blpara.fontSize)} Tf {fp_str(s.leading)} TL"
-        code = ["BT", f"1 0 0 1 {fp_str(s.leftIndent, self.height - blpara.fontSize)} Tm"]
+        code = ["BT", f"1 0 0 1 {fp_str(s.leftIndent, boven)} Tm"]
         huidig = -1
-        for extra, woorden in regels:
+        for regel, (extra, woorden) in enumerate(regels):
             tekst = " ".join(woorden)
+            verschoven = regel == 0 and abs(inspringen) > 1e-6  # the first line after the bullet (ReportLab's setXPos)
+            if verschoven:
+                code.append(f"{fp_str(inspringen, 0)} Td")
             krap = extra <= -1e-8
             if krap:
                 spaties = len(woorden) + tekst.count("\xa0") - 1
@@ -306,8 +320,38 @@ class _Alinea(Paragraph):
             code.append(" ".join(delen) + " T*")
             if krap:
                 code.append(f"{fp_str(0)} Tw")
+            if verschoven:
+                code.append(f"{fp_str(-inspringen, 0)} Td")
         code.append("ET")
-        return ["q", kleur, " ".join(code), "Q"]
+        uit += [" ".join(code), "Q"]
+        return uit
+
+    def _opsomteken(self, canvas: Any, boven: float) -> tuple[str, float] | None:
+        """ReportLab's ``_drawBullet`` of a text bullet anchored at the start: its text object, and where the bullet
+        ends (the first line starts after it). None for a bullet in a colour the direct path does not write."""
+        s = self.style
+        tekst = str(self.bulletText)
+        kleur = _kleur_operator(canvas, getattr(s, "bulletColor", s.textColor))
+        font: Any = pdfmetrics.getFont(s.bulletFontName)
+        if kleur is None or not font._dynamicFont:
+            return None
+        x = s.bulletIndent - 0  # ReportLab's bulletIndent - bulletWidth, 0 for a bullet anchored at the start
+        y = boven + getattr(s, "bulletOffsetY", 0)
+        grootte = s.bulletFontSize
+        maat = f"{fp_str(grootte)} Tf {fp_str(grootte * 1.2)} TL"  # setFont without a leading: 1.2 x the size
+        doc = canvas._doc
+        code = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm", kleur]
+        delen: list[str] = []
+        huidig = -1
+        for subset, deel in font.splitString(tekst, doc):
+            if subset != huidig:
+                delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+                huidig = subset
+            delen.append(f"({canvas._escape(deel)}) Tj")
+        code.append(" ".join(delen))
+        code.append("ET")
+        einde = x + canvas.stringWidth(tekst, s.bulletFontName, grootte) + grootte * 0.6
+        return " ".join(code), einde
 
 
 class _VasteAlinea(_Alinea):
