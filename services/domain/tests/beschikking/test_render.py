@@ -475,8 +475,15 @@ def test_a_regel_in_another_colour_or_transparent_is_drawn_by_reportlab() -> Non
     canvas.setFillAlpha(0.5)
     assert regel._operatoren(canvas) is None
     lang = sjabloon._Regel("een " * 40, stijl)
-    lang.wrap(200, 1000)  # wraps: a Paragraph
+    lang.wrap(200, 1000)  # wraps: drawn as its Paragraph draws directly, but not on a transparent fill
+    assert lang._alinea is not None
     assert lang._operatoren(canvas) is None
+    dekkend = PdfACanvas(io.BytesIO(), meta=meta, voettekst="v")
+    assert lang._operatoren(dekkend) == lang._alinea._operatoren(dekkend) is not None
+    grijs = sjabloon.ParagraphStyle("t", parent=stijl, textColor=colors.Color(0, 0, 0, 0.5))
+    lang_grijs = sjabloon._Regel("een " * 40, grijs)
+    lang_grijs.wrap(200, 1000)
+    assert lang_grijs._operatoren(dekkend) is None
 
 
 def test_the_collector_is_paused_while_a_letter_is_made_and_runs_again_after(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -253,10 +253,11 @@ class _Alinea(Paragraph):
 
     def _operatoren(self, canvas: Any) -> list[str] | None:
         """What ``Paragraph.drawPara`` writes for lines of one style (ReportLab's "kind 0") in a TrueType font and an
-        opaque RGB colour, left aligned, without bullet, indent of the first line, border, background, underline,
-        link or automatic leading: ``q``, the colour, one text object (the origin, then per line the subset's font
-        when it changes, the text, ``T*``; a line that ReportLab squeezed gets its word spacing ``Tw`` and ``0 Tw``
-        after), ``Q``. None for anything else, which ReportLab draws."""
+        opaque RGB colour, left aligned, with no bullet or a text bullet anchored at the start, and without indent of
+        the first line, border, background, underline, link or automatic leading: ``q``, the bullet's text object
+        (:meth:`_opsomteken`), the colour, one text object (the origin; per line the move past the bullet on the
+        first, the subset's font when it changes, the text, ``T*``; a line that ReportLab squeezed gets its word
+        spacing ``Tw`` and ``0 Tw`` after), ``Q``. None for anything else, which ReportLab draws."""
         blpara = getattr(self, "blPara", None)
         s = self.style
         if (
@@ -411,6 +412,9 @@ class _VasteAlinea(_Alinea):
         """A paragraph whose drawing is kept (see :meth:`draw`) is written as the operators ``Flowable.drawOn`` writes
         around it (``q``, the ``cm`` that moves the origin, the drawing, ``Q``) without ReportLab's bookkeeping of a
         graphics state the kept operators do not change; anything else is drawn by ReportLab."""
+        if self._vast is None:  # a part split off at a page's end (no kept lines or drawing): as any paragraph
+            super().drawOn(canvas, x, y, _sW)
+            return
         bewaard = self._bewaarde_tekening(canvas)
         if bewaard is None or getattr(self, "_showBoundary", None):
             # ReportLab's drawOn, not _Alinea's direct one: this draw() keeps the drawing for the next letters
@@ -567,9 +571,11 @@ class _Regel(Flowable):
 
     def _operatoren(self, canvas: Any) -> list[str] | None:
         """What :meth:`draw` writes for a one-line text in a TrueType font with an opaque RGB colour (every style of
-        the letter); None for anything else (a wrapped text, another font or colour), which :meth:`draw` draws."""
-        if self._alinea is not None:
-            return None
+        the letter); for a wrapped text what its paragraph writes (:meth:`_Alinea._operatoren`: ``draw`` draws the
+        paragraph in place); None for anything else (another font or colour), which :meth:`draw` draws."""
+        alinea = self._alinea
+        if alinea is not None:
+            return alinea._operatoren(canvas) if isinstance(alinea, _Alinea) else None
         if not self._woorden:
             return []  # no text: nothing between the frame's q and Q
         s = self.style
