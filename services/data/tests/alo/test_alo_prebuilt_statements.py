@@ -194,7 +194,7 @@ def test_the_batched_append_stores_what_it_returned(database: Database) -> None:
         ENTRY,
         dataclasses.replace(
             ENTRY,
-            operation="beschikking.raadplegen \u00e9\u00fc\u20ac \U0001f600 \"quoted\" \\ back",
+            operation='beschikking.raadplegen \u00e9\u00fc\u20ac \U0001f600 "quoted" \\ back',
             data_subject_id=None,
             data_subject_type=None,
             parent_span_id=None,
@@ -212,7 +212,8 @@ def test_the_batched_append_stores_what_it_returned(database: Database) -> None:
         assert {c: getattr(kept, c) for c in audit._COLUMNS} == {c: getattr(made, c) for c in audit._COLUMNS}
         assert record_hash(kept) == kept.hash
     assert stored[2].occurred_at == datetime(2026, 11, 29, 8, 30, 0, 1, tzinfo=UTC)
-    assert stored[2].data_subject_id is None and stored[2].parent_span_id is None
+    assert stored[2].data_subject_id is None
+    assert stored[2].parent_span_id is None
     assert head == (4, stored[3].hash)
     with database.transaction(gemeente=ROTTERDAM) as session:
         assert audit.verify_chain(session, ROTTERDAM).valid
