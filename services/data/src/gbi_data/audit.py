@@ -39,9 +39,11 @@ from gbi_data.settings import DataSettings, get_settings
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
+    "AuditValues",
     "ChainVerification",
     "Pseudonymiser",
     "append",
+    "append_batch",
     "append_many",
     "canonical_json",
     "defer",
@@ -184,6 +186,9 @@ class _Unmapped:
             setattr(self, name, value)
 
 
+#: An entry's columns as plain attributes, as :func:`append_batch` hands them back.
+AuditValues = _Unmapped
+
 #: What an entry is made as: an ``AuditRecord`` (handed back to the caller) or an ``_Unmapped`` (only written).
 _Record = TypeVar("_Record", AuditRecord, _Unmapped)
 
@@ -242,6 +247,13 @@ def append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry]) 
     and they commit or roll back together. The same two round trips as :func:`append` (prebuilt statements, no
     unit of work), however many entries."""
     return _append_many(session, gemeente, entries, AuditRecord)
+
+
+def append_batch(session: Session, gemeente: str, entries: Sequence[AuditEntry]) -> list[AuditValues]:
+    """:func:`append_many` for a caller that only reads what was written (``POST audit:batch`` answers with it):
+    the same entries, statements and hashes, handed back as plain :class:`AuditValues` (the same attributes and
+    values) instead of ORM objects, whose instrumented attribute sets cost ~1/3 of a six-entry append's CPU."""
+    return _append_many(session, gemeente, entries, _Unmapped)
 
 
 def _append_many(session: Session, gemeente: str, entries: Sequence[AuditEntry], make: type[_Record]) -> list[_Record]:

@@ -257,7 +257,7 @@ class DataService:
             )
             for item in body.items
         ]
-        rows = audit.append_many(session, gemeente, entries)
+        rows = audit.append_batch(session, gemeente, entries)
         return AuditRecordList(items=[_audit_record(r) for r in rows])
 
     @staticmethod
@@ -415,5 +415,5 @@ def _proefberekening(row: Proefberekening) -> ProefberekeningRecord:
     return ProefberekeningRecord.model_validate(row, from_attributes=True)
 
 
-def _audit_record(row: AuditRecordRow) -> AuditRecord:
+def _audit_record(row: AuditRecordRow | audit.AuditValues) -> AuditRecord:
     return AuditRecord.model_validate(row, from_attributes=True)

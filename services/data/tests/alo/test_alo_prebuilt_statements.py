@@ -4,11 +4,13 @@ same step rows, the same claims. On SQLite and, with GBI_TEST_DATABASE_URL, on P
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 
 from gbi_data import audit
 from gbi_data import repository as data_repository
@@ -181,3 +183,57 @@ def test_an_empty_claim_changes_and_audits_nothing(database: Database, alo) -> N
             session, AMSTERDAM, worker="b", now=later, lease_until=later + timedelta(minutes=5), limit=10
         )
         assert [(r.id, r.lease_owner) for r in claimed] == [(instance, "b")]
+
+
+def test_the_batched_append_stores_what_it_returned(database: Database) -> None:
+    """``append_many`` (PostgreSQL: one JSON array of the entries, turned into rows by ``json_populate_recordset``)
+    stores every column as it hashed it: microseconds and the zone of a timestamp given in another zone, text
+    beyond ASCII, absent values, the chain's links and the head."""
+    elsewhere = timezone(timedelta(hours=-5, minutes=-30))
+    entries = [
+        ENTRY,
+        dataclasses.replace(
+            ENTRY,
+            operation='beschikking.raadplegen \u00e9\u00fc\u20ac \U0001f600 "quoted" \\ back',
+            data_subject_id=None,
+            data_subject_type=None,
+            parent_span_id=None,
+            started_at=datetime(2026, 11, 29, 3, 0, 0, 1, tzinfo=elsewhere),
+            ended_at=datetime(2026, 11, 29, 3, 0, 0, 999999, tzinfo=elsewhere),
+        ),
+        dataclasses.replace(ENTRY, operation="o" * 200, outcome="success"),
+    ]
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        audit.append(session, ROTTERDAM, ENTRY)
+        returned = audit.append_many(session, ROTTERDAM, entries)
+    stored, head = _stored(database, ROTTERDAM)
+    assert [r.seq for r in stored] == [1, 2, 3, 4]
+    for made, kept in zip(returned, stored[1:], strict=True):
+        assert {c: getattr(kept, c) for c in audit._COLUMNS} == {c: getattr(made, c) for c in audit._COLUMNS}
+        assert record_hash(kept) == kept.hash
+    assert stored[2].occurred_at == datetime(2026, 11, 29, 8, 30, 0, 1, tzinfo=UTC)
+    assert stored[2].data_subject_id is None
+    assert stored[2].parent_span_id is None
+    assert head == (4, stored[3].hash)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"operation": "o" * 201},  # longer than the column: refused, not cut
+        {"started_at": datetime(2026, 11, 29, 8, 0)},  # a timestamp without zone
+    ],
+    ids=["too-long", "naive-timestamp"],
+)
+def test_a_batched_append_with_a_bad_entry_writes_nothing(database: Database, bad: dict[str, object]) -> None:
+    if "operation" in bad and not database.is_postgresql:
+        pytest.skip("SQLite does not check a string's length")
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        audit.append(session, ROTTERDAM, ENTRY)
+    with pytest.raises((ValueError, StatementError)), database.transaction(gemeente=ROTTERDAM) as session:
+        audit.append_many(session, ROTTERDAM, [ENTRY, dataclasses.replace(ENTRY, **bad)])  # type: ignore[arg-type]
+    stored, head = _stored(database, ROTTERDAM)
+    assert [r.seq for r in stored] == [1]
+    assert head == (1, stored[0].hash)

@@ -220,6 +220,9 @@ def test_requests_waiting_for_a_connection_longer_than_the_pool_timeout_get_a_50
     database = client.app.state.database  # type: ignore[attr-defined]
 
     class AllBusy:
+        def acquire_on_behalf_of_nowait(self, _borrower: object) -> None:
+            raise anyio.WouldBlock  # no token free: the route waits for one, at most the pool timeout
+
         async def acquire_on_behalf_of(self, _borrower: object) -> None:
             await anyio.sleep_forever()
 
@@ -231,3 +234,18 @@ def test_requests_waiting_for_a_connection_longer_than_the_pool_timeout_get_a_50
     assert response.json()["detail"] == "De database is tijdelijk te druk"
     monkeypatch.undo()
     assert audit_entries(client, context_headers) == []
+
+
+def test_a_request_that_finds_a_free_connection_token_sets_up_no_timeout(
+    client: TestClient, context_headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The limiter's timeout (a cancel scope and a timer) is only for a request that has to wait for a token.
+    import gbi_data.api
+
+    def no_timeout(_delay: float) -> None:
+        raise AssertionError("a free token was waited for under a timeout")
+
+    monkeypatch.setattr(gbi_data.api.anyio, "fail_after", no_timeout)
+    response = client.post(PATH, json=body(), headers=context_headers() | {"Idempotency-Key": "vrij"})
+    assert response.status_code == 201, response.text
+    assert client.app.state.database.limiter().borrowed_tokens == 0  # type: ignore[attr-defined]
