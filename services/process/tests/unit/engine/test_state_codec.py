@@ -8,6 +8,7 @@ import enum
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -91,13 +92,33 @@ def test_the_state_is_the_same_with_and_without_the_shortcuts_on_every_path(
     assert any(b'"i":{"gbi_timer"' in s for s in d.states)
 
 
-def test_a_stored_state_of_the_previous_codec_restores_and_saves_unchanged(engine: SpiffEngine) -> None:
-    """The format is unchanged (no migration): a state saved before ADR 0049 (the long way) restores, and saves
-    the same bytes again."""
-    d = Driver(engine, engine.start("alo", start_variables()), False)
-    d.run_cold(stop_at=lambda h: h == "besluit.vastleggen")
-    state = d.instance.serialize()
-    assert engine.restore(state).serialize() == state
+#: States saved by the codec before ADR 0049 (commit 099ba7a), exactly as it wrote them: one or more per path of the
+#: ALO model, at a step named in the file (a new instance, service tasks done, a waiting message with its boundary
+#: timer, a fired boundary timer, a timer wait, a 4-eyes wait with two excluded actors, a cycle timer with an open
+#: escalation, a completed instance). Made by running the paths of ``test_alo_paths`` with that commit's adapter.
+PREVIOUS = sorted((Path(__file__).parent / "data" / "codec-099ba7a").glob("*.json"))
+
+
+def test_the_previous_codecs_states_are_there() -> None:
+    assert len(PREVIOUS) == 9
+    states = [f.read_bytes() for f in PREVIOUS]
+    assert any(b'"gbi_timer"' in s for s in states)  # timers waiting
+    assert any(b'"gbi_actor":"consulent-2"' in s for s in states)  # a 4-eyes wait after a return
+
+
+@pytest.mark.parametrize("stored", PREVIOUS, ids=[f.stem for f in PREVIOUS])
+def test_a_stored_state_of_the_previous_codec_restores_and_saves_unchanged(
+    stored: Path, engine: SpiffEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The format is unchanged (no migration): a state the codec before ADR 0049 saved restores, and saves exactly
+    the same bytes again (with the shortcuts and the long way)."""
+    state = stored.read_bytes()
+    restored = engine.restore(state)
+    assert restored.serialize() == state
+    assert engine.restore(restored.serialize()).serialize() == state
+    with monkeypatch.context() as m:
+        _long_way(m)
+        assert engine.restore(state).serialize() == state
 
 
 def test_values_that_are_not_plain_json_go_through_spiffworkflows_converters(engine: SpiffEngine) -> None:
