@@ -187,6 +187,52 @@ async def _from_memory(world: World, restored: list[str]) -> None:
     assert len(world.handlers.calls) == 2 * MAIN
 
 
+def test_a_stored_state_other_than_the_one_serialised_is_restored_not_run_from_memory(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance comes back leased to this worker (``geclaimd``) but its stored state is not the string the
+    submission serialised (``instantie.state == state`` false): the run must restore the stored state, never take
+    the instance in memory (it ran what is stored: a variable only the stored state has is in the result)."""
+    restored: list[str] = []
+    restore = world.engine.restore
+
+    def counting(state: bytes) -> Any:
+        restored.append(json.loads(state)["workflow"]["data"]["variables"]["aanvraag_id"])
+        return restore(state)
+
+    indienen = world.gw._indienen
+
+    def other_state(body: dict[str, Any], key: str) -> tuple[int, Any]:
+        status, out = indienen(body, key)
+        stored = json.loads(out["procesinstantie"]["state"])
+        stored["workflow"]["data"]["variables"]["alleen_opgeslagen"] = True
+        state = json.dumps(stored, separators=(",", ":"))
+        assert state != out["procesinstantie"]["state"]
+        out["procesinstantie"]["state"] = world.gw.instances[out["procesinstantie"]["id"]]["state"] = state
+        assert out["geclaimd"] is True
+        return status, out
+
+    monkeypatch.setattr(world.engine, "restore", counting)
+    monkeypatch.setattr(world.gw, "_indienen", other_state)
+    asyncio.run(_other_state(world, restored))
+
+
+async def _other_state(world: World, restored: list[str]) -> None:
+    worker = _worker(world)
+    await _started(worker)
+    proces = _proces(world, worker, [])
+    try:
+        antwoord = await proces.dien_in(_verzoek(), STAFF, "k-30")
+        await asyncio.gather(*list(worker._running))
+    finally:
+        await worker.stop()
+    assert restored[:1] == [str(antwoord.aanvraag_id)]  # the first run restored the stored state
+    iid = str(antwoord.procesinstantie_id)
+    assert world.instance(iid)["status"] == "completed"
+    assert world.variables(iid)["alleen_opgeslagen"] is True  # and ran it
+    assert len(world.handlers.calls) == MAIN
+
+
 def test_the_submission_and_the_aanvraag_it_registers_are_checked_alike() -> None:
     """The aanvraag of a submission is copied into the data service's AanvraagNieuw without validating it again:
     that is only sound while both models have the same fields, types and constraints, and the same check. The check
