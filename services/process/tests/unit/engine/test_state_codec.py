@@ -246,3 +246,19 @@ def test_the_items_name_their_task_by_its_id(engine: SpiffEngine) -> None:
     assert spiff._id_text(task) == str(task.id)
     timers = instance.waiting_timers()
     assert [t.task_id for t in timers] == [str(instance._wf.get_task_from_id(UUID(t.task_id)).id) for t in timers]
+
+
+def test_callables_and_modules_in_data_are_dropped_as_before(engine: SpiffEngine) -> None:
+    """SpiffWorkflow's convert cleans a value first (callables and modules at its top level are not saved); the
+    codec leaves that to it, and the state is what the long way writes."""
+    instance = engine.start("alo", start_variables())
+    task = next(iter(instance._wf.tasks.values()))
+    task.data.update({"f": len, "m": math, "lambda": lambda: 1, "t": (1, 2), "n": 1})
+    instance._wf.data["hulp"] = print
+    state = instance.serialize()
+    doc = json.loads(state)
+    assert doc["workflow"]["tasks"][0][5]["d"] == {"t": [1, 2], "n": 1}
+    assert "hulp" not in doc["workflow"]["data"]
+    with pytest.MonkeyPatch.context() as m:
+        _long_way(m)
+        assert instance.serialize() == state
