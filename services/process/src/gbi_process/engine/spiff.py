@@ -682,8 +682,9 @@ class _StateCodec:
         if workflow.correlations:
             dct["correlations"] = workflow.correlations
         last = tasks_by_id.get(workflow.last_task.id) if workflow.last_task is not None else None
-        if last is not None:
-            dct["last"] = index[id(last)]
+        position = index.get(id(last)) if last is not None else None
+        if position is not None:  # (a last task outside the tree is left out, as ever)
+            dct["last"] = position
         if not workflow.success:
             dct["success"] = False
         if workflow.completed:

@@ -262,3 +262,18 @@ def test_callables_and_modules_in_data_are_dropped_as_before(engine: SpiffEngine
     with pytest.MonkeyPatch.context() as m:
         _long_way(m)
         assert instance.serialize() == state
+
+
+def test_a_last_task_outside_the_tree_is_left_out_not_a_key_error(engine: SpiffEngine) -> None:
+    """The workflow's last task is written as its index in the tree; one the encode did not index (the id's entry
+    is another object than the task in the tree) is left out, as before ADR 0049, never a KeyError."""
+    import copy
+
+    instance = engine.start("alo", start_variables())
+    wf = instance._wf
+    assert "last" in json.loads(instance.serialize())["workflow"]
+    root = wf.task_tree
+    wf.last_task = root
+    assert json.loads(instance.serialize())["workflow"]["last"] == 0
+    wf.tasks[root.id] = copy.copy(root)  # (the tree starts at ``task_tree`` itself, not at the id's entry)
+    assert "last" not in json.loads(instance.serialize())["workflow"]
