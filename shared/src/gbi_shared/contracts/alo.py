@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Final, Literal, Protocol, Self, TypeVar
 from uuid import UUID
 
 import orjson
@@ -86,6 +86,7 @@ __all__ = [
     "Voorschot",
     "VoorschotLijst",
     "VoorschotNieuw",
+    "melding_eerst",
 ]
 
 #: Free-form JSON objects (what the citizen declared, task data, ...) may take at most this many bytes as JSON.
@@ -165,6 +166,25 @@ BesluitSoort = Literal["toekenning", "afwijzing", "buiten-behandeling"]
 # --------------------------------------------------------------------------------------------------- aanvragen
 
 
+class _Datums(Protocol):
+    @property
+    def meldingsdatum(self) -> date: ...
+    @property
+    def aanvraagdatum(self) -> date: ...
+
+
+_D = TypeVar("_D", bound=_Datums)
+
+
+def melding_eerst(aanvraag: _D) -> _D:
+    """The check of an aanvraag's dates, ONE function for every model of an aanvraag (``AanvraagNieuw`` here, the
+    process layer's ``AloAanvraagIndiening``): the process copies a validated submission into ``AanvraagNieuw``
+    without validating it again (ADR 0049), which is sound only while both check the same."""
+    if aanvraag.aanvraagdatum < aanvraag.meldingsdatum:
+        raise ValueError("aanvraagdatum ligt voor de meldingsdatum")
+    return aanvraag
+
+
 class AanvraagNieuw(CamelModel):
     """Register an aanvraag. Send an ``Idempotency-Key``: the same key with the same body gives the same aanvraag
     (``Idempotent-Replayed: true``), with another body 409."""
@@ -177,11 +197,7 @@ class AanvraagNieuw(CamelModel):
         description="Wat de burger verklaarde: huishouden, woning, inkomen, vermogen, IBAN (JSON-object)"
     )
 
-    @model_validator(mode="after")
-    def _melding_first(self) -> Self:
-        if self.aanvraagdatum < self.meldingsdatum:
-            raise ValueError("aanvraagdatum ligt voor de meldingsdatum")
-        return self
+    _melding_first = model_validator(mode="after")(melding_eerst)
 
 
 class TijdlijnItem(CamelModel):

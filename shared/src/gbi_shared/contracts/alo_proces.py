@@ -16,13 +16,13 @@ reads; anything else is stored with the aanvraag and shown to the caseworker.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from pydantic.alias_generators import to_camel
 
-from gbi_shared.contracts.alo import AanvraagStatus, JsonObject, Kanaal
+from gbi_shared.contracts.alo import AanvraagStatus, JsonObject, Kanaal, melding_eerst
 from gbi_shared.contracts.berekening import Bedrag, InkomstenSoortCode, RelatieCode, RolCode
 from gbi_shared.contracts.common import Bsn, CamelModel, GemeenteCode
 
@@ -100,12 +100,8 @@ class AloAanvraagIndiening(CamelModel):
         default_factory=dict, description="Wat de burger verklaarde (zie AanvraagGegevens), met het IBAN"
     )
 
-    @model_validator(mode="after")
-    def _melding_first(self) -> Self:
-        # As the data service's AanvraagNieuw checks it: refused here with a 400, before any source is read.
-        if self.aanvraagdatum < self.meldingsdatum:
-            raise ValueError("aanvraagdatum ligt voor de meldingsdatum")
-        return self
+    # The data service's AanvraagNieuw's check (the same function): refused here with a 400, before any source is read.
+    _melding_first = model_validator(mode="after")(melding_eerst)
 
 
 class AloAanvraagOntvangen(CamelModel):

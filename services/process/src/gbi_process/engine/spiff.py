@@ -587,7 +587,11 @@ def _plain(value: Any) -> bool:
     """Whether ``value`` is plain JSON (dictionaries, lists, text, numbers, booleans, null) that SpiffWorkflow's
     converters would return unchanged: no object they convert (a date, a UUID, an event), no callable or module
     they drop, no tuple or set (which they copy as such), and no dictionary with a ``typename`` key (which their
-    restore would read as an object)."""
+    restore would read as an object).
+
+    Not :func:`_plain_copy`'s test: keys are not looked at (the converters keep any key; the state is written with
+    orjson's ``OPT_NON_STR_KEYS`` as before) and NaN and infinities pass (the converters keep them too), while a
+    ``typename`` key fails here and is fine there."""
     kind = type(value)
     if kind in _JSON_SCALARS:
         return True
@@ -632,10 +636,11 @@ class _StateCodec:
         return dct
 
     def _convert(self, value: dict[str, Any]) -> Any:
-        """``registry.convert(registry.clean(value))``; plain JSON as it is (what those would return, unchanged)."""
+        """``registry.convert(value)`` (which cleans the value first: callables and modules dropped); plain JSON as it
+        is (what that would return, unchanged)."""
         if _plain(value):
             return value
-        return self.registry.convert(self.registry.clean(value))
+        return self.registry.convert(value)
 
     def _encode_workflow(self, workflow: Any) -> dict[str, Any]:
         # Tree order, each task with its children as tasks (one lookup of each child id), indexes by identity.
@@ -677,8 +682,9 @@ class _StateCodec:
         if workflow.correlations:
             dct["correlations"] = workflow.correlations
         last = tasks_by_id.get(workflow.last_task.id) if workflow.last_task is not None else None
-        if last is not None:
-            dct["last"] = index[id(last)]
+        position = index.get(id(last)) if last is not None else None
+        if position is not None:  # (a last task outside the tree is left out, as ever)
+            dct["last"] = position
         if not workflow.success:
             dct["success"] = False
         if workflow.completed:
@@ -777,7 +783,11 @@ class _NotPlain(Exception):
 def _plain_copy(value: Any) -> Any:
     """A deep copy of plain JSON (dictionaries with text keys, lists, text, integers, finite floats, booleans,
     null), equal to ``json.loads(json.dumps(value))``, without writing and reading the text. Anything else (a tuple,
-    a subclass, a key that is not text, NaN) raises :class:`_NotPlain`: the round trip converts or refuses it."""
+    a subclass, a key that is not text, NaN) raises :class:`_NotPlain`: the round trip converts or refuses it.
+
+    Not :func:`_plain`'s test (which is for the state codec): keys must be text and floats finite here (the round
+    trip turns other keys into text and refuses NaN), while a ``typename`` key is fine (only the codec's restore
+    reads it as an object)."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
@@ -801,18 +811,27 @@ def _id_text(task: Any) -> str:
     """``str(task.id)``, kept on the task (a task's id never changes; the items of every step name their task)."""
     kept = task.__dict__.get("_gbi_id_text")
     if kept is not None and kept[0] is task.id:
-        return str(kept[1])
+        text: str = kept[1]
+        return text
     text = str(task.id)
     task._gbi_id_text = (task.id, text)
     return text
 
 
-def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+def _copy_if_plain(values: dict[str, Any]) -> dict[str, Any] | None:
+    """:func:`_plain_copy` of ``values``, or None when they are not plain JSON (or nested too deep to walk): those
+    take the JSON round trip, which converts, refuses or raises as ever."""
     try:
-        plain: dict[str, Any] = _plain_copy(dict(values or {}))
-        return plain
+        copied: dict[str, Any] = _plain_copy(values)
     except (_NotPlain, RecursionError):
-        pass  # (the round trip converts, refuses, or raises as ever)
+        return None
+    return copied
+
+
+def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+    plain = _copy_if_plain(dict(values or {}))
+    if plain is not None:
+        return plain
     try:
         copied = json.loads(json.dumps(dict(values or {}), allow_nan=False))
     except (TypeError, ValueError) as exc:
@@ -881,11 +900,9 @@ class SpiffInstance:
     def variables(self) -> Mapping[str, Any]:
         self._usable()
         variables = _variables(self._wf)
-        try:
-            plain: dict[str, Any] = _plain_copy(variables)
+        plain = _copy_if_plain(variables)
+        if plain is not None:
             return plain
-        except (_NotPlain, RecursionError):
-            pass
         copied: dict[str, Any] = json.loads(_dumps(variables))  # (orjson reads big integers as floats)
         return copied
 

@@ -15,12 +15,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from gbi_process.alo.handlers import Stap
 from gbi_process.alo.runner import RunOptions, Worker
 from gbi_process.alo.service import AloProces, _aanvraag_nieuw
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import Aanvraag, AanvraagNieuw, UitkeringNieuw
+from gbi_shared.contracts.alo import Aanvraag, AanvraagNieuw, UitkeringNieuw, melding_eerst
 from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 from gbi_shared.errors import ServiceUnavailableError
 
@@ -186,25 +187,125 @@ async def _from_memory(world: World, restored: list[str]) -> None:
     assert len(world.handlers.calls) == 2 * MAIN
 
 
+def test_a_stored_state_other_than_the_one_serialised_is_restored_not_run_from_memory(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance comes back leased to this worker (``geclaimd``) but its stored state is not the string the
+    submission serialised (``instantie.state == state`` false): the run must restore the stored state, never take
+    the instance in memory (it ran what is stored: a variable only the stored state has is in the result)."""
+    restored: list[str] = []
+    restore = world.engine.restore
+
+    def counting(state: bytes) -> Any:
+        restored.append(json.loads(state)["workflow"]["data"]["variables"]["aanvraag_id"])
+        return restore(state)
+
+    indienen = world.gw._indienen
+
+    def other_state(body: dict[str, Any], key: str) -> tuple[int, Any]:
+        status, out = indienen(body, key)
+        stored = json.loads(out["procesinstantie"]["state"])
+        stored["workflow"]["data"]["variables"]["alleen_opgeslagen"] = True
+        state = json.dumps(stored, separators=(",", ":"))
+        assert state != out["procesinstantie"]["state"]
+        out["procesinstantie"]["state"] = world.gw.instances[out["procesinstantie"]["id"]]["state"] = state
+        assert out["geclaimd"] is True
+        return status, out
+
+    monkeypatch.setattr(world.engine, "restore", counting)
+    monkeypatch.setattr(world.gw, "_indienen", other_state)
+    asyncio.run(_other_state(world, restored))
+
+
+async def _other_state(world: World, restored: list[str]) -> None:
+    worker = _worker(world)
+    await _started(worker)
+    proces = _proces(world, worker, [])
+    try:
+        antwoord = await proces.dien_in(_verzoek(), STAFF, "k-30")
+        await asyncio.gather(*list(worker._running))
+    finally:
+        await worker.stop()
+    assert restored[:1] == [str(antwoord.aanvraag_id)]  # the first run restored the stored state
+    iid = str(antwoord.procesinstantie_id)
+    assert world.instance(iid)["status"] == "completed"
+    assert world.variables(iid)["alleen_opgeslagen"] is True  # and ran it
+    assert len(world.handlers.calls) == MAIN
+
+
 def test_the_submission_and_the_aanvraag_it_registers_are_checked_alike() -> None:
     """The aanvraag of a submission is copied into the data service's AanvraagNieuw without validating it again:
-    that is only sound while both models have the same fields, types and constraints, and the same check."""
+    that is only sound while both models have the same fields, types and constraints, and the same check. The check
+    is one function both models call (``melding_eerst``), and neither has another validator or serializer."""
     nieuw, indiening = AanvraagNieuw.model_fields, AloAanvraagIndiening.model_fields
     assert nieuw.keys() == indiening.keys()
     for name, field in nieuw.items():
         assert (field.annotation, field.metadata) == (indiening[name].annotation, indiening[name].metadata), name
     assert AanvraagNieuw.model_config == AloAanvraagIndiening.model_config
-    checks = {name: d.info.mode for name, d in AanvraagNieuw.__pydantic_decorators__.model_validators.items()}
-    assert checks == {
-        name: d.info.mode for name, d in AloAanvraagIndiening.__pydantic_decorators__.model_validators.items()
-    }
-    assert AanvraagNieuw._melding_first.__code__.co_code == AloAanvraagIndiening._melding_first.__code__.co_code
+    for model in (AanvraagNieuw, AloAanvraagIndiening):
+        decorators = model.__pydantic_decorators__
+        checks = {name: (d.func, d.info.mode) for name, d in decorators.model_validators.items()}
+        assert checks == {"_melding_first": (melding_eerst, "after")}, model
+        others = (
+            decorators.validators,
+            decorators.field_validators,
+            decorators.root_validators,
+            decorators.field_serializers,
+            decorators.model_serializers,
+            decorators.computed_fields,
+        )
+        assert not any(others), model
     verzoek = _verzoek()
     copied = _aanvraag_nieuw(verzoek)
     assert copied == AanvraagNieuw.model_validate(verzoek.model_dump())
     assert copied.model_dump_json(by_alias=True) == AanvraagNieuw.model_validate(verzoek.model_dump()).model_dump_json(
         by_alias=True
     )
+
+
+_GELDIG: dict[str, Any] = {
+    "bsn": BSN,
+    "meldingsdatum": "2026-03-02",
+    "aanvraagdatum": "2026-03-02",
+    "kanaal": "balie",
+    "gegevens": {"iban": "NL91"},
+}
+
+
+@pytest.mark.parametrize(
+    "wijziging",
+    [
+        {"aanvraagdatum": "2026-03-01"},  # before the melding: the check
+        {"meldingsdatum": "2026-03-03"},
+        {"meldingsdatum": "2026-03-03", "aanvraagdatum": "2025-12-31"},
+        {"bsn": "123456789"},  # not the elfproef
+        {"bsn": "12345"},
+        {"meldingsdatum": "2026-02-30"},
+        {"aanvraagdatum": "gisteren"},
+        {"kanaal": "fax"},
+        {"gegevens": ["geen", "object"]},
+        {"gegevens": {"groot": "x" * 300_000}},
+        {"meldingsdatum": None, "kanaal": "fax"},
+    ],
+)
+def test_an_invalid_aanvraag_is_refused_alike_by_both_models(wijziging: dict[str, Any]) -> None:
+    """What the submission refuses, AanvraagNieuw refuses the same way (same errors, same places, same messages);
+    what it accepts, AanvraagNieuw accepts the same."""
+    body = {**_GELDIG, **wijziging}
+    fouten = []
+    for model in (AloAanvraagIndiening, AanvraagNieuw):
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate(body)
+        fouten.append([(e["type"], e["loc"], e["msg"]) for e in refused.value.errors()])
+    assert fouten[0] == fouten[1]
+    assert fouten[0]
+
+
+@pytest.mark.parametrize("aanvraagdatum", ["2026-03-02", "2026-03-03", "2027-01-01"])
+def test_a_valid_aanvraag_is_accepted_alike_by_both_models(aanvraagdatum: str) -> None:
+    body = {**_GELDIG, "aanvraagdatum": aanvraagdatum}
+    verzoek = AloAanvraagIndiening.model_validate(body)
+    assert _aanvraag_nieuw(verzoek) == AanvraagNieuw.model_validate(body)
 
 
 @run

@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
-from gbi_process.engine import ActorNotAllowedError, Completion, TimerNotDueError
+from gbi_process.engine import ActorNotAllowedError, Completion, SpiffEngine, SpiffInstance, TimerNotDueError
 from gbi_process.engine.spiff import _uuid5
 
-from .conftest import WARM, Driver, midnight
+from .conftest import WARM, Driver, midnight, start_variables
 
 MODES = pytest.mark.parametrize("restore", [False, True], ids=["in-memory", "restore-every-step"])
 
@@ -250,3 +251,61 @@ def test_a_derived_task_id_is_the_uuid5_of_its_parent_and_spec() -> None:
             assert derived.version == 5
             assert derived.variant == uuid.RFC_4122
             assert derived.is_safe is expected.is_safe
+
+
+class _Twins:
+    """Two instances of one case driven by the same calls (ADR 0049): ``memory``, the instance as it was started and
+    kept in memory (a submission's first run), and ``restored``, restored from the state ``memory`` serialised right
+    after its start (what a claim or a repeat runs). Every call goes to both; both must answer the same (or refuse
+    the same) and serialise to exactly the same bytes after every call."""
+
+    def __init__(self, memory: SpiffInstance, restored: SpiffInstance) -> None:
+        assert memory is not restored
+        self._memory, self._restored = memory, restored
+        self.calls: list[str] = []
+
+    def _same_state(self, after: str) -> bytes:
+        state = self._memory.serialize()
+        assert self._restored.serialize() == state, f"the states differ after {after} (call {len(self.calls)})"
+        return state
+
+    def __getattr__(self, name: str) -> Any:
+        a, b = getattr(self._memory, name), getattr(self._restored, name)
+        if not callable(a):
+            assert a == b, name
+            self._same_state(name)
+            return a
+
+        def both(*args: Any, **kwargs: Any) -> Any:
+            answers = []
+            for call in (a, b):
+                try:
+                    answers.append((call(*args, **kwargs), None))
+                except Exception as exc:  # (compared, and the memory instance's raised again)
+                    answers.append((None, exc))
+            (got, error), (got_b, error_b) = answers
+            assert got == got_b, name
+            assert (type(error), str(error)) == (type(error_b), str(error_b)), name
+            self.calls.append(name)
+            self._same_state(name)
+            if error is not None:
+                raise error
+            return got
+
+        return both
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_an_instance_run_from_memory_and_its_restored_copy_stay_byte_identical(name: str, engine: SpiffEngine) -> None:
+    """ADR 0049 runs a submission's instance from memory instead of restoring the state it saved: equivalent only if
+    the same engine calls on the started instance and on one restored from its state give the same answers and the
+    same states, step by step, on every path (timers and cycle timers, boundary events, messages, 4-eyes, waiting
+    user tasks, refused calls)."""
+    path, variables = PATHS[name]
+    memory = engine.start("alo", start_variables(**variables))
+    twins = _Twins(memory, engine.restore(memory.serialize()))
+    d = Driver(engine, twins, False)  # type: ignore[arg-type]
+    path(d)
+    changes = {"complete_service_task", "complete_user_task", "fire_timer", "receive_message"}
+    assert sum(1 for c in twins.calls if c in changes) >= 5
+    assert memory.is_completed

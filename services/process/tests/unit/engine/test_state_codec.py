@@ -8,6 +8,7 @@ import enum
 import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -91,13 +92,33 @@ def test_the_state_is_the_same_with_and_without_the_shortcuts_on_every_path(
     assert any(b'"i":{"gbi_timer"' in s for s in d.states)
 
 
-def test_a_stored_state_of_the_previous_codec_restores_and_saves_unchanged(engine: SpiffEngine) -> None:
-    """The format is unchanged (no migration): a state saved before ADR 0049 (the long way) restores, and saves
-    the same bytes again."""
-    d = Driver(engine, engine.start("alo", start_variables()), False)
-    d.run_cold(stop_at=lambda h: h == "besluit.vastleggen")
-    state = d.instance.serialize()
-    assert engine.restore(state).serialize() == state
+#: States saved by the codec before ADR 0049 (commit 099ba7a), exactly as it wrote them: one or more per path of the
+#: ALO model, at a step named in the file (a new instance, service tasks done, a waiting message with its boundary
+#: timer, a fired boundary timer, a timer wait, a 4-eyes wait with two excluded actors, a cycle timer with an open
+#: escalation, a completed instance). Made by running the paths of ``test_alo_paths`` with that commit's adapter.
+PREVIOUS = sorted((Path(__file__).parent / "data" / "codec-099ba7a").glob("*.json"))
+
+
+def test_the_previous_codecs_states_are_there() -> None:
+    assert len(PREVIOUS) == 9
+    states = [f.read_bytes() for f in PREVIOUS]
+    assert any(b'"gbi_timer"' in s for s in states)  # timers waiting
+    assert any(b'"gbi_actor":"consulent-2"' in s for s in states)  # a 4-eyes wait after a return
+
+
+@pytest.mark.parametrize("stored", PREVIOUS, ids=[f.stem for f in PREVIOUS])
+def test_a_stored_state_of_the_previous_codec_restores_and_saves_unchanged(
+    stored: Path, engine: SpiffEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The format is unchanged (no migration): a state the codec before ADR 0049 saved restores, and saves exactly
+    the same bytes again (with the shortcuts and the long way)."""
+    state = stored.read_bytes()
+    restored = engine.restore(state)
+    assert restored.serialize() == state
+    assert engine.restore(restored.serialize()).serialize() == state
+    with monkeypatch.context() as m:
+        _long_way(m)
+        assert engine.restore(state).serialize() == state
 
 
 def test_values_that_are_not_plain_json_go_through_spiffworkflows_converters(engine: SpiffEngine) -> None:
@@ -225,3 +246,34 @@ def test_the_items_name_their_task_by_its_id(engine: SpiffEngine) -> None:
     assert spiff._id_text(task) == str(task.id)
     timers = instance.waiting_timers()
     assert [t.task_id for t in timers] == [str(instance._wf.get_task_from_id(UUID(t.task_id)).id) for t in timers]
+
+
+def test_callables_and_modules_in_data_are_dropped_as_before(engine: SpiffEngine) -> None:
+    """SpiffWorkflow's convert cleans a value first (callables and modules at its top level are not saved); the
+    codec leaves that to it, and the state is what the long way writes."""
+    instance = engine.start("alo", start_variables())
+    task = next(iter(instance._wf.tasks.values()))
+    task.data.update({"f": len, "m": math, "lambda": lambda: 1, "t": (1, 2), "n": 1})
+    instance._wf.data["hulp"] = print
+    state = instance.serialize()
+    doc = json.loads(state)
+    assert doc["workflow"]["tasks"][0][5]["d"] == {"t": [1, 2], "n": 1}
+    assert "hulp" not in doc["workflow"]["data"]
+    with pytest.MonkeyPatch.context() as m:
+        _long_way(m)
+        assert instance.serialize() == state
+
+
+def test_a_last_task_outside_the_tree_is_left_out_not_a_key_error(engine: SpiffEngine) -> None:
+    """The workflow's last task is written as its index in the tree; one the encode did not index (the id's entry
+    is another object than the task in the tree) is left out, as before ADR 0049, never a KeyError."""
+    import copy
+
+    instance = engine.start("alo", start_variables())
+    wf = instance._wf
+    assert "last" in json.loads(instance.serialize())["workflow"]
+    root = wf.task_tree
+    wf.last_task = root
+    assert json.loads(instance.serialize())["workflow"]["last"] == 0
+    wf.tasks[root.id] = copy.copy(root)  # (the tree starts at ``task_tree`` itself, not at the id's entry)
+    assert "last" not in json.loads(instance.serialize())["workflow"]
