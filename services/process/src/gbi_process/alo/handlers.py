@@ -653,8 +653,10 @@ async def notificatie_versturen(stap: Stap) -> dict[str, Any]:
         ingang=besluit.ingangsdatum.isoformat() if besluit.ingangsdatum else "-",
         bedrag=bedrag(besluit.bedrag_per_maand_cents or 0),
     )
-    await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
+    # The zaaksysteem first: a refusal fails the step before the citizen's tijdlijn says the besluit was made known
+    # (the runner keeps an entry once added, also when the step fails after it).
     await _zaak_afhandelen(stap, besluit)
+    await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
     return {}
 
 
