@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.telemetry._asgi import _HEADERS_GETTER as _FASTAPI_HEADERS_GETTER
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, SecretStr
+from starlette.datastructures import Headers
 
 from gbi_shared import (
     ActorType,
@@ -25,6 +27,7 @@ from gbi_shared import (
     current_context,
     require_roles,
 )
+from gbi_shared.app import _HeaderCarrier
 from gbi_shared.clients import inbound_context_token, inbound_request_id
 
 from .conftest import EcKeyPair
@@ -688,3 +691,21 @@ def test_middleware_a_service_adds_later_sits_inside_the_request_middleware(cont
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert "middleware stuk" not in resp.text
         assert c.get("/health/live").status_code == 200
+
+
+def test_the_span_s_header_carrier_answers_as_starlette_headers_do() -> None:
+    """The server span reads the caller's trace context through FastAPI's headers getter from a carrier over the
+    raw headers: the same lists as Starlette's ``Headers`` for present, repeated, absent and mixed-case names."""
+    raw = [
+        (b"host", b"x"),
+        (b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+        (b"baggage", b"a=1"),
+        (b"baggage", b"b=\xe9"),
+        (b"tracestate", b"k=v"),
+    ]
+    carrier = _HeaderCarrier(raw, dict(raw))
+    headers = Headers(raw=raw)
+    for key in ["traceparent", "TraceParent", "baggage", "tracestate", "absent", "host", "Host"]:
+        assert carrier.getlist(key) == headers.getlist(key), key
+        assert _FASTAPI_HEADERS_GETTER.get(carrier, key) == _FASTAPI_HEADERS_GETTER.get(headers, key)  # type: ignore[arg-type]
+    assert carrier.keys() == headers.keys()

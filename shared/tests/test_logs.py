@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sys
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from gbi_shared.logs import JsonFormatter, RedactingFilter, configure_logging, redact
+from gbi_shared.logs import _PATTERNS, JsonFormatter, RedactingFilter, configure_logging, redact
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ"
 
@@ -41,6 +42,44 @@ def test_redact_a_bearer_jwt_leaves_no_part_of_it() -> None:
     out = redact(f"Authorization: Bearer {JWT}")
     assert "eyJ" not in out
     assert "c2lnbmF0dXJl" not in out
+
+
+def _redact_every_pattern(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def test_redact_skips_the_substitutions_only_where_none_would_change_anything() -> None:
+    """The pre-check lets text through unchanged only when all four substitutions would leave it as it is."""
+    rng = random.Random(4)
+    alphabet = ["a", "B", "e", "r", " ", "\t", "\n", "=", "&", ".", "-", "_", "9", "1", "0", "\u0663", "x", "J", "y"]
+    words = [
+        "bearer",
+        "BEARER ",
+        "Bearer\t",
+        "eyJ",
+        "eyJhbGciOi.eyJzdWIiOi.sig",
+        "token=",
+        "secret",
+        "password=",
+        "client_secret=x",
+        "999993653",
+        "12345678",
+        "1234567890",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+        "BRP query answered",
+        "brp-query",
+        "Participatiewet",
+    ]
+    texts = [*words, ""]
+    for _ in range(5000):
+        parts = [rng.choice(words) if rng.random() < 0.3 else rng.choice(alphabet) for _ in range(rng.randint(0, 12))]
+        texts.append("".join(parts))
+    for text in texts:
+        assert redact(text) == _redact_every_pattern(text), text
+    # Unicode digits count as digits for the BSN rule, with or without the pre-check.
+    assert redact("bsn \u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669") == "bsn [BSN]"
 
 
 def _record(msg: str, *args: object, **extra: object) -> logging.LogRecord:

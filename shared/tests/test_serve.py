@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 
 import pytest
@@ -90,3 +91,45 @@ def test_a_server_keeps_an_idle_connection_longer_than_a_client_does(monkeypatch
     keep_alive = seen["timeout_keep_alive"]
     assert isinstance(keep_alive, int | float)
     assert keep_alive > _http.KEEPALIVE_S
+
+
+@pytest.mark.parametrize("access_log", [False, True])
+def test_no_access_log_line_is_built_when_the_server_has_none(access_log: bool) -> None:
+    """``main`` runs uvicorn with ``access_log=False``; the app's logging set-up gives uvicorn's access logger the
+    root's handler, and uvicorn then built an access line for every response (dropped at WARNING)."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from gbi_shared import serve
+    from gbi_shared.logs import configure_logging
+
+    async def app(scope: object, receive: object, send: object) -> None:  # pragma: no cover - never called
+        raise AssertionError
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    access = logging.getLogger("uvicorn.access")
+    saved = access.handlers[:], access.propagate, access.level
+    try:
+        config = Config(app, access_log=access_log, log_config=None)
+        config.load()
+        configure_logging("test")  # as create_app does, after uvicorn configured its loggers
+        assert access.hasHandlers()
+
+        async def made() -> bool:
+            loop = asyncio.get_running_loop()
+            ours, theirs = socket.socketpair()
+            transport, _ = await loop.create_connection(asyncio.Protocol, sock=ours)
+            protocol = serve._coalescing_httptools()(config=config, server_state=ServerState(), app_state={})  # type: ignore[call-arg]
+            protocol.connection_made(transport)
+            flag = bool(protocol.access_log)  # type: ignore[attr-defined]
+            transport.close()
+            theirs.close()
+            return flag
+
+        assert asyncio.run(made()) is access_log
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        access.handlers[:], access.propagate = saved[0], saved[1]
+        access.setLevel(saved[2])

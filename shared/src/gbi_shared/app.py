@@ -15,10 +15,10 @@ import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
@@ -48,6 +48,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gbi_shared._http import HttpTransport
+from gbi_shared._routing import RouteTable
 from gbi_shared.clients import (
     GatewayClient,
     TokenProvider,
@@ -199,15 +200,17 @@ class _ServerSpan:
         )
 
     def start(
-        self, scope: Scope
+        self, scope: Scope, names: Mapping[bytes, bytes]
     ) -> tuple[trace.Span, _RequestTelemetry, dict[str, Any] | None, contextvars.Token[otel_context.Context]]:
         """Start the span as FastAPI does: the caller's trace context as parent (attached), the span itself not yet
-        current. Returns the span, FastAPI's per-request record of it, the attributes to finish with (None when
-        none are recorded) and the token that detaches the parent context."""
+        current. ``names`` holds the request's header names (the middleware's dict of its raw headers). Returns the
+        span, FastAPI's per-request record of it, the attributes to finish with (None when none are recorded) and
+        the token that detaches the parent context."""
         original_method = scope.get("method", "")
         method = original_method if original_method in self._known_methods else "_OTHER"
         span_method = "HTTP" if method == "_OTHER" else method
-        parent = propagate.extract(Headers(scope=scope), getter=_FASTAPI_HEADERS_GETTER)
+        carrier = cast(Headers, _HeaderCarrier(scope["headers"], names))
+        parent = propagate.extract(carrier, getter=_FASTAPI_HEADERS_GETTER)
         parent_token = otel_context.attach(parent)
         attributes: dict[str, Any] | None = None
         span_attributes: dict[str, Any] | None = None
@@ -234,6 +237,27 @@ class _ServerSpan:
             _mount_prefix=scope.get("app_root_path", scope.get("root_path", "")).rstrip("/"),
         )
         return span, record, attributes, parent_token
+
+
+class _HeaderCarrier:
+    """What FastAPI's headers getter asks of Starlette's ``Headers`` (``getlist``, ``keys``), over the raw header
+    list, the same values in the same order; a header the request does not carry (``tracestate``, ``baggage``:
+    most requests) is answered from the names the middleware had already collected, without a pass over the list."""
+
+    __slots__ = ("_names", "_raw")
+
+    def __init__(self, raw: Sequence[tuple[bytes, bytes]], names: Mapping[bytes, bytes]) -> None:
+        self._raw = raw
+        self._names = names
+
+    def getlist(self, key: str) -> list[str]:
+        name = key.lower().encode("latin-1")
+        if name not in self._names:
+            return []
+        return [value.decode("latin-1") for item, value in self._raw if item == name]
+
+    def keys(self) -> list[str]:
+        return [item.decode("latin-1") for item, _ in self._raw]
 
 
 def _last_message(message: Message, trailers: bool) -> bool:
@@ -322,7 +346,7 @@ class _RequestMiddleware:
         traced = path not in HEALTH_PATHS
         span: trace.Span | None = None
         if traced:
-            span, record, attributes, parent_token = self.spans.start(scope)
+            span, record, attributes, parent_token = self.spans.start(scope, headers)
             scope["fastapi.telemetry"] = record
         finished = False
         trailers = False
@@ -493,7 +517,9 @@ class _GbiFastAPI(FastAPI):
                 error_handler = value
             else:
                 handlers[key] = value
-        app: ASGIApp = ExceptionMiddleware(AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug)
+        app: ASGIApp = ExceptionMiddleware(
+            AsyncExitStackMiddleware(RouteTable(self.router)), handlers=handlers, debug=self.debug
+        )
         # GBI's request middleware is always the outermost layer, also when a service adds middleware of its own
         # after ``create_app`` (the domain's collector pause): an error raised by any layer then still becomes a
         # problem+json 500 with the security headers, a metric and a log record (there is no

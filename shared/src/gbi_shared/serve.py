@@ -76,6 +76,11 @@ def _coalescing_httptools() -> type[asyncio.Protocol]:
 
     class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            # uvicorn writes its access log line when the access logger has handlers, and ``configure_logging`` lets
+            # it reach the root's (at WARNING, so uvicorn's INFO lines never appear): for every response it still
+            # built the line's client address and quoted path and asked the logger. ``access_log=False`` (``main``)
+            # is meant: no access log.
+            self.access_log = self.access_log and self.config.access_log
             super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
 
     return CoalescingHttpToolsProtocol

@@ -385,6 +385,9 @@ def test_a_cell_that_does_not_fit_on_one_line_is_a_paragraph() -> None:
     kort = sjabloon._Regel("€\u00a01.331,42", sjabloon.STIJLEN["cel-rechts"])
     assert kort.wrap(200, 1000) == (200, 12)
     assert kort._alinea is None
+    leeg = sjabloon._Regel("", sjabloon.STIJLEN["cel-rechts"])  # no text: no lines, no height, as the Paragraph
+    assert leeg.wrap(200, 1000) == (200, 0) == sjabloon._Alinea("", sjabloon.STIJLEN["cel-rechts"]).wrap(200, 1000)
+    assert sjabloon._regel_mogelijk("", sjabloon.STIJLEN["cel-rechts"])
     assert not sjabloon._regel_mogelijk("J. &amp; K. de Vries", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("<b>vet</b>", sjabloon.STIJLEN["cel"])
     assert not sjabloon._regel_mogelijk("Kop", sjabloon.STIJLEN["kop"])  # kept with the next: a paragraph
@@ -437,6 +440,7 @@ def test_direct_drawing_writes_the_bytes_reportlab_writes(maker: Any, monkeypatc
     assert len(direct) > 20  # the direct paths were taken
     monkeypatch.setattr(sjabloon._Regel, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(sjabloon._VasteAlinea, "drawOn", Flowable.drawOn)
+    monkeypatch.setattr(sjabloon._Alinea, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(sjabloon._Ruimte, "drawOn", Flowable.drawOn)
     monkeypatch.setattr(pdfa._TTFont, "splitString", TTFont.splitString)
     monkeypatch.setattr(pdfdoc, "PDFName", pdfa._PDF_NAME)
@@ -471,8 +475,15 @@ def test_a_regel_in_another_colour_or_transparent_is_drawn_by_reportlab() -> Non
     canvas.setFillAlpha(0.5)
     assert regel._operatoren(canvas) is None
     lang = sjabloon._Regel("een " * 40, stijl)
-    lang.wrap(200, 1000)  # wraps: a Paragraph
+    lang.wrap(200, 1000)  # wraps: drawn as its Paragraph draws directly, but not on a transparent fill
+    assert lang._alinea is not None
     assert lang._operatoren(canvas) is None
+    dekkend = PdfACanvas(io.BytesIO(), meta=meta, voettekst="v")
+    assert lang._operatoren(dekkend) == lang._alinea._operatoren(dekkend) is not None
+    grijs = sjabloon.ParagraphStyle("t", parent=stijl, textColor=colors.Color(0, 0, 0, 0.5))
+    lang_grijs = sjabloon._Regel("een " * 40, grijs)
+    lang_grijs.wrap(200, 1000)
+    assert lang_grijs._operatoren(dekkend) is None
 
 
 def test_the_collector_is_paused_while_a_letter_is_made_and_runs_again_after(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -569,3 +580,219 @@ def test_drukbaar_keeps_printable_ascii_and_walks_everything_else() -> None:
     assert brief.drukbaar("v", "a\tb\nc") == "a b c"
     assert brief.drukbaar("v", "Zoë\u00a0Őrsi") == "Zoë\u00a0Orsi"
     assert brief.waarschuwingen == ["v: het teken 'Ő' (U+0150) staat niet in het lettertype en is afgedrukt als 'O'"]
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [toekenning, _stp, afwijzing, buiten_behandeling, _lange_cellen, _andere_gemeente, _met_inkomen],
+)
+def test_line_breaking_and_widths_write_the_bytes_reportlab_writes(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paragraph of one plain fragment is broken into lines without ReportLab's general machinery, and the fonts
+    measure text from a width table of their own: byte for byte the letter that ReportLab's own ``breakLines`` and
+    C ``stringWidth`` make, for every soort."""
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph
+
+    from gbi_domain.beschikking import pdfa
+
+    data = maker()
+    gebroken: list[int] = []
+    breek = sjabloon._Alinea.breakLines
+
+    def tel(self: Any, width: Any) -> Any:
+        gebroken.append(1)
+        return breek(self, width)
+
+    monkeypatch.setattr(sjabloon._Alinea, "breakLines", tel)
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert gebroken  # the letter has variable paragraphs that wrap
+    monkeypatch.setattr(sjabloon._Alinea, "breakLines", Paragraph.breakLines)
+    monkeypatch.setattr(pdfa._TTFont, "stringWidth", TTFont.stringWidth)
+    reportlab = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == reportlab.pdf
+    assert snel.metadata == reportlab.metadata
+
+
+_WOORDEN = (
+    "U",
+    "heeft",
+    "op",
+    "29",
+    "november",
+    "2026",
+    "bijstand",
+    "aangevraagd.",
+    "€\u00a01.419,46",
+    "(bezittingen",
+    "schulden),",
+    "Zoë",
+    "Çelik",
+    "vermogensgrens",
+    "a",
+    "—",
+    "pensioengerechtigde",
+    "x\u00a0y",
+    "Werk&nbsp;en",
+)
+
+
+@pytest.mark.parametrize("stijl", ["tekst", "punt", "cel", "cel-rechts", "klein", "besluit", "adres"])
+def test_plain_paragraphs_break_into_reportlab_s_lines(stijl: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random plain texts at random widths (words that fit, words wider than a line, soft hyphens, a bullet, spaces
+    at the ends): the lines, widths and attributes ReportLab's ``breakLines`` gives, and what it leaves in the
+    widths it was handed (a bullet shortens line 1)."""
+    import random
+
+    from reportlab.platypus import Paragraph
+
+    from gbi_domain.beschikking.pdfa import registreer_fonts
+
+    registreer_fonts()
+    style = sjabloon._ADRES if stijl == "adres" else sjabloon.STIJLEN[stijl]
+    reportlab = Paragraph.breakLines
+    naar_reportlab: list[int] = []
+
+    def breek(self: Any, width: Any) -> Any:
+        naar_reportlab.append(1)
+        return reportlab(self, width)
+
+    monkeypatch.setattr(Paragraph, "breakLines", breek)
+    kans = random.Random(f"breek-{stijl}")
+    snelle_weg = 0
+    for _ in range(300):
+        woorden = [kans.choice(_WOORDEN) for _ in range(kans.randint(0, 30))]
+        if kans.random() < 0.1:
+            woorden.append("zeer" * kans.randint(5, 30))  # wider than a line: ReportLab splits it
+        if kans.random() < 0.05:
+            woorden.append("af\xadbreek")
+        tekst = (" " if kans.random() < 0.2 else "") + " ".join(woorden) + (" " if kans.random() < 0.2 else "")
+        opsomteken = "•" if kans.random() < 0.3 else None
+        breedte = kans.uniform(20, 480)
+        snel = sjabloon._Alinea(tekst, style, bulletText=opsomteken)
+        gewoon = sjabloon._Alinea(tekst, style, bulletText=opsomteken)
+        ws = [breedte, breedte - kans.choice((0, 0, 7.5))]
+        ws_gewoon = list(ws)
+        voor = len(naar_reportlab)
+        uit = snel.breakLines(ws)
+        snelle_weg += len(naar_reportlab) == voor
+        verwacht = reportlab(gewoon, ws_gewoon)
+        assert repr(uit.__dict__) == repr(verwacht.__dict__), (tekst, breedte)  # ReportLab's lines have no ==
+        assert ws == ws_gewoon
+        attributen = ("_width_max", "height", "_splitLongWordCount", "_hyphenations")
+        assert [getattr(snel, a, None) for a in attributen] == [getattr(gewoon, a, None) for a in attributen]
+    assert 60 < snelle_weg < 300  # many texts took the plain path, others went to ReportLab
+
+
+def test_the_width_table_gives_the_c_code_s_widths() -> None:
+    """Each face measures with its own table (every width a multiple of 1/256) and gets, for random texts of its
+    characters at the letter's sizes and odd ones, exactly the float of ReportLab's C ``instanceStringWidthTTF``; a
+    character the face lacks, and bytes, are measured by ReportLab (its default width)."""
+    import random
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from gbi_domain.beschikking import pdfa
+
+    pdfa.registreer_fonts()
+    for naam in ("GbiVera", "GbiVera-Bold", "GbiVera-Italic", "GbiVera-BoldItalic"):
+        font: Any = pdfmetrics.getFont(naam)
+        assert font._breedte_van is not None
+        tekens = [chr(c) for c in font.face.charWidths]
+        kans = random.Random(naam)
+        for _ in range(20000):
+            tekst = "".join(kans.choice(tekens) for _ in range(kans.randint(0, kans.choice((8, 40, 200)))))
+            grootte = kans.choice((8, 8.5, 9, 10, 10.5, 11.5, 16, kans.uniform(5, 20)))
+            assert font.stringWidth(tekst, grootte) == TTFont.stringWidth(font, tekst, grootte), (tekst, grootte)
+        onbekend = "a\U0001f600b"  # not in the face: its default width
+        assert "\U0001f600" not in font.face.charWidths
+        assert font.stringWidth(onbekend, 10) == TTFont.stringWidth(font, onbekend, 10)
+        assert font.stringWidth(b"abc", 10) == TTFont.stringWidth(font, b"abc", 10)
+    breuk: Any = type("Face", (), {"charWidths": {65: 600.1}})()
+    assert pdfa._breedtetabel(type("F", (), {"face": breuk})()) is None  # not a multiple of 1/256: ReportLab's
+
+
+@pytest.mark.parametrize("stijl", ["tekst", "besluit", "cel", "cel-vet", "klein", "adres", "punt", "cel-rechts"])
+def test_wrapped_paragraphs_drawn_directly_write_reportlab_s_operators(stijl: str) -> None:
+    """Random wrapped texts (characters outside ASCII that get codes of a second subset, brackets and backslashes to
+    escape, no-break spaces, lines squeezed by word spacing): the direct drawing of a paragraph writes the operators
+    ReportLab's ``Flowable.drawOn`` and ``drawPara`` write (a bullet as its ``_drawBullet`` does), and leaves the
+    document's fonts in the same state; another alignment or a colour with transparency is drawn by ReportLab."""
+    import random
+
+    from reportlab.lib import colors
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import Flowable
+
+    from gbi_domain.beschikking.pdfa import FONT, PdfACanvas, PdfAMetadata, registreer_fonts
+
+    registreer_fonts()
+    meta = PdfAMetadata("t", "a", "o", "k", "m", date(2026, 3, 1), b"0" * 16)
+    style = sjabloon._ADRES if stijl == "adres" else sjabloon.STIJLEN[stijl]
+    woorden = (*_WOORDEN[:-1], "(a)", "b\\c", "Ωmega", "ĳs", "één", "x\u00a0y\u00a0z")
+    kans = random.Random(f"teken-{stijl}")
+    direct = 0
+    for _ in range(150):
+        tekst = " ".join(kans.choice(woorden) for _ in range(kans.randint(0, 40)))
+        opsomteken = kans.choice(("•", "-", "1.", "ĳ") if stijl == "punt" else (None, None, "•", "(a)", "ĳ"))
+        canvassen = [PdfACanvas(io.BytesIO(), meta=meta, voettekst="v") for _ in range(2)]
+        breedte = kans.uniform(60, 450)
+        for canvas in canvassen:
+            canvas.setFont(FONT, 10)
+            canvas.drawString(0, 0, "start é")  # the document's fonts already have a state
+        snel, gewoon = (sjabloon._Alinea(tekst, style, bulletText=opsomteken) for _ in range(2))
+        snel.wrapOn(canvassen[0], breedte, 1000)
+        gewoon.wrapOn(canvassen[1], breedte, 1000)
+        direct += snel._operatoren(canvassen[0]) is not None
+        snel.drawOn(canvassen[0], 25.5, 700.25)
+        Flowable.drawOn(gewoon, canvassen[1], 25.5, 700.25)
+        assert canvassen[0]._code == canvassen[1]._code, tekst
+        for naam in (FONT, sjabloon.FONT_BOLD):
+            staten = [pdfmetrics.getFont(naam).state.get(c._doc) for c in canvassen]  # type: ignore[attr-defined]
+            assert (staten[0] is None) == (staten[1] is None)
+            if staten[0] is not None:
+                assert staten[0].assignments == staten[1].assignments
+                assert staten[0].internalName == staten[1].internalName
+        assert canvassen[0]._doc._pdfVersion == canvassen[1]._doc._pdfVersion
+    if style.alignment == sjabloon.TA_LEFT:
+        assert direct > 100
+    else:
+        assert direct == 0
+    canvas = PdfACanvas(io.BytesIO(), meta=meta, voettekst="v")
+    grijs = sjabloon.ParagraphStyle("g", parent=style, textColor=colors.Color(0, 0, 0, 0.5))
+    doorzichtig = sjabloon._Alinea("een " * 40, grijs)
+    doorzichtig.wrapOn(canvas, 200, 1000)
+    assert doorzichtig._operatoren(canvas) is None
+    grijs_teken = sjabloon.ParagraphStyle("gt", parent=style, bulletColor=colors.Color(0, 0, 0, 0.5))
+    opsomming = sjabloon._Alinea("een " * 40, grijs_teken, bulletText="•")
+    opsomming.wrapOn(canvas, 200, 1000)
+    assert opsomming._operatoren(canvas) is None
+    midden = sjabloon._Alinea("een " * 40, sjabloon.ParagraphStyle("m", parent=style, bulletAnchor="middle"), "•")
+    midden.wrapOn(canvas, 200, 1000)
+    assert midden._operatoren(canvas) is None
+
+
+@pytest.mark.parametrize("maker", [toekenning, _stp, _met_inkomen])
+def test_an_empty_cell_writes_the_bytes_of_an_empty_paragraph(maker: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explanation line without an amount has an empty amount cell: a ``_Regel`` without text, byte for byte the
+    letter with an empty Paragraph there."""
+    data = maker()
+    snel = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert any(
+        isinstance(cel, sjabloon._Regel) and not cel._woorden
+        for f in _brief(data).inhoud()
+        if isinstance(f, sjabloon.Table)
+        for rij in f._cellvalues
+        for cel in rij
+    )
+    mogelijk = sjabloon._regel_mogelijk
+    monkeypatch.setattr(sjabloon, "_regel_mogelijk", lambda markup, style: bool(markup) and mogelijk(markup, style))
+    assert not any(
+        isinstance(cel, sjabloon._Regel) and not cel._woorden
+        for f in _brief(data).inhoud()
+        if isinstance(f, sjabloon.Table)
+        for rij in f._cellvalues
+        for cel in rij
+    )
+    alinea = render_beschikking(BeschikkingVerzoek.model_validate(data))
+    assert snel.pdf == alinea.pdf

@@ -28,7 +28,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -39,11 +39,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus.paragraph import (  # type: ignore[attr-defined]  # ReportLab's own word split and cleaner
+    _handleBulletWidth,
     cleanBlockQuotedText,
     split,
     strip,
 )
 from reportlab.platypus.paraparser import ParaParser
+from reportlab.rl_config import _FUZZ, paraFontSizeHeightOffset
 
 from gbi_domain.beschikking.opmaak import (
     artikel_kort,
@@ -173,6 +175,185 @@ class _Alinea(Paragraph):
         self._wrap_staat = (availWidth, self.frags, gezet, uit)
         return uit
 
+    def breakLines(self, width: Any) -> Any:  # noqa: N802 - ReportLab's name
+        """ReportLab's ``breakLines`` for a paragraph of one plain fragment (every variable text of the letter that
+        wraps), without its general machinery: the same words, the same widths added in the same order, the same
+        lines and the same attributes set. Anything its simple path would treat specially (a soft hyphen,
+        hyphenation, a word wider than a line, bidi or shaped text, end dots, a fragment with a background or a
+        callback) goes to ReportLab."""
+        frags = self.frags
+        style = self.style
+        if (
+            type(width) is not list
+            or len(frags) != 1
+            or style.wordWrap
+            or style.shaping
+            or style.endDots
+            or getattr(style, "hyphenationLang", "")
+            or style.uriWasteReduce
+            or style.embeddedHyphenation
+        ):
+            return super().breakLines(width)
+        f = frags[0]
+        tekst = getattr(f, "text", None)
+        if type(tekst) is not str or "\xad" in tekst or hasattr(f, "cbDefn") or hasattr(f, "backColor"):
+            return super().breakLines(width)
+        woorden = split(strip(tekst))
+        if not woorden:
+            return super().breakLines(width)
+        font: Any = pdfmetrics.getFont(f.fontName)
+        grootte = f.fontSize
+        codering = self.encoding
+        breedtes = [font.stringWidth(w, grootte, codering) for w in woorden]
+        voor = width[:]
+        _handleBulletWidth(self.bulletText, style, width)  # as ReportLab: line 1 is shorter after a wide bullet
+        if max(breedtes) > min(width):  # a word ReportLab might split: its way
+            width[:] = voor
+            return super().breakLines(width)
+        self._width_max = 0
+        self.height = 0
+        self._splitLongWordCount = self._hyphenations = 0
+        spatie = font.stringWidth(" ", grootte, codering)
+        krimp = style.spaceShrinkage * spatie
+        laatste = len(width) - 1
+        regels: list[tuple[float, list[str]]] = []
+        regel: list[str] = []
+        huidig = -spatie  # ReportLab's start: no space before the first word
+        nummer = 0
+        maximum = width[0]
+        for woord, breedte in zip(woorden, breedtes, strict=True):
+            nieuw = huidig + spatie + breedte
+            if nieuw <= maximum + krimp * len(regel) or not regel:
+                regel.append(woord)
+                huidig = nieuw
+            else:
+                if huidig > self._width_max:
+                    self._width_max = huidig
+                regels.append((maximum - huidig, regel))
+                regel = [woord]
+                huidig = breedte
+                nummer += 1
+                maximum = width[min(laatste, nummer)]
+        if huidig > self._width_max:
+            self._width_max = huidig
+        regels.append((maximum - huidig, regel))
+        boven, onder = getAscentDescent(f.fontName, grootte)
+        return f.clone(kind=0, lines=regels, ascent=boven, descent=onder, fontSize=grootte)
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        """A wrapped paragraph of one plain style, left aligned and without a bullet (the variable texts of the letter
+        that wrap: explanation lines of the calculation, the date of the application, the decision), written as the
+        operators ReportLab writes for it (:meth:`_operatoren`) inside the frame ``Flowable.drawOn`` writes
+        (:func:`_omlijst`), straight to the canvas; anything else is drawn by ReportLab."""
+        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
+        if operatoren is None:
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
+
+    def _operatoren(self, canvas: Any) -> list[str] | None:
+        """What ``Paragraph.drawPara`` writes for lines of one style (ReportLab's "kind 0") in a TrueType font and an
+        opaque RGB colour, left aligned, with no bullet or a text bullet anchored at the start, and without indent of
+        the first line, border, background, underline, link or automatic leading: ``q``, the bullet's text object
+        (:meth:`_opsomteken`), the colour, one text object (the origin; per line the move past the bullet on the
+        first, the subset's font when it changes, the text, ``T*``; a line that ReportLab squeezed gets its word
+        spacing ``Tw`` and ``0 Tw`` after), ``Q``. None for anything else, which ReportLab draws."""
+        blpara = getattr(self, "blPara", None)
+        s = self.style
+        if (
+            blpara is None
+            or blpara.kind != 0
+            or s.alignment != TA_LEFT
+            or not isinstance(self.bulletText, str | None)
+            or (self.bulletText and s.bulletAnchor != "start")
+            or s.firstLineIndent
+            or getattr(self, "_offsets", None) is not None
+            or getattr(self, "debug", 0)
+            or s.backColor
+            or (s.borderColor and s.borderWidth)
+            or s.wordWrap
+            or getattr(self, "autoLeading", getattr(s, "autoLeading", ""))
+            or getattr(blpara, "us_lines", None)
+            or getattr(blpara, "link", None)
+            or not paraFontSizeHeightOffset
+            or "preformatted" in type(self).__name__.lower()
+        ):
+            return None
+        regels = blpara.lines
+        if not regels:
+            return []  # drawPara draws nothing for no lines
+        font: Any = pdfmetrics.getFont(blpara.fontName)
+        kleur = _kleur_operator(canvas, blpara.textColor)
+        if kleur is None or not font._dynamicFont or (getattr(font, "shapable", False) and s.shaping):
+            return None
+        doc = canvas._doc
+        boven = self.height - blpara.fontSize
+        uit = ["q"]
+        inspringen: float = 0
+        if self.bulletText:
+            opsomming = self._opsomteken(canvas, boven)
+            if opsomming is None:
+                return None
+            uit.append(opsomming[0])
+            inspringen = max(inspringen, opsomming[1] - s.leftIndent)
+        doc.ensureMinPdfVersion("transparency")  # Canvas.setFillColor with an opaque colour
+        uit.append(kleur)
+        maat = f"{fp_str(blpara.fontSize)} Tf {fp_str(s.leading)} TL"
+        code = ["BT", f"1 0 0 1 {fp_str(s.leftIndent, boven)} Tm"]
+        huidig = -1
+        for regel, (extra, woorden) in enumerate(regels):
+            tekst = " ".join(woorden)
+            verschoven = regel == 0 and abs(inspringen) > 1e-6  # the first line after the bullet (ReportLab's setXPos)
+            if verschoven:
+                code.append(f"{fp_str(inspringen, 0)} Td")
+            krap = extra <= -1e-8
+            if krap:
+                spaties = len(woorden) + tekst.count("\xa0") - 1
+                krap = spaties > 0
+                if krap:
+                    code.append(f"{fp_str(extra / float(spaties))} Tw")
+            delen: list[str] = []
+            for subset, deel in font.splitString(tekst, doc):
+                if subset != huidig:
+                    delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+                    huidig = subset
+                delen.append(f"({canvas._escape(deel)}) Tj")
+            code.append(" ".join(delen) + " T*")
+            if krap:
+                code.append(f"{fp_str(0)} Tw")
+            if verschoven:
+                code.append(f"{fp_str(-inspringen, 0)} Td")
+        code.append("ET")
+        uit += [" ".join(code), "Q"]
+        return uit
+
+    def _opsomteken(self, canvas: Any, boven: float) -> tuple[str, float] | None:
+        """ReportLab's ``_drawBullet`` of a text bullet anchored at the start: its text object, and where the bullet
+        ends (the first line starts after it). None for a bullet in a colour the direct path does not write."""
+        s = self.style
+        tekst = str(self.bulletText)
+        kleur = _kleur_operator(canvas, getattr(s, "bulletColor", s.textColor))
+        font: Any = pdfmetrics.getFont(s.bulletFontName)
+        if kleur is None or not font._dynamicFont:
+            return None
+        x = s.bulletIndent - 0  # ReportLab's bulletIndent - bulletWidth, 0 for a bullet anchored at the start
+        y = boven + getattr(s, "bulletOffsetY", 0)
+        grootte = s.bulletFontSize
+        maat = f"{fp_str(grootte)} Tf {fp_str(grootte * 1.2)} TL"  # setFont without a leading: 1.2 x the size
+        doc = canvas._doc
+        code = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm", kleur]
+        delen: list[str] = []
+        huidig = -1
+        for subset, deel in font.splitString(tekst, doc):
+            if subset != huidig:
+                delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+                huidig = subset
+            delen.append(f"({canvas._escape(deel)}) Tj")
+        code.append(" ".join(delen))
+        code.append("ET")
+        einde = x + canvas.stringWidth(tekst, s.bulletFontName, grootte) + grootte * 0.6
+        return " ".join(code), einde
+
 
 class _VasteAlinea(_Alinea):
     """A paragraph of fixed text (no personal data) whose markup is parsed once per process. Each paragraph gets its
@@ -231,9 +412,13 @@ class _VasteAlinea(_Alinea):
         """A paragraph whose drawing is kept (see :meth:`draw`) is written as the operators ``Flowable.drawOn`` writes
         around it (``q``, the ``cm`` that moves the origin, the drawing, ``Q``) without ReportLab's bookkeeping of a
         graphics state the kept operators do not change; anything else is drawn by ReportLab."""
+        if self._vast is None:  # a part split off at a page's end (no kept lines or drawing): as any paragraph
+            super().drawOn(canvas, x, y, _sW)
+            return
         bewaard = self._bewaarde_tekening(canvas)
         if bewaard is None or getattr(self, "_showBoundary", None):
-            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
+            # ReportLab's drawOn, not _Alinea's direct one: this draw() keeps the drawing for the next letters
+            Paragraph.drawOn(self, canvas, x, y, _sW)  # type: ignore[call-arg]
             return
         _omlijst(canvas, self._hAlignAdjust(x, _sW), y, bewaard)  # type: ignore[attr-defined]
 
@@ -358,6 +543,10 @@ class _Regel(Flowable):
         return self._breedte
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        if self._alinea is None and not self._woorden and availWidth >= _FUZZ:
+            # no text (an explanation line without an amount): the Paragraph has no lines, no height, draws nothing
+            self.width, self.height = availWidth, 0
+            return self.width, self.height
         # a small margin: at the edge (a sum of the words' widths) the Paragraph decides, as before
         if self._alinea is None and self._woorden and self._tekstbreedte() <= availWidth - 0.01:
             self.width, self.height = availWidth, self.style.leading
@@ -382,9 +571,13 @@ class _Regel(Flowable):
 
     def _operatoren(self, canvas: Any) -> list[str] | None:
         """What :meth:`draw` writes for a one-line text in a TrueType font with an opaque RGB colour (every style of
-        the letter); None for anything else (a wrapped text, another font or colour), which :meth:`draw` draws."""
-        if self._alinea is not None:
-            return None
+        the letter); for a wrapped text what its paragraph writes (:meth:`_Alinea._operatoren`: ``draw`` draws the
+        paragraph in place); None for anything else (another font or colour), which :meth:`draw` draws."""
+        alinea = self._alinea
+        if alinea is not None:
+            return alinea._operatoren(canvas) if isinstance(alinea, _Alinea) else None
+        if not self._woorden:
+            return []  # no text: nothing between the frame's q and Q
         s = self.style
         kleur = _kleur_operator(canvas, s.textColor)
         font: Any = pdfmetrics.getFont(s.fontName)
@@ -420,6 +613,8 @@ class _Regel(Flowable):
         if alinea is not None:
             alinea.canv = self.canv
             alinea.draw()
+            return
+        if not self._woorden:
             return
         s = self.style
         canvas: Any = self.canv
@@ -464,13 +659,12 @@ def _kleur_operator(canvas: Any, kleur: Any) -> str | None:
 
 
 def _regel_mogelijk(markup: str, style: ParagraphStyle) -> bool:
-    """Whether a text can be a :class:`_Regel`: plain text (no markup, entity or soft hyphen) in a plain style that
-    is not kept with the next flowable."""
+    """Whether a text can be a :class:`_Regel`: plain text (no markup, entity or soft hyphen; or none at all) in a
+    plain style that is not kept with the next flowable."""
     return (
         "<" not in markup
         and "&" not in markup
         and "\xad" not in markup
-        and bool(strip(markup))
         and style.alignment in (TA_LEFT, TA_RIGHT)
         and not style.leftIndent
         and not style.rightIndent

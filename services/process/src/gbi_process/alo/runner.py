@@ -268,8 +268,11 @@ class InstanceRun:
         aanvraag: Aanvraag | None = None,
         claimed_at: float | None = None,
         clock_at: float | None = None,
+        started: ProcessInstance | None = None,
     ) -> None:
         self.engine = engine
+        #: The instance as the submission that started it left it in memory, its state ``item.state`` (no restore).
+        self._started = started
         self.gw = gateway
         self.item = item
         #: The aanvraag as this replica registered it moments ago (the first run of a new instance only).
@@ -542,7 +545,8 @@ class InstanceRun:
 
     async def _run(self) -> None:
         try:
-            inst = self.engine.restore(self.item.state.encode())
+            inst = self._started if self._started is not None else self.engine.restore(self.item.state.encode())
+            self._started = None
         except EngineError as exc:
             # A state this service cannot run (an archived model version not loaded, another engine): a person
             # must look; retrying changes nothing.
@@ -1037,14 +1041,18 @@ class Worker:
         self._gereserveerd = max(0, self._gereserveerd - 1)
         self._start_queued()
 
-    def neem(self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag) -> None:
-        """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed."""
+    def neem(
+        self, item: Procesinstantie, clock: datetime, aanvraag: Aanvraag, started: ProcessInstance | None = None
+    ) -> None:
+        """Run an instance a submission created leased to this worker (in the slot it reserved), as if claimed;
+        ``started``: the instance as the submission started it, whose serialised state is ``item.state`` (the run
+        takes it instead of restoring that state)."""
         self._gereserveerd = max(0, self._gereserveerd - 1)
         if self._stop.is_set() or not self._nog_niet_gegeven(item.id):
             self._start_queued()  # (the slot is free again)
             return  # the lease runs out and another claim takes it; or it was handed over already
         self._gegeven[item.id] = time.monotonic()
-        self._start(item, clock, aanvraag)
+        self._start(item, clock, aanvraag, started=started)
 
     def _start(
         self,
@@ -1052,8 +1060,9 @@ class Worker:
         clock: datetime,
         aanvraag: Aanvraag | None = None,
         claimed_at: tuple[float, float] | None = None,
+        started: ProcessInstance | None = None,
     ) -> None:
-        task = asyncio.create_task(self._run(item, clock, aanvraag, claimed_at))
+        task = asyncio.create_task(self._run(item, clock, aanvraag, claimed_at, started))
         self._running.add(task)
         self._running_ids.add(item.id)
         task.add_done_callback(self._running.discard)
@@ -1161,12 +1170,22 @@ class Worker:
         clock: datetime,
         aanvraag: Aanvraag | None = None,
         claimed_at: tuple[float, float] | None = None,
+        started: ProcessInstance | None = None,
     ) -> None:
         self.runs += 1
         vers = aanvraag if aanvraag is not None else self._vers_voor(item.aanvraag_id)
         asked_at, answered_at = claimed_at if claimed_at is not None else (None, None)
         run = InstanceRun(
-            self.engine, self.gw, item, clock, self.opts, self.referentie, vers, asked_at, clock_at=answered_at
+            self.engine,
+            self.gw,
+            item,
+            clock,
+            self.opts,
+            self.referentie,
+            vers,
+            asked_at,
+            clock_at=answered_at,
+            started=started,
         )
         try:
             await run.run()

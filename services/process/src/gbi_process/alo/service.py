@@ -49,6 +49,13 @@ MAX_CACHE = 10_000
 DOCUMENTEN_ONTVANGEN = "documenten_ontvangen"
 
 
+def _aanvraag_nieuw(verzoek: AloAanvraagIndiening) -> AanvraagNieuw:
+    """The aanvraag of a submission as the data service registers it: the submission's fields, validated already
+    by the same types and the same check (``test_indienen`` pins that the two models agree), copied without
+    validating them a second time (the data service validates what it receives anyway)."""
+    return AanvraagNieuw.model_construct(**{name: getattr(verzoek, name) for name in AanvraagNieuw.model_fields})
+
+
 class AloProces:
     def __init__(
         self,
@@ -179,17 +186,18 @@ class AloProces:
         ref = self._registry.current(DEFINITIE).ref
         aanvraag_id = uuid.uuid4()
         inst = self._start_voor(aanvraag_id, gemeente, verzoek.meldingsdatum, verzoek.aanvraagdatum, ref)
+        state = inst.serialize().decode()
         werker = self._werker() if self._werker is not None else None
         lease = werker.reserveer() if werker is not None else None
         try:
             ingediend = await AloStore(self._gw, gemeente, as_service=False).dien_in(
                 AanvraagMetProces(
                     aanvraag_id=aanvraag_id,
-                    aanvraag=AanvraagNieuw.model_validate(verzoek.model_dump()),
+                    aanvraag=_aanvraag_nieuw(verzoek),
                     procesinstantie=ProcesStart(
                         definitie=ref.name,
                         definitie_versie=ref.version,
-                        state=inst.serialize().decode(),
+                        state=state,
                         lease=lease,
                     ),
                 ),
@@ -206,8 +214,11 @@ class AloProces:
             self._referentie.casus.onthoud_huishouden(aanvraag.id, huishouden, aanvraag.created_at)
         if werker is not None and lease is not None:
             if instantie is not None and (ingediend.geclaimd or werker.is_mij_gegeven(instantie)):
-                # no claim, no read of the aanvraag (a repeat: the first try's lost answer left it to this worker)
-                werker.neem(instantie, ingediend.nu, aanvraag)
+                # no claim, no read of the aanvraag (a repeat: the first try's lost answer left it to this worker);
+                # the instance this request started runs as it is in memory, no restore of the state it saved (not
+                # for a repeat: the stored instance is the first try's)
+                eigen = inst if ingediend.geclaimd and instantie.state == state else None
+                werker.neem(instantie, ingediend.nu, aanvraag, eigen)
             else:
                 werker.laat_los()
         if instantie is None:

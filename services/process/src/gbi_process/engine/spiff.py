@@ -29,6 +29,9 @@ What this adapter changes about SpiffWorkflow, and why:
   walk it with :func:`_walk` (the same tasks in the same order, pinned against SpiffWorkflow's iterators on every
   path of the model), and a state change builds no log record that the ``spiff`` logger (WARNING) would drop.
   Asking for the tasks in a state finds a single match (or none) without a walk at all (ADR 0044).
+- **Plain JSON as it is** (ADR 0049). The state codec writes and reads plain JSON data without SpiffWorkflow's
+  converters (which return it unchanged; the state is the same, byte for byte), and variables and results are copied
+  without a JSON round trip when plain; anything else takes the long way as before.
 """
 
 from __future__ import annotations
@@ -37,11 +40,14 @@ import base64
 import json
 import logging
 import time as _time
+from binascii import b2a_base64
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from hashlib import sha1
+from math import isfinite
 from typing import Any
 from uuid import UUID, SafeUUID, uuid5
 
@@ -403,13 +409,20 @@ class _Parser(SpiffBpmnParser):  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------------------------------------------------- timers
+@lru_cache(maxsize=4096)
+def _midnight(day: str) -> datetime:
+    """The start of an ISO date in Europe/Amsterdam, in UTC (a cycle timer's due moment is asked at every step of a
+    run; the time zone conversion is most of it). A ValueError is raised, not kept."""
+    return datetime.combine(date.fromisoformat(day), time(0), NL).astimezone(UTC)
+
+
 def _moment(value: Any, what: str) -> datetime:
     """A timer value as an aware UTC moment: an ISO date is the start of that day in Europe/Amsterdam."""
     if not isinstance(value, str):
         raise ExpressionError(f"{what}: a timer needs an ISO date or date-time, got {value!r}")
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(0), NL).astimezone(UTC)
+            return _midnight(value)
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ExpressionError(f"{what}: {value!r} is not an ISO date or date-time") from exc
@@ -559,8 +572,30 @@ def _variables(workflow: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------- serialization
+#: ``base64.urlsafe_b64encode``'s alphabet from ``binascii.b2a_base64``'s.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+#: The types of values JSON holds as they are (SpiffWorkflow's converters return them unchanged).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _short(task_id: UUID) -> str:
-    return base64.urlsafe_b64encode(task_id.bytes).rstrip(b"=").decode()
+    """The id as 22 characters of URL-safe base64 (no padding): ``urlsafe_b64encode(id.bytes).rstrip(b"=")``."""
+    return b2a_base64(task_id.int.to_bytes(16, "big"), newline=False)[:22].translate(_URLSAFE).decode()
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is plain JSON (dictionaries, lists, text, numbers, booleans, null) that SpiffWorkflow's
+    converters would return unchanged: no object they convert (a date, a UUID, an event), no callable or module
+    they drop, no tuple or set (which they copy as such), and no dictionary with a ``typename`` key (which their
+    restore would read as an object)."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return True
+    if kind is dict:
+        return "typename" not in value and all(_plain(v) for v in value.values())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
 
 
 def _long(short: str) -> UUID:
@@ -596,44 +631,54 @@ class _StateCodec:
             dct["events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
+    def _convert(self, value: dict[str, Any]) -> Any:
+        """``registry.convert(registry.clean(value))``; plain JSON as it is (what those would return, unchanged)."""
+        if _plain(value):
+            return value
+        return self.registry.convert(self.registry.clean(value))
+
     def _encode_workflow(self, workflow: Any) -> dict[str, Any]:
-        order: list[Any] = []
+        # Tree order, each task with its children as tasks (one lookup of each child id), indexes by identity.
+        tasks_by_id = workflow.tasks
+        order: list[tuple[Any, list[Any]]] = []
         stack = [workflow.task_tree]
         while stack:
             task = stack.pop()
-            order.append(task)
-            stack.extend(workflow.tasks[c] for c in reversed(task._children))
-        if len(order) != len(workflow.tasks):
+            children = [tasks_by_id[c] for c in task._children]
+            order.append((task, children))
+            stack.extend(reversed(children))
+        if len(order) != len(tasks_by_id):
             raise StateError("the task tree has tasks outside the tree; cannot serialize")
-        index = {task.id: i for i, task in enumerate(order)}
-        ranks = {v: r for r, v in enumerate(sorted({t.last_state_change for t in order}))}
+        index = {id(task): i for i, (task, _) in enumerate(order)}
+        ranks = {v: r for r, v in enumerate(sorted({t.last_state_change for t, _ in order}))}
         tasks: list[list[Any]] = []
-        for task in order:
+        for task, children in order:
             entry: list[Any] = [
                 _short(task.id),
                 task.task_spec.name,
                 task.state,
-                [index[c] for c in task._children],
+                [index[id(c)] for c in children],
                 ranks[task.last_state_change],
             ]
             extra: dict[str, Any] = {}
             if task.triggered:
                 extra["g"] = 1
             if task.internal_data:
-                extra["i"] = self.registry.convert(task.internal_data)
+                extra["i"] = self._convert(task.internal_data)
             if task.data:
-                extra["d"] = self.registry.convert(self.registry.clean(task.data))
+                extra["d"] = self._convert(task.data)
             if extra:
                 entry.append(extra)
             tasks.append(entry)
         dct: dict[str, Any] = {"tasks": tasks}
-        data = self.registry.convert(self.registry.clean(workflow.data))
+        data = self._convert(workflow.data)
         if data:
             dct["data"] = data
         if workflow.correlations:
             dct["correlations"] = workflow.correlations
-        if workflow.last_task is not None and workflow.last_task.id in index:
-            dct["last"] = index[workflow.last_task.id]
+        last = tasks_by_id.get(workflow.last_task.id) if workflow.last_task is not None else None
+        if last is not None:
+            dct["last"] = index[id(last)]
         if not workflow.success:
             dct["success"] = False
         if workflow.completed:
@@ -641,6 +686,13 @@ class _StateCodec:
         return dct
 
     # -- decode
+    def _restore(self, value: Any) -> Any:
+        """``registry.restore(value)`` of a value just read from the state; plain JSON as it is (restore would return
+        an equal copy of it)."""
+        if _plain(value):
+            return value
+        return self.registry.restore(value)
+
     def decode(self, dct: Mapping[str, Any], spec: Any, subprocess_specs: Mapping[str, Any]) -> Any:
         workflow = _Workflow(spec, dict(subprocess_specs), deserializing=True)
         self._decode_workflow(workflow, dct, workflow)
@@ -672,8 +724,8 @@ class _StateCodec:
             task.last_state_change = float(rank)
             extra = entry[5] if len(entry) > 5 else {}
             task.triggered = bool(extra.get("g", False))
-            task.internal_data = self.registry.restore(extra.get("i", {}))
-            task.data = self.registry.restore(extra.get("d", {}))
+            task.internal_data = self._restore(extra.get("i", {}))
+            task.data = self._restore(extra.get("d", {}))
             tasks.append(task)
         for task, entry in zip(tasks, entries, strict=True):
             task._children = [tasks[i].id for i in entry[3]]
@@ -683,7 +735,7 @@ class _StateCodec:
             if isinstance(task.task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
                 top.event_manager.add_task(task)
         workflow.task_tree = tasks[0]
-        workflow.data = self.registry.restore(dct.get("data", {}))
+        workflow.data = self._restore(dct.get("data", {}))
         workflow.correlations = dict(dct.get("correlations", {}))
         workflow.last_task = tasks[dct["last"]] if "last" in dct else None
         workflow.success = bool(dct.get("success", True))
@@ -718,7 +770,49 @@ def _compile(definition: ProcessDefinition) -> _Compiled:
     return _Compiled(definition, spec, subprocess_specs, gateway_children, engine)
 
 
+class _NotPlain(Exception):
+    """A value :func:`_plain_copy` leaves to the JSON round trip."""
+
+
+def _plain_copy(value: Any) -> Any:
+    """A deep copy of plain JSON (dictionaries with text keys, lists, text, integers, finite floats, booleans,
+    null), equal to ``json.loads(json.dumps(value))``, without writing and reading the text. Anything else (a tuple,
+    a subclass, a key that is not text, NaN) raises :class:`_NotPlain`: the round trip converts or refuses it."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        if isfinite(value):
+            return value
+        raise _NotPlain
+    if kind is dict:
+        copied = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlain
+            copied[key] = _plain_copy(item)
+        return copied
+    if kind is list:
+        return [_plain_copy(item) for item in value]
+    raise _NotPlain
+
+
+def _id_text(task: Any) -> str:
+    """``str(task.id)``, kept on the task (a task's id never changes; the items of every step name their task)."""
+    kept = task.__dict__.get("_gbi_id_text")
+    if kept is not None and kept[0] is task.id:
+        return str(kept[1])
+    text = str(task.id)
+    task._gbi_id_text = (task.id, text)
+    return text
+
+
 def _json_copy(values: Mapping[str, Any] | None, what: str) -> dict[str, Any]:
+    try:
+        plain: dict[str, Any] = _plain_copy(dict(values or {}))
+        return plain
+    except (_NotPlain, RecursionError):
+        pass  # (the round trip converts, refuses, or raises as ever)
     try:
         copied = json.loads(json.dumps(dict(values or {}), allow_nan=False))
     except (TypeError, ValueError) as exc:
@@ -786,7 +880,13 @@ class SpiffInstance:
     @property
     def variables(self) -> Mapping[str, Any]:
         self._usable()
-        copied: dict[str, Any] = json.loads(_dumps(_variables(self._wf)))  # (orjson reads big integers as floats)
+        variables = _variables(self._wf)
+        try:
+            plain: dict[str, Any] = _plain_copy(variables)
+            return plain
+        except (_NotPlain, RecursionError):
+            pass
+        copied: dict[str, Any] = json.loads(_dumps(variables))  # (orjson reads big integers as floats)
         return copied
 
     def serialize(self) -> bytes:
@@ -809,7 +909,7 @@ class SpiffInstance:
                 retry_at = task.internal_data.get("gbi_retry_at")
                 items.append(
                     ServiceTaskItem(
-                        task_id=str(task.id),
+                        task_id=_id_text(task),
                         element=element.id,
                         handler=str(task.task_spec.handler),
                         name=element.name,
@@ -869,7 +969,7 @@ class SpiffInstance:
                 outcome_type = element.outputs.get(element.outcome_variable or "")
                 items.append(
                     UserTaskItem(
-                        task_id=str(task.id),
+                        task_id=_id_text(task),
                         element=element.id,
                         name=element.name,
                         rol=str(element.rol),
@@ -928,7 +1028,7 @@ class SpiffInstance:
         for task, timer in self._timers():
             items.append(
                 TimerItem(
-                    task_id=str(task.id),
+                    task_id=_id_text(task),
                     element=str(timer.element_id),
                     name=self._compiled.definition.model.elements[str(timer.element_id)].name,
                     due=timer.due(task),
@@ -974,7 +1074,7 @@ class SpiffInstance:
             element = elements[element_id]
             items.append(
                 MessageItem(
-                    task_id=str(task.id),
+                    task_id=_id_text(task),
                     element=element_id,
                     name=element.name,
                     message=definition.name,
@@ -990,7 +1090,7 @@ class SpiffInstance:
         waits = [
             (task, eid, d)
             for task, eid, d in self._message_waits()
-            if d.name == message and (task_id is None or str(task.id) == task_id)
+            if d.name == message and (task_id is None or _id_text(task) == task_id)
         ]
         if not waits:
             return False

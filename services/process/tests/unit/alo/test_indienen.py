@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
 from gbi_process.alo.handlers import Stap
 from gbi_process.alo.runner import RunOptions, Worker
-from gbi_process.alo.service import AloProces
+from gbi_process.alo.service import AloProces, _aanvraag_nieuw
 from gbi_shared.context import ActorType, RequestContext
-from gbi_shared.contracts.alo import Aanvraag, UitkeringNieuw
+from gbi_shared.contracts.alo import Aanvraag, AanvraagNieuw, UitkeringNieuw
 from gbi_shared.contracts.alo_proces import AloAanvraagIndiening
 from gbi_shared.errors import ServiceUnavailableError
 
@@ -144,6 +147,64 @@ async def test_a_repeat_after_a_lost_answer_runs_the_instance_the_first_try_leas
         await worker.stop()
     assert world.instance(str(antwoord.procesinstantie_id))["status"] == "completed"
     assert len(world.handlers.calls) == MAIN  # every step once
+
+
+def test_the_instance_a_submission_started_runs_from_memory_and_a_repeat_from_the_stored_state(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run of an instance the submission created leased to this worker takes the instance the submission
+    started (whose state it saved) instead of restoring that state; a run of an instance the submission did not
+    start itself (a repeat after a lost answer: the first try's) restores the stored state."""
+    restored: list[str] = []
+    restore = world.engine.restore
+
+    def counting(state: bytes) -> Any:
+        restored.append(json.loads(state)["workflow"]["data"]["variables"]["aanvraag_id"])
+        return restore(state)
+
+    monkeypatch.setattr(world.engine, "restore", counting)
+    asyncio.run(_from_memory(world, restored))
+
+
+async def _from_memory(world: World, restored: list[str]) -> None:
+    worker = _worker(world)
+    await _started(worker)
+    proces = _proces(world, worker, [])
+    try:
+        eerste = await proces.dien_in(_verzoek(), STAFF, "k-20")
+        await asyncio.gather(*list(worker._running))
+        assert restored == []  # run from memory
+        world.gw.lose_indienen_answers = 1
+        tweede = await proces.dien_in(_verzoek(), STAFF, "k-21")
+        await asyncio.gather(*list(worker._running))
+        assert restored == [str(tweede.aanvraag_id)]  # the repeat ran the stored instance: restored
+    finally:
+        await worker.stop()
+    for antwoord in (eerste, tweede):
+        assert world.instance(str(antwoord.procesinstantie_id))["status"] == "completed"
+        assert world.variables(str(antwoord.procesinstantie_id))["aanvraag_id"] == str(antwoord.aanvraag_id)
+    assert len(world.handlers.calls) == 2 * MAIN
+
+
+def test_the_submission_and_the_aanvraag_it_registers_are_checked_alike() -> None:
+    """The aanvraag of a submission is copied into the data service's AanvraagNieuw without validating it again:
+    that is only sound while both models have the same fields, types and constraints, and the same check."""
+    nieuw, indiening = AanvraagNieuw.model_fields, AloAanvraagIndiening.model_fields
+    assert nieuw.keys() == indiening.keys()
+    for name, field in nieuw.items():
+        assert (field.annotation, field.metadata) == (indiening[name].annotation, indiening[name].metadata), name
+    assert AanvraagNieuw.model_config == AloAanvraagIndiening.model_config
+    checks = {name: d.info.mode for name, d in AanvraagNieuw.__pydantic_decorators__.model_validators.items()}
+    assert checks == {
+        name: d.info.mode for name, d in AloAanvraagIndiening.__pydantic_decorators__.model_validators.items()
+    }
+    assert AanvraagNieuw._melding_first.__code__.co_code == AloAanvraagIndiening._melding_first.__code__.co_code
+    verzoek = _verzoek()
+    copied = _aanvraag_nieuw(verzoek)
+    assert copied == AanvraagNieuw.model_validate(verzoek.model_dump())
+    assert copied.model_dump_json(by_alias=True) == AanvraagNieuw.model_validate(verzoek.model_dump()).model_dump_json(
+        by_alias=True
+    )
 
 
 @run
