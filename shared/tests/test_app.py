@@ -627,6 +627,10 @@ def test_document_uploads_get_their_own_body_limit() -> None:
     async def upload(request: Request) -> dict[str, int]:
         return {"n": len(await request.body())}
 
+    @router.post("/zaken/{zaak}:afhandelen")
+    async def afhandelen(request: Request) -> dict[str, int]:
+        return {"n": len(await request.body())}
+
     @router.post("/aanvragen/{aanvraag}/documenten/x")
     async def other(request: Request) -> dict[str, int]:
         return {"n": len(await request.body())}
@@ -637,6 +641,9 @@ def test_document_uploads_get_their_own_body_limit() -> None:
         ok = client.post("/aanvragen/1/documenten", content=b"%PDF-" + b"x" * 20_000)
         assert ok.json() == {"n": 20_005}
         assert client.post("/aanvragen/1/documenten/x", content=b"x" * 20_000).status_code == 413
+        # a zaak's afhandeling carries its beschikking (ADR 0045): the documents' limit too
+        assert client.post("/zaken/Z-1:afhandelen", content=b"x" * 20_000).json() == {"n": 20_000}
+        assert client.post("/zaken/Z-1:afhandelen", content=b"x" * 60_000).status_code == 413
         too_big = client.post("/aanvragen/1/documenten", content=b"x" * 60_000)
         assert too_big.status_code == 413
         assert "50000 bytes" in too_big.json()["detail"]

@@ -470,11 +470,11 @@ class _RequestMiddleware:
 
 
 def _body_limit(path: str, default: int, batch: int, documents: int) -> int:
-    """The body limit of ``path``: batch operations (``:batch``) and document uploads (``/documenten``) carry
-    more than other requests."""
+    """The body limit of ``path``: batch operations (``:batch``) and document uploads (``/documenten``, and a
+    zaak's afhandeling ``:afhandelen``, which carries its beschikking: ADR 0045) carry more than other requests."""
     if path.endswith(":batch"):
         return batch
-    if path.endswith("/documenten"):
+    if path.endswith(("/documenten", ":afhandelen")):
         return documents
     return default
 

@@ -1,4 +1,4 @@
-"""ADR 0045: the end of a case in the zaaksysteem in one integration request (``POST .../zaken/{id}/afhandeling``):
+"""ADR 0045: the end of a case in the zaaksysteem in one integration request (``POST .../zaken/{id}:afhandelen``):
 the besluit with the status besluit_genomen, the beschikking as document of the zaak and the besluit, the eindstatus,
 in that order, each as its own request registers it. Against the simulated zaaksysteem: a whole afhandeling, the same
 again (with and without the adapter's memory) registering nothing twice, a part refused leaving the parts before it
@@ -44,6 +44,7 @@ def _verzoek(pdf: bytes = PDF) -> ZaakAfhandelingVerzoek:
                 "titel": "Beschikking toekenning",
                 "inhoud": base64.b64encode(pdf).decode(),
                 "bestandsnaam": "beschikking.pdf",
+                "creatiedatum": "2025-06-20",
             },
             "eindstatus": {
                 "datum": datetime(2025, 6, 20, 9, 0, 1, tzinfo=UTC).isoformat(),
@@ -125,6 +126,10 @@ def test_a_whole_afhandeling_in_one_request_and_again_registers_nothing_twice(ha
     assert first.besluit.status.status == "besluit_genomen"
     assert first.eindstatus.status == "afgehandeld"
     assert first.document.besluit == first.besluit.url
+    # the document is dated the day the beschikking was made (sent with it), not the day of the request
+    eios = harness.sim.app.state.zgw.store.all("enkelvoudiginformatieobjecten")
+    eio = next(e.data for e in eios if e.data["identificatie"] == first.document.identificatie)
+    assert (eio["creatiedatum"], eio["integriteit"]["datum"]) == ("2025-06-20", "2025-06-20")
     assert writes_again == len(writes_first)  # the same replica answers from memory: nothing sent
     for again in (remembered, without_memory):
         assert (again.besluit.nieuw, again.besluit.status.nieuw, again.document.nieuw, again.eindstatus.nieuw) == (

@@ -53,6 +53,23 @@ def ctx(keys: tuple[str, str]) -> Ctx:
     return build
 
 
+def _afhandeling(pdf: bytes | None = None) -> dict[str, Any]:
+    """A ``POST .../{identificatie}:afhandelen`` body (ADR 0045)."""
+    inhoud = base64.b64encode(pdf if pdf is not None else minimal_pdf("Beschikking toekenning")).decode()
+    return {
+        "gemeente": AMSTERDAM,
+        "besluit": {
+            "besluittype": "toekenning",
+            "datum": "2025-06-20",
+            "ingangsdatum": "2025-06-02",
+            "statusGezetOp": "2025-06-20T10:15:00+02:00",
+            "statusToelichting": "toekenning",
+        },
+        "document": {"titel": "Beschikking toekenning", "inhoud": inhoud, "creatiedatum": "2025-06-20"},
+        "eindstatus": {"datum": "2025-06-20T10:15:01+02:00", "toelichting": "toekenning"},
+    }
+
+
 def _zaak(referentie: str, **extra: Any) -> dict[str, Any]:
     return {
         "gemeente": AMSTERDAM,
@@ -162,38 +179,27 @@ def test_a_besluit_with_its_status_in_one_request_is_found_again_when_repeated(
 
 
 def test_the_end_of_a_case_in_one_request_201_then_200(api: TestClient, ctx: Ctx, sim: Simulator) -> None:
-    """ADR 0045: ``POST .../afhandeling`` registers the besluit with its status, the beschikking and the eindstatus
-    (201); the same again finds all of it (200) and registers nothing; a burger may not; a document that is no PDF
-    is refused before anything is sent."""
+    """ADR 0045: ``POST .../{identificatie}:afhandelen`` registers the besluit with its status, the beschikking and
+    the eindstatus (201); the same again finds all of it (200) and registers nothing; a burger may not; a document
+    that is no PDF is refused before anything is sent."""
     service = ctx(gemeente=AMSTERDAM)
     assert api.post(ZAKEN, json=_zaak("API-AFH"), headers=service).status_code == 201
     pdf = minimal_pdf("Beschikking toekenning")
-    body = {
-        "gemeente": AMSTERDAM,
-        "besluit": {
-            "besluittype": "toekenning",
-            "datum": "2025-06-20",
-            "ingangsdatum": "2025-06-02",
-            "statusGezetOp": "2025-06-20T10:15:00+02:00",
-            "statusToelichting": "toekenning",
-        },
-        "document": {"titel": "Beschikking toekenning", "inhoud": base64.b64encode(pdf).decode()},
-        "eindstatus": {"datum": "2025-06-20T10:15:01+02:00", "toelichting": "toekenning"},
-    }
+    body = _afhandeling(pdf)
     burger = ctx(ActorType.BURGER, bsn=BSN, roles=(), actor_id="burger-1")
-    assert api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=burger).status_code == 403
+    assert api.post(f"{ZAKEN}/GBI-API-AFH:afhandelen", json=body, headers=burger).status_code == 403
     geen_pdf = {**body, "document": {**body["document"], "inhoud": base64.b64encode(b"geen pdf").decode()}}
-    refused = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=geen_pdf, headers=service)
+    refused = api.post(f"{ZAKEN}/GBI-API-AFH:afhandelen", json=geen_pdf, headers=service)
     assert refused.status_code == 400
     assert refused.headers["content-type"].startswith(PROBLEM)
-    first = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=service)
+    first = api.post(f"{ZAKEN}/GBI-API-AFH:afhandelen", json=body, headers=service)
     assert first.status_code == 201, first.text
     afhandeling = first.json()
     assert afhandeling["besluit"]["status"]["status"] == "besluit_genomen"
     assert afhandeling["document"]["besluit"] == afhandeling["besluit"]["url"]
     assert afhandeling["document"]["bestandsomvang"] == len(pdf)
     assert afhandeling["eindstatus"]["status"] == "afgehandeld"
-    again = api.post(f"{ZAKEN}/GBI-API-AFH/afhandeling", json=body, headers=service)
+    again = api.post(f"{ZAKEN}/GBI-API-AFH:afhandelen", json=body, headers=service)
     assert again.status_code == 200
     assert again.json()["document"]["url"] == afhandeling["document"]["url"]
     closed = api.get(f"{ZAKEN}/GBI-API-AFH", params={"gemeente": AMSTERDAM}, headers=service).json()
@@ -201,6 +207,47 @@ def test_the_end_of_a_case_in_one_request_201_then_200(api: TestClient, ctx: Ctx
     store = sim.app.state.zgw.store
     zaak_url = next(z.data["url"] for z in store.all("zaken") if z.data["identificatie"] == "GBI-API-AFH")
     assert sum(1 for s in store.all("statussen") if s.data["zaak"] == zaak_url) == 2
+
+
+def test_an_afhandeling_after_its_besluit_was_registered_is_201_for_the_parts_it_adds(
+    api: TestClient, ctx: Ctx
+) -> None:
+    """The besluit with its status already there (the old ``.../besluiten``, or a try that stopped after it): the
+    afhandeling finds those, registers the document and the eindstatus, and answers 201; then 200."""
+    service = ctx(gemeente=AMSTERDAM)
+    assert api.post(ZAKEN, json=_zaak("API-AFH-2"), headers=service).status_code == 201
+    body = _afhandeling()
+    besluit = {"gemeente": AMSTERDAM, **body["besluit"]}
+    assert api.post(f"{ZAKEN}/GBI-API-AFH-2/besluiten", json=besluit, headers=service).status_code == 201
+    partial = api.post(f"{ZAKEN}/GBI-API-AFH-2:afhandelen", json=body, headers=service)
+    assert partial.status_code == 201, partial.text
+    parts = partial.json()
+    assert (parts["besluit"]["nieuw"], parts["besluit"]["status"]["nieuw"]) == (False, False)
+    assert (parts["document"]["nieuw"], parts["eindstatus"]["nieuw"]) == (True, True)
+    assert api.post(f"{ZAKEN}/GBI-API-AFH-2:afhandelen", json=body, headers=service).status_code == 200
+
+
+def test_an_afhandeling_carries_a_beschikking_of_the_largest_document_size(
+    sim: Simulator, keys: tuple[str, str], ctx: Ctx
+) -> None:
+    """Its body (a base64 PDF of up to 700 kB and the rest: ~0.94 MB at most) gets the documents' body limit, not
+    the default one: here a default of 64 KiB, far below it, and the largest beschikking still passes."""
+    from gbi_shared.contracts.zaken import MAX_DOCUMENT_BYTES
+
+    settings = zgw_settings(sim.url, context_public_key=SecretStr(keys[1]), log_level="WARNING", max_body_bytes=65_536)
+    service = ctx(gemeente=AMSTERDAM)
+    grootste = minimal_pdf("Beschikking toekenning")
+    grootste += b"%" + b"x" * (MAX_DOCUMENT_BYTES - len(grootste) - 1)
+    assert len(grootste) == MAX_DOCUMENT_BYTES
+    with TestClient(create_app(settings)) as api:
+        assert api.post(ZAKEN, json=_zaak("API-AFH-3"), headers=service).status_code == 201
+        response = api.post(f"{ZAKEN}/GBI-API-AFH-3:afhandelen", json=_afhandeling(grootste), headers=service)
+        assert response.status_code == 201, response.text
+        assert response.json()["document"]["bestandsomvang"] == MAX_DOCUMENT_BYTES
+        # the default limit still holds for the other requests
+        te_groot = {**_zaak("API-AFH-4"), "omschrijving": "x" * 70_000}
+        assert api.post(ZAKEN, json=te_groot, headers=service).status_code == 413
+    assert sim.rejections() == []
 
 
 def test_who_may_do_what(api: TestClient, ctx: Ctx) -> None:
@@ -220,6 +267,11 @@ def test_who_may_do_what(api: TestClient, ctx: Ctx) -> None:
     assert api.post(f"{ZAKEN}/GBI-API-4/statussen", json=status, headers=burger).status_code == 403
     medewerker = {"gemeente": AMSTERDAM, "roltype": "aanvrager", "medewerker": {"identificatie": "x"}}
     assert api.post(f"{ZAKEN}/GBI-API-2/rollen", json=medewerker, headers=ctx(gemeente=AMSTERDAM)).status_code == 403
+    # The afhandeling (ADR 0045) likewise: another gemeente's context does not reach the zaak, a burger may not.
+    afgehandeld = api.post(f"{ZAKEN}/GBI-API-2:afhandelen", json=_afhandeling(), headers=rotterdam)
+    assert afgehandeld.status_code == 404
+    assert afgehandeld.headers["content-type"] == PROBLEM
+    assert api.post(f"{ZAKEN}/GBI-API-4:afhandelen", json=_afhandeling(), headers=burger).status_code == 403
 
 
 def test_invalid_requests_name_the_field(api: TestClient, ctx: Ctx) -> None:
@@ -238,6 +290,12 @@ def test_invalid_requests_name_the_field(api: TestClient, ctx: Ctx) -> None:
     assert fields(api.post(f"{ZAKEN}/GBI-API-6/rollen", json=both, headers=service)) == ["body"]
     not_pdf = {"gemeente": AMSTERDAM, "titel": "x", "inhoud": base64.b64encode(b"GIF89a").decode()}
     assert fields(api.post(f"{ZAKEN}/GBI-API-6/documenten", json=not_pdf, headers=service)) == ["body"]
+    # the eindstatus comes after the status besluit_genomen, never at or before it
+    te_vroeg = _afhandeling()
+    te_vroeg["eindstatus"]["datum"] = te_vroeg["besluit"]["statusGezetOp"]
+    refused = api.post(f"{ZAKEN}/GBI-API-6:afhandelen", json=te_vroeg, headers=service)
+    assert fields(refused) == ["body"]
+    assert "later" in refused.json()["invalidParams"][0]["reason"]
     unknown = api.get(f"{ZAKEN}/GBI-BESTAAT-NIET", params={"gemeente": AMSTERDAM}, headers=service)
     assert unknown.status_code == 404
 

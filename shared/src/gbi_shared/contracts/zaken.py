@@ -28,9 +28,11 @@ __all__ = [
     "ZaakAfhandelingStatus",
     "ZaakAfhandelingVerzoek",
     "ZaakBesluit",
+    "ZaakBesluitGegevens",
     "ZaakBesluitVerzoek",
     "ZaakBesluittypeNaam",
     "ZaakDocument",
+    "ZaakDocumentGegevens",
     "ZaakDocumentVerzoek",
     "ZaakInformatieobjecttypeNaam",
     "ZaakMedewerker",
@@ -38,6 +40,7 @@ __all__ = [
     "ZaakRol",
     "ZaakRolVerzoek",
     "ZaakRoltypeNaam",
+    "ZaakStatusMoment",
     "ZaakStatusNaam",
     "ZaakStatusRegistratie",
     "ZaakStatusVerzoek",
@@ -96,11 +99,16 @@ class Zaakverwijzing(CamelModel):
     nieuw: bool = Field(default=False, description="Of de zaak bij dit verzoek is aangemaakt (anders bestond hij al)")
 
 
-class ZaakStatusVerzoek(CamelModel):
-    gemeente: GemeenteCode
-    status: ZaakStatusNaam
+class ZaakStatusMoment(CamelModel):
+    """What a status request and the afhandeling's eindstatus share: the moment and the toelichting."""
+
     datum: AwareDatetime = Field(description="Het moment waarop de status is bereikt")
     toelichting: str | None = Field(default=None, max_length=1000)
+
+
+class ZaakStatusVerzoek(ZaakStatusMoment):
+    gemeente: GemeenteCode
+    status: ZaakStatusNaam
 
 
 class ZaakStatusRegistratie(CamelModel):
@@ -141,18 +149,23 @@ class ZaakRol(CamelModel):
     nieuw: bool = False
 
 
-class ZaakBesluitVerzoek(CamelModel):
-    gemeente: GemeenteCode
+class ZaakBesluitGegevens(CamelModel):
+    """What a besluit request and the afhandeling's besluit share."""
+
     besluittype: ZaakBesluittypeNaam
     datum: date = Field(description="De beslisdatum (Awb)")
     ingangsdatum: date = Field(description="Ingangsdatum van de werking van het besluit")
     toelichting: str | None = Field(default=None, max_length=1000)
+    status_toelichting: str | None = Field(default=None, max_length=1000, description="Toelichting bij die status")
+
+
+class ZaakBesluitVerzoek(ZaakBesluitGegevens):
+    gemeente: GemeenteCode
     status_gezet_op: AwareDatetime | None = Field(
         default=None,
         description="Zet met het besluit ook de status besluit_genomen van de zaak, op dit moment (een verzoek "
         "voor beide; herhaald vindt het beide terug)",
     )
-    status_toelichting: str | None = Field(default=None, max_length=1000, description="Toelichting bij die status")
 
 
 class ZaakBesluit(CamelModel):
@@ -167,20 +180,25 @@ class ZaakBesluit(CamelModel):
     )
 
 
-class ZaakDocumentVerzoek(CamelModel):
-    """A document (a PDF) of the zaak, optionally of one of its besluiten."""
+class ZaakDocumentGegevens(CamelModel):
+    """What a document request and the afhandeling's document share: a PDF of at most ``MAX_DOCUMENT_BYTES``."""
 
-    gemeente: GemeenteCode
     titel: str = Field(min_length=1, max_length=200)
     inhoud: Base64Bytes = Field(description="De PDF (base64), hoogstens 700 kB")
     bestandsnaam: str | None = Field(default=None, max_length=255, pattern=r"^[^/\\]+$")
     informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING
-    besluit: str | None = Field(default=None, description="De URL van een besluit van deze zaak (ZaakBesluit.url)")
 
     @model_validator(mode="after")
     def _pdf(self) -> Self:
         _check_pdf(self.inhoud)
         return self
+
+
+class ZaakDocumentVerzoek(ZaakDocumentGegevens):
+    """A document (a PDF) of the zaak, optionally of one of its besluiten."""
+
+    gemeente: GemeenteCode
+    besluit: str | None = Field(default=None, description="De URL van een besluit van deze zaak (ZaakBesluit.url)")
 
 
 def _check_pdf(inhoud: bytes) -> None:
@@ -200,36 +218,23 @@ class ZaakDocument(CamelModel):
     nieuw: bool = False
 
 
-class ZaakAfhandelingBesluit(CamelModel):
+class ZaakAfhandelingBesluit(ZaakBesluitGegevens):
     """The besluit of the zaak, with the zaak's status besluit_genomen at ``statusGezetOp``."""
 
-    besluittype: ZaakBesluittypeNaam
-    datum: date = Field(description="De beslisdatum (Awb)")
-    ingangsdatum: date = Field(description="Ingangsdatum van de werking van het besluit")
-    toelichting: str | None = Field(default=None, max_length=1000)
     status_gezet_op: AwareDatetime = Field(description="Het moment van de status besluit_genomen van de zaak")
-    status_toelichting: str | None = Field(default=None, max_length=1000, description="Toelichting bij die status")
 
 
-class ZaakAfhandelingDocument(CamelModel):
+class ZaakAfhandelingDocument(ZaakDocumentGegevens):
     """The beschikking (a PDF) of the besluit."""
 
-    titel: str = Field(min_length=1, max_length=200)
-    inhoud: Base64Bytes = Field(description="De PDF (base64), hoogstens 700 kB")
-    bestandsnaam: str | None = Field(default=None, max_length=255, pattern=r"^[^/\\]+$")
-    informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING
-
-    @model_validator(mode="after")
-    def _pdf(self) -> Self:
-        _check_pdf(self.inhoud)
-        return self
+    creatiedatum: date = Field(
+        description="De datum waarop de beschikking is gemaakt (creatiedatum en integriteit.datum van het "
+        "informatieobject), niet die van het verzoek"
+    )
 
 
-class ZaakAfhandelingStatus(CamelModel):
+class ZaakAfhandelingStatus(ZaakStatusMoment):
     """The eindstatus (afgehandeld): it closes the zaak."""
-
-    datum: AwareDatetime = Field(description="Het moment waarop de zaak is afgehandeld")
-    toelichting: str | None = Field(default=None, max_length=1000)
 
 
 class ZaakAfhandelingVerzoek(CamelModel):
@@ -242,6 +247,12 @@ class ZaakAfhandelingVerzoek(CamelModel):
     besluit: ZaakAfhandelingBesluit
     document: ZaakAfhandelingDocument
     eindstatus: ZaakAfhandelingStatus
+
+    @model_validator(mode="after")
+    def _eindstatus_after_besluit(self) -> Self:
+        if self.eindstatus.datum <= self.besluit.status_gezet_op:
+            raise ValueError("de eindstatus moet later zijn dan de status besluit_genomen (besluit.statusGezetOp)")
+        return self
 
 
 class ZaakAfhandeling(CamelModel):

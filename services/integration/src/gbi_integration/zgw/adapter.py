@@ -553,6 +553,8 @@ class ZgwZaaksysteem:
         inhoud: bytes,
         informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING,
         bestandsnaam: str | None = None,
+        *,
+        creatiedatum: date | None = None,
     ) -> ZaakDocument:
         client, cat = await self._context(zaak.gemeente)
         iot_url = cat.informatieobjecttypen[informatieobjecttype]
@@ -578,7 +580,7 @@ class ZgwZaaksysteem:
             nieuw = False
             if eio is None:
                 eio, nieuw = await self._create_or_find_document(
-                    client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, find
+                    client, identificatie, titel, inhoud, sha, iot_url, bestandsnaam, creatiedatum, find
                 )
                 self._memory.put(eio, "document", client.rsin, identificatie)
         if (eio.get("integriteit") or {}).get("waarde") not in (None, sha):
@@ -620,6 +622,7 @@ class ZgwZaaksysteem:
         sha: str,
         iot_url: str,
         bestandsnaam: str | None,
+        creatiedatum: date | None,
         find: Any,
     ) -> tuple[Json, bool]:
         """Created first when the zaaksysteem refuses a second document with this identificatie of the
@@ -628,7 +631,9 @@ class ZgwZaaksysteem:
         eio = None if self._status_en_document_uniek else await find()
         nieuw = False
         if eio is None:
-            today = _today().isoformat()
+            # The day the document was made when the caller says it (the afhandeling: the stored beschikking's),
+            # else today (the single endpoint, as before). Not part of the key: a repeat finds the same document.
+            today = (creatiedatum or _today()).isoformat()
             body = {
                 "identificatie": identificatie,
                 "bronorganisatie": client.rsin,

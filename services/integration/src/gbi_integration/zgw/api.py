@@ -141,7 +141,7 @@ async def voeg_document_toe(
 
 
 @router.post(
-    "/{identificatie}/afhandeling",
+    "/{identificatie}:afhandelen",
     summary="Handel een zaak af: het besluit, de beschikking en de eindstatus in een verzoek",
     description="Legt in het zaaksysteem achtereenvolgens vast: het besluit met de status besluit_genomen, de "
     "beschikking als document van de zaak en van het besluit, en de eindstatus (afgehandeld). Elk deel zoals het "

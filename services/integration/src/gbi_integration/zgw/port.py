@@ -81,7 +81,10 @@ class Zaaksysteem(Protocol):
         inhoud: bytes,
         informatieobjecttype: ZaakInformatieobjecttypeNaam = ZaakInformatieobjecttypeNaam.BESCHIKKING,
         bestandsnaam: str | None = None,
+        *,
+        creatiedatum: date | None = None,
     ) -> ZaakDocument:
         """A PDF as document of the zaak and, when ``besluit`` (a ``ZaakBesluit`` or its URL) is given, of that
-        besluit of the zaak."""
+        besluit of the zaak. ``creatiedatum``: the day the document was made (its ``creatiedatum`` and
+        ``integriteit.datum``); without it, today."""
         ...

@@ -8,12 +8,15 @@ aanvraag of their own (and themselves as aanvrager), nothing else.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gbi_integration.zgw.port import Zaaksysteem
 from gbi_shared.context import ActorType, RequestContext
 from gbi_shared.contracts.zaken import (
     ZaakAfhandeling,
     ZaakAfhandelingVerzoek,
     ZaakBesluit,
+    ZaakBesluitGegevens,
     ZaakBesluitVerzoek,
     ZaakDocument,
     ZaakDocumentVerzoek,
@@ -82,19 +85,19 @@ class ZaakService:
         """The besluit, and with ``statusGezetOp`` the zaak's status besluit_genomen after it (one request for the
         step that records the decision; each found again when the step is repeated)."""
         zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
-        besluit = await self._zs.registreer_besluit(
-            zaak, verzoek.besluittype, verzoek.datum, verzoek.ingangsdatum, verzoek.toelichting
-        )
-        if verzoek.status_gezet_op is None:
+        return await self._besluit_met_status(zaak, verzoek, verzoek.status_gezet_op)
+
+    async def _besluit_met_status(
+        self, zaak: Zaakverwijzing, b: ZaakBesluitGegevens, status_gezet_op: datetime | None
+    ) -> ZaakBesluit:
+        """The besluit, then (at ``status_gezet_op``, if given) the zaak's status besluit_genomen."""
+        besluit = await self._zs.registreer_besluit(zaak, b.besluittype, b.datum, b.ingangsdatum, b.toelichting)
+        if status_gezet_op is None:
             return besluit
         # A besluit this call created: no earlier try of this request got past it, so none set the status (a try
         # that did set it created the besluit first, and its retry finds the besluit, not creates it).
         status = await self._zs.zet_status(
-            zaak,
-            ZaakStatusNaam.BESLUIT_GENOMEN,
-            verzoek.status_gezet_op,
-            verzoek.status_toelichting,
-            nog_geen=besluit.nieuw,
+            zaak, ZaakStatusNaam.BESLUIT_GENOMEN, status_gezet_op, b.status_toelichting, nog_geen=besluit.nieuw
         )
         return besluit.model_copy(update={"status": status})
 
@@ -112,16 +115,10 @@ class ZaakService:
         as their own requests make them. A part refused raises and leaves the parts before it; the same request
         again finds those (each is idempotent by its key: ADRs 0022, 0031, 0041) and goes on from there."""
         zaak = await self._zaak_voor_schrijven(verzoek.gemeente, identificatie, ctx)
-        b = verzoek.besluit
-        besluit = await self._zs.registreer_besluit(zaak, b.besluittype, b.datum, b.ingangsdatum, b.toelichting)
-        # As in besluit(): a besluit this call created was not there for an earlier try to set its status after.
-        status = await self._zs.zet_status(
-            zaak, ZaakStatusNaam.BESLUIT_GENOMEN, b.status_gezet_op, b.status_toelichting, nog_geen=besluit.nieuw
-        )
-        besluit = besluit.model_copy(update={"status": status})
+        besluit = await self._besluit_met_status(zaak, verzoek.besluit, verzoek.besluit.status_gezet_op)
         d = verzoek.document
         document = await self._zs.voeg_document_toe(
-            zaak, besluit, d.titel, d.inhoud, d.informatieobjecttype, d.bestandsnaam
+            zaak, besluit, d.titel, d.inhoud, d.informatieobjecttype, d.bestandsnaam, creatiedatum=d.creatiedatum
         )
         eind = await self._zs.zet_status(
             zaak, ZaakStatusNaam.AFGEHANDELD, verzoek.eindstatus.datum, verzoek.eindstatus.toelichting

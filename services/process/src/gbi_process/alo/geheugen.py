@@ -8,8 +8,6 @@
   this process's monotonic clock (real time). Otherwise, and whenever this process does not hold it (another
   replica, a restart), the BRP is asked again. The household recorded with the sources (``feit.bronnen``) keeps the
   moment the BRP actually answered (``bron.opgevraagdOp``).
-(Until ADR 0045 it also kept the zaak's besluit in the zaaksysteem for the beschikking's document; one request at
-the end of the case registers both now.)
 
 Bounded (least recently used out) and kept in memory only: nothing here is needed for correctness, a miss asks
 again, and a retried step on any replica finds the same results through the idempotent calls it replaces.

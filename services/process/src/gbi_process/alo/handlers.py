@@ -77,6 +77,7 @@ from gbi_shared.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from gbi_shared.tijd import nl_datum
 
 __all__ = ["HANDLERS", "Handler", "Stap", "WachtOpBron", "vandaag_in_nl"]
 
@@ -424,7 +425,7 @@ async def _zaak_afhandelen(stap: Stap, besluit: Besluit) -> None:
     replay, a repeated request) finds each part its first try registered and goes on after the last."""
     if besluit.beschikking_document_id is None:
         raise ValueError("Het besluit heeft geen beschikking om in het zaaksysteem vast te leggen")
-    inhoud, bestandsnaam = await stap.store.beschikking(stap.aanvraag.id, besluit.beschikking_document_id)
+    beschikking = await stap.store.beschikking(stap.aanvraag.id, besluit.beschikking_document_id)
     verzoek = ZaakAfhandelingVerzoek(
         gemeente=stap.gemeente,
         besluit=ZaakAfhandelingBesluit(
@@ -435,16 +436,22 @@ async def _zaak_afhandelen(stap: Stap, besluit: Besluit) -> None:
             status_gezet_op=besluit.created_at,
             status_toelichting=besluit.soort,
         ),
+        # Made on the day it was stored, not the day it is made known (days later after an incident): the document's
+        # creatiedatum agrees with the besluit and the zaak's einddatum, and a retry sends the same.
         document=ZaakAfhandelingDocument(
-            titel=f"Beschikking {besluit.soort}", inhoud=inhoud.encode(), bestandsnaam=bestandsnaam
+            titel=f"Beschikking {besluit.soort}",
+            inhoud=beschikking.inhoud.encode(),
+            bestandsnaam=beschikking.bestandsnaam,
+            creatiedatum=nl_datum(beschikking.gemaakt),
         ),
         eindstatus=ZaakAfhandelingStatus(datum=besluit.created_at + timedelta(seconds=1), toelichting=besluit.soort),
     )
-    await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}/afhandeling", verzoek, ZaakAfhandeling)
+    await stap.post(f"{INTEGRATION}/zaken/{stap.var('zaak_id')}:afhandelen", verzoek, ZaakAfhandeling)
 
 
 async def besluit_vastleggen(stap: Stap) -> dict[str, Any]:
-    """The decision in the data service (one per aanvraag) and in the zaaksysteem (ZGW Besluiten)."""
+    """The decision in the data service (one per aanvraag); the zaaksysteem gets it when it is made known
+    (``notificatie.versturen``, ADR 0045)."""
     soort = _SOORT[str(stap.var("besluit"))]
     beoordeling = await stap.laatst_afgerond("beoordeling")
     goedkeuring = await stap.laatst_afgerond("vierogen_goedkeuring", "goedgekeurd")
@@ -653,8 +660,10 @@ async def notificatie_versturen(stap: Stap) -> dict[str, Any]:
         ingang=besluit.ingangsdatum.isoformat() if besluit.ingangsdatum else "-",
         bedrag=bedrag(besluit.bedrag_per_maand_cents or 0),
     )
-    await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
+    # The zaaksysteem first: a refusal fails the step before the citizen's tijdlijn says the besluit was made known
+    # (the runner keeps an entry once added, also when the step fails after it).
     await _zaak_afhandelen(stap, besluit)
+    await stap.tijdlijn("besluit-bekendgemaakt", "besluit", tekst)
     return {}
 
 

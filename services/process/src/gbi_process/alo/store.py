@@ -11,7 +11,7 @@ import base64
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, JsonValue, TypeAdapter
@@ -51,7 +51,17 @@ from gbi_shared.contracts.alo import (
 from gbi_shared.contracts.data import GemeenteList
 from gbi_shared.errors import ConflictError, NotFoundError, ServiceUnavailableError, UpstreamTimeoutError
 
-__all__ = ["DATA", "AloStore", "json_bytes"]
+__all__ = ["DATA", "AloStore", "Beschikking", "json_bytes"]
+
+
+class Beschikking(NamedTuple):
+    """A stored beschikking as the zaaksysteem gets it (ADR 0045): its content (base64), file name, and the moment it
+    was stored (the document's ``createdAt``: the day it was made, whenever it is made known)."""
+
+    inhoud: str
+    bestandsnaam: str | None
+    gemaakt: datetime
+
 
 DATA = "/internal/data/v1"
 M = TypeVar("M", bound=BaseModel)
@@ -98,9 +108,9 @@ class AloStore:
         # The besluit per aanvraag once read or written through this store (a run's steps share one store; a
         # besluit changes only by linking its beschikking, which goes through here too).
         self._besluiten: dict[uuid.UUID, Besluit] = {}
-        # The beschikking stored through this store per aanvraag: its document id, content (base64) and file name,
-        # for the step that sends it to the zaaksysteem later in the same run (ADR 0045).
-        self._beschikkingen: dict[uuid.UUID, tuple[uuid.UUID, str, str | None]] = {}
+        # The beschikking stored through this store per aanvraag: its document id, content (base64), file name and
+        # moment, for the step that sends it to the zaaksysteem later in the same run (ADR 0045).
+        self._beschikkingen: dict[uuid.UUID, tuple[uuid.UUID, Beschikking]] = {}
 
     def _kw(self) -> dict[str, Any]:
         return {"gemeente": self.gemeente, "as_service": self.as_service}
@@ -251,21 +261,26 @@ class AloStore:
             self._besluiten[aanvraag_id] = known.model_copy(update={"beschikking_document_id": document.id})
         inhoud = body.get("inhoud")
         if isinstance(inhoud, str):
-            self._beschikkingen[aanvraag_id] = (document.id, inhoud, body.get("bestandsnaam"))
+            bestandsnaam = body.get("bestandsnaam")
+            self._beschikkingen[aanvraag_id] = (
+                document.id,
+                Beschikking(inhoud, bestandsnaam if isinstance(bestandsnaam, str) else None, document.created_at),
+            )
         return document
 
-    async def beschikking(self, aanvraag_id: uuid.UUID, document_id: uuid.UUID) -> tuple[str, str | None]:
-        """The content (base64) and file name of the aanvraag's beschikking ``document_id``: as this store stored
-        it (the same run), else read from the data service (its list of documents, then the content: audited)."""
+    async def beschikking(self, aanvraag_id: uuid.UUID, document_id: uuid.UUID) -> Beschikking:
+        """The aanvraag's beschikking ``document_id``: as this store stored it (the same run), else read from the data
+        service (its list of documents, then the content: audited)."""
         known = self._beschikkingen.get(aanvraag_id)
         if known is not None and known[0] == document_id:
-            return known[1], known[2]
+            return known[1]
         document = next((d for d in await self.documenten(aanvraag_id) if d.id == document_id), None)
         if document is None:
             raise ValueError(f"De beschikking {document_id} van het besluit is niet te vinden bij de aanvraag")
         inhoud = base64.b64encode(await self.document_inhoud(document_id)).decode()
-        self._beschikkingen[aanvraag_id] = (document_id, inhoud, document.bestandsnaam)
-        return inhoud, document.bestandsnaam
+        beschikking = Beschikking(inhoud, document.bestandsnaam, document.created_at)
+        self._beschikkingen[aanvraag_id] = (document_id, beschikking)
+        return beschikking
 
     async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit | None:
         known = self._besluiten.get(aanvraag_id)

@@ -24,10 +24,12 @@ HANDLERS: Mapping[str, str] = MappingProxyType(
         "risico.beoordelen": "Pas de risicoregels toe: rechtstreeks beslissen (stp) of welke warme taken nodig zijn",
         "herstelverzoek.versturen": "Verstuur het verzoek om aanvulling met de hersteltermijn (Awb 4:5)",
         "vierogen.bepalen": "Bepaal uit het beleid van de gemeente of het besluit vier ogen nodig heeft",
-        "besluit.vastleggen": "Leg het besluit vast (ZGW Besluiten, dataservice)",
-        "beschikking.maken": "Maak de beschikking als PDF met gronden en bezwaarclausule",
+        "besluit.vastleggen": "Leg het besluit vast in de dataservice (het zaaksysteem krijgt het bij de "
+        "bekendmaking, ADR 0045)",
+        "beschikking.maken": "Maak de beschikking als PDF met gronden en bezwaarclausule en bewaar die bij het besluit",
         "uitkering.registreren": "Registreer de uitkering met ingangsdatum en maandbedrag",
-        "notificatie.versturen": "Verstuur de notificaties aan de abonnees",
+        "notificatie.versturen": "Maak het besluit bekend: de tijdlijn van de burger, en in het zaaksysteem het "
+        "besluit, de beschikking en de eindstatus in een verzoek (ADR 0045); abonnees horen het via de dataservice",
         "voorschot.beoordelen": "Betaal een voorschot van ten minste 95% als er na 4 weken nog geen besluit is, "
         "tenzij een uitzondering van art. 52 geldt (idempotent per periode)",
         "verdaging.versturen": "Verstuur de verdagingsmededeling met de nieuwe beslistermijn (Awb 4:14)",

@@ -11,7 +11,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -809,8 +809,10 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
     data service would refuse as a second beschikking) and nothing is sent. notificatie.versturen in a run that did not
     store the letter reads it and sends it with the besluit and the eindstatus in one request (ADR 0045)."""
     from gbi_process.alo.handlers import beschikking_maken, notificatie_versturen
+    from gbi_process.alo.store import Beschikking
     from gbi_shared.contracts.alo import Besluit
     from gbi_shared.contracts.zaken import ZaakAfhandeling
+    from gbi_shared.errors import ForbiddenError
 
     aid, iid = await world.submit()
     document_id = uuid.uuid4()
@@ -838,15 +840,20 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
         async def besluit(self, aanvraag_id: uuid.UUID) -> Besluit:
             return besluit
 
-        async def beschikking(self, aanvraag_id: uuid.UUID, doc: uuid.UUID) -> tuple[str, str | None]:
+        async def beschikking(self, aanvraag_id: uuid.UUID, doc: uuid.UUID) -> Beschikking:
             gelezen.append(doc)
-            return base64.b64encode(pdf).decode(), "beschikking-eerste.pdf"
+            # the day it was stored (in the Netherlands), whenever it is made known: the document keeps that day
+            gemaakt = datetime(2026, 3, 20, 23, 30, tzinfo=UTC)  # 21 March in the Netherlands
+            return Beschikking(base64.b64encode(pdf).decode(), "beschikking-eerste.pdf", gemaakt)
 
     posts: list[tuple[str, Any]] = []
+    weigeren: list[Exception] = []
 
     class Gateway:
         async def post_model(self, path: str, body: Any, model: type[Any], **_: Any) -> Any:
             posts.append((path, body))
+            if weigeren:
+                raise weigeren.pop()
             assert model is ZaakAfhandeling
             return ZaakAfhandeling.model_validate(
                 {
@@ -872,6 +879,8 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
                 }
             )
 
+    pending: dict[str, Any] = {}
+
     def stap(element: str) -> Stap:
         return Stap(
             gw=Gateway(),  # type: ignore[arg-type]
@@ -882,7 +891,7 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
             element=element,
             variables={"zaak_id": "ZAAK-1"},
             nu=world.gw.now,
-            tijdlijn_pending={},
+            tijdlijn_pending=pending,
         )
 
     assert await beschikking_maken(stap("beschikking_maken")) == {"beschikking_id": str(document_id)}
@@ -890,7 +899,9 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
     assert await notificatie_versturen(stap("notificatie_versturen")) == {}
     assert gelezen == [document_id]
     [(path, verzoek)] = posts
-    assert path == "/internal/integration/v1/zaken/ZAAK-1/afhandeling"
+    assert path == "/internal/integration/v1/zaken/ZAAK-1:afhandelen"
+    assert verzoek["document"]["creatiedatum"] == "2026-03-21"
+    assert list(pending) == ["besluit-bekendgemaakt"]
     assert (verzoek["document"]["inhoud"], verzoek["document"]["bestandsnaam"]) == (
         base64.b64encode(pdf).decode(),
         "beschikking-eerste.pdf",
@@ -900,11 +911,20 @@ async def test_a_retried_beschikking_renders_none_and_the_announcement_sends_the
     assert datetime.fromisoformat(verzoek["besluit"]["statusGezetOp"]) == besluit.created_at
     assert datetime.fromisoformat(verzoek["eindstatus"]["datum"]) == besluit.created_at + timedelta(seconds=1)
     assert (verzoek["besluit"]["besluittype"], verzoek["besluit"]["datum"]) == ("toekenning", "2026-03-20")
+    # refused by the zaaksysteem: the step fails before the citizen's tijdlijn says the besluit was made known (the
+    # runner's failure path keeps the pending entries)
+    pending.clear()
+    weigeren.append(ForbiddenError("De zaak is gesloten"))
+    with pytest.raises(ForbiddenError):
+        await notificatie_versturen(stap("notificatie_versturen"))
+    assert len(posts) == 2
+    assert pending == {}
     # a besluit without its beschikking is never announced in the zaaksysteem: an incident, nothing sent
     besluit = besluit.model_copy(update={"beschikking_document_id": None})
     with pytest.raises(ValueError, match="geen beschikking"):
         await notificatie_versturen(stap("notificatie_versturen"))
-    assert len(posts) == 1
+    assert len(posts) == 2
+    assert pending == {}
 
 
 def _puts(world: World) -> list[dict[str, Any]]:

@@ -135,15 +135,27 @@ def test_the_run_that_stored_the_beschikking_sends_it_without_reading_it_back_an
         body = {"bestandsnaam": "b.pdf", "contentType": "application/pdf", "inhoud": base64.b64encode(pdf).decode()}
         document = await store.voeg_beschikking_toe(AANVRAAG, body, "k")
         before = len(data.calls)
-        assert await store.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert await store.beschikking(AANVRAAG, document.id) == (
+            base64.b64encode(pdf).decode(),
+            "b.pdf",
+            document.created_at,
+        )
         assert len(data.calls) == before  # nothing read back
         replay = AloStore(data, GEMEENTE)  # type: ignore[arg-type]
-        assert await replay.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert await replay.beschikking(AANVRAAG, document.id) == (
+            base64.b64encode(pdf).decode(),
+            "b.pdf",
+            document.created_at,
+        )
         assert data.calls[before:] == [
             ("GET", DOCUMENTEN),
             ("GET", f"/internal/data/v1/documenten/{document.id}/inhoud"),
         ]
-        assert await replay.beschikking(AANVRAAG, document.id) == (base64.b64encode(pdf).decode(), "b.pdf")
+        assert await replay.beschikking(AANVRAAG, document.id) == (
+            base64.b64encode(pdf).decode(),
+            "b.pdf",
+            document.created_at,
+        )
         assert len(data.calls) == before + 2  # read once per run
         # a document id the aanvraag does not hold is an error (an incident), never another letter
         with pytest.raises(ValueError, match="niet te vinden"):
