@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import sys
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from gbi_shared.logs import _PATTERNS, JsonFormatter, RedactingFilter, configure_logging, redact
+from gbi_shared.logs import _MAY_MATCH, _PATTERNS, _RULES, JsonFormatter, RedactingFilter, configure_logging, redact
 
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ"
 
@@ -156,3 +157,24 @@ def test_configure_logging_plain_text(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert "WARNING gbi.x token=[REDACTED]" in out
     assert not out.lstrip().startswith("{")
+
+
+def test_every_redaction_pattern_has_a_trigger_in_the_pre_check() -> None:
+    """Each pattern comes with its trigger and the pre-check is made of them all: text one pattern matches is never
+    let through unchanged by the pre-check."""
+    assert len(_RULES) == len(_PATTERNS)
+    samples = [
+        "Authorization: Bearer abc.def",
+        "bearer\tx",
+        f"token {JWT}",
+        "https://x/?password=geheim&y=1",
+        "client_secret=s",
+        "bsn 123456789 gevonden",
+    ]
+    for trigger, pattern, _ in _RULES:
+        assert trigger
+        matched = [text for text in samples if pattern.search(text)]
+        assert matched, pattern.pattern
+        for text in matched:
+            assert re.search(trigger, text), (trigger, text)
+            assert _MAY_MATCH.search(text), text

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import fastapi
 import pytest
+import starlette
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import _EffectiveRouteContext, _IncludedRouter
 from starlette.applications import Starlette
@@ -26,10 +28,14 @@ SEEN: list[dict[str, Any]] = []
 
 
 def _describe(value: Any) -> Any:
+    # The objects themselves (id): a route included twice at the same path, with other dependencies or form
+    # limits, has two included routers (with their include contexts) and two effective contexts, which must not
+    # compare equal.
     if isinstance(value, _IncludedRouter):
-        return ["included", id(value.original_router), value.include_context.prefix]
+        context = value.include_context
+        return ["included", id(value), id(value.original_router), id(context), context.prefix]
     if isinstance(value, _EffectiveRouteContext):
-        return ["context", value.path, id(value.original_route)]
+        return ["context", id(value), value.path, id(value.original_route)]
     if isinstance(value, dict):
         return {k: _describe(v) for k, v in sorted(value.items())}
     return repr(value)
@@ -265,3 +271,74 @@ def test_routes_added_after_the_first_request_are_routed(fastapi_calls: list[str
     table, fastapi = _both(app, "GET", "/v1/a/b")
     assert table == fastapi
     assert table["seen"][0]["name"] == "later"
+
+
+def test_a_route_included_twice_at_the_same_path_gets_the_first_include_s_context() -> None:
+    app = _build()
+    twice = APIRouter()
+    twice.add_api_route("/twee", _endpoint("twee"), methods=["GET"], name="twee")
+    app.include_router(twice, prefix="/v3", dependencies=[Depends(_marker)])
+    app.include_router(twice, prefix="/v3", form_limits={"max_fields": 1})
+    table, fastapi = _both(app, "GET", "/v3/twee")
+    assert table == fastapi
+    assert table["status"] == 200
+    first, second = [r for r in app.router.routes if isinstance(r, _IncludedRouter) and r.original_router is twice]
+    included = [v for v in table["seen"][0]["fastapi"].values() if isinstance(v, list) and v[0] == "included"]
+    assert len(included) == 1
+    assert included[0][1] == id(first) != id(second)
+    assert included[0][3] == id(first.include_context) != id(second.include_context)
+
+
+def test_a_top_level_mount_is_indexed_by_its_path(
+    fastapi_calls: list[str], built: list[routing_module.RouteTable]
+) -> None:
+    app = _build()
+    asyncio.run(_call(app, _scope("GET", "/v1/a/b")))
+    table = built[-1]
+    assert table._root is not None
+    static = table._root.children["static"]
+    assert [type(leaf.route).__name__ for _, leaf in static.own] == ["Mount"]
+    assert static.own[0][1].path_regex is not None
+    assert [type(leaf.route).__name__ for _, leaf in table._root.own].count("Mount") == 0
+    answer, fastapi = _both(app, "GET", "/static/x.css")
+    assert answer == fastapi
+    assert answer["status"] == 200
+    fastapi_calls.clear()
+    asyncio.run(_call(app, _scope("GET", "/static/x.css")))
+    assert fastapi_calls == []
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[routing_module.RouteTable]:
+    """The route tables that (re)built their index, in order."""
+    tables: list[routing_module.RouteTable] = []
+    original = routing_module.RouteTable._build
+
+    def spy(self: routing_module.RouteTable) -> None:
+        tables.append(self)
+        original(self)
+
+    monkeypatch.setattr(routing_module.RouteTable, "_build", spy)
+    return tables
+
+
+def test_the_table_routes_only_on_the_tested_fastapi_and_starlette(
+    fastapi_calls: list[str], built: list[routing_module.RouteTable], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert routing_module._tested_versions()
+    assert fastapi.__version__ == routing_module._TESTED_VERSIONS["fastapi"]
+    assert starlette.__version__ == routing_module._TESTED_VERSIONS["starlette"]
+    app = _build()
+    assert asyncio.run(_call(app, _scope("GET", "/v1/a/b")))["status"] == 200
+    assert fastapi_calls == []
+    for module, version in [(fastapi, "0.166.0"), (starlette, "1.11.0")]:
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "__version__", version)
+            app = _build()
+            fastapi_calls.clear()
+            for method, path in [("GET", "/v1/a/b"), ("GET", "/v1/buiten/binnen/diep/5"), ("GET", "/health/live")]:
+                answer = asyncio.run(_call(app, _scope(method, path)))
+                assert answer["status"] == 200, path
+            # FastAPI's router answered every request: the table stayed out of the way.
+            assert fastapi_calls == ["/v1/a/b", "/v1/buiten/binnen/diep/5", "/health/live"]
+            assert built[-1]._root is None

@@ -19,7 +19,10 @@ its own.
 
 The table is rebuilt when a router in the tree changes its routes (FastAPI's own route version of each router, and
 the top-level route list). It depends on FastAPI's private routing names; ``shared/tests/test_routing.py`` compares
-it with FastAPI's router request by request, so an upgrade that moves them fails there (see docs/adr/0047).
+it with FastAPI's router request by request, so an upgrade that moves them fails there (see docs/adr/0047). Under
+any FastAPI or Starlette version other than the tested one (``_TESTED_VERSIONS``, pinned in shared/pyproject.toml)
+the table stays out of the way: every request goes to FastAPI's router, which may route differently from what the
+table would assume under the same private names.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import operator
 import types
 from typing import Any
 
+import fastapi
+import starlette
 from fastapi.routing import (
     _FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY,
     _FASTAPI_INCLUDED_ROUTER_KEY,
@@ -47,6 +52,15 @@ from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 __all__ = ["RouteTable"]
+
+# The FastAPI and Starlette versions the table was compared with FastAPI's router on (shared/tests/test_routing.py,
+# tests/test_service_routing.py); shared/pyproject.toml pins them. Any other version: FastAPI's router routes.
+_TESTED_VERSIONS = {"fastapi": "0.165.0", "starlette": "1.10.0"}
+
+
+def _tested_versions() -> bool:
+    return fastapi.__version__ == _TESTED_VERSIONS["fastapi"] and starlette.__version__ == _TESTED_VERSIONS["starlette"]
+
 
 # Leaf kinds.
 _TOP = 0  # a route of the app's own router
@@ -129,8 +143,9 @@ class RouteTable:
     def _build(self) -> None:
         router = self.router
         self._root = None
+        # Each router's change stamp is read before its routes are walked: a change during the walk rebuilds again.
+        routers: dict[int, tuple[APIRouter, int]] = {id(router): (router, router._routes_version)}
         self._routes = tuple(router.routes)
-        routers: dict[int, APIRouter] = {id(router): router}
         leaves: list[_Leaf] = []
         seen_included = False
         for route in router.routes:
@@ -139,8 +154,8 @@ class RouteTable:
                 self._add_included(route, (route,), leaves, routers)
             else:
                 leaves.append(_Leaf(_TOP, route, touches_fastapi_scope=seen_included))
-        self._stamp = tuple((r, r._routes_version) for r in routers.values())
-        if not _plain_app_method(router):
+        self._stamp = tuple(routers.values())
+        if not _tested_versions() or not _plain_app_method(router):
             return
         root = _Node()
         for index, leaf in enumerate(leaves):
@@ -157,10 +172,10 @@ class RouteTable:
         included: _IncludedRouter,
         chain: tuple[_IncludedRouter, ...],
         leaves: list[_Leaf],
-        routers: dict[int, APIRouter],
+        routers: dict[int, tuple[APIRouter, int]],
     ) -> None:
         original = included.original_router
-        routers[id(original)] = original
+        routers.setdefault(id(original), (original, original._routes_version))
         if type(included) is not _IncludedRouter or type(original) is not APIRouter:
             leaves.append(_Leaf(_OPAQUE, included, touches_fastapi_scope=True))
             return
@@ -205,6 +220,10 @@ class RouteTable:
             if isinstance(route, Mount) and type(route) is Mount:
                 leaf.path_regex = route.path_regex
                 return _literal_segments(route.path + "/{path:path}")
+        if leaf.kind == _TOP and type(route) is Mount:
+            # A mount of the app's own router: like one inside a router, a match of its regex on the route path.
+            leaf.path_regex = route.path_regex
+            return _literal_segments(route.path + "/{path:path}")
         if isinstance(route, Route) and (
             type(route) is Route or (leaf.kind == _TOP and type(route).matches is APIRoute.matches)
         ):
