@@ -3,11 +3,16 @@ render for GBI services, and the problems (400 naming the field, 401, 403)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import json
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from gbi_domain.beschikking import api
 from gbi_shared import ActorType
 
 from .conftest import AMSTERDAM, BSN, ROTTERDAM, Headers, tekst_van, toekenning
@@ -148,3 +153,35 @@ def test_gateway_stuurt_beschikkingen_naar_het_domein() -> None:
     route = RouteTable().match(VOORBEELD)
     assert route is not None
     assert (route.layer, route.internal) == ("domain", False)
+
+
+def test_een_grote_brief_in_de_threadpool_een_kleine_op_de_lus(
+    client: TestClient, headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small request renders on the event loop (ADR 0048); a large one (here: the same letter, its JSON padded
+    past the limit) in the thread pool, so that a long letter does not hold up the loop's other requests. Both
+    give the same PDF."""
+    waar: list[str] = []
+    echt = api.maak_beschikking
+
+    def meet(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            waar.append("lus")
+        except RuntimeError:
+            waar.append("thread")
+        return echt(*args)
+
+    monkeypatch.setattr(api, "maak_beschikking", meet)
+    h = headers(ActorType.SERVICE, gemeente=None, roles=frozenset())
+    klein = client.post(INTERN, json=toekenning(), headers=h)
+    tekst = json.dumps(toekenning())
+    assert len(tekst) < api.OP_DE_LUS_TOT_BYTES
+    groot = client.post(
+        INTERN,
+        content=tekst + " " * api.OP_DE_LUS_TOT_BYTES,
+        headers={**h, "Content-Type": "application/json"},
+    )
+    assert klein.status_code == groot.status_code == 200, groot.text
+    assert waar == ["lus", "thread"]
+    assert klein.json()["inhoud"] == groot.json()["inhoud"]
