@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
 
 from gbi_data import audit
 from gbi_data import repository as data_repository
@@ -219,21 +218,63 @@ def test_the_batched_append_stores_what_it_returned(database: Database) -> None:
         assert audit.verify_chain(session, ROTTERDAM).valid
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {"operation": "o" * 201},  # longer than the column: refused, not cut
-        {"started_at": datetime(2026, 11, 29, 8, 0)},  # a timestamp without zone
-    ],
-    ids=["too-long", "naive-timestamp"],
-)
-def test_a_batched_append_with_a_bad_entry_writes_nothing(database: Database, bad: dict[str, object]) -> None:
-    if "operation" in bad and not database.is_postgresql:
-        pytest.skip("SQLite does not check a string's length")
+#: Entries no append may write (the database would not store them as they are hashed), with the exception each
+#: raises before anything is hashed or written: the same on SQLite and PostgreSQL (checked in Python, not left to the
+#: database, which cuts trailing blanks silently or, SQLite, checks no length at all).
+_BAD_ENTRIES = [
+    pytest.param({"operation": "o" * 201}, ValueError, id="too-long"),
+    # PostgreSQL would store "o" * 200 (a varchar cuts blanks past its length) while the hash covers the blanks.
+    pytest.param({"operation": "o" * 200 + "  "}, ValueError, id="too-long-by-trailing-blanks"),
+    pytest.param({"outcome": "x" * 50 + " "}, ValueError, id="too-long-by-a-blank-outcome"),
+    pytest.param({"span_id": "2" * 16 + " "}, ValueError, id="too-long-by-a-blank-span"),
+    pytest.param({"started_at": datetime(2026, 11, 29, 8, 0)}, ValueError, id="naive-timestamp"),
+    # Stored as their text ("123", "true", ...) while the hash covers the typed value.
+    pytest.param({"operation": 123}, TypeError, id="int"),
+    pytest.param({"operation": True}, TypeError, id="bool"),
+    pytest.param({"operation": 1.5}, TypeError, id="float"),
+    pytest.param({"operation": 10**30}, TypeError, id="huge-int"),
+    pytest.param({"operation": ["a", 1]}, TypeError, id="list"),
+    pytest.param({"data_subject_id": 42}, TypeError, id="int-in-a-nullable-column"),
+    pytest.param({"started_at": "2026-11-29T08:00:00Z"}, TypeError, id="timestamp-as-text"),
+]
+
+
+def _append_single(session, gemeente: str, entries: list[AuditEntry]) -> None:
+    for entry in entries:
+        audit.append(session, gemeente, entry)
+
+
+_APPENDS = [
+    pytest.param(_append_single, id="append"),
+    pytest.param(audit.append_many, id="append_many"),
+    pytest.param(audit.append_batch, id="append_batch"),
+]
+
+
+@pytest.mark.parametrize("append", _APPENDS)
+@pytest.mark.parametrize(("bad", "error"), _BAD_ENTRIES)
+def test_an_append_with_a_bad_entry_writes_nothing(
+    database: Database, append, bad: dict[str, object], error: type[Exception]
+) -> None:
     with database.transaction(gemeente=ROTTERDAM) as session:
         audit.append(session, ROTTERDAM, ENTRY)
-    with pytest.raises((ValueError, StatementError)), database.transaction(gemeente=ROTTERDAM) as session:
-        audit.append_many(session, ROTTERDAM, [ENTRY, dataclasses.replace(ENTRY, **bad)])  # type: ignore[arg-type]
+    with pytest.raises(error) as raised, database.transaction(gemeente=ROTTERDAM) as session:
+        append(session, ROTTERDAM, [ENTRY, dataclasses.replace(ENTRY, **bad)])  # type: ignore[arg-type]
+    assert type(raised.value) is error  # exactly, on both dialects: refused before any statement
     stored, head = _stored(database, ROTTERDAM)
     assert [r.seq for r in stored] == [1]
     assert head == (1, stored[0].hash)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+@pytest.mark.parametrize("append", _APPENDS)
+def test_a_string_of_exactly_its_columns_length_is_stored_as_hashed(database: Database, append) -> None:
+    # Blanks within the length are kept (varchar keeps them; only blanks past the length are cut).
+    entry = dataclasses.replace(ENTRY, operation="o" * 198 + "  ", outcome=" " * 50, data_subject_id="d" * 64)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        append(session, ROTTERDAM, [entry, entry])
+    stored, _ = _stored(database, ROTTERDAM)
+    assert [(r.operation, r.outcome, r.data_subject_id) for r in stored] == [("o" * 198 + "  ", " " * 50, "d" * 64)] * 2
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
