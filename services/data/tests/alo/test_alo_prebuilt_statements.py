@@ -7,9 +7,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gbi_data import audit
 from gbi_data import repository as data_repository
@@ -278,3 +279,88 @@ def test_a_string_of_exactly_its_columns_length_is_stored_as_hashed(database: Da
     assert [(r.operation, r.outcome, r.data_subject_id) for r in stored] == [("o" * 198 + "  ", " " * 50, "d" * 64)] * 2
     with database.transaction(gemeente=ROTTERDAM) as session:
         assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+_AMSTERDAM_TIME = ZoneInfo("Europe/Amsterdam")
+_FOLD = datetime(2026, 10, 25, 2, 30, 0, 7, tzinfo=_AMSTERDAM_TIME, fold=1)
+#: Columns that differ by construction between the same entries appended in two gemeenten (the chain's links too).
+_SAME_STORED = [c for c in _SAME if c != "prev_hash"]
+
+
+def _stored_text(database: Database, gemeente: str) -> list[object]:
+    """The rows of ``gemeente``'s chain as the database holds them (PostgreSQL: each row's text, ``a::text`` of the
+    compared columns; SQLite: each value with its storage class), in order, without the columns that differ by
+    construction."""
+    with database.transaction(gemeente=gemeente, read_only=True) as session:
+        if database.is_postgresql:
+            row = f"ROW({', '.join(f'a.{c}' for c in _SAME_STORED)})::text"
+            sql = f"SELECT {row} FROM audit_log a WHERE a.gemeente = :g ORDER BY a.seq"
+            return list(session.scalars(text(sql), {"g": gemeente}))
+        columns = ", ".join(f"a.{c}, typeof(a.{c})" for c in _SAME_STORED)
+        sql = f"SELECT {columns} FROM audit_log a WHERE a.gemeente = :g ORDER BY a.seq"
+        return [tuple(r) for r in session.execute(text(sql), {"g": gemeente})]
+
+
+_STORED_ALIKE = [
+    pytest.param({}, None, id="plain"),
+    pytest.param(
+        {  # 02:30 the second time (fold): 01:30 UTC, not 00:30
+            "started_at": _FOLD,
+            "ended_at": datetime(2026, 10, 25, 2, 59, 59, 999999, tzinfo=_AMSTERDAM_TIME, fold=1),
+        },
+        None,
+        id="dst-fold",
+    ),
+    pytest.param(
+        {"started_at": datetime(2026, 10, 25, 2, 30, tzinfo=_AMSTERDAM_TIME, fold=0)}, None, id="dst-before-fold"
+    ),
+    pytest.param({"operation": "a\x01b\tc\nd\re\x1bf\x1fg\x7fh\u2028i\u00a0", "outcome": "\x08"}, None, id="controls"),
+    pytest.param({"operation": '"\\u0041\\" \' ; --', "purpose": "  "}, None, id="escapes-and-blanks"),
+    pytest.param({"operation": "o" * 198 + "  "}, None, id="blanks-within-the-length"),
+    pytest.param({"operation": "o" * 200 + "  "}, ValueError, id="blanks-past-the-length"),
+    pytest.param({"operation": 123}, TypeError, id="non-string"),
+]
+
+
+@pytest.mark.parametrize(("change", "error"), _STORED_ALIKE)
+def test_a_batched_append_stores_what_single_appends_store(
+    database: Database, change: dict[str, object], error: type[Exception] | None
+) -> None:
+    """The same entries, batched (PostgreSQL: one JSON array) in one gemeente and appended one by one (the single
+    entry's insert) in another, are stored alike, or refused alike with the same exception and nothing written."""
+    entries = [ENTRY, dataclasses.replace(ENTRY, **change), ENTRY]  # type: ignore[arg-type]
+
+    def batched() -> None:
+        with database.transaction(gemeente=AMSTERDAM) as session:
+            audit.append_batch(session, AMSTERDAM, entries)
+
+    def one_by_one() -> None:
+        with database.transaction(gemeente=ROTTERDAM) as session:
+            for entry in entries:
+                audit.append(session, ROTTERDAM, entry)
+
+    if error is not None:
+        for append in (batched, one_by_one):
+            with pytest.raises(error) as raised:
+                append()
+            assert type(raised.value) is error
+        assert _stored_text(database, AMSTERDAM) == _stored_text(database, ROTTERDAM) == []
+        return
+    batched()
+    one_by_one()
+    stored = _stored_text(database, AMSTERDAM)
+    assert len(stored) == 3
+    assert stored == _stored_text(database, ROTTERDAM)
+    for gemeente in (AMSTERDAM, ROTTERDAM):
+        with database.transaction(gemeente=gemeente) as session:
+            assert audit.verify_chain(session, gemeente).valid
+    records, _ = _stored(database, AMSTERDAM)
+    if "started_at" in change:  # read back as the same instant (in UTC: an ambiguous local time equals no other zone's)
+        started_at = change["started_at"]
+        assert isinstance(started_at, datetime)
+        assert records[1].occurred_at == started_at.astimezone(UTC)
+    if change.get("started_at") is _FOLD:
+        assert records[1].occurred_at == datetime(2026, 10, 25, 1, 30, 0, 7, tzinfo=UTC)
+    for name, value in change.items():
+        if isinstance(value, str):
+            assert getattr(records[1], name) == value
