@@ -18,6 +18,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import anyio
+from anyio import fail_after
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -126,11 +127,13 @@ def _in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             limiter.acquire_on_behalf_of_nowait(borrower)
         except anyio.WouldBlock:
             try:
-                with anyio.fail_after(database.pool_timeout_s):
+                with fail_after(database.pool_timeout_s):
                     await limiter.acquire_on_behalf_of(borrower)
             except TimeoutError:
                 # As a pool checkout that timed out: every connection stayed busy that long (503 with Retry-After).
                 raise PoolTimeoutError("no database connection became free in time") from None
+        # No ``await`` between taking the token (either way above) and this ``try``: a cancellation delivered at one
+        # would leave the token borrowed for good (the ``finally`` below is what gives it back).
         try:
             return await anyio.to_thread.run_sync(call, limiter=database.unbounded_limiter())
         finally:

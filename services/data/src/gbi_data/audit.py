@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from opentelemetry import trace
-from sqlalchemy import event
+from sqlalchemy import String, event
 from sqlalchemy.orm import Session
 
 from gbi_data import repository
 from gbi_data.database import Database
-from gbi_data.models import AuditRecord, utcnow
+from gbi_data.models import AuditRecord, UTCDateTime, utcnow
 from gbi_data.settings import DataSettings, get_settings
 
 __all__ = [
@@ -203,7 +203,7 @@ def _unsequenced(
     """The record of ``entry`` made by ``make`` (``AuditRecord`` or ``_Unmapped``, from the same keywords),
     everything but its place in the chain (sequence number, link and hash)."""
     trace_id, span_id, parent_span_id = trace_ids
-    return make(
+    values = dict(
         id=uuid.uuid4(),
         gemeente=gemeente,
         occurred_at=entry.started_at or now,
@@ -222,6 +222,51 @@ def _unsequenced(
         purpose=entry.purpose,
         outcome=entry.outcome,
     )
+    _check(values)
+    return make(**values)
+
+
+#: The string columns of an entry and their lengths (``None``: unlimited), and its timestamp columns: all but the
+#: chain's own (``prev_hash`` and ``hash``, hex digests set when the entry is sequenced).
+_STRING_COLUMNS: tuple[tuple[str, int | None], ...] = tuple(
+    (column.key, column.type.length)
+    for column in AuditRecord.__table__.columns
+    if isinstance(column.type, String) and column.key not in ("prev_hash", "hash")
+)
+_TIMESTAMP_COLUMNS: tuple[str, ...] = tuple(
+    column.key for column in AuditRecord.__table__.columns if isinstance(column.type, UTCDateTime)
+)
+
+
+def _check(values: dict[str, Any]) -> None:
+    """Refuse an entry the database would not store as it is hashed, before it is hashed or written (one place for
+    :func:`append`, :func:`append_many` and :func:`append_batch`; the caller's transaction then writes nothing):
+
+    - a string longer than its column (``ValueError``). Checked here, not left to the database: PostgreSQL cuts the
+      blanks past a ``varchar(n)``'s length without an error (SQL's rule for an explicit or assignment cast), so
+      ``"o" * 200 + "  "`` would be stored as ``"o" * 200`` while the hash covers the blanks, and
+      :func:`verify_chain` would then report the entry altered; SQLite does not check a length at all;
+    - a value of another type than ``str`` (or ``None``) in a string column (``TypeError``): the database would
+      store its text (``123`` as ``"123"``) while the hash covers the typed value;
+    - a timestamp that is no timezone-aware ``datetime`` (a naive one: ``ValueError``, as ``UTCDateTime`` refuses
+      it; another type: ``TypeError``).
+    """
+    for name, length in _STRING_COLUMNS:
+        value = values[name]
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"audit column {name} holds a string, not {type(value).__name__}")
+        if length is not None and len(value) > length:
+            raise ValueError(f"audit column {name} holds at most {length} characters, not {len(value)}")
+    for name in _TIMESTAMP_COLUMNS:
+        value = values[name]
+        if value is None:
+            continue
+        if not isinstance(value, datetime):
+            raise TypeError(f"audit column {name} holds a timestamp, not {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("timestamps must be timezone-aware")
 
 
 def append(session: Session, gemeente: str, entry: AuditEntry) -> AuditRecord:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import DataError
 
 from gbi_data import audit
 from gbi_data.alo import repository
@@ -71,19 +70,18 @@ def test_append_many_writes_linked_entries_in_order_and_moves_the_head(database:
 
 def test_append_many_keeps_empty_columns_and_refuses_a_too_long_value_without_writing(database: Database) -> None:
     """Entries without a data subject or parent span (a column of only NULLs), and a value longer than its column:
-    refused as a plain insert refuses it (PostgreSQL sends strings as ``text[]``, never cut to the column), with
-    nothing of the batch written and the head where it was (ADR 0035)."""
+    refused before it is hashed (``ValueError``, on SQLite too, which checks no length; PostgreSQL would cut blanks
+    past the length silently, ADR 0046), with nothing of the batch written and the head where it was (ADR 0035)."""
     bare = replace(ENTRY, data_subject_id=None, data_subject_type=None)
     with database.transaction(gemeente=AMSTERDAM) as session:
         audit.append_many(session, AMSTERDAM, [bare, replace(bare, outcome="o2")])
     records, head = _chain(database)
     assert [(r.seq, r.data_subject_id, r.outcome) for r in records] == [(1, None, "updated"), (2, None, "o2")]
     assert head == (2, records[-1].hash)
-    if database.is_postgresql:  # SQLite does not enforce a column's length
-        with pytest.raises(DataError, match="too long"), database.transaction(gemeente=AMSTERDAM) as session:
-            audit.append_many(session, AMSTERDAM, [bare, replace(bare, operation="x" * 201)])
-        assert [(r.seq, r.hash) for r in _chain(database)[0]] == [(r.seq, r.hash) for r in records]
-        assert _chain(database)[1] == head
+    with pytest.raises(ValueError, match="at most 200"), database.transaction(gemeente=AMSTERDAM) as session:
+        audit.append_many(session, AMSTERDAM, [bare, replace(bare, operation="x" * 201)])
+    assert [(r.seq, r.hash) for r in _chain(database)[0]] == [(r.seq, r.hash) for r in records]
+    assert _chain(database)[1] == head
     with database.transaction(gemeente=AMSTERDAM, read_only=True) as session:
         assert audit.verify_chain(session, AMSTERDAM).valid
 

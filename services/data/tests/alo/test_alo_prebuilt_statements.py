@@ -7,10 +7,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import select, text
 
 from gbi_data import audit
 from gbi_data import repository as data_repository
@@ -219,21 +219,148 @@ def test_the_batched_append_stores_what_it_returned(database: Database) -> None:
         assert audit.verify_chain(session, ROTTERDAM).valid
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {"operation": "o" * 201},  # longer than the column: refused, not cut
-        {"started_at": datetime(2026, 11, 29, 8, 0)},  # a timestamp without zone
-    ],
-    ids=["too-long", "naive-timestamp"],
-)
-def test_a_batched_append_with_a_bad_entry_writes_nothing(database: Database, bad: dict[str, object]) -> None:
-    if "operation" in bad and not database.is_postgresql:
-        pytest.skip("SQLite does not check a string's length")
+#: Entries no append may write (the database would not store them as they are hashed), with the exception each
+#: raises before anything is hashed or written: the same on SQLite and PostgreSQL (checked in Python, not left to the
+#: database, which cuts trailing blanks silently or, SQLite, checks no length at all).
+_BAD_ENTRIES = [
+    pytest.param({"operation": "o" * 201}, ValueError, id="too-long"),
+    # PostgreSQL would store "o" * 200 (a varchar cuts blanks past its length) while the hash covers the blanks.
+    pytest.param({"operation": "o" * 200 + "  "}, ValueError, id="too-long-by-trailing-blanks"),
+    pytest.param({"outcome": "x" * 50 + " "}, ValueError, id="too-long-by-a-blank-outcome"),
+    pytest.param({"span_id": "2" * 16 + " "}, ValueError, id="too-long-by-a-blank-span"),
+    pytest.param({"started_at": datetime(2026, 11, 29, 8, 0)}, ValueError, id="naive-timestamp"),
+    # Stored as their text ("123", "true", ...) while the hash covers the typed value.
+    pytest.param({"operation": 123}, TypeError, id="int"),
+    pytest.param({"operation": True}, TypeError, id="bool"),
+    pytest.param({"operation": 1.5}, TypeError, id="float"),
+    pytest.param({"operation": 10**30}, TypeError, id="huge-int"),
+    pytest.param({"operation": ["a", 1]}, TypeError, id="list"),
+    pytest.param({"data_subject_id": 42}, TypeError, id="int-in-a-nullable-column"),
+    pytest.param({"started_at": "2026-11-29T08:00:00Z"}, TypeError, id="timestamp-as-text"),
+]
+
+
+def _append_single(session, gemeente: str, entries: list[AuditEntry]) -> None:
+    for entry in entries:
+        audit.append(session, gemeente, entry)
+
+
+_APPENDS = [
+    pytest.param(_append_single, id="append"),
+    pytest.param(audit.append_many, id="append_many"),
+    pytest.param(audit.append_batch, id="append_batch"),
+]
+
+
+@pytest.mark.parametrize("append", _APPENDS)
+@pytest.mark.parametrize(("bad", "error"), _BAD_ENTRIES)
+def test_an_append_with_a_bad_entry_writes_nothing(
+    database: Database, append, bad: dict[str, object], error: type[Exception]
+) -> None:
     with database.transaction(gemeente=ROTTERDAM) as session:
         audit.append(session, ROTTERDAM, ENTRY)
-    with pytest.raises((ValueError, StatementError)), database.transaction(gemeente=ROTTERDAM) as session:
-        audit.append_many(session, ROTTERDAM, [ENTRY, dataclasses.replace(ENTRY, **bad)])  # type: ignore[arg-type]
+    with pytest.raises(error) as raised, database.transaction(gemeente=ROTTERDAM) as session:
+        append(session, ROTTERDAM, [ENTRY, dataclasses.replace(ENTRY, **bad)])  # type: ignore[arg-type]
+    assert type(raised.value) is error  # exactly, on both dialects: refused before any statement
     stored, head = _stored(database, ROTTERDAM)
     assert [r.seq for r in stored] == [1]
     assert head == (1, stored[0].hash)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+@pytest.mark.parametrize("append", _APPENDS)
+def test_a_string_of_exactly_its_columns_length_is_stored_as_hashed(database: Database, append) -> None:
+    # Blanks within the length are kept (varchar keeps them; only blanks past the length are cut).
+    entry = dataclasses.replace(ENTRY, operation="o" * 198 + "  ", outcome=" " * 50, data_subject_id="d" * 64)
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        append(session, ROTTERDAM, [entry, entry])
+    stored, _ = _stored(database, ROTTERDAM)
+    assert [(r.operation, r.outcome, r.data_subject_id) for r in stored] == [("o" * 198 + "  ", " " * 50, "d" * 64)] * 2
+    with database.transaction(gemeente=ROTTERDAM) as session:
+        assert audit.verify_chain(session, ROTTERDAM).valid
+
+
+_AMSTERDAM_TIME = ZoneInfo("Europe/Amsterdam")
+_FOLD = datetime(2026, 10, 25, 2, 30, 0, 7, tzinfo=_AMSTERDAM_TIME, fold=1)
+#: Columns that differ by construction between the same entries appended in two gemeenten (the chain's links too).
+_SAME_STORED = [c for c in _SAME if c != "prev_hash"]
+
+
+def _stored_text(database: Database, gemeente: str) -> list[object]:
+    """The rows of ``gemeente``'s chain as the database holds them (PostgreSQL: each row's text, ``a::text`` of the
+    compared columns; SQLite: each value with its storage class), in order, without the columns that differ by
+    construction."""
+    with database.transaction(gemeente=gemeente, read_only=True) as session:
+        if database.is_postgresql:
+            row = f"ROW({', '.join(f'a.{c}' for c in _SAME_STORED)})::text"
+            sql = f"SELECT {row} FROM audit_log a WHERE a.gemeente = :g ORDER BY a.seq"
+            return list(session.scalars(text(sql), {"g": gemeente}))
+        columns = ", ".join(f"a.{c}, typeof(a.{c})" for c in _SAME_STORED)
+        sql = f"SELECT {columns} FROM audit_log a WHERE a.gemeente = :g ORDER BY a.seq"
+        return [tuple(r) for r in session.execute(text(sql), {"g": gemeente})]
+
+
+_STORED_ALIKE = [
+    pytest.param({}, None, id="plain"),
+    pytest.param(
+        {  # 02:30 the second time (fold): 01:30 UTC, not 00:30
+            "started_at": _FOLD,
+            "ended_at": datetime(2026, 10, 25, 2, 59, 59, 999999, tzinfo=_AMSTERDAM_TIME, fold=1),
+        },
+        None,
+        id="dst-fold",
+    ),
+    pytest.param(
+        {"started_at": datetime(2026, 10, 25, 2, 30, tzinfo=_AMSTERDAM_TIME, fold=0)}, None, id="dst-before-fold"
+    ),
+    pytest.param({"operation": "a\x01b\tc\nd\re\x1bf\x1fg\x7fh\u2028i\u00a0", "outcome": "\x08"}, None, id="controls"),
+    pytest.param({"operation": '"\\u0041\\" \' ; --', "purpose": "  "}, None, id="escapes-and-blanks"),
+    pytest.param({"operation": "o" * 198 + "  "}, None, id="blanks-within-the-length"),
+    pytest.param({"operation": "o" * 200 + "  "}, ValueError, id="blanks-past-the-length"),
+    pytest.param({"operation": 123}, TypeError, id="non-string"),
+]
+
+
+@pytest.mark.parametrize(("change", "error"), _STORED_ALIKE)
+def test_a_batched_append_stores_what_single_appends_store(
+    database: Database, change: dict[str, object], error: type[Exception] | None
+) -> None:
+    """The same entries, batched (PostgreSQL: one JSON array) in one gemeente and appended one by one (the single
+    entry's insert) in another, are stored alike, or refused alike with the same exception and nothing written."""
+    entries = [ENTRY, dataclasses.replace(ENTRY, **change), ENTRY]  # type: ignore[arg-type]
+
+    def batched() -> None:
+        with database.transaction(gemeente=AMSTERDAM) as session:
+            audit.append_batch(session, AMSTERDAM, entries)
+
+    def one_by_one() -> None:
+        with database.transaction(gemeente=ROTTERDAM) as session:
+            for entry in entries:
+                audit.append(session, ROTTERDAM, entry)
+
+    if error is not None:
+        for append in (batched, one_by_one):
+            with pytest.raises(error) as raised:
+                append()
+            assert type(raised.value) is error
+        assert _stored_text(database, AMSTERDAM) == _stored_text(database, ROTTERDAM) == []
+        return
+    batched()
+    one_by_one()
+    stored = _stored_text(database, AMSTERDAM)
+    assert len(stored) == 3
+    assert stored == _stored_text(database, ROTTERDAM)
+    for gemeente in (AMSTERDAM, ROTTERDAM):
+        with database.transaction(gemeente=gemeente) as session:
+            assert audit.verify_chain(session, gemeente).valid
+    records, _ = _stored(database, AMSTERDAM)
+    if "started_at" in change:  # read back as the same instant (in UTC: an ambiguous local time equals no other zone's)
+        started_at = change["started_at"]
+        assert isinstance(started_at, datetime)
+        assert records[1].occurred_at == started_at.astimezone(UTC)
+    if change.get("started_at") is _FOLD:
+        assert records[1].occurred_at == datetime(2026, 10, 25, 1, 30, 0, 7, tzinfo=UTC)
+    for name, value in change.items():
+        if isinstance(value, str):
+            assert getattr(records[1], name) == value
