@@ -16,29 +16,16 @@ import fastapi
 import pytest
 import starlette
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.routing import _EffectiveRouteContext, _IncludedRouter
+from fastapi.routing import _IncludedRouter
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 import gbi_shared._routing as routing_module
 from gbi_shared import ServiceSettings, create_app
+from gbi_testing.routing import describe, http_scope
 
 SEEN: list[dict[str, Any]] = []
-
-
-def _describe(value: Any) -> Any:
-    # The objects themselves (id): a route included twice at the same path, with other dependencies or form
-    # limits, has two included routers (with their include contexts) and two effective contexts, which must not
-    # compare equal.
-    if isinstance(value, _IncludedRouter):
-        context = value.include_context
-        return ["included", id(value), id(value.original_router), id(context), context.prefix]
-    if isinstance(value, _EffectiveRouteContext):
-        return ["context", id(value), value.path, id(value.original_route)]
-    if isinstance(value, dict):
-        return {k: _describe(v) for k, v in sorted(value.items())}
-    return repr(value)
 
 
 def _endpoint(name: str) -> Any:
@@ -53,7 +40,7 @@ def _endpoint(name: str) -> Any:
                 "endpoint": getattr(scope.get("endpoint"), "__qualname__", None),
                 "path_params": dict(scope.get("path_params", {})),
                 "router": scope.get("router") is request.app.router,
-                "fastapi": _describe(scope.get("fastapi", "<absent>")),
+                "fastapi": describe(scope.get("fastapi", "<absent>")),
                 "telemetry_route": getattr(telemetry, "route", None),
                 "keys": sorted(k for k in scope if k != "fastapi.telemetry"),
             }
@@ -134,21 +121,7 @@ REQUESTS: list[tuple[str, str]] = [
 
 
 def _scope(method: str, path: str, root_path: str = "") -> dict[str, Any]:
-    full = root_path + path
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "server": ("127.0.0.1", 8004),
-        "client": ("127.0.0.1", 51000),
-        "scheme": "http",
-        "method": method,
-        "root_path": root_path,
-        "path": full,
-        "raw_path": full.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"gbi-test:8004"), (b"x-request-id", b"vast")],
-    }
+    return http_scope(method, path, root_path=root_path, headers=[(b"x-request-id", b"vast")])
 
 
 async def _call(app: FastAPI, scope: dict[str, Any]) -> dict[str, Any]:

@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, APIRouter, _EffectiveRouteContext, _IncludedRouter
+from fastapi.routing import APIRoute, APIRouter, _IncludedRouter
 from fastapi.telemetry._api import _RequestTelemetry
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 
 from gbi_shared._routing import RouteTable
+from gbi_testing.routing import describe, http_scope
 
 APPS = [
     "gbi_data.app",
@@ -39,17 +40,6 @@ APPS = [
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 VALUES = ("123", "0b8a3f5e-6c1d-4e0a-9d7b-2f4c8e1a5b3d", "a:b", "een/twee.pdf")
 _PARAMETER = re.compile(r"{[^}]+}")
-
-
-def _describe(value: Any) -> Any:
-    if isinstance(value, _IncludedRouter):
-        context = value.include_context
-        return ["included", id(value), id(value.original_router), id(context), context.prefix]
-    if isinstance(value, _EffectiveRouteContext):
-        return ["context", id(value), value.path, id(value.original_route)]
-    if isinstance(value, dict):
-        return {k: _describe(v) for k, v in sorted(value.items())}
-    return repr(value)
 
 
 def _templates(routes: list[BaseRoute]) -> Iterator[str]:
@@ -98,18 +88,7 @@ def _paths(app: FastAPI) -> list[str]:
 
 def _scope(app: FastAPI, method: str, path: str) -> dict[str, Any]:
     return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "server": ("127.0.0.1", 8004),
-        "client": ("127.0.0.1", 51000),
-        "scheme": "http",
-        "method": method,
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"gbi-test:8004")],
+        **http_scope(method, path),
         "app": app,
         "fastapi.telemetry": _RequestTelemetry(span=None, span_method=method),
     }
@@ -127,7 +106,7 @@ async def _recorder(self: BaseRoute, scope: Any, receive: Any, send: Any) -> Non
             "endpoint": getattr(scope.get("endpoint"), "__qualname__", None),
             "path_params": dict(scope.get("path_params", {})),
             "router": id(scope.get("router")),
-            "fastapi": _describe(scope.get("fastapi", "<absent>")),
+            "fastapi": describe(scope.get("fastapi", "<absent>")),
             "telemetry_route": getattr(telemetry, "route", None),
             "root_path": scope.get("root_path"),
             "keys": sorted(k for k in scope if k != "fastapi.telemetry"),
