@@ -54,6 +54,17 @@ def _verzoek(pdf: bytes = PDF) -> ZaakAfhandelingVerzoek:
     )
 
 
+def _all_found(again: ZaakAfhandeling, first: ZaakAfhandeling) -> None:
+    """A repeat registered nothing new: every part is the one the first try registered."""
+    nieuw = (again.besluit.nieuw, again.besluit.status.nieuw, again.document.nieuw, again.eindstatus.nieuw)
+    assert nieuw == (False, False, False, False)
+    assert (again.besluit.url, again.document.url, again.eindstatus.url) == (
+        first.besluit.url,
+        first.document.url,
+        first.eindstatus.url,
+    )
+
+
 def _counts(harness: Harness, zaak: Zaakverwijzing) -> dict[str, Any]:
     """What the zaaksysteem holds of the zaak: one of each is the only right answer after any number of tries."""
     store = harness.sim.app.state.zgw.store
@@ -132,17 +143,7 @@ def test_a_whole_afhandeling_in_one_request_and_again_registers_nothing_twice(ha
     assert (eio["creatiedatum"], eio["integriteit"]["datum"]) == ("2025-06-20", "2025-06-20")
     assert writes_again == len(writes_first)  # the same replica answers from memory: nothing sent
     for again in (remembered, without_memory):
-        assert (again.besluit.nieuw, again.besluit.status.nieuw, again.document.nieuw, again.eindstatus.nieuw) == (
-            False,
-            False,
-            False,
-            False,
-        )
-        assert (again.besluit.url, again.document.url, again.eindstatus.url) == (
-            first.besluit.url,
-            first.document.url,
-            first.eindstatus.url,
-        )
+        _all_found(again, first)
     assert _counts(harness, zaak) == ONE_OF_EACH
     harness.expect_rejections = True  # type: ignore[attr-defined]  # the replica's writes, refused as duplicates
     for s in replica.transport.sent:
@@ -272,17 +273,7 @@ def test_a_repeat_after_the_zaak_was_closed_finds_every_part_when_the_zaaksystee
 
     zaak, first, again = harness.run(scenario)
     assert replica.transport.faults.forbidden == []  # all three refused
-    assert (again.besluit.nieuw, again.besluit.status.nieuw, again.document.nieuw, again.eindstatus.nieuw) == (
-        False,
-        False,
-        False,
-        False,
-    )
-    assert (again.besluit.url, again.document.url, again.eindstatus.url) == (
-        first.besluit.url,
-        first.document.url,
-        first.eindstatus.url,
-    )
+    _all_found(again, first)
     assert _counts(harness, zaak) == ONE_OF_EACH
     writes = [w.url.rsplit("/api/v1", 1)[1] for w in replica.transport.writes()]
     assert "/zaakinformatieobjecten" not in writes  # the relations of a document found are looked up, not written

@@ -140,7 +140,24 @@ def _kopie(frag: Any, **attr: Any) -> Any:
     return kopie
 
 
-class _Alinea(Paragraph):
+class _Rechtstreeks:
+    """A flowable that writes the operators ReportLab would write for it (:meth:`_operatoren`; None where it cannot)
+    straight to the canvas, inside the frame ``Flowable.drawOn`` writes (:func:`_omlijst`): the same bytes (the tests
+    compare them), without ReportLab's text object and the canvas' bookkeeping of a colour and a graphics state that
+    the ``Q`` undoes anyway. Anything else (and a frame drawn for debugging) ReportLab draws."""
+
+    def _operatoren(self, canvas: Any) -> list[str] | None:
+        raise NotImplementedError
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
+        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
+        if operatoren is None:
+            super().drawOn(canvas, x, y, _sW)  # type: ignore[misc]
+            return
+        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
+
+
+class _Alinea(_Rechtstreeks, Paragraph):
     """A paragraph of a letter; :class:`_VasteAlinea` is one with a fixed text.
 
     Two savings over ReportLab's Paragraph, with the same result: a text without markup (no ``<`` or ``&``) is not
@@ -239,17 +256,6 @@ class _Alinea(Paragraph):
         regels.append((maximum - huidig, regel))
         boven, onder = getAscentDescent(f.fontName, grootte)
         return f.clone(kind=0, lines=regels, ascent=boven, descent=onder, fontSize=grootte)
-
-    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
-        """A wrapped paragraph of one plain style, left aligned and without a bullet (the variable texts of the letter
-        that wrap: explanation lines of the calculation, the date of the application, the decision), written as the
-        operators ReportLab writes for it (:meth:`_operatoren`) inside the frame ``Flowable.drawOn`` writes
-        (:func:`_omlijst`), straight to the canvas; anything else is drawn by ReportLab."""
-        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
-        if operatoren is None:
-            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
-            return
-        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
 
     def _operatoren(self, canvas: Any) -> list[str] | None:
         """What ``Paragraph.drawPara`` writes for lines of one style (ReportLab's "kind 0") in a TrueType font and an
@@ -511,7 +517,7 @@ def _fontstaat(doc: Any, tekens: tuple[int, ...]) -> tuple[tuple[Any, ...], tupl
     return tuple(uit), tuple(volgende)
 
 
-class _Regel(Flowable):
+class _Regel(_Rechtstreeks, Flowable):
     """A variable text of one line of plain text, drawn without a Paragraph.
 
     Most cells of the letter's tables (the kenmerken and the calculation) are a few words that fit on one line, and
@@ -558,16 +564,6 @@ class _Regel(Flowable):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         return self._als_alinea().split(availWidth, availHeight)
-
-    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803 - ReportLab's name
-        """The line as :meth:`draw` draws it, framed as ``Flowable.drawOn`` frames it (:func:`_omlijst`), written
-        straight to the canvas: the same operators (the tests compare the bytes), without a text object and the
-        canvas' bookkeeping of a colour and a graphics state that the ``Q`` undoes anyway."""
-        operatoren = None if getattr(self, "_showBoundary", None) else self._operatoren(canvas)
-        if operatoren is None:
-            super().drawOn(canvas, x, y, _sW)  # type: ignore[call-arg]
-            return
-        _omlijst(canvas, self._hAlignAdjust(x, _sW), y, operatoren)  # type: ignore[attr-defined]
 
     def _operatoren(self, canvas: Any) -> list[str] | None:
         """What :meth:`draw` writes for a one-line text in a TrueType font with an opaque RGB colour (every style of
