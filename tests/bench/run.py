@@ -288,7 +288,11 @@ def _service_token(suite: Suite, client_id: str = "gbi-interaction") -> str:
 
 
 async def _alo_run(
-    suite: Suite, n: int, concurrency: int, at_decided: Callable[[], None] | None = None
+    suite: Suite,
+    n: int,
+    concurrency: int,
+    at_decided: Callable[[], None] | None = None,
+    rate: float | None = None,
 ) -> tuple[list[float], float, float]:
     """Submit n straight-through aanvragen (as the interaction layer would: its service token and the citizen's
     context) and wait until each is decided. Returns submission-to-decision latencies (s, from the besluit's
@@ -296,7 +300,8 @@ async def _alo_run(
     completed (the aanvragen's createdAt and the updatedAt of their status besloten, which the end save sets after the
     beschikking, the uitkering and the eindstatus: the data service's clock at both ends; the poll below looks once a
     second, and its rounds would add up to a second to the run). ``at_decided`` is called once all are decided,
-    before the bench's own reads of the besluiten (the CPU they cost is not the cases')."""
+    before the bench's own reads of the besluiten (the CPU they cost is not the cases'). With ``rate`` the
+    aanvragen arrive at that many per second (the i-th at i / rate s), as a steady stream, not all at once."""
     from datetime import UTC, datetime
 
     gw = suite.config.url("gateway")
@@ -316,7 +321,9 @@ async def _alo_run(
         queue = iter(range(n))
 
         async def submit() -> None:
-            for _ in queue:
+            for i in queue:
+                if rate is not None:
+                    await asyncio.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
                 body = {
                     "bsn": bsn,
                     "meldingsdatum": today,
@@ -418,7 +425,9 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
     """The ALO end to end: straight-through aanvragen submitted at 10 concurrent connections, decided by the
     process layer's workers (zaak, BRP, six sources, calculation, risk, policy, besluit, PDF beschikking, ZGW,
     uitkering): decisions per second and submission-to-decision latency. Three rounds (one with --quick), each with
-    the machine's speed probed before and after it; the figures are the rounds' medians, every round in the note."""
+    the machine's speed probed before and after it; the figures are the rounds' medians, every round in the note.
+    Then the same number arriving as a steady stream at the aim (20 per second): the latency a citizen sees at that
+    rate, without the queue of a whole round submitted at once."""
     n = 20 if quick else 150
     rounds = 1 if quick else 3
     single = asyncio.run(_alo_single(suite, 3 if quick else 10))
@@ -443,6 +452,8 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
         per_case.append(sum(spent.values()) / n * 1000)
         stp.append(n / total_wall)
         submit.append(n / submit_wall)
+    paced_rate = 20.0
+    paced, _, _ = asyncio.run(_alo_run(suite, n, concurrency=10, rate=paced_rate))
     middle = sorted(range(rounds), key=lambda i: per_case[i])[rounds // 2]
     per_case_ms = per_case[middle]
     split = ", ".join(
@@ -495,6 +506,18 @@ def bench_alo(suite: Suite, quick: bool, replicas: int = 1) -> list[Result]:
             round(percentile(latencies, 95), 3),
             "s",
             note=f"submission to besluit, {n} submitted at once (queueing included), all rounds",
+        ),
+        Result(
+            f"alo_decision_paced_p50_r{replicas}",
+            round(percentile(paced, 50), 3),
+            "s",
+            note=f"submission to besluit, {n} arriving at {paced_rate:.0f} per second (a steady stream at the aim)",
+        ),
+        Result(
+            f"alo_decision_paced_p95_r{replicas}",
+            round(percentile(paced, 95), 3),
+            "s",
+            note=f"submission to besluit, {n} arriving at {paced_rate:.0f} per second (a steady stream at the aim)",
         ),
         Result(
             f"machine_probe_ms_alo_r{replicas}",
