@@ -16,6 +16,7 @@ import asyncio
 import importlib
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -176,7 +177,10 @@ def test_the_table_routes_each_service_as_fastapi_does(
                     selected += 1
         return selected
 
-    # Requests the table routed without FastAPI's router (FastAPI's router handles partial matches: 405).
-    selected = asyncio.run(compare())
+    # Requests the table routed without FastAPI's router (FastAPI's router handles partial matches: 405). In a
+    # thread of its own: in the whole suite the browser tests' session-wide (sync) Playwright keeps an event loop
+    # running in the main thread, where asyncio.run refuses to start another.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        selected = pool.submit(asyncio.run, compare()).result()
     assert table._root is not None  # the table was in use, not handing everything to FastAPI
     assert selected > len(paths) // 4
