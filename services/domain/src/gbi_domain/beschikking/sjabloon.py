@@ -318,12 +318,7 @@ class _Alinea(_Rechtstreeks, Paragraph):
                 krap = spaties > 0
                 if krap:
                     code.append(f"{fp_str(extra / float(spaties))} Tw")
-            delen: list[str] = []
-            for subset, deel in font.splitString(tekst, doc):
-                if subset != huidig:
-                    delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
-                    huidig = subset
-                delen.append(f"({canvas._escape(deel)}) Tj")
+            delen, huidig = _tj(canvas, font, tekst, maat, huidig)
             code.append(" ".join(delen) + " T*")
             if krap:
                 code.append(f"{fp_str(0)} Tw")
@@ -489,6 +484,20 @@ def _omlijst(canvas: Any, x: float, y: float, operatoren: Iterable[str]) -> None
     code.append("Q")
 
 
+def _tj(canvas: Any, font: Any, tekst: str, maat: str, huidig: int) -> tuple[list[str], int]:
+    """The text operators of one line as ``PDFTextObject._formatText`` writes them for a TrueType font: per run of
+    one font subset a ``Tf`` (with ``maat``, the size and leading) where the subset changes, then its ``Tj``. Returns
+    the operators and the subset the text ends in (``huidig`` is the one it starts in; -1: none yet)."""
+    doc = canvas._doc
+    delen: list[str] = []
+    for subset, deel in font.splitString(tekst, doc):
+        if subset != huidig:
+            delen.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
+            huidig = subset
+        delen.append(f"({canvas._escape(deel)}) Tj")
+    return delen, huidig
+
+
 def _bijzondere_tekens(alinea: Paragraph) -> tuple[int, ...]:
     """The characters outside ASCII of a one-style paragraph and its bullet: ASCII has fixed codes in every
     document (ReportLab's ``asciiReadable`` subset), these get theirs in the order a document first uses them."""
@@ -588,16 +597,7 @@ class _Regel(_Rechtstreeks, Flowable):
         if verschoven:
             uit.append(f"{fp_str(x, 0)} Td")
         # PDFTextObject._formatText of a plain text in a TrueType font, then ``T*`` (``_textOut(text, 1)``)
-        tekst: list[str] = []
-        maat = None
-        huidig = -1
-        for subset, deel in font.splitString(" ".join(self._woorden), doc):
-            if subset != huidig:
-                if maat is None:
-                    maat = f"{fp_str(s.fontSize)} Tf {fp_str(s.leading)} TL"
-                tekst.append(f"{font.getSubsetInternalName(subset, doc)} {maat}")
-                huidig = subset
-            tekst.append(f"({canvas._escape(deel)}) Tj")
+        tekst, _ = _tj(canvas, font, " ".join(self._woorden), f"{fp_str(s.fontSize)} Tf {fp_str(s.leading)} TL", -1)
         uit.append(" ".join(tekst) + " T*")
         if verschoven:
             uit.append(f"{fp_str(-x, 0)} Td")
